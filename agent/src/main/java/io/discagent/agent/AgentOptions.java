@@ -1,0 +1,206 @@
+package io.discagent.agent;
+
+import io.discagent.agent.spi.RecorderBackend;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * How to start a {@link DiscAgent}. Immutable; build with {@link #builder()}.
+ */
+public final class AgentOptions {
+
+    /** IMAPI2's default command timeout ({@code IMAPI2_DEFAULT_COMMAND_TIMEOUT}, 10 s). */
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final String backend;
+    private final @Nullable RecorderBackend backendInstance;
+    private final Map<String, String> backendProperties;
+    private final Duration commandTimeout;
+    private final int pendingAcquireMaxCount;
+    private final int eventBufferSize;
+    private final Duration mediaPollInterval;
+    private final Scheduler timeScheduler;
+    private final @Nullable Vertx vertx;
+
+    private AgentOptions(Builder b) {
+        this.backend = b.backend;
+        this.backendInstance = b.backendInstance;
+        this.backendProperties = Map.copyOf(b.backendProperties);
+        this.commandTimeout = b.commandTimeout;
+        this.pendingAcquireMaxCount = b.pendingAcquireMaxCount;
+        this.eventBufferSize = b.eventBufferSize;
+        this.mediaPollInterval = b.mediaPollInterval;
+        this.timeScheduler = b.timeScheduler;
+        this.vertx = b.vertx;
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults: {@code auto} backend, 10 s command timeout, 1000 pending acquires per recorder. */
+    public static AgentOptions defaults() {
+        return builder().build();
+    }
+
+    /** The backend to use: {@code auto}, {@code simulated}, {@code linux} or {@code windows}. */
+    public String backend() {
+        return backend;
+    }
+
+    /** A backend instance given directly, instead of one found by name. */
+    public Optional<RecorderBackend> backendInstance() {
+        return Optional.ofNullable(backendInstance);
+    }
+
+    /** Properties for the backends, such as {@code simulated.recorders}. */
+    public Map<String, String> backendProperties() {
+        return backendProperties;
+    }
+
+    /** How long a native call may take. */
+    public Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    /** How many acquire requests may wait for one recorder. */
+    public int pendingAcquireMaxCount() {
+        return pendingAcquireMaxCount;
+    }
+
+    /** How many events a subscriber may fall behind. */
+    public int eventBufferSize() {
+        return eventBufferSize;
+    }
+
+    /** How often media state is polled on backends that support it. */
+    public Duration mediaPollInterval() {
+        return mediaPollInterval;
+    }
+
+    /** The scheduler of every delay, timeout and backoff. */
+    public Scheduler timeScheduler() {
+        return timeScheduler;
+    }
+
+    /** The Vert.x instance to run on, if one was given (otherwise the agent makes and closes its own). */
+    public Optional<Vertx> vertx() {
+        return Optional.ofNullable(vertx);
+    }
+
+    /** Builds {@link AgentOptions}. */
+    public static final class Builder {
+
+        private String backend = "auto";
+        private @Nullable RecorderBackend backendInstance;
+        private final Map<String, String> backendProperties = new LinkedHashMap<>();
+        private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+        private int pendingAcquireMaxCount = 1000;
+        private int eventBufferSize = 1024;
+        private Duration mediaPollInterval = Duration.ofSeconds(2);
+        private Scheduler timeScheduler = Schedulers.parallel();
+        private @Nullable Vertx vertx;
+
+        private Builder() {
+        }
+
+        /**
+         * The backend, by name: {@code auto} (the default: the platform's real backend when it finds recorders,
+         * otherwise the simulated one), {@code simulated}, {@code linux} or {@code windows}.
+         */
+        public Builder backend(String name) {
+            this.backend = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Use this backend instance (for example a {@code SimulatedBackend} you keep a reference to). */
+        public Builder backend(RecorderBackend instance) {
+            this.backendInstance = Objects.requireNonNull(instance, "instance");
+            return this;
+        }
+
+        /** A backend property, such as {@code simulated.recorders=3} or {@code linux.devices=/dev/loop7}. */
+        public Builder backendProperty(String key, String value) {
+            backendProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Backend properties. */
+        public Builder backendProperties(Map<String, String> properties) {
+            backendProperties.putAll(properties);
+            return this;
+        }
+
+        /**
+         * How long a native call may take before its caller fails with {@code E_IMAPI_RECORDER_COMMAND_TIMEOUT}
+         * (default 10 s; {@link Duration#ZERO} disables the timeout).
+         */
+        public Builder commandTimeout(Duration timeout) {
+            this.commandTimeout = requireNotNegative(timeout, "commandTimeout");
+            return this;
+        }
+
+        /**
+         * How many acquire requests may wait for one recorder (default 1000). Beyond it a waiting request fails at
+         * once with {@code PendingAcquireLimitException}.
+         */
+        public Builder pendingAcquireMaxCount(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("pendingAcquireMaxCount must not be negative: " + max);
+            }
+            this.pendingAcquireMaxCount = max;
+            return this;
+        }
+
+        /** How many events a subscriber may fall behind before it is ended (default 1024). */
+        public Builder eventBufferSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("eventBufferSize must be at least 1: " + size);
+            }
+            this.eventBufferSize = size;
+            return this;
+        }
+
+        /** How often to poll media state on backends that support it (default 2 s; zero disables). */
+        public Builder mediaPollInterval(Duration interval) {
+            this.mediaPollInterval = requireNotNegative(interval, "mediaPollInterval");
+            return this;
+        }
+
+        /**
+         * The scheduler of every delay, timeout and backoff (default {@code Schedulers.parallel()}); tests pass a
+         * {@code VirtualTimeScheduler}.
+         */
+        public Builder timeScheduler(Scheduler scheduler) {
+            this.timeScheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Run on this Vert.x instance (the agent deploys its own verticle, and does not close it). */
+        public Builder vertx(Vertx vertx) {
+            this.vertx = Objects.requireNonNull(vertx, "vertx");
+            return this;
+        }
+
+        /** The options. */
+        public AgentOptions build() {
+            return new AgentOptions(this);
+        }
+
+        private static Duration requireNotNegative(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + " must not be negative: " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,368 @@
+package io.discagent.agent.backend.simulated;
+
+import io.discagent.agent.spi.BackendRecorder;
+import io.discagent.agent.spi.HotplugListener;
+import io.discagent.agent.spi.RecorderBackend;
+import io.discagent.agent.spi.RecorderDescriptor;
+import io.discagent.api.RecorderId;
+import io.discagent.api.error.HResult;
+import io.discagent.api.error.InvalidHandleException;
+import io.discagent.api.error.NoSuchRecorderException;
+import io.discagent.api.error.RecorderExceptions;
+import io.discagent.api.error.RecorderRemovedException;
+import io.discagent.api.event.MediaChangedEvent.MediaState;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Virtual recorders that behave like IMAPI2's: one lock holder per device by handle, external holders, mounted
+ * volumes that need {@code force}, removal, and faults on demand (failures with any HRESULT, latency, calls that
+ * hang). It is a product feature (kiosk demos, testing applications without hardware), controlled through
+ * {@link Simulator}.
+ *
+ * <p>Native calls block the calling native worker exactly as long as configured; control calls may come from any
+ * thread. One lock guards the simulated devices (they are the "hardware", not agent state).
+ */
+public final class SimulatedBackend implements RecorderBackend, Simulator {
+
+    /** The backend's name. */
+    public static final String NAME = "simulated";
+
+    private static final int CALL_LOG_SIZE = 10_000;
+
+    final Object lock = new Object();
+    private final Map<RecorderId, SimulatedDevice> devices = new LinkedHashMap<>();
+    private final ArrayDeque<SimulatedCall> calls = new ArrayDeque<>();
+    private @Nullable HotplugListener listener;
+    private int nextId;
+    private boolean closed;
+
+    /** A backend with {@code recorders} virtual recorders, {@code sim-0} to {@code sim-(n-1)}. */
+    public SimulatedBackend(int recorders) {
+        if (recorders < 0) {
+            throw new IllegalArgumentException("recorders must not be negative: " + recorders);
+        }
+        for (int i = 0; i < recorders; i++) {
+            RecorderId id = RecorderId.of("sim-" + nextId++);
+            devices.put(id, new SimulatedDevice(id));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ SPI
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<RecorderDescriptor> enumerate() {
+        synchronized (lock) {
+            log(RecorderId.of("*"), "enumerate");
+            List<RecorderDescriptor> present = new ArrayList<>();
+            for (SimulatedDevice device : devices.values()) {
+                if (device.present) {
+                    present.add(descriptor(device.id));
+                }
+            }
+            return present;
+        }
+    }
+
+    @Override
+    public BackendRecorder open(RecorderDescriptor descriptor) {
+        synchronized (lock) {
+            RecorderId id = RecorderId.of(descriptor.id());
+            log(id, "open");
+            SimulatedDevice device = devices.get(id);
+            if (device == null || !device.present) {
+                throw new RecorderRemovedException("simulated recorder " + id + " is not present", id);
+            }
+            return new SimulatedRecorder(this, device);
+        }
+    }
+
+    @Override
+    public void startHotplug(HotplugListener listener) {
+        synchronized (lock) {
+            log(RecorderId.of("*"), "startHotplug");
+            this.listener = listener;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            listener = null;
+            lock.notifyAll();
+        }
+    }
+
+    private static RecorderDescriptor descriptor(RecorderId id) {
+        return new RecorderDescriptor(id.value(), "DISCAGNT", "Virtual BD-RE", "1.0", List.of("sim://" + id),
+                Map.of("bus", "simulated"));
+    }
+
+    // ------------------------------------------------------------------------------------------------ native side
+
+    /** The part of every native call before its effect: log, latency, hangs, injected failures. */
+    void enter(SimulatedRecorder recorder, SimulatedDevice device, Operation operation, String name) {
+        HResult failure = null;
+        boolean hang = false;
+        Duration latency;
+        synchronized (lock) {
+            log(device.id, name);
+            checkUsable(recorder, device);
+            latency = device.latency;
+            SimulatedDevice.Fault fault = nextFault(device, operation);
+            if (fault != null) {
+                if (fault.failure == null) {
+                    hang = true;
+                } else {
+                    failure = fault.failure;
+                }
+            }
+        }
+        if (!latency.isZero()) {
+            sleep(latency);
+        }
+        if (hang) {
+            block(recorder, device);
+        }
+        if (failure != null) {
+            throw RecorderExceptions.create(failure, "simulated failure of " + name + " on " + device.id, device.id,
+                    null, null, null);
+        }
+    }
+
+    private static SimulatedDevice.@Nullable Fault nextFault(SimulatedDevice device, Operation operation) {
+        for (SimulatedDevice.Fault fault : device.faults) {
+            if (fault.matches(operation)) {
+                if (--fault.remaining == 0) {
+                    device.faults.remove(fault);
+                }
+                return fault;
+            }
+        }
+        return null;
+    }
+
+    private void block(SimulatedRecorder recorder, SimulatedDevice device) {
+        synchronized (lock) {
+            long epoch = device.hangEpoch;
+            device.blockedCalls++;
+            try {
+                while (device.hangEpoch == epoch && device.present && !closed) {
+                    lock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                device.blockedCalls--;
+            }
+            checkUsable(recorder, device);
+        }
+    }
+
+    /** Throws if the device is gone or the handle closed. Call with the lock held. */
+    void checkUsable(SimulatedRecorder recorder, SimulatedDevice device) {
+        if (!device.present || devices.get(device.id) != device) {
+            throw new RecorderRemovedException("simulated recorder " + device.id + " was removed", device.id);
+        }
+        if (recorder.closed) {
+            throw new InvalidHandleException("the handle of simulated recorder " + device.id + " is closed",
+                    device.id);
+        }
+    }
+
+    void log(RecorderId id, String operation) {
+        if (calls.size() == CALL_LOG_SIZE) {
+            calls.removeFirst();
+        }
+        calls.addLast(new SimulatedCall(id, operation, Thread.currentThread().getName()));
+    }
+
+    private static void sleep(Duration latency) {
+        try {
+            Thread.sleep(latency.toMillis(), latency.toNanosPart() % 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ Simulator
+
+    @Override
+    public List<RecorderId> recorders() {
+        synchronized (lock) {
+            List<RecorderId> present = new ArrayList<>();
+            for (SimulatedDevice device : devices.values()) {
+                if (device.present) {
+                    present.add(device.id);
+                }
+            }
+            return present;
+        }
+    }
+
+    @Override
+    public RecorderId addRecorder() {
+        RecorderId id;
+        synchronized (lock) {
+            do {
+                id = RecorderId.of("sim-" + nextId++);
+            } while (devices.containsKey(id) && devices.get(id).present);
+        }
+        return addRecorder(id.value());
+    }
+
+    @Override
+    public RecorderId addRecorder(String id) {
+        RecorderId recorder = RecorderId.of(id);
+        HotplugListener notify;
+        synchronized (lock) {
+            SimulatedDevice existing = devices.get(recorder);
+            if (existing != null && existing.present) {
+                throw new IllegalStateException("simulated recorder " + id + " is already present");
+            }
+            devices.put(recorder, new SimulatedDevice(recorder));
+            notify = listener;
+        }
+        if (notify != null) {
+            notify.recorderArrived(descriptor(recorder));
+        }
+        return recorder;
+    }
+
+    @Override
+    public void removeRecorder(RecorderId recorder) {
+        HotplugListener notify;
+        synchronized (lock) {
+            SimulatedDevice device = device(recorder);
+            device.present = false;
+            if (device.holder != null) {
+                device.locksDropped++; // the lock goes with the device
+            }
+            device.holder = null;
+            device.holderName = null;
+            lock.notifyAll();
+            notify = listener;
+        }
+        if (notify != null) {
+            notify.recorderRemoved(recorder.value());
+        }
+    }
+
+    @Override
+    public void lockExternally(RecorderId recorder, String owner) {
+        Objects.requireNonNull(owner, "owner");
+        synchronized (lock) {
+            SimulatedDevice device = device(recorder);
+            if (device.holder != null) {
+                throw new IllegalStateException("simulated recorder " + recorder + " is locked by the agent ('"
+                        + device.holderName + "')");
+            }
+            device.externalOwner = owner;
+        }
+    }
+
+    @Override
+    public void unlockExternally(RecorderId recorder) {
+        synchronized (lock) {
+            device(recorder).externalOwner = null;
+        }
+    }
+
+    @Override
+    public void mountVolume(RecorderId recorder, String mountPoint) {
+        synchronized (lock) {
+            device(recorder).mountedAt = Objects.requireNonNull(mountPoint, "mountPoint");
+        }
+    }
+
+    @Override
+    public void setLatency(RecorderId recorder, Duration latency) {
+        if (latency.isNegative()) {
+            throw new IllegalArgumentException("latency must not be negative: " + latency);
+        }
+        synchronized (lock) {
+            device(recorder).latency = latency;
+        }
+    }
+
+    @Override
+    public void failNext(RecorderId recorder, Operation operation, HResult hresult, int times) {
+        Objects.requireNonNull(hresult, "hresult");
+        addFault(recorder, operation, hresult, times);
+    }
+
+    @Override
+    public void hangNext(RecorderId recorder, Operation operation, int times) {
+        addFault(recorder, operation, null, times);
+    }
+
+    private void addFault(RecorderId recorder, Operation operation, @Nullable HResult failure, int times) {
+        Objects.requireNonNull(operation, "operation");
+        if (times < 1) {
+            throw new IllegalArgumentException("times must be at least 1: " + times);
+        }
+        synchronized (lock) {
+            device(recorder).faults.add(new SimulatedDevice.Fault(operation, failure, times));
+        }
+    }
+
+    @Override
+    public void releaseHangs(RecorderId recorder) {
+        synchronized (lock) {
+            SimulatedDevice device = device(recorder);
+            device.hangEpoch++;
+            device.faults.removeIf(f -> f.failure == null);
+            lock.notifyAll();
+        }
+    }
+
+    @Override
+    public void changeMedia(RecorderId recorder, MediaState state) {
+        HotplugListener notify;
+        synchronized (lock) {
+            device(recorder).media = Objects.requireNonNull(state, "state");
+            notify = listener;
+        }
+        if (notify != null) {
+            notify.mediaChanged(recorder.value(), state);
+        }
+    }
+
+    @Override
+    public SimulatedDeviceState state(RecorderId recorder) {
+        synchronized (lock) {
+            SimulatedDevice device = devices.get(recorder);
+            if (device == null) {
+                throw new NoSuchRecorderException("no simulated recorder " + recorder, recorder);
+            }
+            return device.snapshot();
+        }
+    }
+
+    @Override
+    public List<SimulatedCall> calls() {
+        synchronized (lock) {
+            return List.copyOf(calls);
+        }
+    }
+
+    private SimulatedDevice device(RecorderId recorder) {
+        SimulatedDevice device = devices.get(Objects.requireNonNull(recorder, "recorder"));
+        if (device == null || !device.present) {
+            throw new NoSuchRecorderException("no simulated recorder " + recorder + " is present", recorder);
+        }
+        return device;
+    }
+}

@@ -1,0 +1,23 @@
+package io.discagent.agent.backend.simulated;
+
+import io.discagent.api.RecorderId;
+import io.discagent.api.event.MediaChangedEvent.MediaState;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A snapshot of one simulated device.
+ *
+ * @param recorder the recorder
+ * @param present whether it is plugged in
+ * @param nativeOwner the client name the agent's handle locked it with, or {@code null}
+ * @param externalOwner the owner of an external lock, or {@code null}
+ * @param mountedAt the mount point of a mounted file system, or {@code null}
+ * @param locksTaken native locks taken by acquires
+ * @param locksDropped native locks dropped by releases or by closing the handle
+ * @param blockedCalls native calls currently blocked by {@link Simulator#hangNext}
+ * @param media the medium
+ */
+public record SimulatedDeviceState(RecorderId recorder, boolean present, @Nullable String nativeOwner,
+        @Nullable String externalOwner, @Nullable String mountedAt, long locksTaken, long locksDropped,
+        int blockedCalls, MediaState media) {
+}

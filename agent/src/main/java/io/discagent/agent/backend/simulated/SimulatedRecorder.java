@@ -1,0 +1,97 @@
+package io.discagent.agent.backend.simulated;
+
+import io.discagent.agent.spi.BackendRecorder;
+import io.discagent.api.ClientNames;
+import io.discagent.api.error.HResult;
+import io.discagent.api.error.InvalidClientNameException;
+import io.discagent.api.error.LockNotHeldException;
+import io.discagent.api.error.RecorderLockedException;
+import io.discagent.api.error.VolumeMountedException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One opened simulated recorder: a lock holder by handle, as {@code cdrom.sys} locks by file object. Closing it drops
+ * a lock it still holds.
+ */
+final class SimulatedRecorder implements BackendRecorder {
+
+    private final SimulatedBackend backend;
+    private final SimulatedDevice device;
+    boolean closed;
+
+    SimulatedRecorder(SimulatedBackend backend, SimulatedDevice device) {
+        this.backend = backend;
+        this.device = device;
+    }
+
+    @Override
+    public void acquireExclusiveAccess(boolean force, String clientName) {
+        backend.enter(this, device, Simulator.Operation.ACQUIRE, "acquire");
+        synchronized (backend.lock) {
+            backend.checkUsable(this, device);
+            if (!ClientNames.isValid(clientName)) {
+                throw new InvalidClientNameException("invalid client name '" + clientName + "'", device.id);
+            }
+            if (device.holder == this) {
+                return;
+            }
+            String owner = device.holder != null ? device.holderName : device.externalOwner;
+            if (owner != null) {
+                throw new RecorderLockedException("simulated recorder " + device.id + " is locked", device.id, owner);
+            }
+            if (device.mountedAt != null) {
+                if (!force) {
+                    throw new VolumeMountedException("a file system is mounted at " + device.mountedAt
+                            + "; acquire with force to dismount it", device.id);
+                }
+                device.mountedAt = null;
+            }
+            device.holder = this;
+            device.holderName = clientName;
+            device.locksTaken++;
+        }
+    }
+
+    @Override
+    public void releaseExclusiveAccess() {
+        backend.enter(this, device, Simulator.Operation.RELEASE, "release");
+        synchronized (backend.lock) {
+            backend.checkUsable(this, device);
+            if (device.holder != this) {
+                HResult code = device.holder == null ? HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION
+                        : HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE;
+                throw new LockNotHeldException(code, "this handle does not hold simulated recorder " + device.id,
+                        device.id, null, null, null);
+            }
+            dropLock();
+        }
+    }
+
+    @Override
+    public @Nullable String exclusiveAccessOwner() {
+        backend.enter(this, device, Simulator.Operation.OWNER, "owner");
+        synchronized (backend.lock) {
+            backend.checkUsable(this, device);
+            return device.holder != null ? device.holderName : device.externalOwner;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (backend.lock) {
+            backend.log(device.id, "close");
+            if (!closed) {
+                closed = true;
+                if (device.holder == this) {
+                    dropLock();
+                }
+            }
+        }
+    }
+
+    private void dropLock() {
+        device.holder = null;
+        device.holderName = null;
+        device.locksDropped++;
+    }
+}

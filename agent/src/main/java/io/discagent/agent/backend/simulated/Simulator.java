@@ -1,0 +1,64 @@
+package io.discagent.agent.backend.simulated;
+
+import io.discagent.api.RecorderId;
+import io.discagent.api.error.HResult;
+import io.discagent.api.event.MediaChangedEvent.MediaState;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The control panel of the simulated backend: virtual recorders for kiosk demos, for testing your own application
+ * without hardware, and for the agent's own tests. Every method is thread-safe and deterministic: nothing here is
+ * random, and each effect applies to the very next native calls of the recorder.
+ */
+public interface Simulator {
+
+    /** The recorders present now, in the order they were added. */
+    List<RecorderId> recorders();
+
+    /** Adds a recorder with the next free id ({@code sim-N}) and reports its arrival. */
+    RecorderId addRecorder();
+
+    /** Adds (or brings back) a recorder with this id, in a clean state, and reports its arrival. */
+    RecorderId addRecorder(String id);
+
+    /**
+     * Removes a recorder (as if unplugged): its native calls fail with
+     * {@code HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)}, hung calls are woken with that error, and the removal is
+     * reported.
+     */
+    void removeRecorder(RecorderId recorder);
+
+    /** Locks the recorder as another process would, with this owner name. */
+    void lockExternally(RecorderId recorder, String owner);
+
+    /** Ends an external lock. */
+    void unlockExternally(RecorderId recorder);
+
+    /** Mounts a file system on the recorder: an acquire without {@code force} then fails. */
+    void mountVolume(RecorderId recorder, String mountPoint);
+
+    /** Every native call of the recorder takes this long (on the native worker). */
+    void setLatency(RecorderId recorder, Duration latency);
+
+    /** The next {@code times} native calls of {@code operation} on the recorder fail with {@code hresult}. */
+    void failNext(RecorderId recorder, Operation operation, HResult hresult, int times);
+
+    /** The next {@code times} native calls of {@code operation} on the recorder block until {@link #releaseHangs}. */
+    void hangNext(RecorderId recorder, Operation operation, int times);
+
+    /** Lets every blocked call of the recorder continue. */
+    void releaseHangs(RecorderId recorder);
+
+    /** Changes the medium and reports it. */
+    void changeMedia(RecorderId recorder, MediaState state);
+
+    /** What the simulated device knows now. */
+    SimulatedDeviceState state(RecorderId recorder);
+
+    /** The last native calls (at most 10,000), oldest first. */
+    List<SimulatedCall> calls();
+
+    /** Native operations, for {@link #failNext} and {@link #hangNext}. */
+    enum Operation { ACQUIRE, RELEASE, OWNER, ANY }
+}

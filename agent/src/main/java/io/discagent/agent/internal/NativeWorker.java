@@ -1,0 +1,158 @@
+package io.discagent.agent.internal;
+
+import io.discagent.agent.spi.NativeThreadHooks;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A dedicated, named OS thread that runs native calls one at a time, in submission order, with the backend's
+ * {@link NativeThreadHooks} at start, between calls, while idle and at stop (a COM single-threaded apartment with a
+ * message pump on Windows).
+ *
+ * <p>A task is a plain {@link Runnable}: the agent's tasks catch their own failures and hand results back to the
+ * event loop themselves. A task that never returns stalls only this worker (one worker per recorder).
+ *
+ * <p>The queue is lock-free; an idle worker spins briefly before it parks, so a call that follows another one
+ * closely (a release followed by the next waiter's acquire) does not pay for a wake-up.
+ */
+public final class NativeWorker {
+
+    private static final System.Logger LOG = System.getLogger(NativeWorker.class.getName());
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
+    private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    private final NativeThreadHooks hooks;
+    private final long idleNanos;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile boolean parked;
+
+    /**
+     * @param name the thread's name
+     * @param hooks what the backend runs on the thread
+     */
+    public NativeWorker(String name, NativeThreadHooks hooks) {
+        this.hooks = hooks;
+        this.idleNanos = hooks.idleInterval().toNanos();
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts the thread. */
+    public NativeWorker start() {
+        thread.start();
+        return this;
+    }
+
+    /** Queues a task. Tasks submitted after {@link #stop()} are dropped. */
+    public void execute(Runnable task) {
+        if (stopping) {
+            LOG.log(Level.DEBUG, "dropping a task for stopped worker {0}", thread.getName());
+            return;
+        }
+        queue.offer(task);
+        if (parked) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Runs the tasks already queued, then the stop hook, then ends the thread. Does not wait. */
+    public void stop() {
+        execute(() -> stopping = true);
+    }
+
+    /**
+     * Waits for the thread to end.
+     *
+     * @return whether it ended in time (a worker blocked in a native call that never returns does not)
+     */
+    public boolean awaitStop(long timeout, TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
+    }
+
+    /** Whether the caller runs on this worker. */
+    public boolean isCurrent() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** The thread's name. */
+    public String name() {
+        return thread.getName();
+    }
+
+    private void run() {
+        try {
+            hooks.onStart();
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, "native thread start hook failed on " + thread.getName(), t);
+        }
+        try {
+            while (!stopping) {
+                Runnable task = next();
+                if (task != null) {
+                    runTask(task);
+                }
+                idle();
+            }
+        } finally {
+            try {
+                hooks.onStop();
+            } catch (Throwable t) {
+                LOG.log(Level.ERROR, "native thread stop hook failed on " + thread.getName(), t);
+            }
+            stopped.countDown();
+        }
+    }
+
+    private Runnable next() {
+        Runnable task = queue.poll();
+        if (task != null) {
+            return task;
+        }
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (System.nanoTime() < spinUntil) {
+            Thread.onSpinWait();
+            task = queue.poll();
+            if (task != null) {
+                return task;
+            }
+        }
+        parked = true;
+        try {
+            task = queue.poll();
+            if (task == null) {
+                if (idleNanos > 0) {
+                    LockSupport.parkNanos(this, idleNanos);
+                } else {
+                    LockSupport.park(this);
+                }
+                task = queue.poll();
+            }
+        } finally {
+            parked = false;
+        }
+        return task;
+    }
+
+    private void runTask(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, "uncaught exception on native worker " + thread.getName(), t);
+        }
+    }
+
+    private void idle() {
+        if (idleNanos > 0) {
+            try {
+                hooks.onIdle();
+            } catch (Throwable t) {
+                LOG.log(Level.ERROR, "native thread idle hook failed on " + thread.getName(), t);
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.discagent.agent.internal;
+
+import io.discagent.api.AcquireOptions;
+import io.discagent.api.RecorderId;
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * One attempt of an acquire request, from the moment it reaches the event loop until it is granted, fails or is
+ * cancelled. Event loop only, except construction.
+ *
+ * <p>{@link #finished} is the single truth about the attempt: once set, nothing may complete it again, and a native
+ * acquire that still succeeds for it is released at once (nothing leaks).
+ */
+final class PendingAcquire {
+
+    final SessionImpl session;
+    final RecorderId recorder;
+    final AcquireOptions options;
+    final long startedNanos;
+    final long deadlineNanos;
+    private final MonoSink<Granted> sink;
+
+    @Nullable Disposable deadlineTimer;
+    private @Nullable RecorderSlot queuedOn;
+    private boolean finished;
+
+    PendingAcquire(SessionImpl session, RecorderId recorder, AcquireOptions options, long startedNanos,
+            long deadlineNanos, MonoSink<Granted> sink) {
+        this.session = session;
+        this.recorder = recorder;
+        this.options = options;
+        this.startedNanos = startedNanos;
+        this.deadlineNanos = deadlineNanos;
+        this.sink = sink;
+    }
+
+    /** Whether a deadline timer applies: the request waits, but not forever. */
+    boolean hasDeadline() {
+        return options.waits() && deadlineNanos != Long.MAX_VALUE;
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+
+    void enqueuedOn(RecorderSlot slot) {
+        this.queuedOn = slot;
+    }
+
+    boolean isQueued() {
+        return queuedOn != null;
+    }
+
+    /** Takes this attempt out of its slot's queue accounting (the entry itself is skipped later). */
+    void leaveQueue() {
+        RecorderSlot slot = queuedOn;
+        if (slot != null) {
+            queuedOn = null;
+            slot.dequeued(this);
+        }
+    }
+
+    void succeed(Granted granted) {
+        if (finish()) {
+            sink.success(granted);
+        }
+    }
+
+    void fail(Throwable error) {
+        if (finish()) {
+            sink.error(error);
+        }
+    }
+
+    /** Marks the attempt cancelled by its subscriber. */
+    void cancel() {
+        finish();
+    }
+
+    private boolean finish() {
+        if (finished) {
+            return false;
+        }
+        finished = true;
+        leaveQueue();
+        Disposable timer = deadlineTimer;
+        if (timer != null) {
+            timer.dispose();
+        }
+        return true;
+    }
+}

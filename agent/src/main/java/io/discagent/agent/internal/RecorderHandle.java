@@ -1,0 +1,110 @@
+package io.discagent.agent.internal;
+
+import io.discagent.agent.spi.BackendRecorder;
+import io.discagent.agent.spi.RecorderBackend;
+import io.discagent.agent.spi.RecorderDescriptor;
+import io.discagent.api.RecorderId;
+import io.discagent.api.error.InvalidHandleException;
+import io.discagent.api.error.RecorderExceptions;
+import io.discagent.api.error.RecorderLockedException;
+import java.lang.System.Logger.Level;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The backend's object for one recorder, confined to that recorder's native worker: every method checks that it
+ * runs there. Holds the one native lock holder of the recorder (IMAPI2 locks by handle).
+ */
+final class RecorderHandle {
+
+    private static final System.Logger LOG = System.getLogger(RecorderHandle.class.getName());
+
+    private final RecorderBackend backend;
+    private final RecorderDescriptor descriptor;
+    private final RecorderId id;
+    private final NativeWorker worker;
+    private @Nullable BackendRecorder recorder;
+
+    RecorderHandle(RecorderBackend backend, RecorderDescriptor descriptor, NativeWorker worker) {
+        this.backend = backend;
+        this.descriptor = descriptor;
+        this.id = RecorderId.of(descriptor.id());
+        this.worker = worker;
+    }
+
+    /** Opens the backend recorder. */
+    void open() {
+        checkOnWorker();
+        recorder = backend.open(descriptor);
+    }
+
+    /** The open backend recorder. */
+    BackendRecorder get() {
+        checkOnWorker();
+        BackendRecorder open = recorder;
+        if (open == null) {
+            throw new InvalidHandleException("the recorder's native handle is closed", id);
+        }
+        return open;
+    }
+
+    /**
+     * Takes the native lock. When the backend reports the recorder locked without naming the holder, asks it who
+     * holds it (IMAPI2: "query ExclusiveAccessOwner anytime an operation fails with E_IMAPI_RECORDER_LOCKED").
+     */
+    void acquire(boolean force, String clientName) {
+        BackendRecorder open = get();
+        try {
+            open.acquireExclusiveAccess(force, clientName);
+        } catch (RecorderLockedException e) {
+            if (e.owner().isPresent()) {
+                throw e;
+            }
+            String owner = null;
+            try {
+                owner = open.exclusiveAccessOwner();
+            } catch (RuntimeException ownerFailure) {
+                e.addSuppressed(ownerFailure);
+            }
+            throw owner == null || owner.isEmpty() ? e : e.withOwner(owner);
+        }
+    }
+
+    /**
+     * Releases the native lock. If the release fails for any reason but a vanished device, closes and reopens the
+     * handle: the native lock lives as long as the handle, so this is certain to drop it.
+     */
+    void release() {
+        BackendRecorder open = get();
+        try {
+            open.releaseExclusiveAccess();
+        } catch (RuntimeException e) {
+            if (RecorderExceptions.isDeviceGone(e)) {
+                throw e;
+            }
+            LOG.log(Level.WARNING, "native release of " + id + " failed; reopening its handle to drop the lock", e);
+            closeQuietly();
+            open();
+        }
+    }
+
+    /** Closes the handle; a native lock still held goes with it. */
+    void closeQuietly() {
+        checkOnWorker();
+        BackendRecorder open = recorder;
+        recorder = null;
+        if (open != null) {
+            try {
+                open.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "closing the native handle of " + id + " failed", e);
+            }
+        }
+    }
+
+    private void checkOnWorker() {
+        if (!worker.isCurrent()) {
+            throw new IllegalStateException("native call for " + id + " on " + Thread.currentThread().getName()
+                    + " instead of " + worker.name());
+        }
+    }
+}

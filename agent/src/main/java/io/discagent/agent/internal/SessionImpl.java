@@ -1,0 +1,105 @@
+package io.discagent.agent.internal;
+
+import io.discagent.api.AcquireOptions;
+import io.discagent.api.AcquireRequest;
+import io.discagent.api.ClientSession;
+import io.discagent.api.LockGrant;
+import io.discagent.api.RecorderId;
+import io.discagent.api.SessionId;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A client session. Its fields other than {@link #open} are event-loop state of {@link AgentCore}.
+ */
+final class SessionImpl implements ClientSession {
+
+    private final AgentCore core;
+    private final SessionId id;
+    private final String clientName;
+    private volatile boolean open = true;
+
+    /** The holds this session has, by recorder. Event loop only. */
+    final Map<RecorderId, Hold> holds = new HashMap<>();
+
+    /** How many of this session's requests are queued on any recorder. Event loop only. */
+    int queued;
+
+    SessionImpl(AgentCore core, SessionId id, String clientName) {
+        this.core = core;
+        this.id = id;
+        this.clientName = clientName;
+    }
+
+    @Override
+    public SessionId id() {
+        return id;
+    }
+
+    @Override
+    public String clientName() {
+        return clientName;
+    }
+
+    @Override
+    public Mono<LockGrant> acquire(RecorderId recorder, AcquireOptions options) {
+        return core.acquire(this, recorder, options).map(Granted::grant);
+    }
+
+    @Override
+    public Mono<Integer> release(RecorderId recorder) {
+        return core.release(this, recorder);
+    }
+
+    @Override
+    public Mono<Integer> lockCount(RecorderId recorder) {
+        return core.lockCount(this, recorder);
+    }
+
+    @Override
+    public Flux<LockGrant> acquireEach(Publisher<AcquireRequest> requests) {
+        Objects.requireNonNull(requests, "requests");
+        return Flux.from(requests).concatMap(request -> acquire(request.recorder(), request.options()), 0);
+    }
+
+    @Override
+    public <T> Flux<T> withLock(RecorderId recorder, AcquireOptions options,
+            Function<? super LockGrant, ? extends Publisher<T>> body) {
+        Objects.requireNonNull(body, "body");
+        return Flux.usingWhen(core.acquire(this, recorder, options),
+                granted -> Flux.<T>from(body.apply(granted.grant()))
+                        .mergeWith(granted.hold().end().then(Mono.<T>empty())),
+                granted -> core.releaseHold(this, granted),
+                (granted, error) -> core.releaseHold(this, granted),
+                granted -> core.releaseHold(this, granted));
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    /** Marks the session closed; returns false if it already was. Event loop only. */
+    boolean markClosed() {
+        if (!open) {
+            return false;
+        }
+        open = false;
+        return true;
+    }
+
+    @Override
+    public Mono<Void> close() {
+        return core.closeSession(this);
+    }
+
+    @Override
+    public String toString() {
+        return "session " + id + " '" + clientName + "'";
+    }
+}

@@ -1,0 +1,82 @@
+package io.discagent.agent;
+
+import io.discagent.agent.backend.simulated.SimulatedBackend;
+import io.discagent.agent.internal.AgentCore;
+import io.discagent.api.ClientSession;
+import io.discagent.api.RecorderId;
+import java.time.Duration;
+import java.util.function.Consumer;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/**
+ * A simulated agent on virtual time, for tests: the agent's event loop and native workers are real threads, every
+ * delay and timeout runs on {@link #time}.
+ */
+public final class TestAgent implements AutoCloseable {
+
+    public static final RecorderId SIM0 = RecorderId.of("sim-0");
+    public static final RecorderId SIM1 = RecorderId.of("sim-1");
+    private static final Duration BLOCK = Duration.ofSeconds(10);
+
+    public final VirtualTimeScheduler time = VirtualTimeScheduler.create();
+    public final SimulatedBackend sim;
+    public final DiscAgent agent;
+
+    private TestAgent(int recorders, Consumer<AgentOptions.Builder> customizer) {
+        sim = new SimulatedBackend(recorders);
+        AgentOptions.Builder options = AgentOptions.builder()
+                .backend(sim)
+                .timeScheduler(time)
+                .mediaPollInterval(Duration.ZERO);
+        customizer.accept(options);
+        agent = DiscAgent.start(options.build()).block(BLOCK);
+    }
+
+    /** An agent with two simulated recorders. */
+    public static TestAgent start() {
+        return new TestAgent(2, b -> { });
+    }
+
+    public static TestAgent start(int recorders, Consumer<AgentOptions.Builder> customizer) {
+        return new TestAgent(recorders, customizer);
+    }
+
+    public ClientSession session(String name) {
+        return agent.openSession(name).block(BLOCK);
+    }
+
+    /**
+     * Waits until the agent has nothing left to do on its own: every native call returned (or is blocked on purpose
+     * by the simulator) and the event loop went quiet. Virtual time can then be moved deterministically.
+     */
+    public AgentCore.Activity settle() {
+        AgentCore.Activity previous = null;
+        long deadline = System.nanoTime() + BLOCK.toNanos();
+        while (System.nanoTime() < deadline) {
+            AgentCore.Activity now = agent.activity().block(BLOCK);
+            int blocked = 0;
+            for (RecorderId id : sim.recorders()) {
+                blocked += sim.state(id).blockedCalls();
+            }
+            if (now.nativeCallsInFlight() <= blocked && now.equals(previous)) {
+                return now;
+            }
+            previous = now;
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("the agent did not settle within " + BLOCK);
+    }
+
+    /** Settles, moves virtual time, settles again. */
+    public void advance(Duration duration) {
+        settle();
+        time.advanceTimeBy(duration);
+        settle();
+    }
+
+    @Override
+    public void close() {
+        agent.close().block(BLOCK);
+        time.dispose();
+    }
+}

@@ -1,0 +1,73 @@
+package io.discagent.api;
+
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+
+/**
+ * How an acquire request behaves. The default is IMAPI2's: no force, fail at once when the recorder is held, no
+ * retry.
+ *
+ * @param force IMAPI2's {@code force}: take the recorder even when a file system is mounted on it (the backend
+ *     dismounts it). It never takes a recorder away from another client.
+ * @param waitTimeout how long the request may wait in all: {@link Duration#ZERO} fails at once when the recorder
+ *     is held (IMAPI2), a positive duration queues behind holders of this agent (FIFO, granted the moment the holder
+ *     releases) and retries external holders until it ends, {@link #WAIT_FOREVER} never gives up
+ * @param retry how to retry when the backend reports the recorder locked by a holder outside the agent
+ */
+public record AcquireOptions(boolean force, Duration waitTimeout, RetryPolicy retry) {
+
+    /** A wait timeout that never ends. */
+    public static final Duration WAIT_FOREVER = ChronoUnit.FOREVER.getDuration();
+
+    /** IMAPI2's behaviour: no force, no wait, no retry. */
+    public static final AcquireOptions DEFAULT = new AcquireOptions(false, Duration.ZERO, RetryPolicy.automatic());
+
+    public AcquireOptions {
+        Objects.requireNonNull(waitTimeout, "waitTimeout");
+        Objects.requireNonNull(retry, "retry");
+        if (waitTimeout.isNegative()) {
+            throw new IllegalArgumentException("waitTimeout must not be negative: " + waitTimeout);
+        }
+    }
+
+    /** Fail at once when the recorder is held (the default). */
+    public static AcquireOptions failFast() {
+        return DEFAULT;
+    }
+
+    /** Wait up to {@code timeout} for the recorder. */
+    public static AcquireOptions waitUpTo(Duration timeout) {
+        return DEFAULT.withWaitTimeout(timeout);
+    }
+
+    /** Wait until the recorder is granted, the request is cancelled, or the recorder goes away. */
+    public static AcquireOptions waitIndefinitely() {
+        return DEFAULT.withWaitTimeout(WAIT_FOREVER);
+    }
+
+    /** A copy with {@code force}. */
+    public AcquireOptions withForce(boolean force) {
+        return new AcquireOptions(force, waitTimeout, retry);
+    }
+
+    /** A copy with another wait timeout. */
+    public AcquireOptions withWaitTimeout(Duration waitTimeout) {
+        return new AcquireOptions(force, waitTimeout, retry);
+    }
+
+    /** A copy with another retry policy. */
+    public AcquireOptions withRetry(RetryPolicy retry) {
+        return new AcquireOptions(force, waitTimeout, retry);
+    }
+
+    /** Whether the request may wait at all. */
+    public boolean waits() {
+        return !waitTimeout.isZero();
+    }
+
+    /** Whether the request waits without a time limit. */
+    public boolean waitsForever() {
+        return waitTimeout.equals(WAIT_FOREVER);
+    }
+}

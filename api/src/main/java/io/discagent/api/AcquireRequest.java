@@ -1,0 +1,22 @@
+package io.discagent.api;
+
+import java.util.Objects;
+
+/**
+ * One element of a stream of acquire requests (see {@link ClientSession#acquireEach}).
+ *
+ * @param recorder the recorder to acquire
+ * @param options how to acquire it
+ */
+public record AcquireRequest(RecorderId recorder, AcquireOptions options) {
+
+    public AcquireRequest {
+        Objects.requireNonNull(recorder, "recorder");
+        Objects.requireNonNull(options, "options");
+    }
+
+    /** A request with the default options. */
+    public static AcquireRequest of(RecorderId recorder) {
+        return new AcquireRequest(recorder, AcquireOptions.DEFAULT);
+    }
+}

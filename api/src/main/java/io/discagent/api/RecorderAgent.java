@@ -1,0 +1,75 @@
+package io.discagent.api;
+
+import io.discagent.api.event.DeviceEvent;
+import io.discagent.api.event.LockTransition;
+import io.discagent.api.event.RecorderEvent;
+import io.discagent.api.event.TimeoutEvent;
+import java.util.List;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * An agent that owns exclusive access to the optical disc recorders of one machine and shares it between
+ * clients, with the semantics of IMAPI2's {@code IDiscRecorder2} exclusive access.
+ *
+ * <h2>Threads</h2>
+ * Every {@code Mono} and {@code Flux} of this API signals on the agent's event loop thread (a Vert.x event loop,
+ * named {@code vert.x-eventloop-thread-N}), never on the thread that runs native calls. Do not block in those
+ * signals: switch with {@code publishOn} for blocking work. Methods may be called from any thread.
+ *
+ * <h2>Streams</h2>
+ * The streams are hot and never complete while the agent runs (they complete when it closes). Each new subscriber
+ * first receives the current lock state of the recorders it asked for ({@link LockTransition.Cause#SNAPSHOT}), then
+ * every later event. A subscriber that keeps up never misses an event. A subscriber that falls behind by more than
+ * the agent's event buffer (default 1024 events) is ended with an
+ * {@link io.discagent.api.error.EventOverflowException}; subscribing again starts with the current state.
+ */
+public interface RecorderAgent {
+
+    /**
+     * Opens a client session: the analogue of one {@code IDiscRecorder2} object, with its own lock count per
+     * recorder.
+     *
+     * @param clientName the name other clients see as the owner; 1 to 63 characters of {@code A-Z a-z 0-9}, space,
+     *     {@code . , : ; - _}
+     * @return the session, or an {@link io.discagent.api.error.InvalidClientNameException}
+     */
+    Mono<ClientSession> openSession(String clientName);
+
+    /** Every recorder the agent knows, with its lock state. */
+    Mono<List<RecorderInfo>> recorders();
+
+    /** One recorder, or {@link io.discagent.api.error.NoSuchRecorderException}. */
+    Mono<RecorderInfo> recorder(RecorderId recorder);
+
+    /**
+     * IMAPI2's {@code ExclusiveAccessOwner}: the client name of the session that holds the recorder, or the name
+     * the backend reports for a holder outside the agent; empty when the recorder is free.
+     */
+    Mono<String> exclusiveAccessOwner(RecorderId recorder);
+
+    /** All events: lock transitions (current states first), timeouts, arrivals, removals and media changes. */
+    Flux<RecorderEvent> events();
+
+    /** Lock transitions of every recorder, starting with the current state of each. */
+    Flux<LockTransition> lockTransitions();
+
+    /**
+     * Lock transitions of one recorder, starting with its current state.
+     *
+     * @return the transitions, or {@link io.discagent.api.error.NoSuchRecorderException} if the recorder is unknown
+     */
+    Flux<LockTransition> lockTransitions(RecorderId recorder);
+
+    /** Acquire waits that timed out, and native commands that timed out. */
+    Flux<TimeoutEvent> timeouts();
+
+    /** Arrivals, removals and media changes. */
+    Flux<DeviceEvent> deviceEvents();
+
+    /**
+     * Closes every session (releasing its locks), fails pending requests with
+     * {@link io.discagent.api.error.RequestCancelledException}, completes the streams and stops the native workers.
+     */
+    Mono<Void> close();
+}

@@ -1,0 +1,81 @@
+package io.discagent.api;
+
+import java.time.Duration;
+import java.util.Objects;
+import reactor.util.retry.Retry;
+
+/**
+ * How an acquire request retries when the backend reports the recorder locked ({@code E_IMAPI_RECORDER_LOCKED}),
+ * which happens when the holder is outside the agent: another process, or a driver-level lock.
+ *
+ * <p>Waiting for a holder inside the agent is not retrying: such requests queue in FIFO order and are granted the
+ * moment the holder's count reaches zero (see {@link AcquireOptions#waitTimeout()}).
+ */
+public sealed interface RetryPolicy {
+
+    /**
+     * The default: no retry when the request does not wait (IMAPI2 behaviour); when it waits, exponential backoff
+     * from 100 ms to 1 s with jitter 0.5 until the wait timeout ends.
+     */
+    static RetryPolicy automatic() {
+        return Automatic.INSTANCE;
+    }
+
+    /** Never retry: a locked recorder fails the request at once. */
+    static RetryPolicy none() {
+        return None.INSTANCE;
+    }
+
+    /**
+     * Exponential backoff with jitter, on the agent's scheduler, never past the request's wait timeout.
+     *
+     * @param maxAttempts how many retries at most ({@link Long#MAX_VALUE} for no limit)
+     * @param minBackoff the first delay
+     * @param maxBackoff the longest delay
+     * @param jitter between 0 and 1: how far each delay may randomly move
+     */
+    static RetryPolicy backoff(long maxAttempts, Duration minBackoff, Duration maxBackoff, double jitter) {
+        return new Backoff(maxAttempts, minBackoff, maxBackoff, jitter);
+    }
+
+    /**
+     * A Reactor {@link Retry} of your own. It sees only {@code E_IMAPI_RECORDER_LOCKED} failures (others fail the
+     * request directly), and it runs on whatever scheduler it was built with.
+     */
+    static RetryPolicy of(Retry retry) {
+        return new Custom(retry);
+    }
+
+    /** See {@link #automatic()}. */
+    enum Automatic implements RetryPolicy { INSTANCE }
+
+    /** See {@link #none()}. */
+    enum None implements RetryPolicy { INSTANCE }
+
+    /** See {@link #backoff(long, Duration, Duration, double)}. */
+    record Backoff(long maxAttempts, Duration minBackoff, Duration maxBackoff, double jitter) implements RetryPolicy {
+
+        public Backoff {
+            Objects.requireNonNull(minBackoff, "minBackoff");
+            Objects.requireNonNull(maxBackoff, "maxBackoff");
+            if (maxAttempts < 0) {
+                throw new IllegalArgumentException("maxAttempts must not be negative: " + maxAttempts);
+            }
+            if (minBackoff.isNegative() || maxBackoff.compareTo(minBackoff) < 0) {
+                throw new IllegalArgumentException("need 0 <= minBackoff <= maxBackoff, got " + minBackoff + " and "
+                        + maxBackoff);
+            }
+            if (!(jitter >= 0 && jitter <= 1)) {
+                throw new IllegalArgumentException("jitter must be between 0 and 1: " + jitter);
+            }
+        }
+    }
+
+    /** See {@link #of(Retry)}. */
+    record Custom(Retry retry) implements RetryPolicy {
+
+        public Custom {
+            Objects.requireNonNull(retry, "retry");
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.discagent.api.error;
+
+import io.discagent.api.RecorderId;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The operating system refused access to the device (permissions). The message says how to grant it.
+ *
+ * <p>Default HRESULT: {@link HResult#E_ACCESSDENIED}.
+ */
+public final class AccessDeniedException extends NonTransientRecorderException {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param hresult the HRESULT the failure carries
+     * @param message what happened
+     * @param recorder the recorder concerned, if any
+     * @param owner the holder of the recorder at the time, if known
+     * @param nativeDetail what the operating system reported, if anything
+     * @param cause the underlying exception, if any
+     */
+    public AccessDeniedException(HResult hresult, String message, @Nullable RecorderId recorder, @Nullable String owner,
+            @Nullable NativeDetail nativeDetail, @Nullable Throwable cause) {
+        super(hresult, message, recorder, owner, nativeDetail, cause);
+    }
+
+    /**
+     * @param message what happened
+     * @param recorder the recorder concerned, if any
+     */
+    public AccessDeniedException(String message, @Nullable RecorderId recorder) {
+        this(HResult.E_ACCESSDENIED, message, recorder, null, null, null);
+    }
+}

@@ -1,0 +1,50 @@
+package io.discagent.api.error;
+
+import io.discagent.api.RecorderId;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The recorder is exclusively held by another client (IMAPI2 `E_IMAPI_RECORDER_LOCKED`, or `E_ACCESSDENIED` from a driver). {@link #owner()} names the holder when it is known.
+ *
+ * <p>Default HRESULT: {@link HResult#E_IMAPI_RECORDER_LOCKED}.
+ */
+public final class RecorderLockedException extends TransientRecorderException {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param hresult the HRESULT the failure carries
+     * @param message what happened
+     * @param recorder the recorder concerned, if any
+     * @param owner the holder of the recorder at the time, if known
+     * @param nativeDetail what the operating system reported, if anything
+     * @param cause the underlying exception, if any
+     */
+    public RecorderLockedException(HResult hresult, String message, @Nullable RecorderId recorder, @Nullable String owner,
+            @Nullable NativeDetail nativeDetail, @Nullable Throwable cause) {
+        super(hresult, message, recorder, owner, nativeDetail, cause, false);
+    }
+
+    /**
+     * @param message what happened
+     * @param recorder the recorder concerned, if any
+     */
+    public RecorderLockedException(String message, @Nullable RecorderId recorder) {
+        this(HResult.E_IMAPI_RECORDER_LOCKED, message, recorder, null, null, null);
+    }
+
+    /**
+     * @param message what happened
+     * @param recorder the recorder concerned
+     * @param owner the holder, if known
+     */
+    public RecorderLockedException(String message, @Nullable RecorderId recorder, @Nullable String owner) {
+        this(HResult.E_IMAPI_RECORDER_LOCKED, message, recorder, owner, null, null);
+    }
+
+    /** The same failure, naming the holder. */
+    public RecorderLockedException withOwner(@Nullable String owner) {
+        return new RecorderLockedException(hresult(), detailMessage(), recorder().orElse(null), owner,
+                nativeDetail().orElse(null), getCause());
+    }
+}

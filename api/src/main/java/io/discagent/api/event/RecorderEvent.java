@@ -1,0 +1,23 @@
+package io.discagent.api.event;
+
+import io.discagent.api.RecorderId;
+import java.time.Instant;
+
+/**
+ * Everything the agent publishes. Events are emitted from the agent's event loop, in one total order given by
+ * {@link #sequence()}.
+ */
+public sealed interface RecorderEvent permits LockTransition, TimeoutEvent, DeviceEvent {
+
+    /**
+     * The position of this event in the agent's stream, increasing by one per published event. A
+     * {@link LockTransition.Cause#SNAPSHOT snapshot} carries the sequence of the last event published before it.
+     */
+    long sequence();
+
+    /** When it happened, on the agent's scheduler clock. */
+    Instant at();
+
+    /** The recorder it concerns. */
+    RecorderId recorder();
+}
