@@ -1,6 +1,7 @@
 package io.discagent.agent.internal;
 
 import io.discagent.agent.spi.HotplugListener;
+import io.discagent.agent.spi.NativeWorkerKind;
 import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.agent.spi.RecorderDescriptor;
 import io.discagent.api.AcquireOptions;
@@ -89,7 +90,7 @@ public final class AgentCore implements RecorderAgent {
         this.time = time;
         this.backend = backend;
         this.settings = settings;
-        this.control = new NativeWorker("discagent-native-control", backend.threadHooks());
+        this.control = new NativeWorker("discagent-native-control", backend.threadHooks(NativeWorkerKind.CONTROL));
         this.hub = new EventHub(loop, settings.eventBufferSize());
     }
 
@@ -161,7 +162,7 @@ public final class AgentCore implements RecorderAgent {
             return;
         }
         opening.put(id, Boolean.TRUE);
-        NativeWorker worker = new NativeWorker(threadName(id), backend.threadHooks()).start();
+        NativeWorker worker = new NativeWorker(threadName(id), backend.threadHooks(NativeWorkerKind.RECORDER)).start();
         RecorderHandle handle = new RecorderHandle(backend, descriptor, worker);
         RecorderSlot slot = new RecorderSlot(this, descriptor, worker, handle);
         worker.execute(() -> {

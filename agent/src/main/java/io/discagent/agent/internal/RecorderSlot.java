@@ -465,7 +465,9 @@ final class RecorderSlot {
             @Override
             public void completed(@Nullable MediaState value, @Nullable RecorderException error, boolean late) {
                 pollInFlight = false;
-                if (value != null) {
+                if (error != null && !removed && RecorderExceptions.isDeviceGone(error)) {
+                    core.recorderGone(RecorderSlot.this);
+                } else if (value != null) {
                     mediaObserved(value, true);
                 }
             }

@@ -17,7 +17,8 @@ public interface NativeThreadHooks {
     }
 
     /**
-     * Runs after every call, and every {@link #idleInterval()} while no call is queued. Must return quickly.
+     * When {@link #idleInterval()} is positive: runs after every call, and at least every {@code idleInterval}
+     * while no call is queued. Must return quickly (poll, do not block).
      */
     default void onIdle() {
     }

@@ -7,10 +7,12 @@ import java.util.List;
  *
  * <h2>Threads</h2>
  * The SPI is blocking. The agent calls {@link #enumerate()}, {@link #startHotplug} and {@link #close()} on its
- * <em>control</em> native worker, and {@link #open} (and then every {@link BackendRecorder} method) on the native
- * worker of that recorder: one dedicated OS thread per recorder, named {@code discagent-native-<id>}. Each of these
- * threads runs {@link #threadHooks()} at start, between calls and at stop. A backend may keep thread-confined native
- * objects (COM apartments, file descriptors) on them.
+ * <em>control</em> native worker ({@code discagent-native-control}), and {@link #open} (and then every
+ * {@link BackendRecorder} method) on the native worker of that recorder: one dedicated OS thread per recorder, named
+ * {@code discagent-native-<id>}. Each of these threads runs the backend's {@link #threadHooks} at start, between
+ * calls, while idle and at stop. A backend may keep thread-confined native objects (COM apartments, sockets, file
+ * descriptors) on them; the control worker's idle hook is the place to poll an event source (a netlink socket, a
+ * window message queue) so that hotplug needs no thread of its own.
  *
  * <p>Failures are reported by throwing {@link io.discagent.api.error.RecorderException}s (built with
  * {@link io.discagent.api.error.RecorderExceptions}); any other exception becomes {@code E_FAIL}.
@@ -20,8 +22,13 @@ public interface RecorderBackend {
     /** The backend's name, as its provider's. */
     String name();
 
-    /** What the agent's native workers run at start, while idle and at stop. */
-    default NativeThreadHooks threadHooks() {
+    /**
+     * What a native worker of the agent runs at start, between calls, while idle and at stop. Called once per
+     * worker, on the event loop, before the worker starts.
+     *
+     * @param kind the control worker or a recorder's worker
+     */
+    default NativeThreadHooks threadHooks(NativeWorkerKind kind) {
         return NativeThreadHooks.NONE;
     }
 
