@@ -1,0 +1,196 @@
+package io.discagent.agent.backend.linux;
+
+import io.discagent.agent.backend.linux.jna.Linux;
+import io.discagent.agent.backend.linux.jna.NativeCallException;
+import io.discagent.agent.backend.linux.jna.Umount;
+import io.discagent.agent.spi.BackendRecorder;
+import io.discagent.api.ClientNames;
+import io.discagent.api.RecorderId;
+import io.discagent.api.error.HResult;
+import io.discagent.api.error.InvalidClientNameException;
+import io.discagent.api.error.InvalidHandleException;
+import io.discagent.api.error.LockNotHeldException;
+import io.discagent.api.error.RecorderException;
+import io.discagent.api.error.VolumeMountedException;
+import io.discagent.api.event.MediaChangedEvent.MediaState;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One recorder of the Linux backend: a block device that this handle can hold exclusively. The handle holds a
+ * descriptor only while it holds the device ({@link DeviceClaim}); in between, nothing of the agent keeps the node
+ * open, so other programs and the kernel's last-close behaviour are undisturbed.
+ *
+ * <p>Confined to the recorder's native worker ({@code discagent-native-<id>}): the agent calls every method there.
+ */
+final class LinuxRecorder implements BackendRecorder {
+
+    private static final System.Logger LOG = System.getLogger(LinuxRecorder.class.getName());
+
+    private final LinuxDevice device;
+    private final RecorderId id;
+    private final int scsiTimeoutMillis;
+    private final OwnDescriptors own;
+    private final OwnerDiscovery owners;
+    private final LinuxErrors errors;
+    private @Nullable DeviceClaim claim;
+    private @Nullable String holder;
+    private boolean closed;
+
+    LinuxRecorder(LinuxDevice device, int scsiTimeoutMillis, OwnDescriptors own, OwnerDiscovery owners) {
+        this.device = device;
+        this.id = RecorderId.of(device.name());
+        this.scsiTimeoutMillis = scsiTimeoutMillis;
+        this.own = own;
+        this.owners = owners;
+        this.errors = new LinuxErrors(device, owners);
+    }
+
+    /**
+     * Dismounts when asked ({@code force}) or refuses when mounted, then takes the {@link DeviceClaim}.
+     *
+     * @throws VolumeMountedException (0x80070016) when a file system is mounted and {@code force} is false
+     * @throws io.discagent.api.error.RecorderLockedException when another process holds it (or a forced dismount
+     *     was refused because the file system is busy), naming the holder
+     */
+    @Override
+    public void acquireExclusiveAccess(boolean force, String clientName) {
+        checkOpen();
+        if (!ClientNames.isValid(clientName)) {
+            throw new InvalidClientNameException("invalid client name '" + clientName + "'", id);
+        }
+        if (claim != null) {
+            holder = clientName; // this handle holds it already: the agent's count covers the rest
+            return;
+        }
+        requirePresent();
+        dismountIfMounted(force);
+        DeviceClaim taken = DeviceClaim.take(device, own, errors, scsiTimeoutMillis);
+        claim = taken;
+        holder = clientName;
+        LOG.log(Level.DEBUG, "{0} held for ''{1}'' ({2}{3})", device.node(), clientName,
+                taken.readOnly() ? "read-only" : "read-write", device.optical()
+                        ? taken.trayLocked() ? ", tray locked" : ", tray NOT locked: " + taken.trayLockProblem() : "");
+    }
+
+    private void dismountIfMounted(boolean force) {
+        List<MountTable.Mount> mounts = MountTable.on(DeviceScanner.withPartitions(device));
+        if (mounts.isEmpty()) {
+            return;
+        }
+        String where = mounts.stream().map(m -> "mounted at " + m.mountPoint()).collect(Collectors.joining(", "));
+        if (!force) {
+            throw new VolumeMountedException(HResult.HRESULT_FROM_WIN32_ERROR_BAD_COMMAND, "a file system is "
+                    + where + " from " + device.node() + "; acquire with force to dismount it", id, where, null,
+                    null);
+        }
+        for (MountTable.Mount mount : mounts) {
+            try {
+                Umount.umount2(mount.mountPoint(), 0);
+                LOG.log(Level.INFO, "dismounted {0} ({1}) from {2} for a forced acquire", mount.mountPoint(),
+                        mount.fsType(), device.node());
+            } catch (NativeCallException e) {
+                if (e.is(Linux.EINVAL, Linux.ENOENT)) {
+                    continue; // unmounted meanwhile
+                }
+                throw errors.of(e, OwnerDiscovery.Conflict.CLAIM); // EBUSY: the file system is in use
+            }
+        }
+    }
+
+    @Override
+    public void releaseExclusiveAccess() {
+        checkOpen();
+        DeviceClaim held = claim;
+        if (held == null) {
+            throw new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, "this handle does not "
+                    + "hold " + device.node(), id, null, null, null);
+        }
+        claim = null;
+        holder = null;
+        held.release(scsiTimeoutMillis);
+    }
+
+    /** The client name while this handle holds the device; otherwise who holds it outside the agent, if anyone. */
+    @Override
+    public @Nullable String exclusiveAccessOwner() {
+        checkOpen();
+        if (claim != null) {
+            return holder;
+        }
+        requirePresent();
+        return owners.externalOwner(device);
+    }
+
+    @Override
+    public boolean supportsMediaPolling() {
+        return device.optical();
+    }
+
+    /**
+     * Polls the held descriptor (no descriptor is opened for this): {@code null} while not held.
+     *
+     * @throws io.discagent.api.error.RecorderRemovedException when the drive is gone ({@code ENODEV})
+     */
+    @Override
+    public @Nullable MediaState pollMedia() {
+        checkOpen();
+        DeviceClaim held = claim;
+        if (held == null || !device.optical()) {
+            return null;
+        }
+        try {
+            return MediaProbe.probe(held.fd(), scsiTimeoutMillis);
+        } catch (NativeCallException e) {
+            throw errors.of(e, OwnerDiscovery.Conflict.CLAIM);
+        }
+    }
+
+    /** Drops a hold still taken (ALLOW, close) and makes the handle unusable. */
+    @Override
+    public void close() {
+        closed = true;
+        DeviceClaim held = claim;
+        claim = null;
+        holder = null;
+        if (held != null) {
+            try {
+                held.release(scsiTimeoutMillis);
+            } catch (RecorderException e) {
+                LOG.log(Level.DEBUG, "closing the hold on {0}: {1}", device.node(), e.getMessage());
+            }
+        }
+    }
+
+    /** Whether this handle holds the device (tests and diagnostics). */
+    boolean isHeld() {
+        return claim != null;
+    }
+
+    /** The hold, if taken (tests and diagnostics). */
+    @Nullable DeviceClaim claim() {
+        return claim;
+    }
+
+    private void requirePresent() {
+        try {
+            long rdev = (Long) Files.getAttribute(device.node(), "unix:rdev");
+            if (DeviceNumber.fromDevT(rdev).equals(device.number())) {
+                return;
+            }
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            // gone
+        }
+        throw errors.removed(device.node() + " (" + device.number() + ") is gone");
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new InvalidHandleException("the handle of " + device.node() + " is closed", id);
+        }
+    }
+}

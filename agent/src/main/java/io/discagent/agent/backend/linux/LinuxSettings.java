@@ -1,0 +1,48 @@
+package io.discagent.agent.backend.linux;
+
+import io.discagent.agent.spi.BackendConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Linux backend's properties.
+ *
+ * @param devices {@code linux.devices}: extra block device nodes to offer, comma-separated (e.g. {@code /dev/loop7})
+ * @param scanOptical {@code linux.scanOptical} (default true): offer every optical drive ({@code /dev/sr*})
+ * @param hotplugPollInterval {@code linux.hotplugPollMillis} (default 50): how often the control worker reads the
+ *     uevent socket while idle
+ * @param scsiTimeoutMillis {@code linux.scsiTimeoutMillis} (default 5000): the kernel timeout of each SCSI command
+ * @param kernelEventPollMillis {@code linux.kernelEventPollMillis} (default 2000; 0 leaves the system alone): the
+ *     in-kernel media polling interval set on optical drives whose polling is off (what udev's
+ *     {@code 60-block.rules} does; without it the kernel sends no media-change uevents)
+ */
+record LinuxSettings(List<Path> devices, boolean scanOptical, Duration hotplugPollInterval, int scsiTimeoutMillis,
+        int kernelEventPollMillis) {
+
+    LinuxSettings {
+        devices = List.copyOf(devices);
+        if (hotplugPollInterval.isNegative() || hotplugPollInterval.isZero()) {
+            throw new IllegalArgumentException("linux.hotplugPollMillis must be positive");
+        }
+        if (scsiTimeoutMillis <= 0) {
+            throw new IllegalArgumentException("linux.scsiTimeoutMillis must be positive");
+        }
+        if (kernelEventPollMillis < 0) {
+            throw new IllegalArgumentException("linux.kernelEventPollMillis must not be negative");
+        }
+    }
+
+    static LinuxSettings from(BackendConfig config) {
+        List<Path> devices = new ArrayList<>();
+        for (String path : config.get("linux.devices", "").split(",")) {
+            if (!path.isBlank()) {
+                devices.add(Path.of(path.trim()));
+            }
+        }
+        return new LinuxSettings(devices, Boolean.parseBoolean(config.get("linux.scanOptical", "true").trim()),
+                config.getMillis("linux.hotplugPollMillis", Duration.ofMillis(50)),
+                config.getInt("linux.scsiTimeoutMillis", 5000), config.getInt("linux.kernelEventPollMillis", 2000));
+    }
+}
