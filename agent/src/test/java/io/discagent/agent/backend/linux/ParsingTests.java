@@ -1,0 +1,53 @@
+package io.discagent.agent.backend.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The text formats the backend reads: mountinfo lines, uevent datagrams, {@code dev_t} values. */
+class ParsingTests {
+
+    @Test
+    void mountinfoLinesGiveDeviceMountPointAndType() {
+        MountTable.Mount mount = MountTable.parse(
+                "36 35 7:3 / /media/my\\040disc rw,noatime master:1 - iso9660 /dev/sr0 ro,nojoliet");
+        assertThat(mount).isNotNull();
+        assertThat(mount.device()).isEqualTo(new DeviceNumber(7, 3));
+        assertThat(mount.mountPoint()).isEqualTo("/media/my disc");
+        assertThat(mount.fsType()).isEqualTo("iso9660");
+        assertThat(mount.source()).isEqualTo("/dev/sr0");
+        assertThat(MountTable.parse("36 35 11:0 / /mnt rw - ext4 /dev/sr0 rw").mountPoint()).isEqualTo("/mnt");
+        assertThat(MountTable.parse("garbage")).isNull();
+    }
+
+    @Test
+    void ueventsAreSplitIntoActionPathAndProperties() {
+        byte[] datagram = ("change@/devices/virtual/block/loop1\0ACTION=change\0DEVPATH=/devices/virtual/block/loop1\0"
+                + "SUBSYSTEM=block\0DISK_MEDIA_CHANGE=1\0MAJOR=7\0MINOR=1\0DEVNAME=loop1\0DEVTYPE=disk\0SEQNUM=827\0")
+                .getBytes(StandardCharsets.UTF_8);
+        Uevent event = Uevent.parse(datagram);
+        assertThat(event).isNotNull();
+        assertThat(event.action()).isEqualTo("change");
+        assertThat(event.devpath()).isEqualTo("/devices/virtual/block/loop1");
+        assertThat(event.subsystem()).isEqualTo("block");
+        assertThat(event.devtype()).isEqualTo("disk");
+        assertThat(event.name()).isEqualTo("loop1");
+        assertThat(event.mediaEvent()).isTrue();
+        assertThat(event.ejectRequest()).isFalse();
+        assertThat(Uevent.parse("libudev\0\0\0".getBytes(StandardCharsets.UTF_8))).isNull();
+        Uevent bsg = Uevent.parse("remove@/devices/x/bsg/0:0:0:0\0SUBSYSTEM=bsg\0DEVNAME=bsg/0:0:0:0\0"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(bsg.name()).isEqualTo("0:0:0:0");
+    }
+
+    @Test
+    void devTValuesDecodeToMajorAndMinor() {
+        assertThat(DeviceNumber.fromDevT(0x0b00)).isEqualTo(new DeviceNumber(11, 0));
+        assertThat(DeviceNumber.fromDevT(0x0703)).isEqualTo(new DeviceNumber(7, 3));
+        // glibc's large encoding: minor 256 of major 259 (NVMe partitions and the like)
+        long dev = ((259L & 0xfff) << 8) | (256L & 0xff) | ((256L & ~0xffL) << 12);
+        assertThat(DeviceNumber.fromDevT(dev)).isEqualTo(new DeviceNumber(259, 256));
+        assertThat(DeviceNumber.parse("11:0")).isEqualTo(new DeviceNumber(11, 0));
+    }
+}
