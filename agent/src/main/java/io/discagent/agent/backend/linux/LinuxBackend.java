@@ -9,6 +9,7 @@ import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.agent.spi.RecorderDescriptor;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.RecorderRemovedException;
+import io.discagent.api.event.MediaChangedEvent.MediaState;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Real optical drives (and configured block devices) on Linux, through JNA: IMAPI2's exclusive access built from the
@@ -43,6 +45,7 @@ public final class LinuxBackend implements RecorderBackend {
     private final OwnerDiscovery owners = new OwnerDiscovery(own);
     private final Map<String, LinuxDevice> devices = new ConcurrentHashMap<>();
     private final HotplugMonitor hotplug;
+    private volatile @Nullable HotplugListener listener;
 
     /** A backend configured by the {@code linux.*} properties (see {@link LinuxSettings}). */
     public LinuxBackend(BackendConfig config) {
@@ -107,17 +110,27 @@ public final class LinuxBackend implements RecorderBackend {
         if (device == null) {
             throw new RecorderRemovedException(descriptor.paths() + " is gone", RecorderId.of(descriptor.id()));
         }
-        return new LinuxRecorder(device, settings.scsiTimeoutMillis(), own, owners);
+        return new LinuxRecorder(device, settings.scsiTimeoutMillis(), own, owners, this::reportMedia);
     }
 
     @Override
     public void startHotplug(HotplugListener listener) {
+        this.listener = listener;
         hotplug.start(listener);
     }
 
     @Override
     public void close() {
+        listener = null;
         hotplug.close();
+    }
+
+    /** A recorder read its media state (any recorder worker): passed on once hotplug reporting has started. */
+    private void reportMedia(String id, MediaState state) {
+        HotplugListener l = listener;
+        if (l != null) {
+            l.mediaChanged(id, state);
+        }
     }
 
     /**

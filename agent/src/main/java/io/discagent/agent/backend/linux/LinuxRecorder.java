@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -37,12 +38,19 @@ final class LinuxRecorder implements BackendRecorder {
     private final OwnDescriptors own;
     private final OwnerDiscovery owners;
     private final LinuxErrors errors;
+    private final BiConsumer<String, MediaState> mediaReporter;
     private @Nullable DeviceClaim claim;
     private @Nullable String holder;
     private boolean closed;
 
-    LinuxRecorder(LinuxDevice device, int scsiTimeoutMillis, OwnDescriptors own, OwnerDiscovery owners) {
+    /**
+     * @param mediaReporter where the media state read right after taking a claim goes (the hotplug listener), so
+     *     that the agent's polling of the held descriptor has a known state to compare with
+     */
+    LinuxRecorder(LinuxDevice device, int scsiTimeoutMillis, OwnDescriptors own, OwnerDiscovery owners,
+            BiConsumer<String, MediaState> mediaReporter) {
         this.device = device;
+        this.mediaReporter = mediaReporter;
         this.id = RecorderId.of(device.name());
         this.scsiTimeoutMillis = scsiTimeoutMillis;
         this.own = own;
@@ -72,9 +80,24 @@ final class LinuxRecorder implements BackendRecorder {
         DeviceClaim taken = DeviceClaim.take(device, own, errors, scsiTimeoutMillis);
         claim = taken;
         holder = clientName;
+        reportMedia(taken);
         LOG.log(Level.DEBUG, "{0} held for ''{1}'' ({2}{3})", device.node(), clientName,
                 taken.readOnly() ? "read-only" : "read-write", device.optical()
                         ? taken.trayLocked() ? ", tray locked" : ", tray NOT locked: " + taken.trayLockProblem() : "");
+    }
+
+    private void reportMedia(DeviceClaim taken) {
+        if (!device.optical()) {
+            return;
+        }
+        try {
+            MediaState state = MediaProbe.probe(taken.fd(), scsiTimeoutMillis);
+            if (state != null) {
+                mediaReporter.accept(device.name(), state);
+            }
+        } catch (NativeCallException e) {
+            LOG.log(Level.DEBUG, "media state of {0} after the claim: {1}", device.node(), e.getMessage());
+        }
     }
 
     private void dismountIfMounted(boolean force) {
