@@ -51,5 +51,6 @@ public final class ForeignHolder {
         while (System.in.read() >= 0) {
             // hold until the parent closes our input or kills us
         }
+        System.exit(0); // an agent's threads would keep the JVM alive
     }
 }

@@ -4,6 +4,7 @@ import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderInfo;
 import io.discagent.api.event.RecorderEvent;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,11 +13,12 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import reactor.core.Disposable;
 
-/** A real agent on the Linux backend for the given device nodes (no optical scan), with its events recorded. */
+/** A real agent on the Linux backend, with its events recorded for bounded waits. */
 final class LinuxAgentFixture implements AutoCloseable {
 
     static final Duration BLOCK = Duration.ofSeconds(15);
@@ -26,18 +28,27 @@ final class LinuxAgentFixture implements AutoCloseable {
     private final List<RecorderEvent> seen = new ArrayList<>();
     private final Disposable subscription;
 
-    private LinuxAgentFixture(DiscAgent agent) {
+    private LinuxAgentFixture(DiscAgent agent, Consumer<RecorderEvent> log) {
         this.agent = agent;
-        this.subscription = agent.events().subscribe(events::add);
+        this.subscription = agent.events().subscribe(event -> {
+            log.accept(event);
+            events.add(event);
+        });
     }
 
+    /** An agent for these device nodes only (no optical drives). */
     static LinuxAgentFixture start(Path... devices) {
         String list = List.of(devices).stream().map(Path::toString).collect(Collectors.joining(","));
-        return new LinuxAgentFixture(DiscAgent.start(AgentOptions.builder()
+        return start(AgentOptions.builder()
                 .backend("linux")
                 .backendProperty("linux.devices", list)
                 .backendProperty("linux.scanOptical", "false")
-                .build()).block(BLOCK));
+                .build(), event -> { });
+    }
+
+    /** An agent with these options, whose every event also goes to {@code log} as it happens (event loop). */
+    static LinuxAgentFixture start(AgentOptions options, Consumer<RecorderEvent> log) {
+        return new LinuxAgentFixture(DiscAgent.start(options).block(BLOCK), log);
     }
 
     ClientSession session(String name) {
@@ -65,8 +76,13 @@ final class LinuxAgentFixture implements AutoCloseable {
         }
     }
 
+    /** Sets aside the events received so far, so that the next wait sees only what happens from now on. */
+    void drain() {
+        events.drainTo(seen);
+    }
+
     List<RecorderId> recorderIds() {
-        return agent.recorders().block(BLOCK).stream().map(r -> r.id()).collect(Collectors.toList());
+        return agent.recorders().block(BLOCK).stream().map(RecorderInfo::id).collect(Collectors.toList());
     }
 
     @Override

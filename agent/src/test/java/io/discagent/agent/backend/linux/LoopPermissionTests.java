@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +103,7 @@ class LoopPermissionTests {
                 continue;
             }
             Path copy = target.resolve((n++) + "-" + source.getFileName());
-            copyTree(source, copy);
+            TestFiles.copyTree(source, copy);
             entries.add(copy.toString());
         }
         try (Stream<Path> all = Files.walk(target)) {
@@ -114,19 +113,5 @@ class LoopPermissionTests {
             }
         }
         return String.join(File.pathSeparator, entries);
-    }
-
-    private static void copyTree(Path source, Path target) throws IOException {
-        try (Stream<Path> all = Files.walk(source)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path to = target.resolve(source.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.createDirectories(to.getParent());
-                    Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }

@@ -1,0 +1,41 @@
+package io.discagent.agent.backend.linux;
+
+import java.nio.file.Path;
+
+/**
+ * What the scenario inside the VM guest reports, one line each on standard output (which the guest's init writes to
+ * {@code out.log} in the job share): {@code CHECK name PASS|FAIL detail}, {@code OBS key value} and timestamped log
+ * lines. The host test reads the lines back and asserts on them.
+ */
+final class GuestTranscript {
+
+    private int failures;
+
+    /** Seconds since the guest booted ({@code /proc/uptime}). */
+    static String uptime() {
+        String uptime = Sysfs.read(Path.of("/proc/uptime"), "?");
+        return uptime.split(" ")[0];
+    }
+
+    synchronized void log(String message) {
+        System.out.println("[" + uptime() + "] " + message);
+        System.out.flush();
+    }
+
+    synchronized void check(String name, boolean passed, Object detail) {
+        if (!passed) {
+            failures++;
+        }
+        System.out.println("CHECK " + name + " " + (passed ? "PASS" : "FAIL") + " " + detail);
+        System.out.flush();
+    }
+
+    synchronized void observe(String key, Object value) {
+        System.out.println("OBS " + key + " " + value);
+        System.out.flush();
+    }
+
+    synchronized int failures() {
+        return failures;
+    }
+}

@@ -1,0 +1,295 @@
+package io.discagent.agent.backend.linux;
+
+import io.discagent.agent.AgentOptions;
+import io.discagent.agent.backend.linux.jna.DeviceFd;
+import io.discagent.agent.backend.linux.jna.Linux;
+import io.discagent.agent.backend.linux.jna.NativeCallException;
+import io.discagent.agent.backend.linux.jna.SgIoResult;
+import io.discagent.agent.internal.AgentCore;
+import io.discagent.api.AcquireOptions;
+import io.discagent.api.ClientSession;
+import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderInfo;
+import io.discagent.api.error.HResult;
+import io.discagent.api.error.RecorderException;
+import io.discagent.api.error.RecorderLockedException;
+import io.discagent.api.error.RecorderRemovedException;
+import io.discagent.api.event.MediaChangedEvent;
+import io.discagent.api.event.MediaChangedEvent.MediaState;
+import io.discagent.api.event.RecorderArrivedEvent;
+import io.discagent.api.event.RecorderEvent;
+import io.discagent.api.event.RecorderRemovedEvent;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import reactor.core.publisher.Flux;
+
+/**
+ * Runs inside the QEMU guest, against the real {@code sr} driver: an agent on the Linux backend holds
+ * {@code /dev/sr0} while the host (through {@link HostSteps}) ejects, changes media, unplugs and replugs the drive.
+ * Every outcome is reported through {@link GuestTranscript}; {@link SrDriveVmTests} asserts on it.
+ */
+public final class SrGuestScenario {
+
+    static final RecorderId SR0 = RecorderId.of("sr0");
+    private static final Duration BLOCK = LinuxAgentFixture.BLOCK;
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final LinuxAgentFixture fixture;
+    private final GuestTranscript out;
+    private final HostSteps host;
+    private ClientSession a;
+    private RecorderId replugged = SR0;
+
+    private SrGuestScenario(LinuxAgentFixture fixture, GuestTranscript out, HostSteps host) {
+        this.fixture = fixture;
+        this.out = out;
+        this.host = host;
+    }
+
+    public static void main(String[] args) {
+        GuestTranscript out = new GuestTranscript();
+        HostSteps host = new HostSteps(Path.of(args[0]), out);
+        int rc = 0;
+        out.log("scenario starts; kernel " + Sysfs.read(Path.of("/proc/sys/kernel/osrelease"), "?"));
+        try (LinuxAgentFixture fixture = LinuxAgentFixture.start(AgentOptions.builder()
+                .backend("linux")
+                .backendProperty("linux.kernelEventPollMillis", "500")
+                .mediaPollInterval(Duration.ofMillis(500))
+                .commandTimeout(Duration.ofSeconds(20))
+                .build(), event -> out.log("EVENT " + event))) {
+            out.log("agent started");
+            new SrGuestScenario(fixture, out, host).run();
+        } catch (Throwable t) {
+            out.log("ABORTED " + t);
+            t.printStackTrace(System.out);
+            rc = 2;
+        }
+        out.log("DONE failures=" + out.failures());
+        System.exit(rc != 0 ? rc : out.failures() == 0 ? 0 : 1);
+    }
+
+    private void run() {
+        discovery();
+        a = fixture.session("Burner A");
+        trayLock();
+        media();
+        unplugWhileHeld();
+        replug();
+        crashRelease();
+    }
+
+    private void discovery() {
+        List<RecorderInfo> recorders = fixture.agent.recorders().block(BLOCK);
+        RecorderInfo sr0 = recorders.stream().filter(r -> r.id().equals(SR0)).findFirst().orElse(null);
+        out.check("discovery.sr0", sr0 != null && sr0.vendor().equals("QEMU") && sr0.product().startsWith("QEMU CD-ROM")
+                && sr0.paths().equals(List.of("/dev/sr0")), recorders);
+        String polling = Sysfs.read(Path.of("/sys/block/sr0/events_poll_msecs"));
+        out.check("discovery.kernel-media-polling", "500".equals(polling), "events_poll_msecs=" + polling);
+    }
+
+    private void trayLock() {
+        out.check("tray.acquire", a.acquire(SR0).block(BLOCK).lockCount() == 1, "Burner A holds sr0");
+        try {
+            DeviceFd.open("/dev/sr0", Linux.O_RDONLY | Linux.O_NONBLOCK | Linux.O_EXCL).close();
+            out.check("tray.second-claim-refused", false, "a second O_EXCL open succeeded");
+        } catch (NativeCallException e) {
+            out.check("tray.second-claim-refused", e.errno() == Linux.EBUSY, e.getMessage());
+        }
+        String owner = fixture.agent.exclusiveAccessOwner(SR0).block(BLOCK);
+        out.check("tray.owner", "Burner A".equals(owner), owner);
+        host.ask("eject.while-held");
+        out.check("tray.release", a.release(SR0).block(BLOCK) == 0, "released");
+        host.ask("eject.after-release");
+    }
+
+    private void media() {
+        // the tray is open and empty now; holding the drive makes the agent poll it
+        out.check("media.acquire", a.acquire(SR0).block(BLOCK).lockCount() == 1, "held with the tray open");
+        expectMedia("media.inserted-seen", "change-medium.disc2", s -> s == MediaState.MEDIA_PRESENT);
+        expectMedia("media.forced-eject-seen", "force-eject.while-held",
+                s -> s == MediaState.TRAY_OPEN || s == MediaState.NO_MEDIA);
+        expectMedia("media.reinserted-seen", "change-medium.disc1", s -> s == MediaState.MEDIA_PRESENT);
+        out.check("media.release", a.release(SR0).block(BLOCK) == 0, "released");
+    }
+
+    private void expectMedia(String check, String step, Predicate<MediaState> expected) {
+        fixture.drain();
+        long asked = System.nanoTime();
+        host.ask(step);
+        MediaChangedEvent event = awaitEvent(MediaChangedEvent.class, e -> e.recorder().equals(SR0)
+                && expected.test(e.state()));
+        out.check(check, event != null, event == null ? "no such MediaChangedEvent within " + WAIT
+                : event.state() + " after " + Duration.ofNanos(System.nanoTime() - asked).toMillis() + " ms");
+    }
+
+    private void unplugWhileHeld() {
+        AtomicReference<Throwable> holderFailure = new AtomicReference<>();
+        a.withLock(SR0, AcquireOptions.DEFAULT, grant -> Flux.never()).subscribe(v -> { }, holderFailure::set);
+        Shell.await(BLOCK, () -> a.lockCount(SR0).block(BLOCK) == 1);
+        ClientSession b = fixture.session("Burner B");
+        AtomicReference<Throwable> waiterFailure = new AtomicReference<>();
+        b.acquire(SR0, AcquireOptions.waitUpTo(Duration.ofSeconds(90))).subscribe(g -> { }, waiterFailure::set);
+        Shell.await(BLOCK, () -> activity().waiting() == 1);
+        out.check("unplug.setup", a.lockCount(SR0).block(BLOCK) == 1 && activity().waiting() == 1, activity());
+
+        DeviceFd observer = DeviceFd.open("/dev/sr0", Linux.O_RDONLY | Linux.O_NONBLOCK); // not the agent's
+        fixture.drain();
+        long asked = System.nanoTime();
+        host.ask("unplug.while-held");
+        RecorderRemovedEvent removed = awaitEvent(RecorderRemovedEvent.class, e -> e.recorder().equals(SR0));
+        out.check("unplug.removed-event", removed != null && "Burner A".equals(removed.lastOwner())
+                && removed.failedWaiters() == 1, removed == null ? "none within " + WAIT : removed + " after "
+                + Duration.ofNanos(System.nanoTime() - asked).toMillis() + " ms");
+        Shell.await(BLOCK, () -> holderFailure.get() != null && waiterFailure.get() != null);
+        out.check("unplug.holder-failed", isDevNotExist(holderFailure.get()), holderFailure.get());
+        out.check("unplug.waiter-failed", isDevNotExist(waiterFailure.get()), waiterFailure.get());
+
+        observeDeadDescriptor(observer);
+        try {
+            DeviceFd.open("/dev/sr0", Linux.O_RDONLY | Linux.O_NONBLOCK).close();
+            out.observe("unplug.open-after", "succeeded");
+        } catch (NativeCallException e) {
+            out.observe("unplug.open-after", e.getMessage());
+        }
+        Shell.await(BLOCK, () -> activity().nativeCallsInFlight() == 0);
+        AgentCore.Activity activity = activity();
+        out.check("unplug.nothing-held", activity.recorders() == 0 && activity.held() == 0
+                && activity.waiting() == 0 && activity.nativeCallsInFlight() == 0, activity);
+        List<String> left = descriptorsOn("sr0");
+        if (!left.isEmpty()) {
+            out.log("still open on the removed sr0: " + left + "; native threads: " + nativeThreads());
+        }
+        long closing = System.nanoTime();
+        boolean closed = Shell.await(Duration.ofSeconds(40), () -> descriptorsOn("sr0").isEmpty());
+        out.check("unplug.no-descriptor-left", closed, "open on sr0 right after the removal event: " + left
+                + (left.isEmpty() ? "" : "; all closed " + Duration.ofNanos(System.nanoTime() - closing).toMillis()
+                + " ms later"));
+        out.check("unplug.count-zero", a.lockCount(SR0).block(BLOCK) == 0 && b.lockCount(SR0).block(BLOCK) == 0,
+                "lock counts after removal");
+        b.close().block(BLOCK);
+    }
+
+    /** What the kernel does to a descriptor of an unplugged drive: the ioctls' errnos (reference open question 2). */
+    private void observeDeadDescriptor(DeviceFd observer) {
+        for (int i = 1; i <= 2; i++) {
+            try {
+                int status = observer.ioctl(Linux.CDROM_DRIVE_STATUS, Linux.CDSL_CURRENT, "CDROM_DRIVE_STATUS");
+                out.observe("unplug.held-fd.CDROM_DRIVE_STATUS#" + i, "returned " + status);
+            } catch (NativeCallException e) {
+                out.observe("unplug.held-fd.CDROM_DRIVE_STATUS#" + i, e.getMessage());
+            }
+            try {
+                SgIoResult tur = observer.sgIo("TEST UNIT READY", ScsiCommands.testUnitReady(), 0, 2000);
+                out.observe("unplug.held-fd.SG_IO-TUR#" + i, tur.detail());
+            } catch (NativeCallException e) {
+                out.observe("unplug.held-fd.SG_IO-TUR#" + i, e.getMessage());
+            }
+        }
+        observer.close();
+    }
+
+    private void replug() {
+        fixture.drain();
+        long asked = System.nanoTime();
+        host.ask("plug.disc1");
+        RecorderArrivedEvent arrived = awaitEvent(RecorderArrivedEvent.class,
+                e -> e.recorder().value().startsWith("sr"));
+        out.check("replug.arrived", arrived != null, arrived == null ? "none within " + WAIT : arrived.info()
+                + " after " + Duration.ofNanos(System.nanoTime() - asked).toMillis() + " ms");
+        if (arrived == null) {
+            return;
+        }
+        replugged = arrived.recorder();
+        out.observe("replug.name", replugged + (replugged.equals(SR0) ? " (the name was free again)"
+                : " (the old sr0 was still open somewhere)"));
+        out.check("replug.clean-acquire", a.acquire(replugged).block(BLOCK).lockCount() == 1, "Burner A holds "
+                + replugged);
+        host.ask("eject.after-replug-held");
+        out.check("replug.release", a.release(replugged).block(BLOCK) == 0, "released");
+    }
+
+    private void crashRelease() {
+        RecorderId drive = replugged;
+        String node = "/dev/" + drive;
+        long started = System.nanoTime();
+        try (ChildJvm crashing = ChildJvm.hold("agent", node, "Crashing Burner")) {
+            out.observe("crash.child-agent-ready-ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
+            try {
+                a.acquire(drive).block(BLOCK);
+                out.check("crash.locked-by-child", false, "the acquire succeeded while the child held " + node);
+            } catch (RecorderLockedException e) {
+                out.check("crash.locked-by-child", e.owner().orElse("").equals(crashing.ownerName()), e.getMessage());
+            }
+            host.ask("query.crash-holder-alive");
+            crashing.kill();
+            out.log("child " + crashing.pid() + " killed with SIGKILL");
+            host.ask("query.after-kill");
+            host.ask("eject.after-kill");
+            out.check("crash.acquire-after-kill", a.acquire(drive).block(BLOCK).lockCount() == 1, "Burner A holds "
+                    + drive);
+            a.release(drive).block(BLOCK);
+        }
+    }
+
+    private <T extends RecorderEvent> T awaitEvent(Class<T> type, Predicate<T> condition) {
+        try {
+            return fixture.awaitEvent(type, condition, WAIT);
+        } catch (AssertionError e) {
+            out.log(e.getMessage());
+            return null;
+        }
+    }
+
+    private AgentCore.Activity activity() {
+        return fixture.agent.activity().block(BLOCK);
+    }
+
+    private static boolean isDevNotExist(Throwable failure) {
+        return failure instanceof RecorderRemovedException
+                && ((RecorderException) failure).hresult().equals(HResult.HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST);
+    }
+
+    /** The agent's native worker threads and what they are doing. */
+    private static String nativeThreads() {
+        StringBuilder b = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().startsWith("discagent-native")) {
+                b.append(thread.getName()).append(' ').append(thread.getState());
+                for (int i = 0; i < Math.min(6, stack.length); i++) {
+                    b.append(" <- ").append(stack[i]);
+                }
+                b.append("; ");
+            }
+        });
+        return b.toString();
+    }
+
+    /** This process's descriptors whose target names {@code device}. */
+    private static List<String> descriptorsOn(String device) {
+        List<String> found = new ArrayList<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.contains(device)) {
+                        String flags = Sysfs.read(Path.of("/proc/self/fdinfo", fd.getFileName().toString()), "")
+                                .lines().filter(l -> l.startsWith("flags:")).findFirst().orElse("");
+                        found.add(fd.getFileName() + " -> " + target + " (" + flags + ")");
+                    }
+                } catch (IOException ignored) {
+                    // closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            found.add("cannot read /proc/self/fd: " + e);
+        }
+        return found;
+    }
+}
