@@ -104,7 +104,8 @@ class SrDriveVmTests {
 
     @Test
     void theTrayCannotBeEjectedWhileHeldAndCanAfterRelease() {
-        assertGuestChecks("tray.acquire", "tray.second-claim-refused", "tray.owner", "tray.release");
+        assertGuestChecks("tray.acquire", "tray.second-claim-refused", "tray.owner", "tray.software-eject-refused",
+                "tray.release");
         assertThat(HOST.get("eject.while-held")).startsWith("error:").contains("is locked")
                 .contains("locked=true").contains("tray_open=false");
         assertThat(HOST.get("eject.after-release")).startsWith("ok").contains("locked=false")

@@ -40,6 +40,8 @@ public final class SrGuestScenario {
     static final RecorderId SR0 = RecorderId.of("sr0");
     private static final Duration BLOCK = LinuxAgentFixture.BLOCK;
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final byte[] START_STOP_UNIT_EJECT = {0x1b, 0, 0, 0, 0x02, 0};
+    private static final long CDROMEJECT = 0x5309;
 
     private final LinuxAgentFixture fixture;
     private final GuestTranscript out;
@@ -104,9 +106,27 @@ public final class SrGuestScenario {
         }
         String owner = fixture.agent.exclusiveAccessOwner(SR0).block(BLOCK);
         out.check("tray.owner", "Burner A".equals(owner), owner);
+        softwareEjectWhileHeld();
         host.ask("eject.while-held");
         out.check("tray.release", a.release(SR0).block(BLOCK) == 0, "released");
         host.ask("eject.after-release");
+    }
+
+    /** Another program tries to eject through a plain descriptor, as eject(1) or a file manager would. */
+    private void softwareEjectWhileHeld() {
+        DeviceFd plain = DeviceFd.open("/dev/sr0", Linux.O_RDONLY | Linux.O_NONBLOCK);
+        try {
+            SgIoResult startStop = plain.sgIo("START STOP UNIT (eject)", START_STOP_UNIT_EJECT, 0, 5000);
+            out.check("tray.software-eject-refused", !startStop.ok() && startStop.senseKey() == 5
+                    && startStop.asc() == 0x53, startStop.detail());
+            try {
+                out.observe("tray.CDROMEJECT-while-held", "returned " + plain.ioctl(CDROMEJECT, 0, "CDROMEJECT"));
+            } catch (NativeCallException e) {
+                out.observe("tray.CDROMEJECT-while-held", e.getMessage());
+            }
+        } finally {
+            plain.close();
+        }
     }
 
     private void media() {
