@@ -112,6 +112,7 @@ final class HotplugMonitor implements AutoCloseable {
         }
         if (event.action().equals("remove")) {
             if (before != null) {
+                LOG.log(Level.INFO, "{0} was removed (uevent remove@{1})", before.node(), event.devpath());
                 removed(name);
             }
             return;
@@ -119,6 +120,7 @@ final class HotplugMonitor implements AutoCloseable {
         Optional<LinuxDevice> now = scanner.find(name);
         if (now.isEmpty()) {
             if (before != null) {
+                LOG.log(Level.INFO, "{0} is gone (uevent {1}@{2})", before.node(), event.action(), event.devpath());
                 removed(name); // e.g. a configured loop device detached
             }
             return;
@@ -129,6 +131,7 @@ final class HotplugMonitor implements AutoCloseable {
             before = null;
         }
         if (before == null) {
+            LOG.log(Level.INFO, "{0} arrived (uevent {1}@{2})", device.node(), event.action(), event.devpath());
             arrived(device);
         } else if (event.mediaEvent() && device.optical()) {
             mediaChanged(device, event);

@@ -169,6 +169,9 @@ final class LinuxRecorder implements BackendRecorder {
         try {
             return MediaProbe.probe(held.fd(), scsiTimeoutMillis);
         } catch (NativeCallException e) {
+            if (e.is(Linux.ENODEV, Linux.ENXIO)) {
+                LOG.log(Level.INFO, "{0} vanished while held ({1})", device.node(), e.getMessage());
+            }
             throw errors.of(e, OwnerDiscovery.Conflict.CLAIM);
         }
     }
