@@ -28,8 +28,9 @@ import org.jspecify.annotations.Nullable;
  * <h2>Threads</h2>
  * {@link #enumerate}, {@link #startHotplug}, {@link #close} and the control worker's idle hook (which drains the
  * uevent socket) run on {@code discagent-native-control}; {@link #open} and every call of the returned
- * {@link LinuxRecorder} on that recorder's worker. The map of present devices is shared between them and is
- * concurrent; everything else is confined.
+ * {@link LinuxRecorder} on that recorder's worker. Shared between them, and thread-safe: the map of present devices,
+ * the set of the backend's own descriptors, and the hotplug listener (recorder workers report the media state they
+ * read after a claim through it). Everything else is confined.
  */
 public final class LinuxBackend implements RecorderBackend {
 

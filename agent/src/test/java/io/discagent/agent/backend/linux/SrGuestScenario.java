@@ -5,7 +5,6 @@ import io.discagent.agent.backend.linux.jna.DeviceFd;
 import io.discagent.agent.backend.linux.jna.Linux;
 import io.discagent.agent.backend.linux.jna.NativeCallException;
 import io.discagent.agent.backend.linux.jna.SgIoResult;
-import io.discagent.agent.internal.AgentCore;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
@@ -156,8 +155,9 @@ public final class SrGuestScenario {
         ClientSession b = fixture.session("Burner B");
         AtomicReference<Throwable> waiterFailure = new AtomicReference<>();
         b.acquire(SR0, AcquireOptions.waitUpTo(Duration.ofSeconds(90))).subscribe(g -> { }, waiterFailure::set);
-        Shell.await(BLOCK, () -> activity().waiting() == 1);
-        out.check("unplug.setup", a.lockCount(SR0).block(BLOCK) == 1 && activity().waiting() == 1, activity());
+        Shell.await(BLOCK, () -> fixture.agent.activity().block(BLOCK).waiting() == 1);
+        var before = fixture.agent.activity().block(BLOCK);
+        out.check("unplug.setup", a.lockCount(SR0).block(BLOCK) == 1 && before.waiting() == 1, before);
 
         DeviceFd observer = DeviceFd.open("/dev/sr0", Linux.O_RDONLY | Linux.O_NONBLOCK); // not the agent's
         fixture.drain();
@@ -178,8 +178,8 @@ public final class SrGuestScenario {
         } catch (NativeCallException e) {
             out.observe("unplug.open-after", e.getMessage());
         }
-        Shell.await(BLOCK, () -> activity().nativeCallsInFlight() == 0);
-        AgentCore.Activity activity = activity();
+        Shell.await(BLOCK, () -> fixture.agent.activity().block(BLOCK).nativeCallsInFlight() == 0);
+        var activity = fixture.agent.activity().block(BLOCK);
         out.check("unplug.nothing-held", activity.recorders() == 0 && activity.held() == 0
                 && activity.waiting() == 0 && activity.nativeCallsInFlight() == 0, activity);
         List<String> left = descriptorsOn("sr0");
@@ -265,10 +265,6 @@ public final class SrGuestScenario {
             out.log(e.getMessage());
             return null;
         }
-    }
-
-    private AgentCore.Activity activity() {
-        return fixture.agent.activity().block(BLOCK);
     }
 
     private static boolean isDevNotExist(Throwable failure) {

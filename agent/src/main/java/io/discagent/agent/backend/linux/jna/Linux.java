@@ -29,9 +29,6 @@ public final class Linux {
     public static final short F_WRLCK = 1;
     public static final short F_UNLCK = 2;
 
-    // umount2(2)
-    public static final int MNT_DETACH = 2;
-
     // sockets
     public static final int AF_NETLINK = 16;
     public static final int SOCK_DGRAM = 2;
@@ -47,9 +44,7 @@ public final class Linux {
 
     // ioctl requests
     public static final long SG_IO = 0x2285;
-    public static final long CDROM_MEDIA_CHANGED = 0x5325;
     public static final long CDROM_DRIVE_STATUS = 0x5326;
-    public static final long CDROM_GET_CAPABILITY = 0x5331;
     /** The slot argument of the CD-ROM ioctls meaning "the current disc". */
     public static final long CDSL_CURRENT = Integer.MAX_VALUE;
 
