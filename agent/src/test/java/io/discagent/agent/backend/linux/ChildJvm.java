@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,8 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class ChildJvm implements AutoCloseable {
 
     private final Process process;
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final List<String> transcript = new ArrayList<>();
+    private final Arrivals<String> lines = new Arrivals<>();
 
     private ChildJvm(Process process) {
         this.process = process;
@@ -65,25 +62,13 @@ final class ChildJvm implements AutoCloseable {
 
     /** Waits for a line starting with {@code prefix}; returns it. */
     String awaitLine(String prefix, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        try {
-            while (true) {
-                long left = deadline - System.nanoTime();
-                String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
-                if (line == null) {
-                    process.destroyForcibly();
-                    throw new AssertionError("the child process did not print '" + prefix + "' within " + limit
-                            + "; it printed: " + transcript);
-                }
-                transcript.add(line);
-                if (line.startsWith(prefix)) {
-                    return line;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
+        String line = lines.next(l -> l.startsWith(prefix), limit);
+        if (line == null) {
+            process.destroyForcibly();
+            throw new AssertionError("the child process did not print '" + prefix + "' within " + limit
+                    + "; it printed: " + lines.seen());
         }
+        return line;
     }
 
     long pid() {
@@ -105,15 +90,6 @@ final class ChildJvm implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** What the child printed so far. */
-    List<String> transcript() {
-        String line;
-        while ((line = lines.poll()) != null) {
-            transcript.add(line);
-        }
-        return transcript;
     }
 
     @Override

@@ -8,11 +8,7 @@ import io.discagent.api.RecorderInfo;
 import io.discagent.api.event.RecorderEvent;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -24,8 +20,7 @@ final class LinuxAgentFixture implements AutoCloseable {
     static final Duration BLOCK = Duration.ofSeconds(15);
 
     final DiscAgent agent;
-    private final BlockingQueue<RecorderEvent> events = new LinkedBlockingQueue<>();
-    private final List<RecorderEvent> seen = new ArrayList<>();
+    private final Arrivals<RecorderEvent> events = new Arrivals<>();
     private final Disposable subscription;
 
     private LinuxAgentFixture(DiscAgent agent, Consumer<RecorderEvent> log) {
@@ -57,28 +52,16 @@ final class LinuxAgentFixture implements AutoCloseable {
 
     /** Waits (bounded) for the first event of {@code type} matching {@code condition}, skipping others. */
     <T extends RecorderEvent> T awaitEvent(Class<T> type, Predicate<T> condition, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        try {
-            while (true) {
-                long left = deadline - System.nanoTime();
-                RecorderEvent event = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
-                if (event == null) {
-                    throw new AssertionError("no " + type.getSimpleName() + " within " + limit + "; saw " + seen);
-                }
-                seen.add(event);
-                if (type.isInstance(event) && condition.test(type.cast(event))) {
-                    return type.cast(event);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
+        RecorderEvent event = events.next(e -> type.isInstance(e) && condition.test(type.cast(e)), limit);
+        if (event == null) {
+            throw new AssertionError("no " + type.getSimpleName() + " within " + limit + "; saw " + events.seen());
         }
+        return type.cast(event);
     }
 
     /** Sets aside the events received so far, so that the next wait sees only what happens from now on. */
     void drain() {
-        events.drainTo(seen);
+        events.skipAll();
     }
 
     List<RecorderId> recorderIds() {

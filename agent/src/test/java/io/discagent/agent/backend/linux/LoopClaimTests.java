@@ -115,8 +115,7 @@ class LoopClaimTests {
         try (ChildJvm wodimLike = ChildJvm.hold("excl", loop.node.toString())) {
             ClientSession session = startAgentAndSession("Burner A");
 
-            RecorderLockedException locked = catchThrowableOfType(RecorderLockedException.class,
-                    () -> session.acquire(id()).block(BLOCK));
+            RecorderLockedException locked = lockedOnAcquire(session, AcquireOptions.DEFAULT);
             assertThat(locked.hresult()).isEqualTo(HResult.E_IMAPI_RECORDER_LOCKED);
             assertThat(locked.owner()).contains(wodimLike.ownerName());
             NativeDetail detail = locked.nativeDetail().orElseThrow();
@@ -139,8 +138,7 @@ class LoopClaimTests {
         assertThat(Shell.await(Duration.ofSeconds(10), () -> locksMention(helper.pid(), inode))).isTrue();
         ClientSession session = startAgentAndSession("Burner A");
 
-        RecorderLockedException locked = catchThrowableOfType(RecorderLockedException.class,
-                () -> session.acquire(id()).block(BLOCK));
+        RecorderLockedException locked = lockedOnAcquire(session, AcquireOptions.DEFAULT);
         assertThat(locked.owner()).contains("flock (pid " + helper.pid() + ")");
         assertThat(locked.nativeDetail().orElseThrow().symbol()).isEqualTo("EAGAIN");
         assertThat(locked.nativeDetail().orElseThrow().source()).startsWith("flock(");
@@ -156,8 +154,7 @@ class LoopClaimTests {
     void aForeignPosixLockHolderIsNamed() {
         try (ChildJvm libburnLike = ChildJvm.hold("posix", loop.node.toString())) {
             ClientSession session = startAgentAndSession("Burner A");
-            RecorderLockedException locked = catchThrowableOfType(RecorderLockedException.class,
-                    () -> session.acquire(id()).block(BLOCK));
+            RecorderLockedException locked = lockedOnAcquire(session, AcquireOptions.DEFAULT);
             assertThat(locked.owner()).contains(libburnLike.ownerName());
             assertThat(locked.nativeDetail().orElseThrow().source()).contains("F_SETLK");
             assertThat(locked.nativeDetail().orElseThrow().symbol()).isIn("EAGAIN", "EACCES"); // POSIX allows both
@@ -193,8 +190,7 @@ class LoopClaimTests {
         helper = new ProcessBuilder("sleep", "600").directory(mountPoint.toFile()).start();
         ClientSession session = startAgentAndSession("Burner A");
 
-        RecorderLockedException busy = catchThrowableOfType(RecorderLockedException.class,
-                () -> session.acquire(id(), AcquireOptions.DEFAULT.withForce(true)).block(BLOCK));
+        RecorderLockedException busy = lockedOnAcquire(session, AcquireOptions.DEFAULT.withForce(true));
         assertThat(busy.owner()).contains("mounted at " + mountPoint);
         assertThat(busy.nativeDetail().orElseThrow().source()).startsWith("umount2(" + mountPoint);
         assertThat(busy.nativeDetail().orElseThrow().symbol()).isEqualTo("EBUSY");
@@ -210,8 +206,7 @@ class LoopClaimTests {
     void aCrashedHolderFreesTheDeviceAtOnce() {
         try (ChildJvm crashing = ChildJvm.hold("agent", loop.node.toString(), "Crashing Burner")) {
             ClientSession session = startAgentAndSession("Burner B");
-            RecorderLockedException locked = catchThrowableOfType(RecorderLockedException.class,
-                    () -> session.acquire(id()).block(BLOCK));
+            RecorderLockedException locked = lockedOnAcquire(session, AcquireOptions.DEFAULT);
             assertThat(locked.owner()).contains(crashing.ownerName());
 
             crashing.kill(); // SIGKILL: no shutdown hook, no release
@@ -240,6 +235,15 @@ class LoopClaimTests {
         assertThat(removed.failedWaiters()).isZero();
         assertThat(loop.isAttached()).isFalse();
         assertThatThrownBy(() -> session.acquire(id()).block(BLOCK)).hasMessageContaining("no recorder");
+    }
+
+    /** Acquires, expecting {@code E_IMAPI_RECORDER_LOCKED}. */
+    private RecorderLockedException lockedOnAcquire(ClientSession session, AcquireOptions options) {
+        RecorderLockedException locked = catchThrowableOfType(RecorderLockedException.class,
+                () -> session.acquire(id(), options).block(BLOCK));
+        assertThat(locked).as("acquire while another process holds %s", loop.node).isNotNull();
+        assertThat(locked.hresult()).isEqualTo(HResult.E_IMAPI_RECORDER_LOCKED);
+        return locked;
     }
 
     private static boolean locksMention(long pid, long inode) {

@@ -14,13 +14,12 @@ import java.util.StringJoiner;
 public final class DeviceFd implements AutoCloseable {
 
     private final String path;
-    private final int fd;
+    private final OpenDescriptor fd;
     private final int flags;
-    private boolean closed;
 
     private DeviceFd(String path, int fd, int flags) {
         this.path = path;
-        this.fd = fd;
+        this.fd = new OpenDescriptor(fd);
         this.flags = flags;
     }
 
@@ -35,7 +34,7 @@ public final class DeviceFd implements AutoCloseable {
 
     /** The descriptor number (for matching {@code /proc/self/fd} entries). */
     public int number() {
-        return fd;
+        return fd.raw();
     }
 
     /** The path it was opened with. */
@@ -50,14 +49,13 @@ public final class DeviceFd implements AutoCloseable {
 
     /** Whether {@link #close()} has not run yet. */
     public boolean isOpen() {
-        return !closed;
+        return fd.isOpen();
     }
 
     /** {@code flock(fd, operation)}. */
     public void flock(int operation) {
-        checkOpen();
         try {
-            LibC.INSTANCE.flock(fd, operation);
+            LibC.INSTANCE.flock(fd.number(path), operation);
         } catch (LastErrorException e) {
             throw new NativeCallException("flock(" + path + ", " + describeLock(operation) + ")", e.getErrorCode());
         }
@@ -65,9 +63,8 @@ public final class DeviceFd implements AutoCloseable {
 
     /** {@code fcntl(fd, F_SETLK, whole file of type)}: a POSIX record lock on the whole device. */
     public void setRecordLock(short type) {
-        checkOpen();
         try {
-            LibC.INSTANCE.fcntl(fd, Linux.F_SETLK, Flock.wholeFile(type));
+            LibC.INSTANCE.fcntl(fd.number(path), Linux.F_SETLK, Flock.wholeFile(type));
         } catch (LastErrorException e) {
             throw new NativeCallException("fcntl(" + path + ", F_SETLK, " + (type == Linux.F_WRLCK ? "F_WRLCK"
                     : type == Linux.F_RDLCK ? "F_RDLCK" : "F_UNLCK") + ")", e.getErrorCode());
@@ -79,10 +76,9 @@ public final class DeviceFd implements AutoCloseable {
      * {@code type}, or 0 when none does.
      */
     public int recordLockHolder(short type) {
-        checkOpen();
         Flock lock = Flock.wholeFile(type);
         try {
-            LibC.INSTANCE.fcntl(fd, Linux.F_GETLK, lock);
+            LibC.INSTANCE.fcntl(fd.number(path), Linux.F_GETLK, lock);
         } catch (LastErrorException e) {
             throw new NativeCallException("fcntl(" + path + ", F_GETLK)", e.getErrorCode());
         }
@@ -92,9 +88,8 @@ public final class DeviceFd implements AutoCloseable {
 
     /** {@code ioctl(fd, request, arg)} with an integer argument; returns what the ioctl returned. */
     public int ioctl(long request, long arg, String name) {
-        checkOpen();
         try {
-            return LibC.INSTANCE.ioctl(fd, new NativeLong(request), arg);
+            return LibC.INSTANCE.ioctl(fd.number(path), new NativeLong(request), arg);
         } catch (LastErrorException e) {
             throw new NativeCallException("ioctl(" + path + ", " + name + ")", e.getErrorCode());
         }
@@ -111,7 +106,7 @@ public final class DeviceFd implements AutoCloseable {
      * @param timeoutMillis the kernel's timeout for the command
      */
     public SgIoResult sgIo(String name, byte[] cdb, int dataInLength, int timeoutMillis) {
-        checkOpen();
+        int descriptor = fd.number(path);
         Memory command = new Memory(cdb.length);
         command.write(0, cdb, 0, cdb.length);
         Memory sense = new Memory(SgIoResult.SENSE_BUFFER);
@@ -131,7 +126,7 @@ public final class DeviceFd implements AutoCloseable {
         hdr.sbp = sense;
         hdr.timeout = timeoutMillis;
         try {
-            LibC.INSTANCE.ioctl(fd, new NativeLong(Linux.SG_IO), hdr);
+            LibC.INSTANCE.ioctl(descriptor, new NativeLong(Linux.SG_IO), hdr);
         } catch (LastErrorException e) {
             throw new NativeCallException("SG_IO " + name + " on " + path, e.getErrorCode());
         }
@@ -145,21 +140,7 @@ public final class DeviceFd implements AutoCloseable {
     /** Closes the descriptor (once; later calls do nothing). The kernel drops the claim and the locks with it. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            LibC.INSTANCE.close(fd);
-        } catch (LastErrorException e) {
-            throw new NativeCallException("close(" + path + ")", e.getErrorCode());
-        }
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new NativeCallException("use of closed descriptor of " + path, Linux.EBADF);
-        }
+        fd.close(path);
     }
 
     /** {@code O_RDWR|O_NONBLOCK|...} for messages. */
@@ -194,6 +175,6 @@ public final class DeviceFd implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "DeviceFd[" + path + " fd " + fd + (closed ? " closed" : "") + "]";
+        return "DeviceFd[" + path + " fd " + fd.raw() + (fd.isOpen() ? "" : " closed") + "]";
     }
 }

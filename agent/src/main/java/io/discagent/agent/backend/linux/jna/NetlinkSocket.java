@@ -13,12 +13,13 @@ public final class NetlinkSocket implements AutoCloseable {
 
     private static final int RECEIVE_BUFFER = 4 << 20;
 
-    private final int fd;
+    private static final String WHAT = "uevent socket";
+
+    private final OpenDescriptor fd;
     private final byte[] buffer = new byte[16 * 1024];
-    private boolean closed;
 
     private NetlinkSocket(int fd) {
-        this.fd = fd;
+        this.fd = new OpenDescriptor(fd);
     }
 
     /** Opens and binds the socket; raises its receive buffer so that bursts (a hub of drives) do not overflow. */
@@ -48,10 +49,10 @@ public final class NetlinkSocket implements AutoCloseable {
     private void raiseReceiveBuffer() {
         IntByReference size = new IntByReference(RECEIVE_BUFFER);
         try {
-            LibC.INSTANCE.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUFFORCE, size, 4);
+            LibC.INSTANCE.setsockopt(fd.raw(), Linux.SOL_SOCKET, Linux.SO_RCVBUFFORCE, size, 4);
         } catch (LastErrorException notPrivileged) {
             try {
-                LibC.INSTANCE.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, size, 4);
+                LibC.INSTANCE.setsockopt(fd.raw(), Linux.SOL_SOCKET, Linux.SO_RCVBUF, size, 4);
             } catch (LastErrorException ignored) {
                 // the default buffer still works; an overflow is detected (ENOBUFS) and answered by a rescan
             }
@@ -65,11 +66,9 @@ public final class NetlinkSocket implements AutoCloseable {
      * @throws NativeCallException with {@code ENOBUFS} when the kernel dropped messages (the caller rescans)
      */
     public byte @Nullable [] receive() {
-        if (closed) {
-            throw new NativeCallException("recv on closed uevent socket", Linux.EBADF);
-        }
+        int descriptor = fd.number(WHAT);
         try {
-            long n = LibC.INSTANCE.recv(fd, buffer, new NativeLong(buffer.length), Linux.MSG_DONTWAIT).longValue();
+            long n = LibC.INSTANCE.recv(descriptor, buffer, new NativeLong(buffer.length), Linux.MSG_DONTWAIT).longValue();
             byte[] copy = new byte[(int) n];
             System.arraycopy(buffer, 0, copy, 0, copy.length);
             return copy;
@@ -84,13 +83,9 @@ public final class NetlinkSocket implements AutoCloseable {
     /** Closes the socket (once). */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
         try {
-            LibC.INSTANCE.close(fd);
-        } catch (LastErrorException ignored) {
+            fd.close(WHAT);
+        } catch (NativeCallException ignored) {
             // nothing useful to do: the descriptor is gone either way
         }
     }
