@@ -57,6 +57,7 @@ final class DeviceClaim {
             if (device.optical()) {
                 claim.preventRemoval(scsiTimeoutMillis);
             }
+            own.claimed(device.name(), true);
             return claim;
         } catch (RuntimeException e) {
             claim.closeDescriptor();
@@ -172,6 +173,8 @@ final class DeviceClaim {
             if (failure == null) {
                 failure = errors.of(e, OwnerDiscovery.Conflict.CLAIM);
             }
+        } finally {
+            own.claimed(device.name(), false);
         }
         if (failure != null) {
             throw failure;

@@ -20,8 +20,10 @@ import org.jspecify.annotations.Nullable;
  * Hotplug without udevd: a non-blocking {@code NETLINK_KOBJECT_UEVENT} socket, drained from the control worker's
  * idle hook, so no thread of its own is needed. For block disks that concern the backend it reports arrivals
  * ({@code add}, a configured loop device attached), removals ({@code remove}, a loop device detached) and media
- * changes ({@code DISK_MEDIA_CHANGE}/{@code DISK_EJECT_REQUEST} on an optical drive, whose state a short probe then
- * reads). If the kernel dropped messages ({@code ENOBUFS}) it rescans sysfs and reports the difference.
+ * changes ({@code DISK_MEDIA_CHANGE}/{@code DISK_EJECT_REQUEST} on an optical drive that the backend does not hold,
+ * whose state a short probe then reads; a held drive is polled on its own worker instead, so that a drive that hangs
+ * or vanishes mid-command stalls only its worker). If the kernel dropped messages ({@code ENOBUFS}) it rescans sysfs
+ * and reports the difference.
  *
  * <p>Confined to the control worker ({@code discagent-native-control}).
  */
@@ -178,6 +180,9 @@ final class HotplugMonitor implements AutoCloseable {
     private void mediaChanged(LinuxDevice device, Uevent event) {
         if (event.ejectRequest()) {
             LOG.log(Level.INFO, "eject requested on {0} (its tray is locked)", device.node());
+        }
+        if (own.holds(device.name())) {
+            return; // the recorder polls its held descriptor on its own worker; no probe from this thread
         }
         MediaState state = probe(device);
         if (state != null) {

@@ -5,12 +5,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The descriptors one backend has open on devices (claims and short probes), so that owner discovery never names the
- * agent itself as a foreign holder. Thread-safe: recorder workers and the control worker register and unregister.
+ * What one backend has open: its descriptors on devices (claims and short probes), so that owner discovery never
+ * names the agent itself as a foreign holder, and the devices it holds a claim on, whose media the recorder's own
+ * polling watches. Thread-safe: recorder workers and the control worker register and unregister.
  */
 final class OwnDescriptors {
 
     private final Set<Integer> open = ConcurrentHashMap.newKeySet();
+    private final Set<String> claimed = ConcurrentHashMap.newKeySet();
 
     /** Opens {@code path} with {@code flags} and remembers the descriptor until {@link #close}. */
     DeviceFd open(String path, int flags) {
@@ -26,6 +28,20 @@ final class OwnDescriptors {
         } finally {
             open.remove(fd.number());
         }
+    }
+
+    /** A claim on device {@code name} was taken ({@code true}) or dropped ({@code false}). */
+    void claimed(String name, boolean held) {
+        if (held) {
+            claimed.add(name);
+        } else {
+            claimed.remove(name);
+        }
+    }
+
+    /** Whether this backend holds a claim on device {@code name}. */
+    boolean holds(String name) {
+        return claimed.contains(name);
     }
 
     /** Whether descriptor {@code fd} of this process is one of ours. */

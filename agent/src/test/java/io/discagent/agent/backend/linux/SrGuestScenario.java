@@ -108,7 +108,14 @@ public final class SrGuestScenario {
         softwareEjectWhileHeld();
         host.ask("eject.while-held");
         out.check("tray.release", a.release(SR0).block(BLOCK) == 0, "released");
+        fixture.drain();
+        long asked = System.nanoTime();
         host.ask("eject.after-release");
+        // nobody holds the drive now: only the kernel's media uevent (and the backend's probe) can tell
+        MediaChangedEvent unheld = awaitEvent(MediaChangedEvent.class, e -> e.recorder().equals(SR0)
+                && e.state() != MediaState.MEDIA_PRESENT, Duration.ofSeconds(3));
+        out.observe("tray.eject-of-a-free-drive-seen-through-uevents", unheld == null ? "no (within 3 s)"
+                : unheld.state() + " after " + Duration.ofNanos(System.nanoTime() - asked).toMillis() + " ms");
     }
 
     /** Another program tries to eject through a plain descriptor, as eject(1) or a file manager would. */
@@ -259,8 +266,12 @@ public final class SrGuestScenario {
     }
 
     private <T extends RecorderEvent> T awaitEvent(Class<T> type, Predicate<T> condition) {
+        return awaitEvent(type, condition, WAIT);
+    }
+
+    private <T extends RecorderEvent> T awaitEvent(Class<T> type, Predicate<T> condition, Duration limit) {
         try {
-            return fixture.awaitEvent(type, condition, WAIT);
+            return fixture.awaitEvent(type, condition, limit);
         } catch (AssertionError e) {
             out.log(e.getMessage());
             return null;
