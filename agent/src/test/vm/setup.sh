@@ -1,7 +1,7 @@
 #!/bin/bash
 # Prepares what SrDriveVmTests needs to boot a real Linux kernel with an emulated SCSI CD drive under QEMU:
 # the host packages, a Debian kernel (downloaded with apt and unpacked, never installed on the host), a busybox
-# initramfs that loads the SCSI CD-ROM and 9p modules, and two ISO images. Idempotent; about 15 s the first time,
+# initramfs that loads the SCSI CD-ROM, 9p and device-mapper modules, and two ISO images. Idempotent; about 15 s the first time,
 # 2 s afterwards.
 #
 # Usage (as root): agent/src/test/vm/setup.sh [CACHE_DIR]
@@ -46,7 +46,7 @@ mkdir -p "$ROOT"/{bin,proc,sys,dev,host,lib/modules}
 cp /bin/busybox "$ROOT/bin/busybox"
 [ -e "$KTREE/lib/modules/$KVER/modules.dep" ] || depmod -b "$KTREE" "$KVER"
 : > "$ROOT/modules.order"
-for m in virtio_pci 9pnet_virtio 9p virtio_scsi sr_mod sg isofs; do
+for m in virtio_pci 9pnet_virtio 9p virtio_scsi sr_mod sg isofs dm_mod; do
   modprobe -d "$KTREE" -S "$KVER" --show-depends "$m"
 done | awk '$1=="insmod"{print $2}' | awk '!seen[$0]++' | while read -r ko; do
   cp "$ko" "$ROOT/lib/modules/"; basename "$ko" >> "$ROOT/modules.order"

@@ -66,8 +66,8 @@ final class LinuxErrors {
     /** {@code E_IMAPI_RECORDER_LOCKED} for a call that met another holder, naming it when it can be found. */
     RecorderException locked(NativeCallException e, OwnerDiscovery.Conflict conflict) {
         String owner = owners.explain(device, conflict);
-        return create(HResult.E_IMAPI_RECORDER_LOCKED, device.node() + " is in use by "
-                + (owner == null ? "another process" : owner), owner, e);
+        return create(HResult.E_IMAPI_RECORDER_LOCKED, device.node() + " is busy: "
+                + (owner == null ? "held by a process this agent cannot see" : owner), owner, e);
     }
 
     /** The exception for a SCSI command the device did not complete. */

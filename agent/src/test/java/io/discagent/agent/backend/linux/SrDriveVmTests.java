@@ -103,6 +103,12 @@ class SrDriveVmTests {
     }
 
     @Test
+    void aKernelHolderIsNamedAsTheOwner() {
+        assumeTrue(Shell.exists("dmsetup"), "dmsetup is not installed: no device-mapper target to stack on the drive");
+        assertGuestChecks("owner.kernel-holder", "owner.kernel-holder-gone");
+    }
+
+    @Test
     void theTrayCannotBeEjectedWhileHeldAndCanAfterRelease() {
         assertGuestChecks("tray.acquire", "tray.second-claim-refused", "tray.owner", "tray.software-eject-refused",
                 "tray.release");

@@ -79,6 +79,7 @@ public final class SrGuestScenario {
     private void run() {
         discovery();
         a = fixture.session("Burner A");
+        kernelHolder();
         trayLock();
         media();
         unplugWhileHeld();
@@ -93,6 +94,35 @@ public final class SrGuestScenario {
                 && sr0.paths().equals(List.of("/dev/sr0")), recorders);
         String polling = Sysfs.read(Path.of("/sys/block/sr0/events_poll_msecs"));
         out.check("discovery.kernel-media-polling", "500".equals(polling), "events_poll_msecs=" + polling);
+    }
+
+    /** A device-mapper target stacked on the drive claims it in the kernel; the owner names it. */
+    private void kernelHolder() {
+        if (!Shell.exists("dmsetup")) {
+            out.observe("owner.kernel-holder", "skipped: dmsetup is not installed");
+            return;
+        }
+        String sectors = Sysfs.read(Path.of("/sys/block/sr0/size"), "0");
+        Shell.Result created = Shell.run("env", "DM_DISABLE_UDEV=1", "dmsetup", "create", "--readonly", "--noudevsync",
+                "discagent-holder", "--table", "0 " + sectors + " linear /dev/sr0 0");
+        if (created.exit() != 0) {
+            out.check("owner.kernel-holder", false, "dmsetup create failed: " + created.output());
+            return;
+        }
+        try {
+            a.acquire(SR0).block(BLOCK);
+            out.check("owner.kernel-holder", false, "the acquire succeeded under a device-mapper target");
+            a.release(SR0).block(BLOCK);
+        } catch (RecorderLockedException e) {
+            String owner = fixture.agent.exclusiveAccessOwner(SR0).block(BLOCK);
+            out.check("owner.kernel-holder", e.owner().orElse("").startsWith("used by the kernel (dm-")
+                    && e.owner().equals(java.util.Optional.ofNullable(owner)), e.getMessage() + "; owner query: "
+                    + owner);
+        } finally {
+            Shell.run("env", "DM_DISABLE_UDEV=1", "dmsetup", "remove", "--noudevsync", "discagent-holder");
+        }
+        out.check("owner.kernel-holder-gone", a.acquire(SR0).block(BLOCK).lockCount() == 1
+                && a.release(SR0).block(BLOCK) == 0, "acquired and released after dmsetup remove");
     }
 
     private void trayLock() {
