@@ -16,6 +16,7 @@ import io.discagent.api.error.RecorderExceptions;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,6 +69,7 @@ public final class WindowsBackend implements RecorderBackend {
     private @Nullable Apartment control;
     private @Nullable DiscMaster master;
     private final Map<String, RecorderDescriptor> known = new LinkedHashMap<>();
+    private final Set<String> unusable = new HashSet<>();
     private @Nullable HotplugListener listener;
     private @Nullable ComEventSink sink;
     private @Nullable EventConnection connection;
@@ -273,10 +275,11 @@ public final class WindowsBackend implements RecorderBackend {
             try {
                 probe.initializeDiscRecorder(id);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "recorder " + id + " cannot be initialised; it is left out",
-                        ComErrors.map(e, Imapi2Call.INITIALIZE_DISC_RECORDER, recorder));
+                LOG.log(unusable.add(id) ? Level.WARNING : Level.DEBUG, "recorder " + id + " cannot be initialised; "
+                        + "it is left out", ComErrors.map(e, Imapi2Call.INITIALIZE_DISC_RECORDER, recorder));
                 return null;
             }
+            unusable.remove(id);
             String vendor = property(probe::vendorId, Imapi2Call.VENDOR_ID, recorder, "");
             String product = property(probe::productId, Imapi2Call.PRODUCT_ID, recorder, "");
             String revision = property(probe::productRevision, Imapi2Call.PRODUCT_REVISION, recorder, "");

@@ -2,6 +2,7 @@ package io.discagent.agent.backend.windows;
 
 import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
+import io.discagent.agent.internal.AgentCore;
 import io.discagent.agent.spi.BackendConfig;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
@@ -39,6 +40,8 @@ final class WindowsTestAgent implements AutoCloseable {
                 .mediaPollInterval(Duration.ZERO);
         customizer.accept(options);
         this.agent = DiscAgent.start(options.build()).block(BLOCK);
+        // startHotplug was queued on the control worker before start() returned; two more idle passes mean it ran.
+        awaitControlIdle(2);
     }
 
     static WindowsTestAgent start(FakeMachine machine) {
@@ -82,6 +85,26 @@ final class WindowsTestAgent implements AutoCloseable {
         int target = machine.pumps("discagent-native-control") + n;
         await(() -> machine.pumps("discagent-native-control") >= target, "the control worker idled " + n
                 + " more times");
+    }
+
+    /**
+     * Waits until no native call is in flight and the agent's activity stopped changing: virtual time can then be
+     * moved deterministically (every timer the agent will set is set).
+     */
+    void settle() {
+        AgentCore.Activity previous = null;
+        long deadline = System.nanoTime() + BLOCK.toNanos();
+        while (true) {
+            AgentCore.Activity now = agent.activity().block(BLOCK);
+            if (now.nativeCallsInFlight() == 0 && now.equals(previous)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the agent did not settle: " + now);
+            }
+            previous = now;
+            Thread.onSpinWait();
+        }
     }
 
     /** Moves the backend's polling clock. */
