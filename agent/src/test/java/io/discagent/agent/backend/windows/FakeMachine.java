@@ -64,6 +64,7 @@ final class FakeMachine {
     private final List<Failure> failures = new ArrayList<>();
     private final List<Hang> hangs = new ArrayList<>();
     private final List<Advised> advised = new ArrayList<>();
+    private final List<String> deliveries = new ArrayList<>();
     private int nextObject = 1;
 
     volatile Shape shape = Shape.DISPATCH;
@@ -252,6 +253,13 @@ final class FakeMachine {
     boolean isMounted(String id) {
         synchronized (lock) {
             return device(id).mounted;
+        }
+    }
+
+    /** Every event delivered to a sink: what, through which entry, on which thread. */
+    List<String> deliveries() {
+        synchronized (lock) {
+            return List.copyOf(deliveries);
         }
     }
 
@@ -480,7 +488,10 @@ final class FakeMachine {
         synchronized (lock) {
             advised.remove(connection);
         }
-        NativeCom.release(connection.sink);
+        int remaining = NativeCom.release(connection.sink);
+        if (remaining != 1) {
+            violation("after Unadvise the sink's reference count is " + remaining + ", not the owner's 1");
+        }
     }
 
     private void fire(boolean added, String id) {
@@ -489,6 +500,10 @@ final class FakeMachine {
             for (Advised connection : advised) {
                 EventPath path = eventPath;
                 Runnable delivery = () -> {
+                    synchronized (lock) {
+                        deliveries.add((added ? "NotifyDeviceAdded " : "NotifyDeviceRemoved ") + id + " via " + path
+                                + " on " + Thread.currentThread().getName());
+                    }
                     int hr = NativeCom.fire(connection.sink, added, id, path == EventPath.INVOKE, connection.sender);
                     if (hr != ComCodes.S_OK) {
                         violation("the sink answered " + (added ? "NotifyDeviceAdded" : "NotifyDeviceRemoved")

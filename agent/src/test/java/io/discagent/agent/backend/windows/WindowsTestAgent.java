@@ -30,7 +30,7 @@ final class WindowsTestAgent implements AutoCloseable {
     final DiscAgent agent;
 
     private WindowsTestAgent(FakeMachine machine, String process, Map<String, String> properties,
-            Consumer<AgentOptions.Builder> customizer) {
+            Consumer<AgentOptions.Builder> customizer, boolean settle) {
         this.machine = machine;
         this.backend = new WindowsBackend(machine.process(process), WindowsSettings.from(new BackendConfig(properties)),
                 clock::get);
@@ -40,8 +40,10 @@ final class WindowsTestAgent implements AutoCloseable {
                 .mediaPollInterval(Duration.ZERO);
         customizer.accept(options);
         this.agent = DiscAgent.start(options.build()).block(BLOCK);
-        // startHotplug was queued on the control worker before start() returned; two more idle passes mean it ran.
-        awaitControlIdle(2);
+        if (settle) {
+            // startHotplug was queued on the control worker before start() returned; two more idle passes: it ran.
+            awaitControlIdle(2);
+        }
     }
 
     static WindowsTestAgent start(FakeMachine machine) {
@@ -49,12 +51,17 @@ final class WindowsTestAgent implements AutoCloseable {
     }
 
     static WindowsTestAgent start(FakeMachine machine, String process, Map<String, String> properties) {
-        return new WindowsTestAgent(machine, process, properties, b -> { });
+        return new WindowsTestAgent(machine, process, properties, b -> { }, true);
+    }
+
+    /** Starts without waiting for hotplug to be running (for tests that hold it up). */
+    static WindowsTestAgent startUnsettled(FakeMachine machine) {
+        return new WindowsTestAgent(machine, "agent", Map.of(), b -> { }, false);
     }
 
     static WindowsTestAgent start(FakeMachine machine, Map<String, String> properties,
             Consumer<AgentOptions.Builder> customizer) {
-        return new WindowsTestAgent(machine, "agent", properties, customizer);
+        return new WindowsTestAgent(machine, "agent", properties, customizer, true);
     }
 
     ClientSession session(String name) {
