@@ -165,14 +165,18 @@ public final class ComEventSink {
     /**
      * Lets go of the sink after {@code Unadvise}. If a caller still holds a reference, the sink is kept reachable
      * for the rest of the process, so a late call never lands in freed memory.
+     *
+     * @return whether the sink had to be kept alive
      */
-    void dispose() {
+    boolean dispose() {
         int held = references.get() - 1;
-        if (held > 0) {
-            LOG.log(Level.WARNING, "the device event sink is still referenced " + held
-                    + " time(s) after Unadvise; keeping it alive");
-            RETAINED.add(this);
+        if (held <= 0) {
+            return false;
         }
+        LOG.log(Level.WARNING, "the device event sink is still referenced " + held
+                + " time(s) after Unadvise; keeping it alive");
+        RETAINED.add(this);
+        return true;
     }
 
     // ------------------------------------------------------------------------------------------------ IUnknown
