@@ -71,7 +71,7 @@ public final class WindowsBackend implements RecorderBackend {
     private final Map<String, RecorderDescriptor> known = new LinkedHashMap<>();
     private final Set<String> unusable = new HashSet<>();
     private @Nullable HotplugListener listener;
-    private @Nullable ComEventSink sink;
+    private volatile @Nullable ComEventSink sink; // volatile: eventDeliveries() may read it from any thread
     private @Nullable EventConnection connection;
     private Duration pollInterval = Duration.ZERO;
     private long nextPoll;
@@ -362,6 +362,24 @@ public final class WindowsBackend implements RecorderBackend {
      */
     void forget(String id, boolean rescan) {
         forgotten.add(new Forget(id, rescan));
+    }
+
+    /**
+     * How the advised sink has been called so far: which of IMAPI2's two possible paths it uses is not documented
+     * (reference 3.2), and a run on Windows settles it. Any thread.
+     */
+    EventDeliveries eventDeliveries() {
+        ComEventSink current = sink;
+        return current == null ? new EventDeliveries(false, 0, 0)
+                : new EventDeliveries(true, current.deliveriesThroughInvoke(), current.deliveriesThroughVtable());
+    }
+
+    /**
+     * @param advised whether a sink is advised now
+     * @param throughInvoke events that came through {@code IDispatch::Invoke}
+     * @param throughVtable events that came through the direct slots 7 and 8
+     */
+    record EventDeliveries(boolean advised, int throughInvoke, int throughVtable) {
     }
 
     // ------------------------------------------------------------------------------------------------ plumbing

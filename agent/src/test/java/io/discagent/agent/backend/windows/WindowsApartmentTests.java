@@ -20,7 +20,6 @@ import static io.discagent.agent.backend.windows.Imapi2Call.VOLUME_PATH_NAMES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.discagent.agent.internal.NativeWorker;
 import io.discagent.agent.spi.BackendRecorder;
 import io.discagent.agent.spi.NativeWorkerKind;
 import io.discagent.agent.spi.RecorderDescriptor;
@@ -34,7 +33,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -197,13 +195,10 @@ class WindowsApartmentTests {
         assertThatThrownBy(backend::enumerate).isInstanceOfSatisfying(RecorderException.class,
                 e -> assertThat(e.hresult().name()).isEqualTo("CO_E_NOTINITIALIZED"));
 
-        NativeWorker worker = new NativeWorker("discagent-native-REC-A", backend.threadHooks(NativeWorkerKind.RECORDER))
-                .start();
-        try {
-            CompletableFuture<BackendRecorder> opened = new CompletableFuture<>();
-            worker.execute(() -> opened.complete(backend.open(new RecorderDescriptor("REC-A", "", "", "", List.of(),
-                    Map.of()))));
-            BackendRecorder recorder = opened.get(10, TimeUnit.SECONDS);
+        try (WorkerThread worker = new WorkerThread("discagent-native-REC-A",
+                backend.threadHooks(NativeWorkerKind.RECORDER))) {
+            BackendRecorder recorder = worker.call(() -> backend.open(new RecorderDescriptor("REC-A", "", "", "",
+                    List.of(), Map.of())));
             int callsBefore = machine.calls().size();
 
             assertThatThrownBy(() -> recorder.acquireExclusiveAccess(false, "Intruder"))
@@ -212,15 +207,7 @@ class WindowsApartmentTests {
             assertThatThrownBy(recorder::close).isInstanceOf(RecorderException.class);
             assertThat(machine.calls()).hasSize(callsBefore); // nothing reached COM
 
-            CompletableFuture<Void> closed = new CompletableFuture<>();
-            worker.execute(() -> {
-                recorder.close();
-                closed.complete(null);
-            });
-            closed.get(10, TimeUnit.SECONDS);
-        } finally {
-            worker.stop();
-            assertThat(worker.awaitStop(10, TimeUnit.SECONDS)).isTrue();
+            worker.run(recorder::close);
         }
         assertThat(machine.violations()).isEmpty();
         assertThat(calls(machine.calls())).containsExactly(CO_INITIALIZE_EX, CREATE_DISC_RECORDER,
@@ -245,14 +232,11 @@ class WindowsApartmentTests {
         FakeMachine machine = new FakeMachine();
         machine.addDevice("REC-A");
         WindowsBackend backend = new WindowsBackend(machine.process("p"), WindowsSettings.DEFAULTS, System::nanoTime);
-        NativeWorker worker = new NativeWorker("discagent-native-REC-A", backend.threadHooks(NativeWorkerKind.RECORDER))
-                .start();
-        CompletableFuture<BackendRecorder> opened = new CompletableFuture<>();
-        worker.execute(() -> opened.complete(backend.open(new RecorderDescriptor("REC-A", "", "", "", List.of(),
-                Map.of()))));
-        opened.get(10, TimeUnit.SECONDS).getClass(); // opened, and never closed by its user
-        worker.stop();
-        assertThat(worker.awaitStop(10, TimeUnit.SECONDS)).isTrue();
+        try (WorkerThread worker = new WorkerThread("discagent-native-REC-A",
+                backend.threadHooks(NativeWorkerKind.RECORDER))) {
+            worker.call(() -> backend.open(new RecorderDescriptor("REC-A", "", "", "", List.of(), Map.of())));
+            // opened, and never closed by its user: stopping the worker must release it
+        }
 
         assertThat(calls(machine.calls())).endsWith(RELEASE, CO_UNINITIALIZE);
         assertThat(machine.violations()).isEmpty();

@@ -45,6 +45,8 @@ class WindowsHotplugTests {
             assertThat(arrived.info().vendor()).isEqualTo("HL-DT-ST");
             assertThat(arrived.info().backend()).isEqualTo("windows");
             assertThat(t.session("Kiosk").acquire(RecorderId.of(NEW)).block().lockCount()).isEqualTo(1);
+            assertThat(t.backend.eventDeliveries()).isEqualTo(path == EventPath.INVOKE
+                    ? new WindowsBackend.EventDeliveries(true, 1, 0) : new WindowsBackend.EventDeliveries(true, 0, 1));
         }
         assertThat(machine.deliveries()).containsExactly("NotifyDeviceAdded " + NEW + " via " + path + " on "
                 + CONTROL);
@@ -198,9 +200,13 @@ class WindowsHotplugTests {
     @Test
     void closingUnadvisesAndLetsGoOfTheSink() {
         FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        WindowsTestAgent started;
         try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
             assertThat(machine.advisedSinks()).isEqualTo(1);
+            assertThat(t.backend.eventDeliveries().advised()).isTrue();
+            started = t;
         }
+        assertThat(started.backend.eventDeliveries().advised()).isFalse();
         assertThat(machine.advisedSinks()).isZero();
         assertThat(machine.violations()).isEmpty(); // including the sink's count back at 1 after Unadvise
     }

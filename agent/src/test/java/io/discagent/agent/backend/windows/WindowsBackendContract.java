@@ -1,0 +1,142 @@
+package io.discagent.agent.backend.windows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.discagent.agent.DiscAgent;
+import io.discagent.api.AcquireOptions;
+import io.discagent.api.ClientSession;
+import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderInfo;
+import io.discagent.api.error.RecorderLockedException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the Windows backend promises behind a real agent, written against the public API only, so that it runs both on
+ * the fake COM layer ({@link FakeWindowsBackendContractTests}, every build) and on a real Windows machine with a drive
+ * ({@link RealWindowsBackendContractTests}, {@code -Preal-windows}). Two agents stand for two processes: each has its
+ * own recorder objects, so each is a separate lock holder for the driver.
+ */
+abstract class WindowsBackendContract {
+
+    static final Duration BLOCK = Duration.ofSeconds(30);
+
+    private final List<DiscAgent> agents = new ArrayList<>();
+
+    /** Starts an agent on the backend under test, as its own "process". */
+    protected abstract DiscAgent startAgent(String process);
+
+    /** Notes what the backend under test answered where the reference is unsure (printed on a real run). */
+    protected void observe(String question, Object answer) {
+    }
+
+    @AfterEach
+    void closeAgents() {
+        for (DiscAgent agent : agents) {
+            agent.close().block(BLOCK);
+        }
+        agents.clear();
+    }
+
+    final DiscAgent agent(String process) {
+        DiscAgent agent = startAgent(process);
+        agents.add(agent);
+        return agent;
+    }
+
+    /** The recorder to exercise: the first the agent lists (the test is skipped when there is none). */
+    final RecorderId recorder(DiscAgent agent) {
+        List<RecorderInfo> recorders = agent.recorders().block(BLOCK);
+        assumeFalse(recorders.isEmpty(), "no recorder on this machine");
+        return recorders.get(0).id();
+    }
+
+    @Test
+    void itListsItsRecordersWithTheirIdentity() {
+        DiscAgent agent = agent("first");
+        RecorderId id = recorder(agent);
+        RecorderInfo info = agent.recorder(id).block(BLOCK);
+        assertThat(info.backend()).isEqualTo("windows");
+        assertThat(info.id().value()).isNotBlank();
+        observe("first recorder", info);
+    }
+
+    @Test
+    void acquiresCountAndTheLastReleaseFreesTheRecorder() {
+        DiscAgent first = agent("first");
+        DiscAgent second = agent("second");
+        RecorderId id = recorder(first);
+        ClientSession a = first.openSession("discagent contract A").block(BLOCK);
+
+        assertThat(a.acquire(id).block(BLOCK).lockCount()).isEqualTo(1);
+        assertThat(a.acquire(id).block(BLOCK).lockCount()).isEqualTo(2);
+        assertThat(second.exclusiveAccessOwner(id).block(BLOCK)).isEqualTo("discagent contract A");
+        assertThat(a.release(id).block(BLOCK)).isEqualTo(1);
+        assertThat(second.exclusiveAccessOwner(id).block(BLOCK)).isEqualTo("discagent contract A");
+        assertThat(a.release(id).block(BLOCK)).isZero();
+        assertThat(second.exclusiveAccessOwner(id).blockOptional(BLOCK)).isEmpty();
+    }
+
+    @Test
+    void anotherHolderIsToldItIsLockedAndByWhom() {
+        DiscAgent first = agent("first");
+        DiscAgent second = agent("second");
+        RecorderId id = recorder(first);
+        ClientSession a = first.openSession("discagent contract A").block(BLOCK);
+        ClientSession b = second.openSession("discagent contract B").block(BLOCK);
+        a.acquire(id).block(BLOCK);
+
+        assertThatThrownBy(() -> b.acquire(id).block(BLOCK)).isInstanceOfSatisfying(RecorderLockedException.class,
+                e -> {
+                    observe("AcquireExclusiveAccess by a second holder", e.hresult() + " / cause "
+                            + (e.getCause() == null ? "none" : e.getCause().getClass().getName()));
+                    assertThat(e.hresult().name()).isIn("E_IMAPI_RECORDER_LOCKED", "E_ACCESSDENIED");
+                    assertThat(e.owner()).contains("discagent contract A");
+                });
+        a.release(id).block(BLOCK);
+        assertThat(b.acquire(id).block(BLOCK).lockCount()).isEqualTo(1);
+    }
+
+    @Test
+    void closingASessionFreesTheRecorderForOthers() {
+        DiscAgent first = agent("first");
+        DiscAgent second = agent("second");
+        RecorderId id = recorder(first);
+        ClientSession a = first.openSession("discagent contract A").block(BLOCK);
+        a.acquire(id).block(BLOCK);
+        a.acquire(id).block(BLOCK);
+        a.close().block(BLOCK);
+        assertThat(second.openSession("discagent contract B").block(BLOCK).acquire(id).block(BLOCK).lockCount())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void closingTheAgentDropsItsLock() {
+        DiscAgent first = agent("first");
+        DiscAgent second = agent("second");
+        RecorderId id = recorder(first);
+        first.openSession("discagent contract A").block(BLOCK).acquire(id).block(BLOCK);
+        first.close().block(BLOCK);
+        assertThat(second.openSession("discagent contract B").block(BLOCK).acquire(id).block(BLOCK).lockCount())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void withLockHoldsDuringTheBodyOnly() {
+        DiscAgent first = agent("first");
+        DiscAgent second = agent("second");
+        RecorderId id = recorder(first);
+        ClientSession a = first.openSession("discagent contract A").block(BLOCK);
+        String ownerDuring = a.withLock(id, AcquireOptions.DEFAULT,
+                grant -> second.exclusiveAccessOwner(id)).blockFirst(BLOCK);
+        assertThat(ownerDuring).isEqualTo("discagent contract A");
+        // the release follows the body's end asynchronously (blockFirst cancels the body): wait for it, boundedly
+        WindowsTestAgent.await(() -> second.exclusiveAccessOwner(id).blockOptional(BLOCK).isEmpty(),
+                "the lock is released after the body");
+    }
+}
