@@ -9,6 +9,7 @@ import io.discagent.api.error.RecorderExceptions;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -121,28 +122,24 @@ final class Apartment {
 
     /** Creates the {@code MsftDiscMaster2} object of this thread. */
     DiscMaster createDiscMaster() {
-        checkUsable();
-        DiscMaster master;
-        try {
-            master = com.createDiscMaster();
-        } catch (RuntimeException e) {
-            throw ComErrors.map(e, Imapi2Call.CREATE_DISC_MASTER, null);
-        }
-        live.add(master);
-        return master;
+        return create(com::createDiscMaster, Imapi2Call.CREATE_DISC_MASTER);
     }
 
     /** Creates an {@code MsftDiscRecorder2} object on this thread. */
     DiscRecorder createDiscRecorder() {
+        return create(com::createDiscRecorder, Imapi2Call.CREATE_DISC_RECORDER);
+    }
+
+    private <T extends ComObject> T create(Supplier<T> factory, Imapi2Call call) {
         checkUsable();
-        DiscRecorder recorder;
+        T object;
         try {
-            recorder = com.createDiscRecorder();
+            object = factory.get();
         } catch (RuntimeException e) {
-            throw ComErrors.map(e, Imapi2Call.CREATE_DISC_RECORDER, null);
+            throw ComErrors.map(e, call, null);
         }
-        live.add(recorder);
-        return recorder;
+        live.add(object);
+        return object;
     }
 
     /** Releases an object made by this apartment (once: a second release does nothing). Never throws. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.platform.win32.Variant;
-import com.sun.jna.platform.win32.WTypes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -30,9 +29,7 @@ class ComMemoryTests {
     void aBstrVariantWrittenByJnaReadsBack() {
         NativeCom.Bstr bstr = new NativeCom.Bstr("D:\\");
         Memory array = NativeCom.variants(1);
-        Variant.VARIANT variant = NativeCom.variantAt(array, 0);
-        variant.setValue(Variant.VT_BSTR, new WTypes.BSTR(bstr.pointer()));
-        variant.write();
+        NativeCom.putBstr(array, 0, bstr);
         assertThat(ComMemory.variantString(array)).isEqualTo("D:\\");
     }
 
@@ -40,9 +37,7 @@ class ComMemoryTests {
     void aVariantHoldingAnotherVariantByReferenceReadsThrough() {
         NativeCom.Bstr bstr = new NativeCom.Bstr("E:\\");
         Memory inner = NativeCom.variants(1);
-        Variant.VARIANT innerVariant = NativeCom.variantAt(inner, 0);
-        innerVariant.setValue(Variant.VT_BSTR, new WTypes.BSTR(bstr.pointer()));
-        innerVariant.write();
+        NativeCom.putBstr(inner, 0, bstr);
         Memory outer = NativeCom.variants(1);
         outer.setShort(0, (short) (Variant.VT_VARIANT | Variant.VT_BYREF));
         outer.setPointer(ComMemory.VARIANT_VALUE_OFFSET, inner);

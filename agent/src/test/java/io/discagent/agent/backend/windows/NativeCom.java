@@ -121,12 +121,17 @@ final class NativeCom {
         return new Variant.VARIANT(array.share((long) size * index));
     }
 
+    /** Writes a {@code VT_BSTR} VARIANT holding {@code bstr} at {@code array[index]}, with jna-platform's structure. */
+    static void putBstr(Memory array, int index, Bstr bstr) {
+        Variant.VARIANT variant = variantAt(array, index);
+        variant.setValue(Variant.VT_BSTR, new WTypes.BSTR(bstr.pointer()));
+        variant.write();
+    }
+
     /** The arguments of a {@code DDiscMaster2Events} method over Invoke: {@code (IDispatch* sender, BSTR uniqueId)}. */
     static DispParams eventArguments(Pointer sender, Bstr uniqueId) {
         Memory rgvarg = variants(2);
-        Variant.VARIANT id = variantAt(rgvarg, 0);
-        id.setValue(Variant.VT_BSTR, new WTypes.BSTR(uniqueId.pointer()));
-        id.write();
+        putBstr(rgvarg, 0, uniqueId);
         Variant.VARIANT from = variantAt(rgvarg, 1);
         from.setValue(Variant.VT_DISPATCH, new Dispatch(sender));
         from.write();

@@ -13,8 +13,10 @@ import io.discagent.api.error.RecorderLockedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
 /**
  * What the Windows backend promises behind a real agent, written against the public API only, so that it runs both on
@@ -66,77 +68,89 @@ abstract class WindowsBackendContract {
         observe("first recorder", info);
     }
 
-    @Test
-    void acquiresCountAndTheLastReleaseFreesTheRecorder() {
+    /** Two agents (two processes) and the recorder they share. */
+    record Scene(DiscAgent first, DiscAgent second, RecorderId id) {
+
+        /** A session of the first agent, named "discagent contract A". */
+        ClientSession a() {
+            return first.openSession("discagent contract A").block(BLOCK);
+        }
+
+        /** A session of the second agent, named "discagent contract B". */
+        ClientSession b() {
+            return second.openSession("discagent contract B").block(BLOCK);
+        }
+
+        /** What the second agent reads from the driver ({@code ExclusiveAccessOwner}). */
+        Optional<String> ownerSeenBySecond() {
+            return second.exclusiveAccessOwner(id).blockOptional(BLOCK);
+        }
+
+        void secondCanAcquire() {
+            assertThat(b().acquire(id).block(BLOCK).lockCount()).isEqualTo(1);
+        }
+    }
+
+    final Scene scene() {
         DiscAgent first = agent("first");
         DiscAgent second = agent("second");
-        RecorderId id = recorder(first);
-        ClientSession a = first.openSession("discagent contract A").block(BLOCK);
+        return new Scene(first, second, recorder(first));
+    }
 
-        assertThat(a.acquire(id).block(BLOCK).lockCount()).isEqualTo(1);
-        assertThat(a.acquire(id).block(BLOCK).lockCount()).isEqualTo(2);
-        assertThat(second.exclusiveAccessOwner(id).block(BLOCK)).isEqualTo("discagent contract A");
-        assertThat(a.release(id).block(BLOCK)).isEqualTo(1);
-        assertThat(second.exclusiveAccessOwner(id).block(BLOCK)).isEqualTo("discagent contract A");
-        assertThat(a.release(id).block(BLOCK)).isZero();
-        assertThat(second.exclusiveAccessOwner(id).blockOptional(BLOCK)).isEmpty();
+    @Test
+    void acquiresCountAndTheLastReleaseFreesTheRecorder() {
+        Scene scene = scene();
+        ClientSession a = scene.a();
+        assertThat(a.acquire(scene.id()).block(BLOCK).lockCount()).isEqualTo(1);
+        assertThat(a.acquire(scene.id()).block(BLOCK).lockCount()).isEqualTo(2);
+        assertThat(scene.ownerSeenBySecond()).contains("discagent contract A");
+        assertThat(a.release(scene.id()).block(BLOCK)).isEqualTo(1);
+        assertThat(scene.ownerSeenBySecond()).contains("discagent contract A");
+        assertThat(a.release(scene.id()).block(BLOCK)).isZero();
+        assertThat(scene.ownerSeenBySecond()).isEmpty();
     }
 
     @Test
     void anotherHolderIsToldItIsLockedAndByWhom() {
-        DiscAgent first = agent("first");
-        DiscAgent second = agent("second");
-        RecorderId id = recorder(first);
-        ClientSession a = first.openSession("discagent contract A").block(BLOCK);
-        ClientSession b = second.openSession("discagent contract B").block(BLOCK);
-        a.acquire(id).block(BLOCK);
-
-        assertThatThrownBy(() -> b.acquire(id).block(BLOCK)).isInstanceOfSatisfying(RecorderLockedException.class,
-                e -> {
+        Scene scene = scene();
+        ClientSession a = scene.a();
+        a.acquire(scene.id()).block(BLOCK);
+        assertThatThrownBy(() -> scene.b().acquire(scene.id()).block(BLOCK))
+                .isInstanceOfSatisfying(RecorderLockedException.class, e -> {
                     observe("AcquireExclusiveAccess by a second holder", e.hresult() + " / cause "
                             + (e.getCause() == null ? "none" : e.getCause().getClass().getName()));
                     assertThat(e.hresult().name()).isIn("E_IMAPI_RECORDER_LOCKED", "E_ACCESSDENIED");
                     assertThat(e.owner()).contains("discagent contract A");
                 });
-        a.release(id).block(BLOCK);
-        assertThat(b.acquire(id).block(BLOCK).lockCount()).isEqualTo(1);
+        a.release(scene.id()).block(BLOCK);
+        scene.secondCanAcquire();
     }
 
     @Test
     void closingASessionFreesTheRecorderForOthers() {
-        DiscAgent first = agent("first");
-        DiscAgent second = agent("second");
-        RecorderId id = recorder(first);
-        ClientSession a = first.openSession("discagent contract A").block(BLOCK);
-        a.acquire(id).block(BLOCK);
-        a.acquire(id).block(BLOCK);
+        Scene scene = scene();
+        ClientSession a = scene.a();
+        a.acquire(scene.id()).block(BLOCK);
+        a.acquire(scene.id()).block(BLOCK);
         a.close().block(BLOCK);
-        assertThat(second.openSession("discagent contract B").block(BLOCK).acquire(id).block(BLOCK).lockCount())
-                .isEqualTo(1);
+        scene.secondCanAcquire();
     }
 
     @Test
     void closingTheAgentDropsItsLock() {
-        DiscAgent first = agent("first");
-        DiscAgent second = agent("second");
-        RecorderId id = recorder(first);
-        first.openSession("discagent contract A").block(BLOCK).acquire(id).block(BLOCK);
-        first.close().block(BLOCK);
-        assertThat(second.openSession("discagent contract B").block(BLOCK).acquire(id).block(BLOCK).lockCount())
-                .isEqualTo(1);
+        Scene scene = scene();
+        scene.a().acquire(scene.id()).block(BLOCK);
+        scene.first().close().block(BLOCK);
+        scene.secondCanAcquire();
     }
 
     @Test
     void withLockHoldsDuringTheBodyOnly() {
-        DiscAgent first = agent("first");
-        DiscAgent second = agent("second");
-        RecorderId id = recorder(first);
-        ClientSession a = first.openSession("discagent contract A").block(BLOCK);
-        String ownerDuring = a.withLock(id, AcquireOptions.DEFAULT,
-                grant -> second.exclusiveAccessOwner(id)).blockFirst(BLOCK);
-        assertThat(ownerDuring).isEqualTo("discagent contract A");
+        Scene scene = scene();
+        Optional<String> ownerDuring = scene.a().withLock(scene.id(), AcquireOptions.DEFAULT,
+                grant -> Mono.fromCallable(scene::ownerSeenBySecond)).blockFirst(BLOCK);
+        assertThat(ownerDuring).contains("discagent contract A");
         // the release follows the body's end asynchronously (blockFirst cancels the body): wait for it, boundedly
-        WindowsTestAgent.await(() -> second.exclusiveAccessOwner(id).blockOptional(BLOCK).isEmpty(),
-                "the lock is released after the body");
+        WindowsTestAgent.await(() -> scene.ownerSeenBySecond().isEmpty(), "the lock is released after the body");
     }
 }

@@ -213,9 +213,7 @@ class WindowsErrorPathTests {
             a.acquire(REC).block();
             machine.invalidateHandles(ID); // stale handle while held; the device stays
             assertThat(a.release(REC).block()).isZero(); // the count is the agent's; the native release fails
-            events.awaitRemovals(REC, 1);
-            events.awaitArrivals(REC, 1);
-            WindowsTestAgent.await(() -> t.recorders().contains(REC), "the recorder is back");
+            awaitBack(t, events, 1);
             assertThat(a.acquire(REC).block().lockCount()).isEqualTo(1);
             assertThat(machine.holderName(ID)).isEqualTo("A");
             a.release(REC).block();
@@ -224,9 +222,7 @@ class WindowsErrorPathTests {
             assertThatThrownBy(() -> t.session("B").acquire(REC).block())
                     .isInstanceOfSatisfying(InvalidHandleException.class,
                             e -> assertThat(e.hresult().code()).isEqualTo(0x80070006));
-            events.awaitRemovals(REC, 2);
-            events.awaitArrivals(REC, 2);
-            WindowsTestAgent.await(() -> t.recorders().contains(REC), "the recorder is back again");
+            awaitBack(t, events, 2);
             assertThat(t.session("C").acquire(REC).block().lockCount()).isEqualTo(1);
         }
         assertThat(machine.calls(c -> c.call() == INITIALIZE_DISC_RECORDER
@@ -341,6 +337,13 @@ class WindowsErrorPathTests {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /** Waits until REC has been removed and has arrived again {@code times} times, and is listed. */
+    private static void awaitBack(WindowsTestAgent t, EventLog events, int times) {
+        events.awaitRemovals(REC, times);
+        events.awaitArrivals(REC, times);
+        WindowsTestAgent.await(() -> t.recorders().contains(REC), "the recorder is back");
+    }
 
     static FakeMachine machineWith(String... ids) {
         FakeMachine machine = new FakeMachine();

@@ -35,9 +35,7 @@ class WindowsHotplugTests {
     @ParameterizedTest
     @EnumSource(EventPath.class)
     void anArrivalReachesTheAgent_throughEitherEntryOfTheSink_whenTheControlWorkerPumps(EventPath path) {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
-        machine.eventPath = path;
-        machine.delivery = Delivery.WHEN_PUMPED;
+        FakeMachine machine = machineFiring(path, Delivery.WHEN_PUMPED);
         try (WindowsTestAgent t = WindowsTestAgent.start(machine); EventLog events = new EventLog(t.agent)) {
             machine.plugIn(NEW);
             events.awaitArrivals(RecorderId.of(NEW), 1);
@@ -56,9 +54,7 @@ class WindowsHotplugTests {
     @ParameterizedTest
     @EnumSource(EventPath.class)
     void anEventFiredOnAForeignThreadIsHandledOnTheControlWorker(EventPath path) {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
-        machine.eventPath = path;
-        machine.delivery = Delivery.IMMEDIATE;
+        FakeMachine machine = machineFiring(path, Delivery.IMMEDIATE);
         try (WindowsTestAgent t = WindowsTestAgent.start(machine); EventLog events = new EventLog(t.agent)) {
             machine.plugIn(NEW); // the sink runs here, on the test thread, as a free-threaded source would call it
             events.awaitArrivals(RecorderId.of(NEW), 1);
@@ -209,5 +205,12 @@ class WindowsHotplugTests {
         assertThat(started.backend.eventDeliveries().advised()).isFalse();
         assertThat(machine.advisedSinks()).isZero();
         assertThat(machine.violations()).isEmpty(); // including the sink's count back at 1 after Unadvise
+    }
+
+    private static FakeMachine machineFiring(EventPath path, Delivery delivery) {
+        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        machine.eventPath = path;
+        machine.delivery = delivery;
+        return machine;
     }
 }
