@@ -56,13 +56,15 @@ class WindowsApartmentTests {
         machine.addDevice(DRIVE_D);
         machine.addDevice(DRIVE_E).paths = List.of("F:\\", "C:\\mnt\\disc\\");
         try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
-            List<RecorderInfo> infos = t.agent.recorders().block();
-            assertThat(infos).extracting(RecorderInfo::id).containsExactly(RecorderId.of(DRIVE_D),
-                    RecorderId.of(DRIVE_E));
-            assertThat(infos.get(0).vendor()).isEqualTo("HL-DT-ST");
-            assertThat(infos.get(0).product()).isEqualTo("BD-RE BH16NS40"); // trimmed
-            assertThat(infos.get(1).paths()).containsExactly("F:\\", "C:\\mnt\\disc\\");
-            assertThat(infos.get(0).backend()).isEqualTo("windows");
+            // the agent opens recorders in parallel, so it lists them in the order their opens completed
+            assertThat(t.recorders()).containsExactlyInAnyOrder(RecorderId.of(DRIVE_D), RecorderId.of(DRIVE_E));
+            RecorderInfo d = t.agent.recorder(RecorderId.of(DRIVE_D)).block();
+            assertThat(d.vendor()).isEqualTo("HL-DT-ST");
+            assertThat(d.product()).isEqualTo("BD-RE BH16NS40"); // trimmed
+            assertThat(d.paths()).containsExactly("E:\\");
+            assertThat(d.backend()).isEqualTo("windows");
+            assertThat(t.agent.recorder(RecorderId.of(DRIVE_E)).block().paths())
+                    .containsExactly("F:\\", "C:\\mnt\\disc\\");
 
             ClientSession session = t.session("Kiosk A");
             session.acquire(RecorderId.of(DRIVE_D)).block();
@@ -219,6 +221,7 @@ class WindowsApartmentTests {
         FakeMachine machine = new FakeMachine();
         machine.addDevice("REC-A");
         try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
+            t.settle(); // nothing in flight: what follows is idle pumping
             int control = machine.pumps(CONTROL);
             int recorder = machine.pumps("discagent-native-REC-A");
             WindowsTestAgent.await(() -> machine.pumps(CONTROL) > control + 3

@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** One of the agent's native workers, driven directly by a test: runs calls on it and waits for their results. */
 final class WorkerThread implements AutoCloseable {
@@ -47,10 +46,15 @@ final class WorkerThread implements AutoCloseable {
 
     /** Stops the worker (its stop hook runs) and waits for it to end. */
     @Override
-    public void close() throws InterruptedException, TimeoutException {
+    public void close() {
         worker.stop();
-        if (!worker.awaitStop(30, TimeUnit.SECONDS)) {
-            throw new TimeoutException("the worker did not stop");
+        try {
+            if (!worker.awaitStop(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the worker did not stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the worker stopped", e);
         }
     }
 }
