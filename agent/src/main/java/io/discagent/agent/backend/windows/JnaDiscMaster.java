@@ -19,7 +19,7 @@ import io.discagent.agent.backend.windows.Imapi2.EventConnection;
 /**
  * {@code IDiscMaster2} through jna-platform (Windows only). The event connection is made with the raw
  * {@code IConnectionPointContainer}/{@code IConnectionPoint} vtables, handing our own {@link ComEventSink} to
- * {@code Advise}.
+ * {@code Advise}. Used only on the control worker, which created it (its apartment).
  */
 final class JnaDiscMaster implements DiscMaster {
 

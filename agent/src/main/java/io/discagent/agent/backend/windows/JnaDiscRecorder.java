@@ -7,7 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** {@code IDiscRecorder2} through jna-platform (Windows only). */
+/**
+ * {@code IDiscRecorder2} through jna-platform (Windows only). Used only on the thread that created it: a recorder's
+ * worker for the lasting object, the control worker for a short-lived probe.
+ */
 final class JnaDiscRecorder implements DiscRecorder {
 
     private final JnaDispatch.MsftDiscRecorder2 recorder;
