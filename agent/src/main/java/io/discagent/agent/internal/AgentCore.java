@@ -275,22 +275,30 @@ public final class AgentCore implements RecorderAgent {
         });
     }
 
+    /** Closes the session; completes once the native releases it caused have returned. */
     Mono<Void> closeSession(SessionImpl session) {
-        return onLoop(sink -> {
-            closeSession(session, Cause.SESSION_CLOSED,
-                    new SessionClosedException("session '" + session.clientName() + "' was closed", null));
-            sink.success();
-        });
+        return onLoop(sink -> closeSession(session, Cause.SESSION_CLOSED,
+                new SessionClosedException("session '" + session.clientName() + "' was closed", null),
+                sink::success));
     }
 
-    private void closeSession(SessionImpl session, Cause cause, RecorderException failure) {
+    private void closeSession(SessionImpl session, Cause cause, RecorderException failure, Runnable done) {
         if (!session.markClosed()) {
+            done.run();
             return;
         }
         sessions.remove(session.id());
-        for (RecorderSlot slot : new ArrayList<>(slots.values())) {
-            slot.sessionClosed(session, cause, failure);
+        List<RecorderSlot> all = new ArrayList<>(slots.values());
+        int[] remaining = {all.size() + 1};
+        Runnable oneDone = () -> {
+            if (--remaining[0] == 0) {
+                done.run();
+            }
+        };
+        for (RecorderSlot slot : all) {
+            slot.sessionClosed(session, cause, failure, oneDone);
         }
+        oneDone.run();
     }
 
     // ------------------------------------------------------------------------------------------------ acquire
@@ -505,7 +513,7 @@ public final class AgentCore implements RecorderAgent {
         }
         RequestCancelledException cancelled = new RequestCancelledException("the agent is closing", null);
         for (SessionImpl session : new ArrayList<>(sessions.values())) {
-            closeSession(session, Cause.AGENT_CLOSED, cancelled);
+            closeSession(session, Cause.AGENT_CLOSED, cancelled, () -> { });
         }
         hub.complete();
         Mono<Void> done = Mono.create(sink -> {
@@ -513,11 +521,15 @@ public final class AgentCore implements RecorderAgent {
             slots.clear();
             int[] remaining = {all.size() + 1};
             boolean[] finished = {false};
+            Disposable[] patienceTimer = {null};
             Runnable closeBackend = () -> {
                 if (finished[0]) {
                     return;
                 }
                 finished[0] = true;
+                if (patienceTimer[0] != null) {
+                    patienceTimer[0].dispose();
+                }
                 control.execute(() -> {
                     try {
                         backend.close();
@@ -539,8 +551,11 @@ public final class AgentCore implements RecorderAgent {
             // A worker blocked in a native call never reports back: do not wait for it longer than a command.
             Duration patience = settings.commandTimeout().isZero() ? Duration.ofSeconds(10)
                     : settings.commandTimeout();
-            time.schedule(() -> loop.execute(closeBackend), patience.toNanos(), TimeUnit.NANOSECONDS);
             oneClosed.run();
+            if (!finished[0]) {
+                patienceTimer[0] = time.schedule(() -> loop.execute(closeBackend), patience.toNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
         });
         closing = done.cache();
         return closing;
@@ -633,7 +648,7 @@ public final class AgentCore implements RecorderAgent {
                 held += slot.isHeld() ? 1 : 0;
                 inFlight += slot.inFlightCalls();
             }
-            sink.success(new Activity(slots.size(), sessions.size(), held, waiting, inFlight,
+            sink.success(new Activity(slots.size(), opening.size(), sessions.size(), held, waiting, inFlight,
                     hub.subscriberCount(), sequence));
         });
     }
@@ -642,6 +657,7 @@ public final class AgentCore implements RecorderAgent {
      * A view of the agent's activity.
      *
      * @param recorders recorders known
+     * @param opening recorders that arrived and are being opened
      * @param sessions open sessions
      * @param held recorders held
      * @param waiting acquire requests queued
@@ -649,7 +665,7 @@ public final class AgentCore implements RecorderAgent {
      * @param subscribers event subscribers
      * @param lastSequence the sequence of the last published event
      */
-    public record Activity(int recorders, int sessions, int held, int waiting, int nativeCallsInFlight,
+    public record Activity(int recorders, int opening, int sessions, int held, int waiting, int nativeCallsInFlight,
             int subscribers, long lastSequence) {
     }
 }

@@ -206,7 +206,7 @@ final class RecorderSlot {
                 take(request);
                 return;
             }
-            nativeRelease(null); // granted to nobody: the request finished while the native call ran
+            nativeRelease(Released.NONE); // granted to nobody: the request finished while the native call ran
         } else {
             request.fail(error);
             if (RecorderExceptions.isDeviceGone(error)) {
@@ -266,7 +266,7 @@ final class RecorderSlot {
             return;
         }
         free(Cause.RELEASED, null);
-        nativeRelease(sink);
+        nativeRelease(Released.to(sink));
         startNext();
     }
 
@@ -308,7 +308,50 @@ final class RecorderSlot {
         core.publishTransition(id, from, LockState.FREE, cause);
     }
 
-    private void nativeRelease(@Nullable MonoSink<Integer> sink) {
+    /** Where the outcome of a native release lands. */
+    interface Released {
+
+        /** Nobody waits for the outcome. */
+        Released NONE = to(() -> { });
+
+        /** Runs {@code done} on either outcome. */
+        static Released to(Runnable done) {
+            return new Released() {
+                @Override
+                public void released() {
+                    done.run();
+                }
+
+                @Override
+                public void timedOut(CommandTimeoutException timeout) {
+                    done.run();
+                }
+            };
+        }
+
+        /** Completes a release request: with count 0, or with the timeout. */
+        static Released to(MonoSink<Integer> sink) {
+            return new Released() {
+                @Override
+                public void released() {
+                    sink.success(0);
+                }
+
+                @Override
+                public void timedOut(CommandTimeoutException timeout) {
+                    sink.error(timeout);
+                }
+            };
+        }
+
+        /** The native release returned (the count is zero whatever it said: see {@link RecorderHandle#release}). */
+        void released();
+
+        /** It did not return within the command timeout. */
+        void timedOut(CommandTimeoutException timeout);
+    }
+
+    private void nativeRelease(Released outcome) {
         call("ReleaseExclusiveAccess", h -> {
             h.release();
             return null;
@@ -324,16 +367,14 @@ final class RecorderSlot {
                 }
                 // The count is zero whatever happened natively: a failed release reopened the handle, which
                 // drops the native lock, and a vanished device holds no lock.
-                if (sink != null && !late) {
-                    sink.success(0);
+                if (!late) {
+                    outcome.released();
                 }
             }
 
             @Override
             public void timedOut(CommandTimeoutException timeout) {
-                if (sink != null) {
-                    sink.error(timeout);
-                }
+                outcome.timedOut(timeout);
             }
         });
     }
@@ -368,11 +409,17 @@ final class RecorderSlot {
 
     // ------------------------------------------------------------------------------------------------ endings
 
-    /** A session closed: release what it holds, fail what it waits for. */
-    void sessionClosed(SessionImpl session, Cause cause, RecorderException failure) {
+    /**
+     * A session closed: release what it holds, fail what it waits for.
+     *
+     * @param done runs once the native release (if one was needed) has returned or timed out
+     */
+    void sessionClosed(SessionImpl session, Cause cause, RecorderException failure, Runnable done) {
         if (holder == session) {
             free(cause, null);
-            nativeRelease(null);
+            nativeRelease(Released.to(done));
+        } else {
+            done.run();
         }
         PendingAcquire head = acquiring;
         if (head != null && head.session == session) {
@@ -394,7 +441,7 @@ final class RecorderSlot {
             return;
         }
         free(Cause.FORCED_BY_BACKEND, reason);
-        nativeRelease(null);
+        nativeRelease(Released.NONE);
         startNext();
     }
 

@@ -9,6 +9,7 @@ import io.discagent.api.SessionId;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -72,11 +73,25 @@ final class SessionImpl implements ClientSession {
             Function<? super LockGrant, ? extends Publisher<T>> body) {
         Objects.requireNonNull(body, "body");
         return Flux.usingWhen(core.acquire(this, recorder, options),
-                granted -> Flux.<T>from(body.apply(granted.grant()))
-                        .mergeWith(granted.hold().end().then(Mono.<T>empty())),
+                granted -> endOnLoss(Flux.<T>from(body.apply(granted.grant())), granted.hold()),
                 granted -> core.releaseHold(this, granted),
                 (granted, error) -> core.releaseHold(this, granted),
                 granted -> core.releaseHold(this, granted));
+    }
+
+    /**
+     * Runs {@code body} until it terminates or the hold is lost; on a loss the body is cancelled and the result fails
+     * with the reason (a release that ends the hold normally is not a loss).
+     */
+    private static <T> Flux<T> endOnLoss(Flux<T> body, Hold hold) {
+        return Flux.defer(() -> {
+            AtomicReference<Throwable> loss = new AtomicReference<>();
+            Mono<Throwable> lost = hold.end().then(Mono.<Throwable>never())
+                    .onErrorResume(Mono::just)
+                    .doOnNext(loss::set);
+            return body.takeUntilOther(lost)
+                    .concatWith(Mono.defer(() -> loss.get() == null ? Mono.<T>empty() : Mono.<T>error(loss.get())));
+        });
     }
 
     @Override
