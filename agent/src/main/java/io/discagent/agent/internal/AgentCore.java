@@ -81,6 +81,7 @@ public final class AgentCore implements RecorderAgent {
     private long sequence;
     private long holdIds;
     private long sessionIds;
+    private long arrivals;
     private boolean closed;
     private @Nullable Disposable mediaPoller;
     private @Nullable Mono<Void> closing;
@@ -164,7 +165,7 @@ public final class AgentCore implements RecorderAgent {
         opening.put(id, Boolean.TRUE);
         NativeWorker worker = new NativeWorker(threadName(id), backend.threadHooks(NativeWorkerKind.RECORDER)).start();
         RecorderHandle handle = new RecorderHandle(backend, descriptor, worker);
-        RecorderSlot slot = new RecorderSlot(this, descriptor, worker, handle);
+        RecorderSlot slot = new RecorderSlot(this, descriptor, worker, handle, ++arrivals);
         worker.execute(() -> {
             RecorderException failure = null;
             boolean polling = false;
@@ -190,11 +191,21 @@ public final class AgentCore implements RecorderAgent {
             slot.shutdown(new RequestCancelledException("the recorder could not be opened", slot.id), () -> { });
         } else {
             slot.enableMediaPolling(mediaPolling);
-            slots.put(slot.id, slot);
+            insertInArrivalOrder(slot);
             publish(new RecorderArrivedEvent(++sequence, now(), slot.id, slot.info()));
         }
         if (opened != null) {
             opened.run();
+        }
+    }
+
+    private void insertInArrivalOrder(RecorderSlot slot) {
+        List<RecorderSlot> all = new ArrayList<>(slots.values());
+        all.add(slot);
+        all.sort(java.util.Comparator.comparingLong(s -> s.arrival));
+        slots.clear();
+        for (RecorderSlot s : all) {
+            slots.put(s.id, s);
         }
     }
 
@@ -283,7 +294,7 @@ public final class AgentCore implements RecorderAgent {
     }
 
     private void closeSession(SessionImpl session, Cause cause, RecorderException failure, Runnable done) {
-        if (!session.markClosed()) {
+        if (!session.markClosed(failure)) {
             done.run();
             return;
         }
@@ -317,7 +328,11 @@ public final class AgentCore implements RecorderAgent {
             Mono<Granted> attempt = Mono.create(sink -> startAttempt(session, recorder, options, started, deadline,
                     sink));
             Retry retry = LockedRetry.forRequest(options, deadline, time);
-            return retry == null ? attempt : attempt.retryWhen(retry);
+            if (retry == null) {
+                return attempt;
+            }
+            // Between attempts the request sits in a backoff timer, in no queue: closing the session ends it there.
+            return Mono.firstWithSignal(attempt.retryWhen(retry), session.<Granted>closedSignal());
         }).doOnDiscard(Granted.class, granted -> releaseHold(session, granted).subscribe(null,
                 error -> LOG.log(Level.WARNING, "releasing a discarded grant of " + recorder + " failed", error)));
     }

@@ -62,8 +62,13 @@ final class RecorderSlot {
     private boolean pollInFlight;
     private @Nullable MediaState media;
 
-    RecorderSlot(AgentCore core, RecorderDescriptor descriptor, NativeWorker worker, RecorderHandle handle) {
+    /** The order in which recorders arrived: listings follow it, whatever order their opens completed in. */
+    final long arrival;
+
+    RecorderSlot(AgentCore core, RecorderDescriptor descriptor, NativeWorker worker, RecorderHandle handle,
+            long arrival) {
         this.core = core;
+        this.arrival = arrival;
         this.id = RecorderId.of(descriptor.id());
         this.descriptor = descriptor;
         this.worker = worker;

@@ -8,12 +8,14 @@ import io.discagent.api.RecorderId;
 import io.discagent.api.SessionId;
 import java.util.HashMap;
 import java.util.Map;
+import io.discagent.api.error.RecorderException;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * A client session. Its fields other than {@link #open} are event-loop state of {@link AgentCore}.
@@ -24,6 +26,7 @@ final class SessionImpl implements ClientSession {
     private final SessionId id;
     private final String clientName;
     private volatile boolean open = true;
+    private final Sinks.Empty<Void> closed = Sinks.empty();
 
     /** The holds this session has, by recorder. Event loop only. */
     final Map<RecorderId, Hold> holds = new HashMap<>();
@@ -99,13 +102,22 @@ final class SessionImpl implements ClientSession {
         return open;
     }
 
-    /** Marks the session closed; returns false if it already was. Event loop only. */
-    boolean markClosed() {
+    /**
+     * Marks the session closed; returns false if it already was. Requests sleeping between retries learn it through
+     * {@link #closedSignal()} and fail with {@code failure} at once. Event loop only.
+     */
+    boolean markClosed(RecorderException failure) {
         if (!open) {
             return false;
         }
         open = false;
+        closed.tryEmitError(failure);
         return true;
+    }
+
+    /** Fails with the closing failure when the session closes; never succeeds. */
+    <T> Mono<T> closedSignal() {
+        return closed.asMono().then(Mono.never());
     }
 
     @Override
