@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The discagent service: an agent, and the HTTP API in front of it.
@@ -26,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * One Vert.x instance with two event loops: the agent deploys its own verticle (its event loop owns all agent
  * state), and {@link HttpVerticle} runs on another one, which owns the HTTP server, the {@link LeaseRegistry} and
  * every handler. The agent's native workers are the agent's own threads. Every delay (lease expiry, keep-alives,
- * acquire waits and backoff) runs on the configured Reactor scheduler.
+ * acquire waits and backoff) runs on the configured Reactor scheduler, or on one the service makes
+ * ({@code discagent-time}) and disposes when it stops.
  */
 public final class DiscService implements AutoCloseable {
 
@@ -40,9 +43,10 @@ public final class DiscService implements AutoCloseable {
     private final HttpVerticle http;
     private final String deployment;
     private final @Nullable DemoTraffic demo;
+    private final @Nullable Scheduler ownedTime;
 
     private DiscService(ServiceConfig config, Vertx vertx, DiscAgent agent, ServiceMetrics metrics, EventFeed feed,
-            HttpVerticle http, String deployment, @Nullable DemoTraffic demo) {
+            HttpVerticle http, String deployment, @Nullable DemoTraffic demo, @Nullable Scheduler ownedTime) {
         this.config = config;
         this.vertx = vertx;
         this.agent = agent;
@@ -51,6 +55,7 @@ public final class DiscService implements AutoCloseable {
         this.http = http;
         this.deployment = deployment;
         this.demo = demo;
+        this.ownedTime = ownedTime;
     }
 
     /**
@@ -58,7 +63,9 @@ public final class DiscService implements AutoCloseable {
      *
      * @throws IllegalStateException when the agent or the server could not start (for example, the port is taken)
      */
-    public static DiscService start(ServiceConfig config) {
+    public static DiscService start(ServiceConfig given) {
+        Scheduler ownedTime = given.hasTimeScheduler() ? null : Schedulers.newParallel("discagent-time", 2, true);
+        ServiceConfig config = ownedTime == null ? given : given.withTimeScheduler(ownedTime);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
                 .setInternalBlockingPoolSize(2));
         DiscAgent agent = null;
@@ -83,12 +90,15 @@ public final class DiscService implements AutoCloseable {
             if (config.demo() && agent.simulator().isPresent()) {
                 demo = DemoTraffic.start(agent, agent.simulator().get(), config.timeScheduler());
             }
-            return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo);
+            return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo, ownedTime);
         } catch (Exception e) {
             if (agent != null) {
                 agent.close().onErrorComplete().block(STARTUP);
             }
             vertx.close();
+            if (ownedTime != null) {
+                ownedTime.dispose();
+            }
             Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
                     ? e.getCause() : e;
             throw new IllegalStateException("the service could not start: " + cause.getMessage(), cause);
@@ -150,6 +160,9 @@ public final class DiscService implements AutoCloseable {
         feed.close();
         metrics.close();
         agent.close().onErrorComplete().block(STARTUP);
+        if (ownedTime != null) {
+            ownedTime.dispose(); // before Vert.x goes: no timer may fire into a closed event loop
+        }
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(STARTUP.toSeconds(), TimeUnit.SECONDS)
                 .exceptionally(e -> null).join();
     }

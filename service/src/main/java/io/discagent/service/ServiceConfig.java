@@ -9,7 +9,6 @@ import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * How to run the service: where it listens, which tokens protect it, session leases, limits and the agent's backend.
@@ -40,7 +39,7 @@ public final class ServiceConfig {
     private final Duration replayWindow;
     private final Duration keepAliveInterval;
     private final Duration commandTimeout;
-    private final Scheduler timeScheduler;
+    private final @Nullable Scheduler timeScheduler;
     private final boolean demo;
 
     private ServiceConfig(Builder b) {
@@ -155,9 +154,46 @@ public final class ServiceConfig {
         return commandTimeout;
     }
 
-    /** The scheduler of every delay of the service and the agent (lease expiry, keep-alives, waits, backoff). */
+    /**
+     * The scheduler of every delay of the service and the agent (lease expiry, keep-alives, waits, backoff).
+     *
+     * @throws IllegalStateException when none was given and the service has not made its own yet
+     */
     public Scheduler timeScheduler() {
+        if (timeScheduler == null) {
+            throw new IllegalStateException("no time scheduler: the service makes its own at start");
+        }
         return timeScheduler;
+    }
+
+    /** Whether a time scheduler was given (otherwise the service makes one, and disposes it when it stops). */
+    public boolean hasTimeScheduler() {
+        return timeScheduler != null;
+    }
+
+    /** A copy with this time scheduler. */
+    public ServiceConfig withTimeScheduler(Scheduler scheduler) {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.accessToken = accessToken;
+        b.adminToken = adminToken;
+        b.backend = backend;
+        b.backendProperties.putAll(backendProperties);
+        b.sessionTtl = sessionTtl;
+        b.minSessionTtl = minSessionTtl;
+        b.maxSessionTtl = maxSessionTtl;
+        b.maxWait = maxWait;
+        b.maxBodyBytes = maxBodyBytes;
+        b.maxSessions = maxSessions;
+        b.maxPendingPerSession = maxPendingPerSession;
+        b.replayEvents = replayEvents;
+        b.replayWindow = replayWindow;
+        b.keepAliveInterval = keepAliveInterval;
+        b.commandTimeout = commandTimeout;
+        b.timeScheduler = Objects.requireNonNull(scheduler, "scheduler");
+        b.demo = demo;
+        return b.build();
     }
 
     /** Whether to run the demo traffic loop on the simulated backend. */
@@ -201,7 +237,7 @@ public final class ServiceConfig {
         private Duration replayWindow = Duration.ofMinutes(5);
         private Duration keepAliveInterval = Duration.ofSeconds(15);
         private Duration commandTimeout = Duration.ofSeconds(10);
-        private Scheduler timeScheduler = Schedulers.parallel();
+        private @Nullable Scheduler timeScheduler;
         private boolean demo;
 
         private Builder() {
@@ -290,7 +326,10 @@ public final class ServiceConfig {
             return this;
         }
 
-        /** The scheduler of every delay; tests pass a {@code VirtualTimeScheduler}. */
+        /**
+         * The scheduler of every delay; tests pass a {@code VirtualTimeScheduler}. By default the service makes its
+         * own ({@code discagent-time}) and disposes it when it stops, so no timer outlives it.
+         */
         public Builder timeScheduler(Scheduler scheduler) {
             this.timeScheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
