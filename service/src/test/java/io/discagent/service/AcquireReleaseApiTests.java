@@ -78,13 +78,19 @@ class AcquireReleaseApiTests {
         assertThat(problem.getString("owner")).isEqualTo("Kiosk A");
     }
 
+    /** Kiosk A holds sim-0 and Kiosk B waits for it (up to {@code waitMillis}). */
+    private CompletableFuture<HttpResponse<String>> holdAndWait(Session a, Session b, long waitMillis) {
+        t.acquire(a, "sim-0");
+        CompletableFuture<HttpResponse<String>> waiting = acquireAsync(b, "sim-0", waitMillis);
+        TestService.eventually(() -> t.service.metrics().scrape().contains("discagent_acquire_waiters 1.0"));
+        return waiting;
+    }
+
     @Test
     void aWaiterGetsTheRecorderTheMomentTheHolderReleases() throws Exception {
         Session a = t.open("Kiosk A");
         Session b = t.open("Kiosk B");
-        t.acquire(a, "sim-0");
-        CompletableFuture<HttpResponse<String>> waiting = acquireAsync(b, "sim-0", 10_000);
-        TestService.eventually(() -> t.service.metrics().scrape().contains("discagent_acquire_waiters 1.0"));
+        CompletableFuture<HttpResponse<String>> waiting = holdAndWait(a, b, 10_000);
         assertThat(waiting).isNotDone();
         t.release(a, "sim-0");
         HttpResponse<String> granted = waiting.get(20, TimeUnit.SECONDS);
@@ -97,9 +103,7 @@ class AcquireReleaseApiTests {
     void aClientThatHangsUpStopsWaitingAndGetsNothing() throws Exception {
         Session a = t.open("Kiosk A");
         Session b = t.open("Kiosk B");
-        t.acquire(a, "sim-0");
-        CompletableFuture<HttpResponse<String>> waiting = acquireAsync(b, "sim-0", 30_000);
-        TestService.eventually(() -> t.service.metrics().scrape().contains("discagent_acquire_waiters 1.0"));
+        CompletableFuture<HttpResponse<String>> waiting = holdAndWait(a, b, 30_000);
         waiting.cancel(true);
         TestService.eventually(() -> t.service.metrics().scrape().contains("discagent_acquire_waiters 0.0"));
         t.release(a, "sim-0");
@@ -108,10 +112,14 @@ class AcquireReleaseApiTests {
     }
 
     private CompletableFuture<HttpResponse<String>> acquireAsync(Session session, String recorder, long waitMillis) {
+        return acquireAsync(session, recorder, new JsonObject().put("waitMillis", waitMillis));
+    }
+
+    private CompletableFuture<HttpResponse<String>> acquireAsync(Session session, String recorder,
+            JsonObject options) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(t.base + "/api/v1/recorders/" + recorder + "/acquire"))
                 .header("Content-Type", "application/json").header("X-Session-Token", session.token())
-                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("sessionId", session.id())
-                        .put("waitMillis", waitMillis).encode()))
+                .POST(HttpRequest.BodyPublishers.ofString(options.copy().put("sessionId", session.id()).encode()))
                 .build();
         return t.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
@@ -181,12 +189,8 @@ class AcquireReleaseApiTests {
 
         JsonObject backoff = new JsonObject().put("maxAttempts", 1000).put("minBackoffMillis", 10)
                 .put("maxBackoffMillis", 20).put("jitter", 0);
-        CompletableFuture<HttpResponse<String>> waiting = t.http.sendAsync(HttpRequest.newBuilder(
-                        URI.create(t.base + "/api/v1/recorders/sim-1/acquire"))
-                .header("Content-Type", "application/json").header("X-Session-Token", a.token())
-                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("sessionId", a.id())
-                        .put("waitMillis", 15_000).put("retry", backoff).encode())).build(),
-                HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> waiting = acquireAsync(a, "sim-1",
+                new JsonObject().put("waitMillis", 15_000).put("retry", backoff));
         TestService.eventually(() -> retries() >= 3);
         t.sim().unlockExternally(sim1);
         HttpResponse<String> granted = waiting.get(20, TimeUnit.SECONDS);

@@ -128,7 +128,7 @@ class CliTests {
         assertThat(new JsonObject(lines[1]).getString("cause")).isEqualTo("ACQUIRED");
         assertThat(new JsonObject(lines[2]).getString("cause")).isEqualTo("RELEASED");
         Run readableRun = readable.get(20, TimeUnit.SECONDS);
-        assertThat(readableRun.out()).contains("sim-0", "SNAPSHOT", "ACQUIRED", "free -> held by 'Kiosk A' (1)");
+        assertThat(readableRun.out()).contains("sim-0", "now", "ACQUIRED", "free -> held by 'Kiosk A' (1)");
     }
 
     @Test

@@ -69,17 +69,26 @@ class EventStreamTests {
         }
     }
 
+    /** Connects, reads the snapshot of the two recorders, disconnects: the id a reconnecting client would send. */
+    private static String snapshotId(TestService t) {
+        try (SseClient first = SseClient.connect(t.http, t.base + "/api/v1/events")) {
+            return first.next(2).get(1).id();
+        }
+    }
+
+    /** Three events on sim-0: ACQUIRED, ACQUIRED, RELEASED. */
+    private static void acquireTwiceReleaseOnce(TestService t, Session a) {
+        t.acquire(a, "sim-0");
+        t.acquire(a, "sim-0");
+        t.release(a, "sim-0");
+    }
+
     @Test
     void sseResumesAfterLastEventIdWithoutASnapshot() {
         try (TestService t = TestService.start()) {
-            String lastSeen;
-            try (SseClient first = SseClient.connect(t.http, t.base + "/api/v1/events")) {
-                lastSeen = first.next(2).get(1).id();
-            }
+            String lastSeen = snapshotId(t);
             Session a = t.open("Kiosk A");
-            t.acquire(a, "sim-0");
-            t.acquire(a, "sim-0");
-            t.release(a, "sim-0");
+            acquireTwiceReleaseOnce(t, a);
             try (SseClient resumed = SseClient.connect(t.http, t.base + "/api/v1/events",
                     "Last-Event-ID", lastSeen)) {
                 List<Frame> missed = resumed.next(3);
@@ -99,14 +108,9 @@ class EventStreamTests {
     @Test
     void sseGivesAResetAndASnapshotWhenTheMissedEventsAreNoLongerKept() {
         try (TestService t = TestService.start(c -> c.replay(2, Duration.ofMinutes(5)))) {
-            String lastSeen;
-            try (SseClient first = SseClient.connect(t.http, t.base + "/api/v1/events")) {
-                lastSeen = first.next(2).get(1).id();
-            }
+            String lastSeen = snapshotId(t);
             Session a = t.open("Kiosk A");
-            t.acquire(a, "sim-0");
-            t.acquire(a, "sim-0");
-            t.release(a, "sim-0");
+            acquireTwiceReleaseOnce(t, a);
             t.release(a, "sim-0");
             // four events happened after lastSeen, and only the last two are kept
             try (SseClient resumed = SseClient.connect(t.http, t.base + "/api/v1/events",

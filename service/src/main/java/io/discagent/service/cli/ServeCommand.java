@@ -34,7 +34,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--backend-property", description = "A backend property key=value (repeatable).")
     Map<String, String> backendProperties = new LinkedHashMap<>();
 
-    @Option(names = "--recorders", description = "How many simulated recorders to start with (default 2).")
+    @Option(names = "--recorders",
+            description = "How many simulated recorders to start with (default 2, or 3 with --demo).")
     Integer recorders;
 
     @Option(names = "--access-token", defaultValue = "${env:DISCAGENT_ACCESS_TOKEN}",
@@ -75,6 +76,8 @@ final class ServeCommand implements Callable<Integer> {
         backendProperties.forEach(config::backendProperty);
         if (recorders != null) {
             config.backendProperty("simulated.recorders", String.valueOf(recorders));
+        } else if (demo && !backendProperties.containsKey("simulated.recorders")) {
+            config.backendProperty("simulated.recorders", "3"); // three recorders for three demo clients
         }
         ServiceConfig built;
         try {

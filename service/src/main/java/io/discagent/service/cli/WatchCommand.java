@@ -77,6 +77,9 @@ final class WatchCommand extends ClientCommand {
                 e.getString("recorder"));
         switch (e.getString("type")) {
             case "lock-transition":
+                if ("SNAPSHOT".equals(e.getString("cause"))) {
+                    return head + String.format("%-15s %s", "now", lock(e.getJsonObject("to")));
+                }
                 return head + String.format("%-15s %s -> %s", e.getString("cause"), lock(e.getJsonObject("from")),
                         lock(e.getJsonObject("to")));
             case "recorder-arrived":
