@@ -110,11 +110,6 @@ public final class DiscService implements AutoCloseable {
         return http.server().actualPort();
     }
 
-    /** The address the server is bound to. */
-    public String host() {
-        return config.host();
-    }
-
     /** The base URL, such as {@code http://127.0.0.1:8731}. */
     public String url() {
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();

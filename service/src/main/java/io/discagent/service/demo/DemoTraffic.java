@@ -29,22 +29,20 @@ public final class DemoTraffic implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DemoTraffic.class.getName());
     private static final List<String> CLIENTS = List.of("Kiosk A", "Burner B", "Label Printer C");
 
-    private final RecorderAgent agent;
     private final Simulator sim;
     private final Scheduler time;
     private final Random random = new Random(42);
     private final Disposable.Composite running = Disposables.composite();
     private final List<ClientSession> sessions = new ArrayList<>();
 
-    private DemoTraffic(RecorderAgent agent, Simulator sim, Scheduler time) {
-        this.agent = agent;
+    private DemoTraffic(Simulator sim, Scheduler time) {
         this.sim = sim;
         this.time = time;
     }
 
     /** Starts the demo loops. */
     public static DemoTraffic start(RecorderAgent agent, Simulator sim, Scheduler time) {
-        DemoTraffic demo = new DemoTraffic(agent, sim, time);
+        DemoTraffic demo = new DemoTraffic(sim, time);
         for (String name : CLIENTS) {
             ClientSession session = agent.openSession(name).block(Duration.ofSeconds(10));
             demo.sessions.add(session);

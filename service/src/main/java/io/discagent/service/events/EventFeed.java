@@ -203,13 +203,6 @@ public final class EventFeed implements AutoCloseable {
         return sequence >= replayFloor && sequence <= lastSequence;
     }
 
-    /** The sequence of the last event seen. */
-    public long lastSequence() {
-        synchronized (lock) {
-            return lastSequence;
-        }
-    }
-
     /** How many clients are registered. */
     public int clients() {
         synchronized (lock) {

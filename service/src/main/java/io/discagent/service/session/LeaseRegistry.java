@@ -11,8 +11,6 @@ import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -248,18 +246,6 @@ public final class LeaseRegistry {
         return promise.future();
     }
 
-    /** The open sessions. */
-    public Collection<Lease> all() {
-        checkContext();
-        return Collections.unmodifiableCollection(open.values());
-    }
-
-    /** How many sessions are open. */
-    public int size() {
-        checkContext();
-        return open.size();
-    }
-
     /** Closes every session (shutdown). */
     public Future<Void> closeAll(CloseCause cause) {
         checkContext();
@@ -298,10 +284,5 @@ public final class LeaseRegistry {
             throw new IllegalStateException("the lease registry is used from " + Thread.currentThread().getName()
                     + " instead of its context");
         }
-    }
-
-    /** The context that owns the registry. */
-    public Context context() {
-        return context;
     }
 }
