@@ -124,6 +124,24 @@ class EventStreamTests {
         }
     }
 
+    @Test
+    void theReplayWindowAlsoEndsWithTime() {
+        try (TestService t = TestService.onVirtualTime(c -> c.replay(1024, Duration.ofMinutes(1)))) {
+            String lastSeen = snapshotId(t);
+            Session a = t.open("Kiosk A");
+            acquireTwiceReleaseOnce(t, a);
+            t.time.advanceTimeBy(Duration.ofSeconds(59));
+            try (SseClient recent = SseClient.connect(t.http, t.base + "/api/v1/events", "Last-Event-ID", lastSeen)) {
+                assertThat(recent.next().cause()).isEqualTo("ACQUIRED");
+            }
+            t.time.advanceTimeBy(Duration.ofSeconds(2));
+            try (SseClient late = SseClient.connect(t.http, t.base + "/api/v1/events", "Last-Event-ID", lastSeen)) {
+                assertThat(late.next().event()).isEqualTo("reset");
+                assertThat(late.next().cause()).isEqualTo("SNAPSHOT");
+            }
+        }
+    }
+
     /** A WebSocket test client collecting text messages. */
     static final class WsClient implements WebSocket.Listener {
         final BlockingQueue<JsonObject> messages = new LinkedBlockingQueue<>();
