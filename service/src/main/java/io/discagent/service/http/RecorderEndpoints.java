@@ -56,7 +56,7 @@ final class RecorderEndpoints {
         return List.of(
                 Endpoint.of(HttpMethod.GET, "/api/v1/recorders", "listRecorders", "recorders",
                                 "Every recorder with its names, backend and lock state")
-                        .ok(200, "The recorders", "RecorderList")
+                        .ok(200, "The recorders, by id", "RecorderList")
                         .handler(this::list),
                 Endpoint.of(HttpMethod.GET, "/api/v1/recorders/{rid}", "getRecorder", "recorders",
                                 "One recorder with its lock state")
@@ -87,7 +87,10 @@ final class RecorderEndpoints {
                 return;
             }
             JsonArray array = new JsonArray();
-            for (RecorderInfo info : recorders) {
+            // the agent lists recorders in the order they finished opening; clients get a stable order
+            List<RecorderInfo> sorted = new java.util.ArrayList<>(recorders);
+            sorted.sort(java.util.Comparator.comparing(info -> info.id().value()));
+            for (RecorderInfo info : sorted) {
                 array.add(EventJson.recorder(info));
             }
             Replies.json(rc, 200, new JsonObject().put("recorders", array));
