@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.discagent.agent.backend.simulated.SimulatedDeviceState;
 import io.discagent.agent.backend.simulated.Simulator.Operation;
-import io.discagent.agent.internal.AgentCore;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
@@ -142,7 +141,7 @@ class AgentInvariantProperties {
                 }
                 t.sim.unlockExternally(r);
             }
-            AgentCore.Activity quiet = t.settle();
+            AgentActivity quiet = t.settle();
             // at quiescence: no waiter stuck, nothing held, every native acquire released
             assertThat(quiet.waiting()).isZero();
             assertThat(quiet.held()).isZero();

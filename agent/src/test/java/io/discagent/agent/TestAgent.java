@@ -1,7 +1,6 @@
 package io.discagent.agent;
 
 import io.discagent.agent.backend.simulated.SimulatedBackend;
-import io.discagent.agent.internal.AgentCore;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
 import java.time.Duration;
@@ -53,11 +52,11 @@ public final class TestAgent implements AutoCloseable {
      * Waits until the agent has nothing left to do on its own: every native call returned (or is blocked on purpose
      * by the simulator) and the event loop went quiet. Virtual time can then be moved deterministically.
      */
-    public AgentCore.Activity settle() {
-        AgentCore.Activity previous = null;
+    public AgentActivity settle() {
+        AgentActivity previous = null;
         long deadline = System.nanoTime() + BLOCK.toNanos();
         while (System.nanoTime() < deadline) {
-            AgentCore.Activity now = agent.activity().block(BLOCK);
+            AgentActivity now = agent.activity().block(BLOCK);
             int blocked = 0;
             for (RecorderId id : sim.recorders()) {
                 blocked += sim.state(id).blockedCalls();

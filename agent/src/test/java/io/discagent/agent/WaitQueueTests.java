@@ -17,10 +17,10 @@ import io.discagent.api.event.TimeoutEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.test.subscriber.TestSubscriber;
 
 /** Waiting for a holder inside the agent: FIFO hand-off, wait timeouts, the pending bound, cancellation. */
@@ -151,15 +151,20 @@ class WaitQueueTests {
     @Test
     void aGrantDeliveredToAnAlreadyCancelledSubscriberIsDiscardedAndReleased() {
         ClientSession a = t.session("Racer");
-        AtomicReference<Disposable> acquisition = new AtomicReference<>();
+        List<LockGrant> received = new ArrayList<>();
+        BaseSubscriber<LockGrant> acquisition = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnNext(LockGrant grant) {
+                received.add(grant);
+            }
+        };
         // Cancels the acquire on the event loop, between the grant decision and its delivery: the transition to
         // held is published right before the grant is handed to the subscriber.
         Disposable watcher = t.agent.lockTransitions(SIM0)
                 .filter(tr -> tr.cause() == LockTransition.Cause.ACQUIRED)
-                .subscribe(tr -> acquisition.get().dispose());
+                .subscribe(tr -> acquisition.dispose());
         t.settle();
-        List<LockGrant> received = new ArrayList<>();
-        acquisition.set(a.acquire(SIM0).subscribe(received::add));
+        a.acquire(SIM0).subscribe(acquisition);
         t.settle();
         watcher.dispose();
         assertThat(received).isEmpty();

@@ -188,7 +188,7 @@ class BadInputTests {
         expect(400, t.post("/api/v1/sim/recorders", new JsonObject().put("id", "../x")));
         expect(400, t.post("/api/v1/sim/recorders", new JsonObject().put("id", 5)));
         expect(409, t.post("/api/v1/sim/recorders", new JsonObject().put("id", "sim-0")));
-        expect(409, t.send("PUT", "/api/v1/sim/recorders/sim-0/external-lock", "{\"owner\":\"wodim\"}"));
+        expect(423, t.send("PUT", "/api/v1/sim/recorders/sim-0/external-lock", "{\"owner\":\"wodim\"}"));
         expect(404, t.send("DELETE", "/api/v1/sim/recorders/nope", null));
     }
 

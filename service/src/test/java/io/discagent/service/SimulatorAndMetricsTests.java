@@ -46,9 +46,9 @@ class SimulatorAndMetricsTests {
                     .isEqualTo("brasero");
             assertThat(t.send("DELETE", "/api/v1/sim/recorders/sim-0/external-lock", null).status()).isEqualTo(204);
             assertThat(t.acquire(a, "sim-0").status()).isEqualTo(200);
-            // the agent holds it now: another process cannot take it
-            t.send("PUT", "/api/v1/sim/recorders/sim-0/external-lock", "{\"owner\":\"brasero\"}").problem(409,
-                    "E_INVALIDARG");
+            // the agent holds it now: another process cannot take it, and learns who has it
+            assertThat(t.send("PUT", "/api/v1/sim/recorders/sim-0/external-lock", "{\"owner\":\"brasero\"}")
+                    .problem(423, "E_IMAPI_RECORDER_LOCKED").getString("owner")).isEqualTo("Kiosk A");
 
             assertThat(t.send("PUT", "/api/v1/sim/recorders/sim-1/latency", "{\"millis\":300}").status())
                     .isEqualTo(204);

@@ -1,5 +1,7 @@
 package io.discagent.agent.internal;
 
+import io.discagent.agent.AgentActivity;
+import io.discagent.agent.AgentStatistics;
 import io.discagent.agent.spi.HotplugListener;
 import io.discagent.agent.spi.NativeWorkerKind;
 import io.discagent.agent.spi.RecorderBackend;
@@ -40,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -82,6 +85,13 @@ public final class AgentCore implements RecorderAgent {
     private long holdIds;
     private long sessionIds;
     private long arrivals;
+    // Statistics: written on the event loop only (one writer), read from any thread.
+    private volatile long grants;
+    private volatile long retries;
+    private volatile long acquireTimeouts;
+    private volatile long commandTimeouts;
+    private volatile long removals;
+    private volatile long waiting;
     private boolean closed;
     private @Nullable Disposable mediaPoller;
     private @Nullable Mono<Void> closing;
@@ -136,6 +146,7 @@ public final class AgentCore implements RecorderAgent {
         });
     }
 
+    /** The initial recorders are open: start hotplug, then media polling, then report the agent ready. */
     private void started(MonoSink<AgentCore> sink) {
         control.execute(() -> {
             try {
@@ -143,13 +154,15 @@ public final class AgentCore implements RecorderAgent {
             } catch (Throwable t) {
                 LOG.log(Level.ERROR, "the " + backend.name() + " backend could not start hotplug", t);
             }
+            loop.execute(() -> {
+                Duration interval = settings.mediaPollInterval();
+                if (!interval.isZero()) {
+                    mediaPoller = time.schedulePeriodically(() -> loop.execute(this::pollMedia),
+                            interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+                }
+                sink.success(this);
+            });
         });
-        Duration interval = settings.mediaPollInterval();
-        if (!interval.isZero()) {
-            mediaPoller = time.schedulePeriodically(() -> loop.execute(this::pollMedia), interval.toNanos(),
-                    interval.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        sink.success(this);
     }
 
     // ------------------------------------------------------------------------------------------------ recorders
@@ -325,8 +338,9 @@ public final class AgentCore implements RecorderAgent {
         return Mono.defer(() -> {
             long started = nowNanos();
             long deadline = deadline(options, started);
+            AtomicInteger attempts = new AtomicInteger();
             Mono<Granted> attempt = Mono.create(sink -> startAttempt(session, recorder, options, started, deadline,
-                    sink));
+                    attempts.incrementAndGet(), sink));
             Retry retry = LockedRetry.forRequest(options, deadline, time);
             if (retry == null) {
                 return attempt;
@@ -349,8 +363,8 @@ public final class AgentCore implements RecorderAgent {
     }
 
     private void startAttempt(SessionImpl session, RecorderId recorder, AcquireOptions options, long started,
-            long deadline, MonoSink<Granted> sink) {
-        PendingAcquire request = new PendingAcquire(session, recorder, options, started, deadline, sink);
+            long deadline, int attempt, MonoSink<Granted> sink) {
+        PendingAcquire request = new PendingAcquire(session, recorder, options, started, deadline, attempt, sink);
         sink.onCancel(() -> loop.execute(request::cancel));
         loop.execute(() -> attempt(request));
         if (request.hasDeadline()) {
@@ -363,6 +377,9 @@ public final class AgentCore implements RecorderAgent {
     private void attempt(PendingAcquire request) {
         if (request.isFinished()) {
             return;
+        }
+        if (request.attempt > 1) {
+            retries++;
         }
         if (closed) {
             request.fail(new RequestCancelledException("the agent is closed", request.recorder));
@@ -397,6 +414,7 @@ public final class AgentCore implements RecorderAgent {
         request.fail(new AcquireTimeoutException(HResult.HRESULT_FROM_WIN32_ERROR_TIMEOUT, "waited "
                 + waited.toMillis() + " ms for recorder " + request.recorder + (owner == null ? ""
                 : "; it is held by '" + owner + "'"), request.recorder, owner, null, null));
+        acquireTimeouts++;
         publish(new AcquireTimedOutEvent(++sequence, now(), request.recorder, request.session.id(),
                 request.session.clientName(), waited, owner));
     }
@@ -593,11 +611,21 @@ public final class AgentCore implements RecorderAgent {
         publish(new LockTransition(++sequence, now(), recorder, from, to, cause));
     }
 
+    void countGrant() {
+        grants++;
+    }
+
+    void waitingChanged(int delta) {
+        waiting += delta;
+    }
+
     void publishCommandTimeout(RecorderId recorder, String command, Duration timeout) {
+        commandTimeouts++;
         publish(new CommandTimedOutEvent(++sequence, now(), recorder, command, timeout));
     }
 
     void publishRemoved(RecorderId recorder, @Nullable String lastOwner, int failedWaiters) {
+        removals++;
         publish(new RecorderRemovedEvent(++sequence, now(), recorder, lastOwner, failedWaiters));
     }
 
@@ -649,11 +677,8 @@ public final class AgentCore implements RecorderAgent {
         return backend;
     }
 
-    /**
-     * A view of the agent's activity, taken on the event loop; tests use it to let the agent settle before they
-     * move virtual time, and operators to see what the agent is doing.
-     */
-    public Mono<Activity> activity() {
+    /** What the agent is doing now, taken on the event loop. */
+    public Mono<AgentActivity> activity() {
         return onLoop(sink -> {
             int waiting = 0;
             int held = 0;
@@ -663,24 +688,13 @@ public final class AgentCore implements RecorderAgent {
                 held += slot.isHeld() ? 1 : 0;
                 inFlight += slot.inFlightCalls();
             }
-            sink.success(new Activity(slots.size(), opening.size(), sessions.size(), held, waiting, inFlight,
+            sink.success(new AgentActivity(slots.size(), opening.size(), sessions.size(), held, waiting, inFlight,
                     hub.subscriberCount(), sequence));
         });
     }
 
-    /**
-     * A view of the agent's activity.
-     *
-     * @param recorders recorders known
-     * @param opening recorders that arrived and are being opened
-     * @param sessions open sessions
-     * @param held recorders held
-     * @param waiting acquire requests queued
-     * @param nativeCallsInFlight native calls submitted and not yet returned
-     * @param subscribers event subscribers
-     * @param lastSequence the sequence of the last published event
-     */
-    public record Activity(int recorders, int opening, int sessions, int held, int waiting, int nativeCallsInFlight,
-            int subscribers, long lastSequence) {
+    /** Counts since start; any thread. */
+    public AgentStatistics statistics() {
+        return new AgentStatistics(grants, retries, acquireTimeouts, commandTimeouts, removals, waiting);
     }
 }

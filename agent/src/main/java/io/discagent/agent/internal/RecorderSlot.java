@@ -159,17 +159,20 @@ final class RecorderSlot {
         request.enqueuedOn(this);
         waiting++;
         request.session.queued++;
+        core.waitingChanged(1);
     }
 
     /** Called by {@link PendingAcquire#leaveQueue()}. */
     void dequeued(PendingAcquire request) {
         waiting--;
         request.session.queued--;
+        core.waitingChanged(-1);
     }
 
     private void grantAgain(PendingAcquire request) {
         LockState from = state();
         count++;
+        core.countGrant();
         core.publishTransition(id, from, state(), Cause.ACQUIRED);
         request.succeed(new Granted(grant(), hold()));
     }
@@ -229,6 +232,7 @@ final class RecorderSlot {
         Hold newHold = new Hold(id, core.nextHoldId());
         hold = newHold;
         session.holds.put(id, newHold);
+        core.countGrant();
         core.publishTransition(id, LockState.FREE, state(), Cause.ACQUIRED);
         request.succeed(new Granted(grant(), newHold));
         if (session.queued > 0) {

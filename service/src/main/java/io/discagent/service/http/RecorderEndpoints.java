@@ -24,8 +24,6 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.util.retry.Retry;
 
 /**
  * {@code /api/v1/recorders}: listing, owner, acquire and release. Handlers run on the HTTP event loop; agent results
@@ -42,14 +40,12 @@ final class RecorderEndpoints {
     private final LeaseRegistry leases;
     private final ServiceConfig config;
     private final ServiceMetrics metrics;
-    private final Scheduler time;
 
     RecorderEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config, ServiceMetrics metrics) {
         this.agent = agent;
         this.leases = leases;
         this.config = config;
         this.metrics = metrics;
-        this.time = config.timeScheduler();
     }
 
     List<Endpoint> endpoints() {
@@ -135,17 +131,10 @@ final class RecorderEndpoints {
         RetryPolicy retry = retry(body);
         Lease lease = leases.authorize(sessionId, rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
         leases.beginAcquire(lease, config.maxPendingPerSession());
-        boolean waits = waitMillis > 0;
-        if (waits) {
-            metrics.waiterAdded();
-        }
         AcquireOptions options = new AcquireOptions(force, Duration.ofMillis(waitMillis), retry);
         Replies.Cancellable request = Replies.onContext(context(), lease.session().acquire(id, options),
                 (grant, error) -> {
                     leases.endAcquire(lease);
-                    if (waits) {
-                        metrics.waiterRemoved();
-                    }
                     metrics.acquireFinished(outcome(error));
                     if (error != null) {
                         Replies.problem(rc, error);
@@ -191,14 +180,7 @@ final class RecorderEndpoints {
         long min = backoff.optionalLong("minBackoffMillis", 100, 1, 60_000);
         long max = backoff.optionalLong("maxBackoffMillis", Math.max(min, 1000), min, 60_000);
         double jitter = backoff.optionalDouble("jitter", 0.5, 0, 1);
-        // A Reactor Retry of our own (rather than RetryPolicy.backoff) so that each retry can be counted.
-        Retry counted = Retry.backoff(maxAttempts, Duration.ofMillis(min))
-                .maxBackoff(Duration.ofMillis(max))
-                .jitter(jitter)
-                .scheduler(time)
-                .doBeforeRetry(signal -> metrics.retried())
-                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
-        return RetryPolicy.of(counted);
+        return RetryPolicy.backoff(maxAttempts, Duration.ofMillis(min), Duration.ofMillis(max), jitter);
     }
 
     private void release(RoutingContext rc) {

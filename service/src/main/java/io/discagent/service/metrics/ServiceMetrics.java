@@ -1,6 +1,6 @@
 package io.discagent.service.metrics;
 
-import io.discagent.api.RecorderAgent;
+import io.discagent.agent.DiscAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.EventOverflowException;
 import io.discagent.api.event.AcquireTimedOutEvent;
@@ -13,6 +13,7 @@ import io.discagent.service.session.CloseCause;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -41,10 +42,8 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final AtomicInteger waiters = new AtomicInteger();
     private final AtomicInteger sessions = new AtomicInteger();
     private final AtomicInteger held = new AtomicInteger();
-    private final Counter retries;
     private final Counter acquireTimeouts;
     private final Counter removals;
     private final Counter arrivals;
@@ -52,17 +51,10 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
     private @Nullable Disposable subscription;
 
     public ServiceMetrics() {
-        Gauge.builder("discagent.acquire.waiters", waiters, AtomicInteger::get)
-                .description("Acquire requests of HTTP clients that are waiting for a recorder now")
-                .register(registry);
         Gauge.builder("discagent.sessions.open", sessions, AtomicInteger::get)
                 .description("Open client sessions").register(registry);
         Gauge.builder("discagent.recorders.held", held, AtomicInteger::get)
                 .description("Recorders held by a session now").register(registry);
-        retries = Counter.builder("discagent.acquire.retries")
-                .description("Retries of acquire requests that found the recorder locked outside the agent "
-                        + "(requests with an explicit backoff policy)")
-                .register(registry);
         acquireTimeouts = Counter.builder("discagent.acquire.timeouts")
                 .description("Acquire requests whose wait timed out").register(registry);
         removals = Counter.builder("discagent.recorder.removals")
@@ -71,8 +63,15 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
                 .description("Recorders that arrived after the start").register(registry);
     }
 
-    /** Counts from the agent's events until {@link #close()}. */
-    public void observe(RecorderAgent agent) {
+    /**
+     * Counts from the agent's events until {@link #close()}, and reads its statistics (waiters and retries of every
+     * client, in process or over HTTP) at each scrape.
+     */
+    public void observe(DiscAgent agent) {
+        Gauge.builder("discagent.acquire.waiters", agent, a -> a.statistics().waiting())
+                .description("Acquire requests waiting for a recorder now").register(registry);
+        FunctionCounter.builder("discagent.acquire.retries", agent, a -> a.statistics().retries())
+                .description("Acquire attempts made again after the recorder was found locked").register(registry);
         subscription = agent.events()
                 .retryWhen(Retry.indefinitely().filter(EventOverflowException.class::isInstance))
                 .subscribe(this::onEvent, error -> { });
@@ -128,21 +127,6 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
                         .register(registry).record(Duration.between(start, t.at()));
             }
         }
-    }
-
-    /** An HTTP acquire request starts waiting. */
-    public void waiterAdded() {
-        waiters.incrementAndGet();
-    }
-
-    /** An HTTP acquire request stopped waiting. */
-    public void waiterRemoved() {
-        waiters.decrementAndGet();
-    }
-
-    /** An acquire request retried after finding the recorder locked. */
-    public void retried() {
-        retries.increment();
     }
 
     /** An acquire request finished: {@code granted}, or the HRESULT name of its failure. */
