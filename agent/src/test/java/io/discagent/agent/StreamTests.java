@@ -125,6 +125,25 @@ class StreamTests {
     }
 
     @Test
+    void sequencesStartAtTheRunsStartTimeSoSuccessiveRunsDoNotOverlap() {
+        reactor.test.scheduler.VirtualTimeScheduler later = reactor.test.scheduler.VirtualTimeScheduler.create();
+        later.advanceTimeTo(java.time.Instant.ofEpochSecond(5));
+        DiscAgent second = DiscAgent.start(AgentOptions.builder().backend(
+                new io.discagent.agent.backend.simulated.SimulatedBackend(1)).timeScheduler(later)
+                .mediaPollInterval(Duration.ZERO).build()).block(Duration.ofSeconds(10));
+        try {
+            t.session("A").acquire(SIM0).block();
+            long firstRunLast = t.agent.lockTransitions(SIM0).blockFirst().sequence();
+            long secondRunFirst = second.lockTransitions().blockFirst().sequence();
+            assertThat(firstRunLast).isLessThan(1000);
+            assertThat(secondRunFirst).isEqualTo(5_000_000L + 1);
+        } finally {
+            second.close().block(Duration.ofSeconds(10));
+            later.dispose();
+        }
+    }
+
+    @Test
     void theStreamsCompleteWhenTheAgentCloses() {
         TestAgent other = TestAgent.start();
         TestSubscriber<RecorderEvent> events = TestSubscriber.create();

@@ -103,6 +103,9 @@ public final class AgentCore implements RecorderAgent {
         this.settings = settings;
         this.control = new NativeWorker("discagent-native-control", backend.threadHooks(NativeWorkerKind.CONTROL));
         this.hub = new EventHub(loop, settings.eventBufferSize());
+        // Sequences of successive runs never overlap, so a client resuming with a number from an earlier run is
+        // recognised as such (1000 numbers per millisecond of the previous run's life; exact in JavaScript too).
+        this.sequence = time.now(TimeUnit.MILLISECONDS) * 1000;
     }
 
     /**

@@ -628,19 +628,9 @@ final class RecorderSlot {
                     + timeout.toMillis() + " ms", id));
         }
 
+        /** The recorder went away: the caller learns it now, and a late result is ignored. */
         void abandon(RecorderException reason) {
-            if (done) {
-                return;
-            }
-            done = true;
-            inFlight.remove(this);
-            if (timer != null) {
-                timer.dispose();
-            }
-            if (timedOut) {
-                unresponsive--;
-            }
-            callback.completed(null, reason, timedOut);
+            complete(null, reason);
         }
     }
 
