@@ -140,9 +140,14 @@ public final class DiscAgent implements RecorderAgent {
         return loop.thread();
     }
 
-    /** Counts of what the agent is doing now (recorders, sessions, holds, waiters, subscribers). */
-    public Mono<AgentCore.Activity> activity() {
+    /** What the agent is doing now (recorders, sessions, holds, waiters, native calls in flight, subscribers). */
+    public Mono<AgentActivity> activity() {
         return core.activity();
+    }
+
+    /** Counts since start (grants, retries, timeouts, removals, waiting): any thread, no waiting. */
+    public AgentStatistics statistics() {
+        return core.statistics();
     }
 
     @Override

@@ -14,11 +14,14 @@ import reactor.core.publisher.FluxSink;
  * Publishes the agent's events to its subscribers, from the event loop.
  *
  * <p>Each subscriber is registered on the event loop in the same task that emits its snapshot (the current state),
- * so it sees every later event exactly once and nothing twice. Each subscriber has a bounded buffer: an event that
- * finds the buffer full ends that subscription with {@link EventOverflowException} (HRESULT
- * {@code HRESULT_FROM_WIN32(ERROR_BUFFER_OVERFLOW)}); other subscribers are not affected. Lock transitions are
- * therefore never dropped silently: a slow subscriber learns that it fell behind and can subscribe again, starting
- * from the current state.
+ * so it sees every later event exactly once and nothing twice.
+ *
+ * <p>Slow subscribers: each subscriber has a bounded buffer for events it has not requested yet. The event that finds
+ * the buffer full is not delivered; at that moment the subscriber is removed from the hub (so it costs nothing more),
+ * and it then receives the events already in its buffer followed by {@link EventOverflowException} (HRESULT
+ * {@code HRESULT_FROM_WIN32(ERROR_BUFFER_OVERFLOW)}). Other subscribers are not affected. Lock transitions are
+ * therefore never dropped silently: a slow subscriber learns that it fell behind, and subscribing again starts from
+ * the current state.
  */
 public final class EventHub {
 

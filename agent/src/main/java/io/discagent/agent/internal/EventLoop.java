@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The one Vert.x event-loop context that owns all agent state. Every state change runs here, one task at a time, so
@@ -39,15 +40,22 @@ public final class EventLoop {
                 .map(id -> new EventLoop(vertx, holder.context(), holder.thread.join(), id));
     }
 
-    /** Runs {@code task} on the event loop, after the tasks already queued (never inline). */
+    /**
+     * Runs {@code task} on the event loop, after the tasks already queued (never inline). After the agent's Vert.x
+     * instance has shut down, tasks are dropped (a late timer or native result has nothing left to update).
+     */
     public void execute(Runnable task) {
-        context.runOnContext(ignored -> {
-            try {
-                task.run();
-            } catch (Throwable t) {
-                LOG.log(Level.ERROR, "uncaught exception on the agent event loop", t);
-            }
-        });
+        try {
+            context.runOnContext(ignored -> {
+                try {
+                    task.run();
+                } catch (Throwable t) {
+                    LOG.log(Level.ERROR, "uncaught exception on the agent event loop", t);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            LOG.log(Level.DEBUG, "dropping a task: the event loop has shut down");
+        }
     }
 
     /** Whether the caller runs on this event loop. */
