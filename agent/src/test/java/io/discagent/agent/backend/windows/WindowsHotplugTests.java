@@ -16,6 +16,8 @@ import io.discagent.api.event.RecorderArrivedEvent;
 import io.discagent.api.event.RecorderRemovedEvent;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -181,13 +183,15 @@ class WindowsHotplugTests {
     }
 
     @Test
-    void aDeviceThatArrivesBeforeTheSubscriptionIsFoundByTheCatchUpDiff() throws InterruptedException {
+    void aDeviceThatArrivesBeforeTheSubscriptionIsFoundByTheCatchUpDiff() throws Exception {
         FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
         FakeMachine.Hang advise = machine.hangNext(ADVISE);
-        try (WindowsTestAgent t = WindowsTestAgent.startUnsettled(machine)) {
-            assertThat(advise.awaitEntered()).isTrue();
-            machine.setPresentSilently(NEW, true); // between enumerate() and the subscription: no event for it
-            advise.release();
+        CompletableFuture<WindowsTestAgent> starting = CompletableFuture.supplyAsync(
+                () -> WindowsTestAgent.start(machine));
+        assertThat(advise.awaitEntered()).isTrue();
+        machine.setPresentSilently(NEW, true); // between enumerate() and the subscription: no event for it
+        advise.release();
+        try (WindowsTestAgent t = starting.get(WindowsTestAgent.BLOCK.toSeconds(), TimeUnit.SECONDS)) {
             WindowsTestAgent.await(() -> t.recorders().contains(RecorderId.of(NEW)), "the catch-up found it");
         }
         assertThat(machine.violations()).isEmpty();

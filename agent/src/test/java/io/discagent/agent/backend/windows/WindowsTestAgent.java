@@ -1,8 +1,8 @@
 package io.discagent.agent.backend.windows;
 
+import io.discagent.agent.AgentActivity;
 import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
-import io.discagent.agent.internal.AgentCore;
 import io.discagent.agent.spi.BackendConfig;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
@@ -30,7 +30,7 @@ final class WindowsTestAgent implements AutoCloseable {
     final DiscAgent agent;
 
     private WindowsTestAgent(FakeMachine machine, String process, Map<String, String> properties,
-            Consumer<AgentOptions.Builder> customizer, boolean settle) {
+            Consumer<AgentOptions.Builder> customizer) {
         this.machine = machine;
         this.backend = new WindowsBackend(machine.process(process), WindowsSettings.from(new BackendConfig(properties)),
                 clock::get);
@@ -39,11 +39,7 @@ final class WindowsTestAgent implements AutoCloseable {
                 .timeScheduler(time)
                 .mediaPollInterval(Duration.ZERO);
         customizer.accept(options);
-        this.agent = DiscAgent.start(options.build()).block(BLOCK);
-        if (settle) {
-            // startHotplug was queued on the control worker before start() returned; two more idle passes: it ran.
-            awaitControlIdle(2);
-        }
+        this.agent = DiscAgent.start(options.build()).block(BLOCK); // completes once hotplug has started
     }
 
     static WindowsTestAgent start(FakeMachine machine) {
@@ -51,17 +47,12 @@ final class WindowsTestAgent implements AutoCloseable {
     }
 
     static WindowsTestAgent start(FakeMachine machine, String process, Map<String, String> properties) {
-        return new WindowsTestAgent(machine, process, properties, b -> { }, true);
-    }
-
-    /** Starts without waiting for hotplug to be running (for tests that hold it up). */
-    static WindowsTestAgent startUnsettled(FakeMachine machine) {
-        return new WindowsTestAgent(machine, "agent", Map.of(), b -> { }, false);
+        return new WindowsTestAgent(machine, process, properties, b -> { });
     }
 
     static WindowsTestAgent start(FakeMachine machine, Map<String, String> properties,
             Consumer<AgentOptions.Builder> customizer) {
-        return new WindowsTestAgent(machine, "agent", properties, customizer, true);
+        return new WindowsTestAgent(machine, "agent", properties, customizer);
     }
 
     ClientSession session(String name) {
@@ -99,11 +90,11 @@ final class WindowsTestAgent implements AutoCloseable {
      * moved deterministically (every timer the agent will set is set).
      */
     void settle() {
-        AgentCore.Activity previous = null;
+        AgentActivity previous = null;
         long deadline = System.nanoTime() + BLOCK.toNanos();
         while (true) {
-            AgentCore.Activity now = agent.activity().block(BLOCK);
-            if (now.nativeCallsInFlight() == 0 && now.equals(previous)) {
+            AgentActivity now = agent.activity().block(BLOCK);
+            if (now.nativeCallsInFlight() == 0 && now.opening() == 0 && now.equals(previous)) {
                 return;
             }
             if (System.nanoTime() > deadline) {
