@@ -232,10 +232,14 @@ public final class AgentCore implements RecorderAgent {
         }
     }
 
-    private static String threadName(RecorderId id) {
+    /**
+     * {@code discagent-native-<id>}; a long id (IMAPI2's unique ids share their prefix and their interface GUID) is
+     * shortened to its start and a hash of the whole, so two recorders never share a thread name.
+     */
+    static String threadName(RecorderId id) {
         String clean = id.value().replaceAll("[^A-Za-z0-9._-]", "_");
         if (clean.length() > 40) {
-            clean = clean.substring(clean.length() - 40);
+            clean = clean.substring(0, 28) + "-" + String.format("%08x", id.value().hashCode());
         }
         return "discagent-native-" + clean;
     }
@@ -369,7 +373,10 @@ public final class AgentCore implements RecorderAgent {
             long deadline, int attempt, MonoSink<Granted> sink) {
         PendingAcquire request = new PendingAcquire(session, recorder, options, started, deadline, attempt, sink);
         sink.onCancel(() -> loop.execute(request::cancel));
-        loop.execute(() -> attempt(request));
+        if (!loop.execute(() -> attempt(request))) {
+            sink.error(agentGone());
+            return;
+        }
         if (request.hasDeadline()) {
             long remaining = deadline - nowNanos();
             request.deadlineTimer = time.schedule(() -> loop.execute(() -> deadlineReached(request)),
@@ -535,8 +542,11 @@ public final class AgentCore implements RecorderAgent {
 
     @Override
     public Mono<Void> close() {
-        return Mono.<Mono<Void>>create(sink -> loop.execute(() -> sink.success(closeOnLoop())))
-                .flatMap(done -> done);
+        return Mono.<Mono<Void>>create(sink -> {
+            if (!loop.execute(() -> sink.success(closeOnLoop()))) {
+                sink.success(Mono.empty()); // the event loop is gone: the agent was closed already
+            }
+        }).flatMap(done -> done);
     }
 
     private Mono<Void> closeOnLoop() {
@@ -601,13 +611,22 @@ public final class AgentCore implements RecorderAgent {
 
     /** Runs {@code body} on the event loop with a sink; an exception it throws fails the {@code Mono}. */
     <T> Mono<T> onLoop(Consumer<MonoSink<T>> body) {
-        return Mono.create(sink -> loop.execute(() -> {
-            try {
-                body.accept(sink);
-            } catch (RuntimeException e) {
-                sink.error(e);
+        return Mono.create(sink -> {
+            boolean accepted = loop.execute(() -> {
+                try {
+                    body.accept(sink);
+                } catch (RuntimeException e) {
+                    sink.error(e);
+                }
+            });
+            if (!accepted) {
+                sink.error(agentGone());
             }
-        }));
+        });
+    }
+
+    private static RequestCancelledException agentGone() {
+        return new RequestCancelledException("the agent is closed", null);
     }
 
     void publishTransition(RecorderId recorder, LockState from, LockState to, Cause cause) {

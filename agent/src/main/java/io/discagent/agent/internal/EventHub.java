@@ -49,8 +49,11 @@ public final class EventHub {
      */
     public <T extends RecorderEvent> Flux<T> subscribe(Class<T> type, Predicate<? super T> filter,
             Supplier<? extends List<? extends T>> snapshot) {
-        Flux<T> source = Flux.create(sink -> loop.execute(() -> register(type, filter, snapshot, sink)),
-                FluxSink.OverflowStrategy.IGNORE);
+        Flux<T> source = Flux.create(sink -> {
+            if (!loop.execute(() -> register(type, filter, snapshot, sink))) {
+                sink.complete(); // the agent is closed and its event loop gone: the streams have ended
+            }
+        }, FluxSink.OverflowStrategy.IGNORE);
         return source.onBackpressureBuffer(bufferSize)
                 .onErrorMap(Exceptions::isOverflow, e -> new EventOverflowException("the subscriber fell more than "
                         + bufferSize + " events behind; subscribe again to start from the current state", null));

@@ -41,10 +41,12 @@ public final class EventLoop {
     }
 
     /**
-     * Runs {@code task} on the event loop, after the tasks already queued (never inline). After the agent's Vert.x
-     * instance has shut down, tasks are dropped (a late timer or native result has nothing left to update).
+     * Runs {@code task} on the event loop, after the tasks already queued (never inline).
+     *
+     * @return false if the agent's Vert.x instance has shut down and the task was dropped (a late timer or native
+     *     result has nothing left to update; a caller waiting for an answer must be told instead)
      */
-    public void execute(Runnable task) {
+    public boolean execute(Runnable task) {
         try {
             context.runOnContext(ignored -> {
                 try {
@@ -53,8 +55,10 @@ public final class EventLoop {
                     LOG.log(Level.ERROR, "uncaught exception on the agent event loop", t);
                 }
             });
+            return true;
         } catch (RejectedExecutionException closed) {
             LOG.log(Level.DEBUG, "dropping a task: the event loop has shut down");
+            return false;
         }
     }
 
