@@ -39,11 +39,13 @@ public final class DiscAgent implements RecorderAgent {
     private final AgentCore core;
     private final EventLoop loop;
     private final @Nullable Vertx ownedVertx;
+    private final Mono<Void> closing;
 
     private DiscAgent(AgentCore core, EventLoop loop, @Nullable Vertx ownedVertx) {
         this.core = core;
         this.loop = loop;
         this.ownedVertx = ownedVertx;
+        this.closing = Mono.defer(this::closeOnce).cache();
     }
 
     /**
@@ -140,9 +142,14 @@ public final class DiscAgent implements RecorderAgent {
         return loop.thread();
     }
 
-    /** Counts of what the agent is doing now (recorders, sessions, holds, waiters, subscribers). */
-    public Mono<AgentCore.Activity> activity() {
+    /** What the agent is doing now (recorders, sessions, holds, waiters, native calls in flight, subscribers). */
+    public Mono<AgentActivity> activity() {
         return core.activity();
+    }
+
+    /** Counts since start (grants, retries, timeouts, removals, waiting): any thread, no waiting. */
+    public AgentStatistics statistics() {
+        return core.statistics();
     }
 
     @Override
@@ -190,13 +197,19 @@ public final class DiscAgent implements RecorderAgent {
         return core.deviceEvents();
     }
 
+    /** Closes the agent once; closing again returns the same completion. */
     @Override
     public Mono<Void> close() {
+        return closing;
+    }
+
+    private Mono<Void> closeOnce() {
         return core.close()
                 .then(Mono.defer(() -> Mono.fromCompletionStage(loop.undeploy().toCompletionStage())))
                 .onErrorResume(e -> Mono.empty())
                 .then(Mono.defer(() -> ownedVertx == null ? Mono.empty()
                         : Mono.fromCompletionStage(ownedVertx.close().toCompletionStage())))
-                .then();
+                .then()
+                .cache();
     }
 }

@@ -1,10 +1,13 @@
 package io.discagent.agent;
 
 import io.discagent.agent.backend.simulated.SimulatedBackend;
-import io.discagent.agent.internal.AgentCore;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -49,16 +52,16 @@ public final class TestAgent implements AutoCloseable {
      * Waits until the agent has nothing left to do on its own: every native call returned (or is blocked on purpose
      * by the simulator) and the event loop went quiet. Virtual time can then be moved deterministically.
      */
-    public AgentCore.Activity settle() {
-        AgentCore.Activity previous = null;
+    public AgentActivity settle() {
+        AgentActivity previous = null;
         long deadline = System.nanoTime() + BLOCK.toNanos();
         while (System.nanoTime() < deadline) {
-            AgentCore.Activity now = agent.activity().block(BLOCK);
+            AgentActivity now = agent.activity().block(BLOCK);
             int blocked = 0;
             for (RecorderId id : sim.recorders()) {
                 blocked += sim.state(id).blockedCalls();
             }
-            if (now.nativeCallsInFlight() <= blocked && now.equals(previous)) {
+            if (now.nativeCallsInFlight() <= blocked && now.opening() == 0 && now.equals(previous)) {
                 return now;
             }
             previous = now;
@@ -74,9 +77,35 @@ public final class TestAgent implements AutoCloseable {
         settle();
     }
 
+    /**
+     * Moves virtual time in steps, settling after each one, so that work scheduled in reaction to earlier steps
+     * (a retry after a failed native attempt) sees the clock it would see in real time.
+     */
+    public void advanceInSteps(Duration total, Duration step) {
+        settle();
+        for (long done = 0; done < total.toNanos(); done += step.toNanos()) {
+            time.advanceTimeBy(Duration.ofNanos(Math.min(step.toNanos(), total.toNanos() - done)));
+            settle();
+        }
+    }
+
+    /**
+     * Closes the agent. A native worker blocked on purpose (a simulated hang) is given up after the command timeout,
+     * which runs on virtual time: if the close does not finish at once, move time past it.
+     */
     @Override
     public void close() {
-        agent.close().block(BLOCK);
+        CompletableFuture<Void> closing = agent.close().toFuture();
+        for (int attempt = 0; !closing.isDone() && attempt < 20; attempt++) {
+            try {
+                closing.get(250, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException stillClosing) {
+                time.advanceTimeBy(Duration.ofMinutes(1));
+            } catch (InterruptedException | ExecutionException e) {
+                throw new AssertionError("the agent did not close cleanly", e);
+            }
+        }
+        closing.join();
         time.dispose();
     }
 }

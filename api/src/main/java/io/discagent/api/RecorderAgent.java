@@ -21,8 +21,9 @@ import reactor.core.publisher.Mono;
  * The streams are hot and never complete while the agent runs (they complete when it closes). Each new subscriber
  * first receives the current lock state of the recorders it asked for ({@link LockTransition.Cause#SNAPSHOT}), then
  * every later event. A subscriber that keeps up never misses an event. A subscriber that falls behind by more than
- * the agent's event buffer (default 1024 events) is ended with an
- * {@link io.discagent.api.error.EventOverflowException}; subscribing again starts with the current state.
+ * the agent's event buffer (default 1024 unrequested events) stops receiving new events at that moment; it still
+ * gets the events already buffered for it, then an {@link io.discagent.api.error.EventOverflowException}.
+ * Subscribing again starts with the current state.
  */
 public interface RecorderAgent {
 

@@ -1,5 +1,7 @@
 package io.discagent.agent.internal;
 
+import io.discagent.agent.AgentActivity;
+import io.discagent.agent.AgentStatistics;
 import io.discagent.agent.spi.HotplugListener;
 import io.discagent.agent.spi.NativeWorkerKind;
 import io.discagent.agent.spi.RecorderBackend;
@@ -40,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -81,6 +84,14 @@ public final class AgentCore implements RecorderAgent {
     private long sequence;
     private long holdIds;
     private long sessionIds;
+    private long arrivals;
+    // Statistics: written on the event loop only (one writer), read from any thread.
+    private volatile long grants;
+    private volatile long retries;
+    private volatile long acquireTimeouts;
+    private volatile long commandTimeouts;
+    private volatile long removals;
+    private volatile long waiting;
     private boolean closed;
     private @Nullable Disposable mediaPoller;
     private @Nullable Mono<Void> closing;
@@ -92,6 +103,9 @@ public final class AgentCore implements RecorderAgent {
         this.settings = settings;
         this.control = new NativeWorker("discagent-native-control", backend.threadHooks(NativeWorkerKind.CONTROL));
         this.hub = new EventHub(loop, settings.eventBufferSize());
+        // Sequences of successive runs never overlap, so a client resuming with a number from an earlier run is
+        // recognised as such (1000 numbers per millisecond of the previous run's life; exact in JavaScript too).
+        this.sequence = time.now(TimeUnit.MILLISECONDS) * 1000;
     }
 
     /**
@@ -135,6 +149,7 @@ public final class AgentCore implements RecorderAgent {
         });
     }
 
+    /** The initial recorders are open: start hotplug, then media polling, then report the agent ready. */
     private void started(MonoSink<AgentCore> sink) {
         control.execute(() -> {
             try {
@@ -142,13 +157,15 @@ public final class AgentCore implements RecorderAgent {
             } catch (Throwable t) {
                 LOG.log(Level.ERROR, "the " + backend.name() + " backend could not start hotplug", t);
             }
+            loop.execute(() -> {
+                Duration interval = settings.mediaPollInterval();
+                if (!interval.isZero()) {
+                    mediaPoller = time.schedulePeriodically(() -> loop.execute(this::pollMedia),
+                            interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+                }
+                sink.success(this);
+            });
         });
-        Duration interval = settings.mediaPollInterval();
-        if (!interval.isZero()) {
-            mediaPoller = time.schedulePeriodically(() -> loop.execute(this::pollMedia), interval.toNanos(),
-                    interval.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        sink.success(this);
     }
 
     // ------------------------------------------------------------------------------------------------ recorders
@@ -164,7 +181,7 @@ public final class AgentCore implements RecorderAgent {
         opening.put(id, Boolean.TRUE);
         NativeWorker worker = new NativeWorker(threadName(id), backend.threadHooks(NativeWorkerKind.RECORDER)).start();
         RecorderHandle handle = new RecorderHandle(backend, descriptor, worker);
-        RecorderSlot slot = new RecorderSlot(this, descriptor, worker, handle);
+        RecorderSlot slot = new RecorderSlot(this, descriptor, worker, handle, ++arrivals);
         worker.execute(() -> {
             RecorderException failure = null;
             boolean polling = false;
@@ -190,11 +207,21 @@ public final class AgentCore implements RecorderAgent {
             slot.shutdown(new RequestCancelledException("the recorder could not be opened", slot.id), () -> { });
         } else {
             slot.enableMediaPolling(mediaPolling);
-            slots.put(slot.id, slot);
+            insertInArrivalOrder(slot);
             publish(new RecorderArrivedEvent(++sequence, now(), slot.id, slot.info()));
         }
         if (opened != null) {
             opened.run();
+        }
+    }
+
+    private void insertInArrivalOrder(RecorderSlot slot) {
+        List<RecorderSlot> all = new ArrayList<>(slots.values());
+        all.add(slot);
+        all.sort(java.util.Comparator.comparingLong(s -> s.arrival));
+        slots.clear();
+        for (RecorderSlot s : all) {
+            slots.put(s.id, s);
         }
     }
 
@@ -205,10 +232,14 @@ public final class AgentCore implements RecorderAgent {
         }
     }
 
-    private static String threadName(RecorderId id) {
+    /**
+     * {@code discagent-native-<id>}; a long id (IMAPI2's unique ids share their prefix and their interface GUID) is
+     * shortened to its start and a hash of the whole, so two recorders never share a thread name.
+     */
+    static String threadName(RecorderId id) {
         String clean = id.value().replaceAll("[^A-Za-z0-9._-]", "_");
         if (clean.length() > 40) {
-            clean = clean.substring(clean.length() - 40);
+            clean = clean.substring(0, 28) + "-" + String.format("%08x", id.value().hashCode());
         }
         return "discagent-native-" + clean;
     }
@@ -275,22 +306,30 @@ public final class AgentCore implements RecorderAgent {
         });
     }
 
+    /** Closes the session; completes once the native releases it caused have returned. */
     Mono<Void> closeSession(SessionImpl session) {
-        return onLoop(sink -> {
-            closeSession(session, Cause.SESSION_CLOSED,
-                    new SessionClosedException("session '" + session.clientName() + "' was closed", null));
-            sink.success();
-        });
+        return onLoop(sink -> closeSession(session, Cause.SESSION_CLOSED,
+                new SessionClosedException("session '" + session.clientName() + "' was closed", null),
+                sink::success));
     }
 
-    private void closeSession(SessionImpl session, Cause cause, RecorderException failure) {
-        if (!session.markClosed()) {
+    private void closeSession(SessionImpl session, Cause cause, RecorderException failure, Runnable done) {
+        if (!session.markClosed(failure)) {
+            done.run();
             return;
         }
         sessions.remove(session.id());
-        for (RecorderSlot slot : new ArrayList<>(slots.values())) {
-            slot.sessionClosed(session, cause, failure);
+        List<RecorderSlot> all = new ArrayList<>(slots.values());
+        int[] remaining = {all.size() + 1};
+        Runnable oneDone = () -> {
+            if (--remaining[0] == 0) {
+                done.run();
+            }
+        };
+        for (RecorderSlot slot : all) {
+            slot.sessionClosed(session, cause, failure, oneDone);
         }
+        oneDone.run();
     }
 
     // ------------------------------------------------------------------------------------------------ acquire
@@ -306,10 +345,15 @@ public final class AgentCore implements RecorderAgent {
         return Mono.defer(() -> {
             long started = nowNanos();
             long deadline = deadline(options, started);
+            AtomicInteger attempts = new AtomicInteger();
             Mono<Granted> attempt = Mono.create(sink -> startAttempt(session, recorder, options, started, deadline,
-                    sink));
+                    attempts.incrementAndGet(), sink));
             Retry retry = LockedRetry.forRequest(options, deadline, time);
-            return retry == null ? attempt : attempt.retryWhen(retry);
+            if (retry == null) {
+                return attempt;
+            }
+            // Between attempts the request sits in a backoff timer, in no queue: closing the session ends it there.
+            return Mono.firstWithSignal(attempt.retryWhen(retry), session.<Granted>closedSignal());
         }).doOnDiscard(Granted.class, granted -> releaseHold(session, granted).subscribe(null,
                 error -> LOG.log(Level.WARNING, "releasing a discarded grant of " + recorder + " failed", error)));
     }
@@ -326,10 +370,13 @@ public final class AgentCore implements RecorderAgent {
     }
 
     private void startAttempt(SessionImpl session, RecorderId recorder, AcquireOptions options, long started,
-            long deadline, MonoSink<Granted> sink) {
-        PendingAcquire request = new PendingAcquire(session, recorder, options, started, deadline, sink);
+            long deadline, int attempt, MonoSink<Granted> sink) {
+        PendingAcquire request = new PendingAcquire(session, recorder, options, started, deadline, attempt, sink);
         sink.onCancel(() -> loop.execute(request::cancel));
-        loop.execute(() -> attempt(request));
+        if (!loop.execute(() -> attempt(request))) {
+            sink.error(agentGone());
+            return;
+        }
         if (request.hasDeadline()) {
             long remaining = deadline - nowNanos();
             request.deadlineTimer = time.schedule(() -> loop.execute(() -> deadlineReached(request)),
@@ -340,6 +387,9 @@ public final class AgentCore implements RecorderAgent {
     private void attempt(PendingAcquire request) {
         if (request.isFinished()) {
             return;
+        }
+        if (request.attempt > 1) {
+            retries++;
         }
         if (closed) {
             request.fail(new RequestCancelledException("the agent is closed", request.recorder));
@@ -374,6 +424,7 @@ public final class AgentCore implements RecorderAgent {
         request.fail(new AcquireTimeoutException(HResult.HRESULT_FROM_WIN32_ERROR_TIMEOUT, "waited "
                 + waited.toMillis() + " ms for recorder " + request.recorder + (owner == null ? ""
                 : "; it is held by '" + owner + "'"), request.recorder, owner, null, null));
+        acquireTimeouts++;
         publish(new AcquireTimedOutEvent(++sequence, now(), request.recorder, request.session.id(),
                 request.session.clientName(), waited, owner));
     }
@@ -491,8 +542,11 @@ public final class AgentCore implements RecorderAgent {
 
     @Override
     public Mono<Void> close() {
-        return Mono.<Mono<Void>>create(sink -> loop.execute(() -> sink.success(closeOnLoop())))
-                .flatMap(done -> done);
+        return Mono.<Mono<Void>>create(sink -> {
+            if (!loop.execute(() -> sink.success(closeOnLoop()))) {
+                sink.success(Mono.empty()); // the event loop is gone: the agent was closed already
+            }
+        }).flatMap(done -> done);
     }
 
     private Mono<Void> closeOnLoop() {
@@ -505,7 +559,7 @@ public final class AgentCore implements RecorderAgent {
         }
         RequestCancelledException cancelled = new RequestCancelledException("the agent is closing", null);
         for (SessionImpl session : new ArrayList<>(sessions.values())) {
-            closeSession(session, Cause.AGENT_CLOSED, cancelled);
+            closeSession(session, Cause.AGENT_CLOSED, cancelled, () -> { });
         }
         hub.complete();
         Mono<Void> done = Mono.create(sink -> {
@@ -513,11 +567,15 @@ public final class AgentCore implements RecorderAgent {
             slots.clear();
             int[] remaining = {all.size() + 1};
             boolean[] finished = {false};
+            Disposable[] patienceTimer = {null};
             Runnable closeBackend = () -> {
                 if (finished[0]) {
                     return;
                 }
                 finished[0] = true;
+                if (patienceTimer[0] != null) {
+                    patienceTimer[0].dispose();
+                }
                 control.execute(() -> {
                     try {
                         backend.close();
@@ -539,8 +597,11 @@ public final class AgentCore implements RecorderAgent {
             // A worker blocked in a native call never reports back: do not wait for it longer than a command.
             Duration patience = settings.commandTimeout().isZero() ? Duration.ofSeconds(10)
                     : settings.commandTimeout();
-            time.schedule(() -> loop.execute(closeBackend), patience.toNanos(), TimeUnit.NANOSECONDS);
             oneClosed.run();
+            if (!finished[0]) {
+                patienceTimer[0] = time.schedule(() -> loop.execute(closeBackend), patience.toNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
         });
         closing = done.cache();
         return closing;
@@ -550,24 +611,43 @@ public final class AgentCore implements RecorderAgent {
 
     /** Runs {@code body} on the event loop with a sink; an exception it throws fails the {@code Mono}. */
     <T> Mono<T> onLoop(Consumer<MonoSink<T>> body) {
-        return Mono.create(sink -> loop.execute(() -> {
-            try {
-                body.accept(sink);
-            } catch (RuntimeException e) {
-                sink.error(e);
+        return Mono.create(sink -> {
+            boolean accepted = loop.execute(() -> {
+                try {
+                    body.accept(sink);
+                } catch (RuntimeException e) {
+                    sink.error(e);
+                }
+            });
+            if (!accepted) {
+                sink.error(agentGone());
             }
-        }));
+        });
+    }
+
+    private static RequestCancelledException agentGone() {
+        return new RequestCancelledException("the agent is closed", null);
     }
 
     void publishTransition(RecorderId recorder, LockState from, LockState to, Cause cause) {
         publish(new LockTransition(++sequence, now(), recorder, from, to, cause));
     }
 
+    void countGrant() {
+        grants++;
+    }
+
+    void waitingChanged(int delta) {
+        waiting += delta;
+    }
+
     void publishCommandTimeout(RecorderId recorder, String command, Duration timeout) {
+        commandTimeouts++;
         publish(new CommandTimedOutEvent(++sequence, now(), recorder, command, timeout));
     }
 
     void publishRemoved(RecorderId recorder, @Nullable String lastOwner, int failedWaiters) {
+        removals++;
         publish(new RecorderRemovedEvent(++sequence, now(), recorder, lastOwner, failedWaiters));
     }
 
@@ -619,11 +699,8 @@ public final class AgentCore implements RecorderAgent {
         return backend;
     }
 
-    /**
-     * A view of the agent's activity, taken on the event loop; tests use it to let the agent settle before they
-     * move virtual time, and operators to see what the agent is doing.
-     */
-    public Mono<Activity> activity() {
+    /** What the agent is doing now, taken on the event loop. */
+    public Mono<AgentActivity> activity() {
         return onLoop(sink -> {
             int waiting = 0;
             int held = 0;
@@ -633,23 +710,13 @@ public final class AgentCore implements RecorderAgent {
                 held += slot.isHeld() ? 1 : 0;
                 inFlight += slot.inFlightCalls();
             }
-            sink.success(new Activity(slots.size(), sessions.size(), held, waiting, inFlight,
+            sink.success(new AgentActivity(slots.size(), opening.size(), sessions.size(), held, waiting, inFlight,
                     hub.subscriberCount(), sequence));
         });
     }
 
-    /**
-     * A view of the agent's activity.
-     *
-     * @param recorders recorders known
-     * @param sessions open sessions
-     * @param held recorders held
-     * @param waiting acquire requests queued
-     * @param nativeCallsInFlight native calls submitted and not yet returned
-     * @param subscribers event subscribers
-     * @param lastSequence the sequence of the last published event
-     */
-    public record Activity(int recorders, int sessions, int held, int waiting, int nativeCallsInFlight,
-            int subscribers, long lastSequence) {
+    /** Counts since start; any thread. */
+    public AgentStatistics statistics() {
+        return new AgentStatistics(grants, retries, acquireTimeouts, commandTimeouts, removals, waiting);
     }
 }

@@ -14,11 +14,14 @@ import reactor.core.publisher.FluxSink;
  * Publishes the agent's events to its subscribers, from the event loop.
  *
  * <p>Each subscriber is registered on the event loop in the same task that emits its snapshot (the current state),
- * so it sees every later event exactly once and nothing twice. Each subscriber has a bounded buffer: an event that
- * finds the buffer full ends that subscription with {@link EventOverflowException} (HRESULT
- * {@code HRESULT_FROM_WIN32(ERROR_BUFFER_OVERFLOW)}); other subscribers are not affected. Lock transitions are
- * therefore never dropped silently: a slow subscriber learns that it fell behind and can subscribe again, starting
- * from the current state.
+ * so it sees every later event exactly once and nothing twice.
+ *
+ * <p>Slow subscribers: each subscriber has a bounded buffer for events it has not requested yet. The event that finds
+ * the buffer full is not delivered; at that moment the subscriber is removed from the hub (so it costs nothing more),
+ * and it then receives the events already in its buffer followed by {@link EventOverflowException} (HRESULT
+ * {@code HRESULT_FROM_WIN32(ERROR_BUFFER_OVERFLOW)}). Other subscribers are not affected. Lock transitions are
+ * therefore never dropped silently: a slow subscriber learns that it fell behind, and subscribing again starts from
+ * the current state.
  */
 public final class EventHub {
 
@@ -46,8 +49,11 @@ public final class EventHub {
      */
     public <T extends RecorderEvent> Flux<T> subscribe(Class<T> type, Predicate<? super T> filter,
             Supplier<? extends List<? extends T>> snapshot) {
-        Flux<T> source = Flux.create(sink -> loop.execute(() -> register(type, filter, snapshot, sink)),
-                FluxSink.OverflowStrategy.IGNORE);
+        Flux<T> source = Flux.create(sink -> {
+            if (!loop.execute(() -> register(type, filter, snapshot, sink))) {
+                sink.complete(); // the agent is closed and its event loop gone: the streams have ended
+            }
+        }, FluxSink.OverflowStrategy.IGNORE);
         return source.onBackpressureBuffer(bufferSize)
                 .onErrorMap(Exceptions::isOverflow, e -> new EventOverflowException("the subscriber fell more than "
                         + bufferSize + " events behind; subscribe again to start from the current state", null));

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The one Vert.x event-loop context that owns all agent state. Every state change runs here, one task at a time, so
@@ -39,15 +40,26 @@ public final class EventLoop {
                 .map(id -> new EventLoop(vertx, holder.context(), holder.thread.join(), id));
     }
 
-    /** Runs {@code task} on the event loop, after the tasks already queued (never inline). */
-    public void execute(Runnable task) {
-        context.runOnContext(ignored -> {
-            try {
-                task.run();
-            } catch (Throwable t) {
-                LOG.log(Level.ERROR, "uncaught exception on the agent event loop", t);
-            }
-        });
+    /**
+     * Runs {@code task} on the event loop, after the tasks already queued (never inline).
+     *
+     * @return false if the agent's Vert.x instance has shut down and the task was dropped (a late timer or native
+     *     result has nothing left to update; a caller waiting for an answer must be told instead)
+     */
+    public boolean execute(Runnable task) {
+        try {
+            context.runOnContext(ignored -> {
+                try {
+                    task.run();
+                } catch (Throwable t) {
+                    LOG.log(Level.ERROR, "uncaught exception on the agent event loop", t);
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException closed) {
+            LOG.log(Level.DEBUG, "dropping a task: the event loop has shut down");
+            return false;
+        }
     }
 
     /** Whether the caller runs on this event loop. */

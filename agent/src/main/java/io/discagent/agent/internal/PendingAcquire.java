@@ -20,19 +20,22 @@ final class PendingAcquire {
     final AcquireOptions options;
     final long startedNanos;
     final long deadlineNanos;
+    /** 1 for the first attempt of the request, 2 for its first retry, and so on. */
+    final int attempt;
     private final MonoSink<Granted> sink;
 
-    @Nullable Disposable deadlineTimer;
+    volatile @Nullable Disposable deadlineTimer;
     private @Nullable RecorderSlot queuedOn;
     private boolean finished;
 
     PendingAcquire(SessionImpl session, RecorderId recorder, AcquireOptions options, long startedNanos,
-            long deadlineNanos, MonoSink<Granted> sink) {
+            long deadlineNanos, int attempt, MonoSink<Granted> sink) {
         this.session = session;
         this.recorder = recorder;
         this.options = options;
         this.startedNanos = startedNanos;
         this.deadlineNanos = deadlineNanos;
+        this.attempt = attempt;
         this.sink = sink;
     }
 

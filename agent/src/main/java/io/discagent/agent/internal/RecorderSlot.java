@@ -62,8 +62,13 @@ final class RecorderSlot {
     private boolean pollInFlight;
     private @Nullable MediaState media;
 
-    RecorderSlot(AgentCore core, RecorderDescriptor descriptor, NativeWorker worker, RecorderHandle handle) {
+    /** The order in which recorders arrived: listings follow it, whatever order their opens completed in. */
+    final long arrival;
+
+    RecorderSlot(AgentCore core, RecorderDescriptor descriptor, NativeWorker worker, RecorderHandle handle,
+            long arrival) {
         this.core = core;
+        this.arrival = arrival;
         this.id = RecorderId.of(descriptor.id());
         this.descriptor = descriptor;
         this.worker = worker;
@@ -154,17 +159,20 @@ final class RecorderSlot {
         request.enqueuedOn(this);
         waiting++;
         request.session.queued++;
+        core.waitingChanged(1);
     }
 
     /** Called by {@link PendingAcquire#leaveQueue()}. */
     void dequeued(PendingAcquire request) {
         waiting--;
         request.session.queued--;
+        core.waitingChanged(-1);
     }
 
     private void grantAgain(PendingAcquire request) {
         LockState from = state();
         count++;
+        core.countGrant();
         core.publishTransition(id, from, state(), Cause.ACQUIRED);
         request.succeed(new Granted(grant(), hold()));
     }
@@ -206,7 +214,7 @@ final class RecorderSlot {
                 take(request);
                 return;
             }
-            nativeRelease(null); // granted to nobody: the request finished while the native call ran
+            nativeRelease(Released.NONE); // granted to nobody: the request finished while the native call ran
         } else {
             request.fail(error);
             if (RecorderExceptions.isDeviceGone(error)) {
@@ -224,6 +232,7 @@ final class RecorderSlot {
         Hold newHold = new Hold(id, core.nextHoldId());
         hold = newHold;
         session.holds.put(id, newHold);
+        core.countGrant();
         core.publishTransition(id, LockState.FREE, state(), Cause.ACQUIRED);
         request.succeed(new Granted(grant(), newHold));
         if (session.queued > 0) {
@@ -266,7 +275,7 @@ final class RecorderSlot {
             return;
         }
         free(Cause.RELEASED, null);
-        nativeRelease(sink);
+        nativeRelease(Released.to(sink));
         startNext();
     }
 
@@ -308,7 +317,50 @@ final class RecorderSlot {
         core.publishTransition(id, from, LockState.FREE, cause);
     }
 
-    private void nativeRelease(@Nullable MonoSink<Integer> sink) {
+    /** Where the outcome of a native release lands. */
+    interface Released {
+
+        /** Nobody waits for the outcome. */
+        Released NONE = to(() -> { });
+
+        /** Runs {@code done} on either outcome. */
+        static Released to(Runnable done) {
+            return new Released() {
+                @Override
+                public void released() {
+                    done.run();
+                }
+
+                @Override
+                public void timedOut(CommandTimeoutException timeout) {
+                    done.run();
+                }
+            };
+        }
+
+        /** Completes a release request: with count 0, or with the timeout. */
+        static Released to(MonoSink<Integer> sink) {
+            return new Released() {
+                @Override
+                public void released() {
+                    sink.success(0);
+                }
+
+                @Override
+                public void timedOut(CommandTimeoutException timeout) {
+                    sink.error(timeout);
+                }
+            };
+        }
+
+        /** The native release returned (the count is zero whatever it said: see {@link RecorderHandle#release}). */
+        void released();
+
+        /** It did not return within the command timeout. */
+        void timedOut(CommandTimeoutException timeout);
+    }
+
+    private void nativeRelease(Released outcome) {
         call("ReleaseExclusiveAccess", h -> {
             h.release();
             return null;
@@ -324,16 +376,14 @@ final class RecorderSlot {
                 }
                 // The count is zero whatever happened natively: a failed release reopened the handle, which
                 // drops the native lock, and a vanished device holds no lock.
-                if (sink != null && !late) {
-                    sink.success(0);
+                if (!late) {
+                    outcome.released();
                 }
             }
 
             @Override
             public void timedOut(CommandTimeoutException timeout) {
-                if (sink != null) {
-                    sink.error(timeout);
-                }
+                outcome.timedOut(timeout);
             }
         });
     }
@@ -368,11 +418,17 @@ final class RecorderSlot {
 
     // ------------------------------------------------------------------------------------------------ endings
 
-    /** A session closed: release what it holds, fail what it waits for. */
-    void sessionClosed(SessionImpl session, Cause cause, RecorderException failure) {
+    /**
+     * A session closed: release what it holds, fail what it waits for.
+     *
+     * @param done runs once the native release (if one was needed) has returned or timed out
+     */
+    void sessionClosed(SessionImpl session, Cause cause, RecorderException failure, Runnable done) {
         if (holder == session) {
             free(cause, null);
-            nativeRelease(null);
+            nativeRelease(Released.to(done));
+        } else {
+            done.run();
         }
         PendingAcquire head = acquiring;
         if (head != null && head.session == session) {
@@ -394,7 +450,7 @@ final class RecorderSlot {
             return;
         }
         free(Cause.FORCED_BY_BACKEND, reason);
-        nativeRelease(null);
+        nativeRelease(Released.NONE);
         startNext();
     }
 
@@ -572,19 +628,9 @@ final class RecorderSlot {
                     + timeout.toMillis() + " ms", id));
         }
 
+        /** The recorder went away: the caller learns it now, and a late result is ignored. */
         void abandon(RecorderException reason) {
-            if (done) {
-                return;
-            }
-            done = true;
-            inFlight.remove(this);
-            if (timer != null) {
-                timer.dispose();
-            }
-            if (timedOut) {
-                unresponsive--;
-            }
-            callback.completed(null, reason, timedOut);
+            complete(null, reason);
         }
     }
 

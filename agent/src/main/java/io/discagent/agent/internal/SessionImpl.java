@@ -8,11 +8,14 @@ import io.discagent.api.RecorderId;
 import io.discagent.api.SessionId;
 import java.util.HashMap;
 import java.util.Map;
+import io.discagent.api.error.RecorderException;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * A client session. Its fields other than {@link #open} are event-loop state of {@link AgentCore}.
@@ -23,6 +26,7 @@ final class SessionImpl implements ClientSession {
     private final SessionId id;
     private final String clientName;
     private volatile boolean open = true;
+    private final Sinks.Empty<Void> closed = Sinks.empty();
 
     /** The holds this session has, by recorder. Event loop only. */
     final Map<RecorderId, Hold> holds = new HashMap<>();
@@ -72,11 +76,25 @@ final class SessionImpl implements ClientSession {
             Function<? super LockGrant, ? extends Publisher<T>> body) {
         Objects.requireNonNull(body, "body");
         return Flux.usingWhen(core.acquire(this, recorder, options),
-                granted -> Flux.<T>from(body.apply(granted.grant()))
-                        .mergeWith(granted.hold().end().then(Mono.<T>empty())),
+                granted -> endOnLoss(Flux.<T>from(body.apply(granted.grant())), granted.hold()),
                 granted -> core.releaseHold(this, granted),
                 (granted, error) -> core.releaseHold(this, granted),
                 granted -> core.releaseHold(this, granted));
+    }
+
+    /**
+     * Runs {@code body} until it terminates or the hold is lost; on a loss the body is cancelled and the result fails
+     * with the reason (a release that ends the hold normally is not a loss).
+     */
+    private static <T> Flux<T> endOnLoss(Flux<T> body, Hold hold) {
+        return Flux.defer(() -> {
+            AtomicReference<Throwable> loss = new AtomicReference<>();
+            Mono<Throwable> lost = hold.end().then(Mono.<Throwable>never())
+                    .onErrorResume(Mono::just)
+                    .doOnNext(loss::set);
+            return body.takeUntilOther(lost)
+                    .concatWith(Mono.defer(() -> loss.get() == null ? Mono.<T>empty() : Mono.<T>error(loss.get())));
+        });
     }
 
     @Override
@@ -84,13 +102,22 @@ final class SessionImpl implements ClientSession {
         return open;
     }
 
-    /** Marks the session closed; returns false if it already was. Event loop only. */
-    boolean markClosed() {
+    /**
+     * Marks the session closed; returns false if it already was. Requests sleeping between retries learn it through
+     * {@link #closedSignal()} and fail with {@code failure} at once. Event loop only.
+     */
+    boolean markClosed(RecorderException failure) {
         if (!open) {
             return false;
         }
         open = false;
+        closed.tryEmitError(failure);
         return true;
+    }
+
+    /** Fails with the closing failure when the session closes; never succeeds. */
+    <T> Mono<T> closedSignal() {
+        return closed.asMono().then(Mono.never());
     }
 
     @Override

@@ -10,8 +10,10 @@ import java.time.Instant;
 public sealed interface RecorderEvent permits LockTransition, TimeoutEvent, DeviceEvent {
 
     /**
-     * The position of this event in the agent's stream, increasing by one per published event. A
-     * {@link LockTransition.Cause#SNAPSHOT snapshot} carries the sequence of the last event published before it.
+     * The position of this event in the agent's stream, increasing by one per published event. It starts at the
+     * agent's start time in milliseconds times 1000 (on its scheduler's clock), so the sequences of successive runs do
+     * not overlap. A {@link LockTransition.Cause#SNAPSHOT snapshot} carries the sequence of the last event published
+     * before it.
      */
     long sequence();
 

@@ -9,6 +9,7 @@ import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidHandleException;
 import io.discagent.api.error.NoSuchRecorderException;
 import io.discagent.api.error.RecorderExceptions;
+import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
 import java.time.Duration;
@@ -266,8 +267,8 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
         synchronized (lock) {
             SimulatedDevice device = device(recorder);
             if (device.holder != null) {
-                throw new IllegalStateException("simulated recorder " + recorder + " is locked by the agent ('"
-                        + device.holderName + "')");
+                throw new RecorderLockedException("simulated recorder " + recorder + " is locked by the agent",
+                        recorder, device.holderName);
             }
             device.externalOwner = owner;
         }
@@ -284,6 +285,13 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     public void mountVolume(RecorderId recorder, String mountPoint) {
         synchronized (lock) {
             device(recorder).mountedAt = Objects.requireNonNull(mountPoint, "mountPoint");
+        }
+    }
+
+    @Override
+    public void unmountVolume(RecorderId recorder) {
+        synchronized (lock) {
+            device(recorder).mountedAt = null;
         }
     }
 

@@ -29,7 +29,11 @@ public interface Simulator {
      */
     void removeRecorder(RecorderId recorder);
 
-    /** Locks the recorder as another process would, with this owner name. */
+    /**
+     * Locks the recorder as another process would, with this owner name.
+     *
+     * @throws io.discagent.api.error.RecorderLockedException if the agent holds it (naming the holder)
+     */
     void lockExternally(RecorderId recorder, String owner);
 
     /** Ends an external lock. */
@@ -37,6 +41,9 @@ public interface Simulator {
 
     /** Mounts a file system on the recorder: an acquire without {@code force} then fails. */
     void mountVolume(RecorderId recorder, String mountPoint);
+
+    /** Unmounts the file system, if one is mounted. */
+    void unmountVolume(RecorderId recorder);
 
     /** Every native call of the recorder takes this long (on the native worker). */
     void setLatency(RecorderId recorder, Duration latency);

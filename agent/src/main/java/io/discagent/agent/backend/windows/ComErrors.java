@@ -1,0 +1,168 @@
+package io.discagent.agent.backend.windows;
+
+import com.sun.jna.platform.win32.COM.COMException;
+import com.sun.jna.platform.win32.COM.COMInvokeException;
+import com.sun.jna.platform.win32.WinNT.HRESULT;
+import io.discagent.api.RecorderId;
+import io.discagent.api.error.CommandTimeoutException;
+import io.discagent.api.error.HResult;
+import io.discagent.api.error.InvalidClientNameException;
+import io.discagent.api.error.InvalidHandleException;
+import io.discagent.api.error.NativeDetail;
+import io.discagent.api.error.RecorderException;
+import io.discagent.api.error.RecorderExceptions;
+import io.discagent.api.error.RecorderLockedException;
+import io.discagent.api.error.RecorderRemovedException;
+import io.discagent.api.error.VolumeMountedException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one mapper from a COM failure to the agent's error model.
+ *
+ * <p>First the real HRESULT is taken from the exception: through {@code IDispatch::Invoke} a method's failure comes
+ * back as {@code DISP_E_EXCEPTION} with the real code in {@link COMInvokeException#getScode()}, so that is read first;
+ * otherwise {@link COMException#getHresult()}. The COM description is kept in a {@link NativeDetail}. Then:
+ * <ul>
+ * <li>{@code E_IMAPI_RECORDER_LOCKED} and {@code E_ACCESSDENIED} &rarr; {@link RecorderLockedException} (with the real
+ * code; the caller then asks {@code ExclusiveAccessOwner} who holds it);</li>
+ * <li>{@code E_IMAPI_RECORDER_COMMAND_TIMEOUT} &rarr; {@link CommandTimeoutException};</li>
+ * <li>{@code HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)} &rarr; {@link RecorderRemovedException} and
+ * {@code HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)} &rarr; {@link InvalidHandleException}: the agent drops the
+ * recorder, and the backend enumerates again;</li>
+ * <li>{@code HRESULT_FROM_WIN32(ERROR_BAD_COMMAND)} &rarr; {@link VolumeMountedException} ({@code force} needed);</li>
+ * <li>{@code E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID}, and {@code E_INVALIDARG} from
+ * {@code AcquireExclusiveAccess} &rarr; {@link InvalidClientNameException};</li>
+ * <li>anything else keeps its code and name, through {@link RecorderExceptions#create}.</li>
+ * </ul>
+ * Pure functions; any thread.
+ */
+final class ComErrors {
+
+    private ComErrors() {
+    }
+
+    /**
+     * The HRESULT a COM failure carries: a {@link COMInvokeException}'s non-zero scode first, then the exception's
+     * HRESULT, looking through wrapping exceptions; {@code E_FAIL} when there is no COM code at all.
+     */
+    static int hresultOf(Throwable failure) {
+        COMException com = comException(failure);
+        if (com == null) {
+            return ComCodes.E_FAIL;
+        }
+        if (com instanceof COMInvokeException) {
+            Integer scode = ((COMInvokeException) com).getScode();
+            if (scode != null && scode != 0) {
+                return scode;
+            }
+        }
+        HRESULT hr = com.getHresult();
+        return hr == null ? ComCodes.E_FAIL : hr.intValue();
+    }
+
+    /**
+     * The typed exception for a failed COM call. A {@link RecorderException} (already mapped) is returned as it is.
+     *
+     * @param failure what the COM layer threw
+     * @param call the call that failed
+     * @param recorder the recorder concerned, if any
+     */
+    static RecorderException map(Throwable failure, Imapi2Call call, @Nullable RecorderId recorder) {
+        if (failure instanceof RecorderException) {
+            return (RecorderException) failure;
+        }
+        int code = hresultOf(failure);
+        return create(code, call, recorder, detail(failure, call, code), failure);
+    }
+
+    /** The typed exception for an HRESULT a COM function returned (no exception involved). */
+    static RecorderException map(int code, Imapi2Call call, @Nullable RecorderId recorder) {
+        NativeDetail detail = NativeDetail.of(call.describe(), unsigned(code), HResult.of(code).name(), "");
+        return create(code, call, recorder, detail, null);
+    }
+
+    private static RecorderException create(int code, Imapi2Call call, @Nullable RecorderId recorder,
+            NativeDetail detail, @Nullable Throwable cause) {
+        HResult hresult = HResult.of(code);
+        String failed = call.describe() + " failed" + (recorder == null ? "" : " on recorder " + recorder);
+        switch (code) {
+            case ComCodes.E_IMAPI_RECORDER_LOCKED:
+            case ComCodes.E_ACCESSDENIED:
+                return new RecorderLockedException(hresult, failed + ": the recorder is exclusively locked by another "
+                        + "client", recorder, null, detail, cause);
+            case ComCodes.E_IMAPI_RECORDER_COMMAND_TIMEOUT:
+                return new CommandTimeoutException(hresult, failed + ": the device did not complete the command in "
+                        + "time", recorder, null, detail, cause);
+            case ComCodes.HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST:
+                return new RecorderRemovedException(hresult, failed + ": the recorder is gone", recorder, null,
+                        detail, cause);
+            case ComCodes.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE:
+                return new InvalidHandleException(hresult, failed + ": the recorder's handle is dead", recorder, null,
+                        detail, cause);
+            case ComCodes.HRESULT_FROM_WIN32_ERROR_BAD_COMMAND:
+                return new VolumeMountedException(hresult, failed + ": a file system is mounted on the recorder; "
+                        + "acquire with force to dismount it", recorder, null, detail, cause);
+            case ComCodes.E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID:
+                return new InvalidClientNameException(hresult, failed + ": the client name was refused", recorder,
+                        null, detail, cause);
+            case ComCodes.E_INVALIDARG:
+                if (call == Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS) {
+                    return new InvalidClientNameException(hresult, failed + ": the client name was refused", recorder,
+                            null, detail, cause);
+                }
+                break;
+            default:
+                break;
+        }
+        return RecorderExceptions.create(hresult, failed, recorder, null, detail, cause);
+    }
+
+    private static NativeDetail detail(Throwable failure, Imapi2Call call, int code) {
+        COMException com = comException(failure);
+        String source = call.describe();
+        String description;
+        if (com instanceof COMInvokeException) {
+            COMInvokeException invoke = (COMInvokeException) com;
+            HRESULT outer = invoke.getHresult();
+            if (outer != null && outer.intValue() != code) {
+                source += " via IDispatch::Invoke " + HResult.of(outer.intValue());
+            }
+            description = join(invoke.getDescription(), invoke.getSource() == null ? null
+                    : "source: " + invoke.getSource());
+            if (description.isEmpty()) {
+                description = text(invoke.getMessage());
+            }
+        } else if (com != null) {
+            description = text(com.getMessage());
+        } else {
+            description = failure.toString();
+        }
+        return NativeDetail.of(source, unsigned(code), HResult.of(code).name(), description);
+    }
+
+    private static @Nullable COMException comException(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof COMException) {
+                return (COMException) t;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    private static String join(@Nullable String first, @Nullable String second) {
+        String a = text(first);
+        String b = text(second);
+        return a.isEmpty() ? b : b.isEmpty() ? a : a + " (" + b + ")";
+    }
+
+    private static String text(@Nullable String s) {
+        return s == null ? "" : s.trim();
+    }
+
+    private static long unsigned(int code) {
+        return code & 0xFFFFFFFFL;
+    }
+}

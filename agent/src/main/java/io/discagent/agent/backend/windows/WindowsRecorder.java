@@ -1,0 +1,112 @@
+package io.discagent.agent.backend.windows;
+
+import io.discagent.agent.backend.windows.Imapi2.DiscRecorder;
+import io.discagent.agent.spi.BackendRecorder;
+import io.discagent.api.RecorderId;
+import io.discagent.api.error.InvalidHandleException;
+import io.discagent.api.error.RecorderException;
+import io.discagent.api.error.RecorderExceptions;
+import io.discagent.api.error.RecorderLockedException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One recorder's lasting {@code MsftDiscRecorder2}: the agent's only native lock holder for that device. Created by
+ * {@link WindowsBackend#open} on the recorder's native worker, and called and released there only (each method checks
+ * its thread, as the apartment would).
+ *
+ * <p>When {@code AcquireExclusiveAccess} fails because someone else holds the recorder, it asks
+ * {@code ExclusiveAccessOwner} who does, as IMAPI2's documentation says to. When any call reports the device gone or
+ * its handle dead, closing this object makes the backend forget the device and enumerate again.
+ */
+final class WindowsRecorder implements BackendRecorder {
+
+    private final WindowsBackend backend;
+    private final Apartment apartment;
+    private final DiscRecorder recorder;
+    private final RecorderId id;
+    private boolean deviceGone;
+    private boolean closed;
+
+    WindowsRecorder(WindowsBackend backend, Apartment apartment, DiscRecorder recorder, RecorderId id) {
+        this.backend = backend;
+        this.apartment = apartment;
+        this.recorder = recorder;
+        this.id = id;
+    }
+
+    @Override
+    public void acquireExclusiveAccess(boolean force, String clientName) {
+        checkUsable();
+        try {
+            recorder.acquireExclusiveAccess(force, clientName);
+        } catch (RuntimeException e) {
+            RecorderException failure = failed(e, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS);
+            throw failure instanceof RecorderLockedException ? namingOwner((RecorderLockedException) failure)
+                    : failure;
+        }
+    }
+
+    /** The same failure with {@code ExclusiveAccessOwner}'s answer, when there is one. */
+    private RecorderLockedException namingOwner(RecorderLockedException locked) {
+        String owner;
+        try {
+            owner = recorder.exclusiveAccessOwner();
+        } catch (RuntimeException e) {
+            locked.addSuppressed(failed(e, Imapi2Call.EXCLUSIVE_ACCESS_OWNER));
+            return locked;
+        }
+        return owner == null || owner.isBlank() ? locked : locked.withOwner(owner);
+    }
+
+    @Override
+    public void releaseExclusiveAccess() {
+        checkUsable();
+        try {
+            recorder.releaseExclusiveAccess();
+        } catch (RuntimeException e) {
+            throw failed(e, Imapi2Call.RELEASE_EXCLUSIVE_ACCESS);
+        }
+    }
+
+    /** {@code ExclusiveAccessOwner}; {@code null} when nobody holds the recorder. */
+    @Override
+    public @Nullable String exclusiveAccessOwner() {
+        checkUsable();
+        String owner;
+        try {
+            owner = recorder.exclusiveAccessOwner();
+        } catch (RuntimeException e) {
+            throw failed(e, Imapi2Call.EXCLUSIVE_ACCESS_OWNER);
+        }
+        return owner == null || owner.isBlank() ? null : owner;
+    }
+
+    /** Releases the object (dropping a lock it still holds); after a dead handle, the backend enumerates again. */
+    @Override
+    public void close() {
+        apartment.checkThread();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        apartment.release(recorder);
+        if (deviceGone) {
+            backend.forget(id.value(), true);
+        }
+    }
+
+    private void checkUsable() {
+        apartment.checkThread();
+        if (closed) {
+            throw new InvalidHandleException("the recorder object of " + id + " is released", id);
+        }
+    }
+
+    private RecorderException failed(RuntimeException e, Imapi2Call call) {
+        RecorderException failure = ComErrors.map(e, call, id);
+        if (RecorderExceptions.isDeviceGone(failure)) {
+            deviceGone = true;
+        }
+        return failure;
+    }
+}

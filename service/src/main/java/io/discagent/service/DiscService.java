@@ -1,0 +1,220 @@
+package io.discagent.service;
+
+import io.discagent.agent.AgentOptions;
+import io.discagent.agent.DiscAgent;
+import io.discagent.service.demo.DemoTraffic;
+import io.discagent.service.events.EventFeed;
+import io.discagent.service.http.HttpApi;
+import io.discagent.service.metrics.ServiceMetrics;
+import io.discagent.service.session.CloseCause;
+import io.discagent.service.session.LeaseRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The discagent service: an agent, and the HTTP API in front of it.
+ *
+ * <h2>Threads</h2>
+ * One Vert.x instance with two event loops: the agent deploys its own verticle (its event loop owns all agent
+ * state), and {@link HttpVerticle} runs on another one, which owns the HTTP server, the {@link LeaseRegistry} and
+ * every handler. The agent's native workers are the agent's own threads. Every delay (lease expiry, keep-alives,
+ * acquire waits and backoff) runs on the configured Reactor scheduler, or on one the service makes
+ * ({@code discagent-time}) and disposes when it stops.
+ */
+public final class DiscService implements AutoCloseable {
+
+    private static final Duration STARTUP = Duration.ofSeconds(60);
+
+    private final ServiceConfig config;
+    private final Vertx vertx;
+    private final DiscAgent agent;
+    private final ServiceMetrics metrics;
+    private final EventFeed feed;
+    private final HttpVerticle http;
+    private final String deployment;
+    private final @Nullable DemoTraffic demo;
+    private final @Nullable Scheduler ownedTime;
+
+    private DiscService(ServiceConfig config, Vertx vertx, DiscAgent agent, ServiceMetrics metrics, EventFeed feed,
+            HttpVerticle http, String deployment, @Nullable DemoTraffic demo, @Nullable Scheduler ownedTime) {
+        this.config = config;
+        this.vertx = vertx;
+        this.agent = agent;
+        this.metrics = metrics;
+        this.feed = feed;
+        this.http = http;
+        this.deployment = deployment;
+        this.demo = demo;
+        this.ownedTime = ownedTime;
+    }
+
+    /**
+     * Starts the agent and the HTTP server, and waits until both are ready.
+     *
+     * @throws IllegalStateException when the agent or the server could not start (for example, the port is taken)
+     */
+    public static DiscService start(ServiceConfig given) {
+        Scheduler ownedTime = given.hasTimeScheduler() ? null : Schedulers.newParallel("discagent-time", 2, true);
+        ServiceConfig config = ownedTime == null ? given : given.withTimeScheduler(ownedTime);
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
+                .setInternalBlockingPoolSize(2));
+        DiscAgent agent = null;
+        try {
+            agent = DiscAgent.start(AgentOptions.builder()
+                    .backend(config.backend())
+                    .backendProperties(config.backendProperties())
+                    .commandTimeout(config.commandTimeout())
+                    .timeScheduler(config.timeScheduler())
+                    .vertx(vertx)
+                    .build()).block(STARTUP);
+            ServiceMetrics metrics = new ServiceMetrics();
+            metrics.observe(agent);
+            EventFeed feed = new EventFeed(agent, config.timeScheduler(), config.replayEvents(),
+                    config.replayWindow());
+            feed.start().block(STARTUP);
+            metrics.streamClients(feed::clients);
+            HttpVerticle http = new HttpVerticle(agent, feed, metrics, config);
+            String deployment = vertx.deployVerticle(http).toCompletionStage().toCompletableFuture()
+                    .get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+            DemoTraffic demo = null;
+            if (config.demo() && agent.simulator().isPresent()) {
+                demo = DemoTraffic.start(agent, agent.simulator().get(), config.timeScheduler());
+            }
+            return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo, ownedTime);
+        } catch (Exception e) {
+            if (agent != null) {
+                agent.close().onErrorComplete().block(STARTUP);
+            }
+            vertx.close();
+            if (ownedTime != null) {
+                ownedTime.dispose();
+            }
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                    ? e.getCause() : e;
+            throw new IllegalStateException("the service could not start: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return http.server().actualPort();
+    }
+
+    /** The base URL, such as {@code http://127.0.0.1:8731}. */
+    public String url() {
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        if (host.equals("0.0.0.0") || host.equals("[::]")) {
+            host = "127.0.0.1";
+        }
+        return "http://" + host + ":" + port();
+    }
+
+    /** The agent behind the service. */
+    public DiscAgent agent() {
+        return agent;
+    }
+
+    /** The HTTP API (its endpoint table and OpenAPI document). */
+    public HttpApi api() {
+        return http.api();
+    }
+
+    /** The metrics. */
+    public ServiceMetrics metrics() {
+        return metrics;
+    }
+
+    /** Whether the demo traffic loop runs. */
+    public Optional<DemoTraffic> demo() {
+        return Optional.ofNullable(demo);
+    }
+
+    /** Stops the demo, closes every session (releasing its locks), the server, the agent and Vert.x. */
+    @Override
+    public void close() {
+        if (demo != null) {
+            demo.close();
+        }
+        try {
+            vertx.undeploy(deployment).toCompletionStage().toCompletableFuture()
+                    .get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.getLogger(DiscService.class.getName()).log(System.Logger.Level.WARNING,
+                    "stopping the HTTP server failed", e);
+        }
+        feed.close();
+        metrics.close();
+        agent.close().onErrorComplete().block(STARTUP);
+        if (ownedTime != null) {
+            ownedTime.dispose(); // before Vert.x goes: no timer may fire into a closed event loop
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(STARTUP.toSeconds(), TimeUnit.SECONDS)
+                .exceptionally(e -> null).join();
+    }
+
+    /** The verticle of the HTTP server; its event loop owns the lease registry and runs every handler. */
+    static final class HttpVerticle extends VerticleBase {
+
+        private final DiscAgent agent;
+        private final EventFeed feed;
+        private final ServiceMetrics metrics;
+        private final ServiceConfig config;
+        private @Nullable HttpServer server;
+        private @Nullable HttpApi api;
+        private @Nullable LeaseRegistry leases;
+
+        HttpVerticle(DiscAgent agent, EventFeed feed, ServiceMetrics metrics, ServiceConfig config) {
+            this.agent = agent;
+            this.feed = feed;
+            this.metrics = metrics;
+            this.config = config;
+        }
+
+        @Override
+        public Future<?> start() {
+            leases = new LeaseRegistry(agent, context, config.timeScheduler(), config.maxSessions(),
+                    config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
+            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config);
+            HttpServerOptions options = new HttpServerOptions()
+                    .setHost(config.host())
+                    .setPort(config.port())
+                    .setMaxWebSocketFrameSize(config.maxBodyBytes())
+                    .setMaxWebSocketMessageSize(config.maxBodyBytes());
+            server = vertx.createHttpServer(options).requestHandler(api.router());
+            return server.listen();
+        }
+
+        @Override
+        public Future<?> stop() {
+            LeaseRegistry registry = leases;
+            Future<Void> closing = registry == null ? Future.succeededFuture() : registry.closeAll(CloseCause.SHUTDOWN);
+            return closing.transform(v -> server == null ? Future.succeededFuture() : server.close());
+        }
+
+        HttpServer server() {
+            HttpServer s = server;
+            if (s == null) {
+                throw new IllegalStateException("the HTTP server is not started");
+            }
+            return s;
+        }
+
+        HttpApi api() {
+            HttpApi a = api;
+            if (a == null) {
+                throw new IllegalStateException("the HTTP server is not started");
+            }
+            return a;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.discagent.service.cli;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A small blocking client of the service's HTTP API (java.net.http), for the CLI's client commands. A problem
+ * answer becomes a {@link Failure} carrying the exit code for it.
+ */
+final class AgentClient {
+
+    /** A failed call: what to print and which exit code to use. */
+    static final class Failure extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        final int exitCode;
+
+        Failure(int exitCode, String message) {
+            super(message, null, false, false);
+            this.exitCode = exitCode;
+        }
+    }
+
+    private final URI base;
+    private final @Nullable String accessToken;
+    private final Map<String, String> extraHeaders = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    AgentClient(String url, @Nullable String accessToken) {
+        this.base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+        this.accessToken = accessToken == null || accessToken.isBlank() ? null : accessToken;
+    }
+
+    /** Sends this header with every request (the admin token, for example). */
+    AgentClient header(String name, @Nullable String value) {
+        if (value != null && !value.isBlank()) {
+            extraHeaders.put(name, value);
+        }
+        return this;
+    }
+
+    static String encode(String pathSegment) {
+        return URLEncoder.encode(pathSegment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** A JSON call; returns the body ({@code {}} for 204). */
+    JsonObject call(String method, String path, @Nullable JsonObject body, String... headers) {
+        HttpResponse<String> response = send(request(method, path, body, headers).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 400) {
+            throw failure(response.statusCode(), response.body());
+        }
+        if (response.body() == null || response.body().isBlank()) {
+            return new JsonObject();
+        }
+        try {
+            return new JsonObject(response.body());
+        } catch (DecodeException e) {
+            throw new Failure(ExitCodes.FAILURE, "the agent answered something that is not JSON");
+        }
+    }
+
+    /** A streaming GET: the lines of the response body, for SSE. */
+    Stream<String> lines(String path) {
+        HttpResponse<Stream<String>> response = send(request("GET", path, null, "Accept", "text/event-stream")
+                .build(), HttpResponse.BodyHandlers.ofLines());
+        if (response.statusCode() >= 400) {
+            String body = String.join("\n", (Iterable<String>) response.body()::iterator);
+            throw failure(response.statusCode(), body);
+        }
+        return response.body();
+    }
+
+    private HttpRequest.Builder request(String method, String path, @Nullable JsonObject body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body.encode()));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        if (accessToken != null) {
+            request.header("Authorization", "Bearer " + accessToken);
+        }
+        extraHeaders.forEach(request::header);
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            if (headers[i + 1] != null) {
+                request.header(headers[i], headers[i + 1]);
+            }
+        }
+        return request;
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(request, handler);
+        } catch (ConnectException e) {
+            throw new Failure(ExitCodes.UNREACHABLE, "cannot reach the agent at " + base
+                    + " (is `discagent serve` running? use --url)");
+        } catch (IOException e) {
+            throw new Failure(ExitCodes.UNREACHABLE, "talking to the agent at " + base + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure(ExitCodes.FAILURE, "interrupted");
+        }
+    }
+
+    private static Failure failure(int status, @Nullable String body) {
+        String message = "HTTP " + status;
+        try {
+            JsonObject problem = new JsonObject(body == null ? "" : body);
+            message = problem.getString("detail", message) + " [" + problem.getString("hresult", "?") + " "
+                    + problem.getString("hresultName", "?") + "]";
+            if (problem.getString("owner") != null) {
+                message += " owner: " + problem.getString("owner");
+            }
+        } catch (DecodeException | ClassCastException e) {
+            // not a problem document: keep the status
+        }
+        return new Failure(ExitCodes.ofStatus(status), message);
+    }
+}

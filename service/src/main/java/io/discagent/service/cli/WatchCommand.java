@@ -1,0 +1,104 @@
+package io.discagent.service.cli;
+
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code discagent watch}: the live event stream, readable or as JSON lines. */
+@Command(name = "watch", mixinStandardHelpOptions = true,
+        description = "Print the live event stream (the current state first), until Ctrl-C.")
+final class WatchCommand extends ClientCommand {
+
+    @Option(names = "--recorder", description = "Only this recorder (repeatable).")
+    List<String> recorders = new ArrayList<>();
+
+    @Option(names = "--json", description = "One JSON event per line, for scripts.")
+    boolean json;
+
+    @Option(names = "--count", description = "Stop after this many events.")
+    Integer count;
+
+    @Override
+    int run(AgentClient client) {
+        StringBuilder path = new StringBuilder("/api/v1/events");
+        for (int i = 0; i < recorders.size(); i++) {
+            path.append(i == 0 ? '?' : '&').append("recorder=").append(segment(recorders.get(i)));
+        }
+        int printed = 0;
+        try (Stream<String> lines = client.lines(path.toString())) {
+            String event = null;
+            StringBuilder data = new StringBuilder();
+            Iterator<String> it = lines.iterator();
+            while (it.hasNext()) {
+                String line = it.next();
+                if (line.isEmpty()) {
+                    if (data.length() > 0 && print(event, data.toString())) {
+                        if (count != null && ++printed >= count) {
+                            return ExitCodes.OK;
+                        }
+                    }
+                    event = null;
+                    data.setLength(0);
+                } else if (line.startsWith("event:")) {
+                    event = line.substring(6).trim();
+                } else if (line.startsWith("data:")) {
+                    data.append(line.substring(5).trim());
+                }
+            }
+        }
+        err().println("discagent: the event stream ended");
+        return ExitCodes.UNREACHABLE;
+    }
+
+    /** Prints one event; returns whether it counted as an event. */
+    private boolean print(String type, String data) {
+        if ("end".equals(type) || "reset".equals(type)) {
+            if (!json) {
+                out().println("-- " + type + ": " + new JsonObject(data).getString("reason", ""));
+                out().flush();
+            }
+            return false;
+        }
+        if (json) {
+            out().println(data);
+        } else {
+            out().println(readable(new JsonObject(data)));
+        }
+        out().flush();
+        return true;
+    }
+
+    static String readable(JsonObject e) {
+        String head = String.format("%-24s #%-5d %-10s ", e.getString("at"), e.getLong("sequence"),
+                e.getString("recorder"));
+        switch (e.getString("type")) {
+            case "lock-transition":
+                if ("SNAPSHOT".equals(e.getString("cause"))) {
+                    return head + String.format("%-15s %s", "now", lock(e.getJsonObject("to")));
+                }
+                return head + String.format("%-15s %s -> %s", e.getString("cause"), lock(e.getJsonObject("from")),
+                        lock(e.getJsonObject("to")));
+            case "recorder-arrived":
+                return head + "arrived: " + e.getJsonObject("info").getString("displayName");
+            case "recorder-removed":
+                return head + "removed" + (e.getString("lastOwner") == null ? ""
+                        : " (was held by '" + e.getString("lastOwner") + "')");
+            case "media-changed":
+                return head + "media: " + e.getString("media");
+            case "acquire-timed-out":
+                return head + "'" + e.getString("clientName") + "' gave up after " + e.getLong("waitedMillis")
+                        + " ms" + (e.getString("owner") == null ? "" : " (held by '" + e.getString("owner") + "')");
+            default:
+                return head + e.getString("command") + " did not return within " + e.getLong("timeoutMillis") + " ms";
+        }
+    }
+
+    private static String lock(JsonObject lock) {
+        return "held".equals(lock.getString("state"))
+                ? "held by '" + lock.getString("owner") + "' (" + lock.getInteger("count") + ")" : "free";
+    }
+}

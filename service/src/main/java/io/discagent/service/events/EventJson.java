@@ -1,0 +1,91 @@
+package io.discagent.service.events;
+
+import io.discagent.api.LockState;
+import io.discagent.api.RecorderInfo;
+import io.discagent.api.event.AcquireTimedOutEvent;
+import io.discagent.api.event.CommandTimedOutEvent;
+import io.discagent.api.event.LockTransition;
+import io.discagent.api.event.MediaChangedEvent;
+import io.discagent.api.event.RecorderArrivedEvent;
+import io.discagent.api.event.RecorderEvent;
+import io.discagent.api.event.RecorderRemovedEvent;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The JSON form of the agent's values, shared by the HTTP API, the event streams and the status page. Session ids
+ * of other clients are never included: a lock state names its owner by client name only.
+ */
+public final class EventJson {
+
+    private EventJson() {
+    }
+
+    /** The name of an event's type, used as the SSE {@code event:} field and as {@code "type"} in JSON. */
+    public static String typeOf(RecorderEvent event) {
+        if (event instanceof LockTransition) {
+            return "lock-transition";
+        }
+        if (event instanceof RecorderArrivedEvent) {
+            return "recorder-arrived";
+        }
+        if (event instanceof RecorderRemovedEvent) {
+            return "recorder-removed";
+        }
+        if (event instanceof MediaChangedEvent) {
+            return "media-changed";
+        }
+        if (event instanceof AcquireTimedOutEvent) {
+            return "acquire-timed-out";
+        }
+        return "command-timed-out";
+    }
+
+    /** An event as JSON: {@code sequence}, {@code at}, {@code type}, {@code recorder} and the type's fields. */
+    public static JsonObject event(RecorderEvent event) {
+        JsonObject json = new JsonObject()
+                .put("sequence", event.sequence())
+                .put("at", event.at().toString())
+                .put("type", typeOf(event))
+                .put("recorder", event.recorder().value());
+        if (event instanceof LockTransition) {
+            LockTransition t = (LockTransition) event;
+            json.put("cause", t.cause().name()).put("from", lock(t.from())).put("to", lock(t.to()));
+        } else if (event instanceof RecorderArrivedEvent) {
+            json.put("info", recorder(((RecorderArrivedEvent) event).info()));
+        } else if (event instanceof RecorderRemovedEvent) {
+            RecorderRemovedEvent r = (RecorderRemovedEvent) event;
+            json.put("lastOwner", r.lastOwner()).put("failedWaiters", r.failedWaiters());
+        } else if (event instanceof MediaChangedEvent) {
+            json.put("media", ((MediaChangedEvent) event).state().name());
+        } else if (event instanceof AcquireTimedOutEvent) {
+            AcquireTimedOutEvent a = (AcquireTimedOutEvent) event;
+            json.put("clientName", a.clientName()).put("waitedMillis", a.waited().toMillis()).put("owner", a.owner());
+        } else if (event instanceof CommandTimedOutEvent) {
+            CommandTimedOutEvent c = (CommandTimedOutEvent) event;
+            json.put("command", c.command()).put("timeoutMillis", c.timeout().toMillis());
+        }
+        return json;
+    }
+
+    /** A lock state: {@code state} ({@code held}/{@code free}), {@code owner} and {@code count}. */
+    public static JsonObject lock(LockState state) {
+        return new JsonObject()
+                .put("state", state.isHeld() ? "held" : "free")
+                .put("owner", state.owner())
+                .put("count", state.count());
+    }
+
+    /** A recorder: id, names, backend, paths and lock state. */
+    public static JsonObject recorder(RecorderInfo info) {
+        return new JsonObject()
+                .put("id", info.id().value())
+                .put("displayName", (info.vendor() + " " + info.product() + " " + info.revision()).trim())
+                .put("vendor", info.vendor())
+                .put("product", info.product())
+                .put("revision", info.revision())
+                .put("backend", info.backend())
+                .put("paths", new JsonArray(info.paths()))
+                .put("lock", lock(info.lockState()));
+    }
+}

@@ -1,0 +1,178 @@
+package io.discagent.service.http;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The OpenAPI 3.0 document of the service, generated from the {@link Endpoint}s the router serves (so it describes
+ * exactly what is served) plus the schemas in {@code openapi-components.json}.
+ */
+public final class OpenApi {
+
+    private static final Pattern PATH_PARAM = Pattern.compile("\\{([A-Za-z]+)}");
+
+    private OpenApi() {
+    }
+
+    /** The description of a problem status in the document. */
+    static String problemDescription(int status) {
+        switch (status) {
+            case 400: return "Malformed or invalid input (E_INVALIDARG)";
+            case 401: return "Access token missing or wrong";
+            case 403: return "Token does not grant this (wrong session or admin token, or Host not allowed)";
+            case 404: return "Unknown recorder (0x80070037) or session (0x80070006)";
+            case 409: return "Lock not held: release at a count of zero (0x80070001 or 0x80070006), or a "
+                    + "conflicting request";
+            case 410: return "Session closed (RPC_E_DISCONNECTED)";
+            case 413: return "Request body too large";
+            case 415: return "Request body is not application/json";
+            case 422: return "Invalid client name (E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID)";
+            case 423: return "Recorder locked by another client (E_IMAPI_RECORDER_LOCKED); the owner is named";
+            case 429: return "Too many sessions or pending acquires (HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_QUOTA))";
+            case 502: return "The recorder failed (its HRESULT is given)";
+            case 503: return "Recorder not responding (E_IMAPI_RECORDER_COMMAND_TIMEOUT) or not ready";
+            case 504: return "The wait for the recorder timed out (HRESULT_FROM_WIN32(ERROR_TIMEOUT)); the owner is "
+                    + "named";
+            default: return "Problem";
+        }
+    }
+
+    /** The document for {@code endpoints}. */
+    public static JsonObject document(List<Endpoint> endpoints, String version) {
+        JsonObject paths = new JsonObject();
+        for (Endpoint endpoint : endpoints) {
+            JsonObject item = paths.getJsonObject(endpoint.path());
+            if (item == null) {
+                item = new JsonObject();
+                paths.put(endpoint.path(), item);
+            }
+            item.put(endpoint.method().name().toLowerCase(Locale.ROOT), operation(endpoint));
+        }
+        JsonObject components = components();
+        components.put("securitySchemes", new JsonObject()
+                .put("accessToken", new JsonObject().put("type", "http").put("scheme", "bearer")
+                        .put("description", "Required when the service has an access token (always on a "
+                                + "non-loopback bind)"))
+                .put("accessTokenQuery", new JsonObject().put("type", "apiKey").put("in", "query")
+                        .put("name", "access_token"))
+                .put("adminToken", new JsonObject().put("type", "apiKey").put("in", "header")
+                        .put("name", Guard.ADMIN_HEADER)));
+        return new JsonObject()
+                .put("openapi", "3.0.3")
+                .put("info", new JsonObject()
+                        .put("title", "discagent")
+                        .put("version", version)
+                        .put("description", "Exclusive, counted access to optical disc recorders with IMAPI2 "
+                                + "semantics, shared between the applications of one machine. Errors are "
+                                + "application/problem+json documents carrying the HRESULT."))
+                .put("paths", paths)
+                .put("components", components);
+    }
+
+    private static JsonObject operation(Endpoint endpoint) {
+        JsonObject op = new JsonObject()
+                .put("operationId", endpoint.operationId())
+                .put("summary", endpoint.summary())
+                .put("tags", new JsonArray().add(endpoint.tag()));
+        JsonArray parameters = new JsonArray();
+        Matcher m = PATH_PARAM.matcher(endpoint.path());
+        while (m.find()) {
+            parameters.add(new JsonObject().put("name", m.group(1)).put("in", "path").put("required", true)
+                    .put("schema", new JsonObject().put("type", "string")));
+        }
+        for (Endpoint.Query q : endpoint.queries()) {
+            JsonObject schema = new JsonObject().put("type", q.type());
+            if (q.repeated()) {
+                schema = new JsonObject().put("type", "array").put("items", schema);
+            }
+            parameters.add(new JsonObject().put("name", q.name()).put("in", "query").put("required", false)
+                    .put("description", q.description()).put("schema", schema));
+        }
+        if (endpoint.needsSessionToken()) {
+            parameters.add(header(SessionEndpoints.TOKEN_HEADER, "The session's secret token",
+                    !endpoint.takesAdminToken()));
+        }
+        if (endpoint.takesAdminToken() || endpoint.access() == Access.SIMULATOR) {
+            parameters.add(header(Guard.ADMIN_HEADER, "The admin token" + (endpoint.access() == Access.SIMULATOR
+                    ? " (required on a non-loopback bind)" : " (closes any session)"), false));
+        }
+        for (String name : endpoint.headers()) {
+            parameters.add(header(name, "Optional", false));
+        }
+        if (!parameters.isEmpty()) {
+            op.put("parameters", parameters);
+        }
+        if (endpoint.requestSchema() != null) {
+            op.put("requestBody", new JsonObject().put("required", endpoint.requestRequired())
+                    .put("content", new JsonObject().put("application/json", new JsonObject()
+                            .put("schema", ref(endpoint.requestSchema())))));
+        }
+        JsonObject responses = new JsonObject();
+        for (Endpoint.Response r : endpoint.responses()) {
+            responses.put(String.valueOf(r.status()), response(r));
+        }
+        if (endpoint.access() != Access.PUBLIC) {
+            responses.put("401", response(new Endpoint.Response(401, problemDescription(401), "Problem",
+                    Problems.MEDIA_TYPE)));
+            responses.put("403", response(new Endpoint.Response(403, problemDescription(403), "Problem",
+                    Problems.MEDIA_TYPE)));
+            JsonArray security = new JsonArray().add(new JsonObject().put("accessToken", new JsonArray()));
+            if (endpoint.acceptsTokenInQuery()) {
+                security.add(new JsonObject().put("accessTokenQuery", new JsonArray()));
+            }
+            security.add(new JsonObject());
+            op.put("security", security);
+        }
+        if (endpoint.hasBody()) {
+            responses.put("413", response(new Endpoint.Response(413, problemDescription(413), "Problem",
+                    Problems.MEDIA_TYPE)));
+            responses.put("415", response(new Endpoint.Response(415, problemDescription(415), "Problem",
+                    Problems.MEDIA_TYPE)));
+        }
+        op.put("responses", responses);
+        return op;
+    }
+
+    private static JsonObject header(String name, String description, boolean required) {
+        return new JsonObject().put("name", name).put("in", "header").put("required", required)
+                .put("description", description).put("schema", new JsonObject().put("type", "string"));
+    }
+
+    private static JsonObject response(Endpoint.Response r) {
+        JsonObject response = new JsonObject().put("description", r.description());
+        if (r.status() == 204) {
+            return response;
+        }
+        JsonObject media = new JsonObject();
+        if (r.schema() != null) {
+            media.put("schema", ref(r.schema()));
+        } else {
+            media.put("schema", new JsonObject().put("type", r.mediaType().equals("application/json") ? "object"
+                    : "string"));
+        }
+        return response.put("content", new JsonObject().put(r.mediaType(), media));
+    }
+
+    private static JsonObject ref(String schema) {
+        return new JsonObject().put("$ref", "#/components/schemas/" + schema);
+    }
+
+    private static JsonObject components() {
+        try (InputStream in = OpenApi.class.getResourceAsStream("openapi-components.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi-components.json is missing from the classpath");
+            }
+            return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

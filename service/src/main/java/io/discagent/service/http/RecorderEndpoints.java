@@ -1,0 +1,206 @@
+package io.discagent.service.http;
+
+import io.discagent.api.AcquireOptions;
+import io.discagent.api.LockGrant;
+import io.discagent.api.RecorderAgent;
+import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderInfo;
+import io.discagent.api.RetryPolicy;
+import io.discagent.api.error.RecorderException;
+import io.discagent.service.ServiceConfig;
+import io.discagent.service.events.EventJson;
+import io.discagent.service.metrics.ServiceMetrics;
+import io.discagent.service.session.Lease;
+import io.discagent.service.session.LeaseRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code /api/v1/recorders}: listing, owner, acquire and release. Handlers run on the HTTP event loop; agent results
+ * come back to it through {@link Replies#onContext}.
+ */
+final class RecorderEndpoints {
+
+    private static final Set<String> ACQUIRE_FIELDS = Set.of("sessionId", "force", "waitMillis", "retry");
+    private static final Set<String> RELEASE_FIELDS = Set.of("sessionId");
+    private static final Set<String> BACKOFF_FIELDS = Set.of("maxAttempts", "minBackoffMillis", "maxBackoffMillis",
+            "jitter");
+
+    private final RecorderAgent agent;
+    private final LeaseRegistry leases;
+    private final ServiceConfig config;
+    private final ServiceMetrics metrics;
+
+    RecorderEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config, ServiceMetrics metrics) {
+        this.agent = agent;
+        this.leases = leases;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    List<Endpoint> endpoints() {
+        return List.of(
+                Endpoint.of(HttpMethod.GET, "/api/v1/recorders", "listRecorders", "recorders",
+                                "Every recorder with its names, backend and lock state")
+                        .ok(200, "The recorders, by id", "RecorderList")
+                        .handler(this::list),
+                Endpoint.of(HttpMethod.GET, "/api/v1/recorders/{rid}", "getRecorder", "recorders",
+                                "One recorder with its lock state")
+                        .ok(200, "The recorder", "Recorder").problems(400, 404)
+                        .handler(this::get),
+                Endpoint.of(HttpMethod.GET, "/api/v1/recorders/{rid}/owner", "getOwner", "recorders",
+                                "IMAPI2's ExclusiveAccessOwner: a session's client name, or an external holder")
+                        .ok(200, "The owner (null when free)", "Owner").problems(400, 404, 502, 503)
+                        .handler(this::owner),
+                Endpoint.of(HttpMethod.POST, "/api/v1/recorders/{rid}/acquire", "acquire", "recorders",
+                                "AcquireExclusiveAccess for a session: one more count; may wait up to waitMillis")
+                        .sessionToken().body("AcquireRequest", true)
+                        .ok(200, "Granted, with the session's new lock count", "AcquireResult")
+                        .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
+                        .handler(this::acquire),
+                Endpoint.of(HttpMethod.POST, "/api/v1/recorders/{rid}/release", "release", "recorders",
+                                "ReleaseExclusiveAccess for a session: one count less")
+                        .sessionToken().body("ReleaseRequest", true)
+                        .ok(200, "Released, with the session's new lock count", "ReleaseResult")
+                        .problems(400, 404, 409, 410, 503)
+                        .handler(this::release));
+    }
+
+    private void list(RoutingContext rc) {
+        Replies.onContext(context(), agent.recorders(), (recorders, error) -> {
+            if (error != null) {
+                Replies.problem(rc, error);
+                return;
+            }
+            JsonArray array = new JsonArray();
+            // the agent lists recorders in the order they finished opening; clients get a stable order
+            List<RecorderInfo> sorted = new java.util.ArrayList<>(recorders);
+            sorted.sort(java.util.Comparator.comparing(info -> info.id().value()));
+            for (RecorderInfo info : sorted) {
+                array.add(EventJson.recorder(info));
+            }
+            Replies.json(rc, 200, new JsonObject().put("recorders", array));
+        });
+    }
+
+    private void get(RoutingContext rc) {
+        RecorderId id = PathParams.recorder(rc);
+        Replies.onContext(context(), agent.recorder(id), (info, error) -> {
+            if (error != null) {
+                Replies.problem(rc, error);
+            } else {
+                Replies.json(rc, 200, EventJson.recorder(info));
+            }
+        });
+    }
+
+    private void owner(RoutingContext rc) {
+        RecorderId id = PathParams.recorder(rc);
+        Mono<JsonObject> owner = agent.recorder(id).flatMap(info -> agent.exclusiveAccessOwner(id)
+                .map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty())
+                .map(name -> new JsonObject()
+                        .put("recorder", id.value())
+                        .put("owner", name.orElse(null))
+                        .put("external", name.isPresent() && !info.lockState().isHeld())
+                        .put("lock", EventJson.lock(info.lockState()))));
+        Replies.onContext(context(), owner, (json, error) -> {
+            if (error != null) {
+                Replies.problem(rc, error);
+            } else {
+                Replies.json(rc, 200, json);
+            }
+        });
+    }
+
+    private void acquire(RoutingContext rc) {
+        RecorderId id = PathParams.recorder(rc);
+        RequestBody body = RequestBody.read(rc, ACQUIRE_FIELDS, true);
+        String sessionId = body.requiredString("sessionId");
+        boolean force = body.optionalBoolean("force", false);
+        long waitMillis = body.optionalLong("waitMillis", 0, 0, config.maxWait().toMillis());
+        RetryPolicy retry = retry(body);
+        Lease lease = leases.authorize(sessionId, rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
+        leases.beginAcquire(lease, config.maxPendingPerSession());
+        AcquireOptions options = new AcquireOptions(force, Duration.ofMillis(waitMillis), retry);
+        Replies.Cancellable request = Replies.onContext(context(), lease.session().acquire(id, options),
+                (grant, error) -> {
+                    leases.endAcquire(lease);
+                    metrics.acquireFinished(outcome(error));
+                    if (error != null) {
+                        Replies.problem(rc, error);
+                    } else {
+                        Replies.json(rc, 200, grantJson(grant));
+                    }
+                });
+        // A client that goes away stops waiting; a grant that races with it is released by the agent.
+        rc.response().closeHandler(v -> request.cancel());
+    }
+
+    private static String outcome(@Nullable Throwable error) {
+        if (error == null) {
+            return "granted";
+        }
+        if (error instanceof RecorderException) {
+            return ((RecorderException) error).hresult().name();
+        }
+        return error instanceof CancellationException ? "cancelled" : "error";
+    }
+
+    private static JsonObject grantJson(LockGrant grant) {
+        return new JsonObject()
+                .put("recorder", grant.recorder().value())
+                .put("sessionId", grant.session().value())
+                .put("lockCount", grant.lockCount())
+                .put("holdId", grant.holdId());
+    }
+
+    private RetryPolicy retry(RequestBody body) {
+        Object raw = body.raw("retry");
+        if (raw == null || "automatic".equals(raw)) {
+            return RetryPolicy.automatic();
+        }
+        if ("none".equals(raw)) {
+            return RetryPolicy.none();
+        }
+        if (raw instanceof String) {
+            throw ApiError.badRequest("'retry' must be \"automatic\", \"none\" or a backoff object");
+        }
+        RequestBody backoff = body.optionalObject("retry", BACKOFF_FIELDS);
+        long maxAttempts = backoff.requiredLong("maxAttempts", 1, 1000);
+        long min = backoff.optionalLong("minBackoffMillis", 100, 1, 60_000);
+        long max = backoff.optionalLong("maxBackoffMillis", Math.max(min, 1000), min, 60_000);
+        double jitter = backoff.optionalDouble("jitter", 0.5, 0, 1);
+        return RetryPolicy.backoff(maxAttempts, Duration.ofMillis(min), Duration.ofMillis(max), jitter);
+    }
+
+    private void release(RoutingContext rc) {
+        RecorderId id = PathParams.recorder(rc);
+        RequestBody body = RequestBody.read(rc, RELEASE_FIELDS, true);
+        Lease lease = leases.authorize(body.requiredString("sessionId"),
+                rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
+        Replies.onContext(context(), lease.session().release(id), (count, error) -> {
+            if (error != null) {
+                Replies.problem(rc, error);
+            } else {
+                Replies.json(rc, 200, new JsonObject()
+                        .put("recorder", id.value())
+                        .put("sessionId", lease.id())
+                        .put("lockCount", count));
+            }
+        });
+    }
+
+    private static Context context() {
+        return Vertx.currentContext();
+    }
+}

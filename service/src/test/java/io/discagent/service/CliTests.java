@@ -1,0 +1,174 @@
+package io.discagent.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.discagent.api.RecorderId;
+import io.discagent.service.TestService.Session;
+import io.discagent.service.cli.ExitCodes;
+import io.discagent.service.cli.Main;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@code discagent} client commands against a running service, their output and exit codes. */
+class CliTests {
+
+    private TestService t;
+
+    @BeforeEach
+    void start() {
+        t = TestService.start();
+    }
+
+    @AfterEach
+    void stop() {
+        t.close();
+    }
+
+    /** The outcome of one command. */
+    record Run(int exitCode, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> all = new ArrayList<>(List.of(args));
+        if (args.length > 0 && !args[0].equals("serve") && !List.of(args).contains("--help")) {
+            all.add("--url=" + t.base);
+        }
+        int code = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                .execute(all.toArray(new String[0]));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void listAndOwnerShowTheLocks() {
+        Session a = t.open("Kiosk A");
+        t.acquire(a, "sim-0");
+        Run list = run("list");
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).contains("ID", "STATE", "OWNER");
+        assertThat(list.out()).containsPattern("sim-0\\s+held\\s+Kiosk A\\s+1");
+        assertThat(list.out()).containsPattern("sim-1\\s+free\\s+-\\s+0");
+        Run json = run("list", "--json");
+        assertThat(new JsonObject(json.out()).getJsonArray("recorders")).hasSize(2);
+
+        assertThat(run("owner", "sim-0").out().trim()).isEqualTo("Kiosk A (count 1)");
+        assertThat(run("owner", "sim-1").out().trim()).isEqualTo("free");
+        t.sim().lockExternally(RecorderId.of("sim-1"), "wodim");
+        assertThat(run("owner", "sim-1").out().trim()).isEqualTo("wodim (outside the agent)");
+        Run unknown = run("owner", "nope");
+        assertThat(unknown.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(unknown.err()).contains("0x80070037");
+    }
+
+    @Test
+    void acquireHoldsThenReleases() throws Exception {
+        CompletableFuture<Run> holding = CompletableFuture.supplyAsync(
+                () -> run("acquire", "sim-1", "--client-name", "CLI Burner", "--hold", "1500ms"));
+        TestService.eventually(() -> "CLI Burner".equals(t.lock("sim-1").getString("owner")));
+        Run done = holding.get(20, TimeUnit.SECONDS);
+        assertThat(done.exitCode()).as(done.err()).isZero();
+        assertThat(done.out()).contains("acquired sim-1 as 'CLI Burner' (lock count 1", "released sim-1");
+        assertThat(t.lock("sim-1").getString("state")).isEqualTo("free");
+        assertThat(t.service.metrics().scrape()).contains("discagent_sessions_open 0.0");
+    }
+
+    @Test
+    void acquireOfALockedRecorderExitsBusy() {
+        Session a = t.open("Kiosk A");
+        t.acquire(a, "sim-0");
+        Run locked = run("acquire", "sim-0", "--hold", "1s");
+        assertThat(locked.exitCode()).isEqualTo(ExitCodes.BUSY);
+        assertThat(locked.err()).contains("E_IMAPI_RECORDER_LOCKED", "owner: Kiosk A");
+        Run waited = run("acquire", "sim-0", "--hold", "1s", "--wait", "200ms");
+        assertThat(waited.exitCode()).isEqualTo(ExitCodes.BUSY);
+        assertThat(waited.err()).contains("HRESULT_FROM_WIN32(ERROR_TIMEOUT)");
+        assertThat(run("acquire", "sim-0", "--client-name", "bad/name").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(t.service.metrics().scrape()).contains("discagent_sessions_open 1.0");
+    }
+
+    @Test
+    void releaseUsesAnotherClientsSessionAndToken() {
+        Session a = t.open("Kiosk A");
+        t.acquire(a, "sim-0");
+        t.acquire(a, "sim-0");
+        Run wrong = run("release", "sim-0", "--session", a.id(), "--session-token", "guess");
+        assertThat(wrong.exitCode()).isEqualTo(ExitCodes.DENIED);
+        Run once = run("release", "sim-0", "--session", a.id(), "--session-token", a.token());
+        assertThat(once.exitCode()).isZero();
+        assertThat(once.out()).contains("lock count now 1");
+        run("release", "sim-0", "--session", a.id(), "--session-token", a.token());
+        Run atZero = run("release", "sim-0", "--session", a.id(), "--session-token", a.token());
+        assertThat(atZero.exitCode()).isEqualTo(ExitCodes.CONFLICT);
+        assertThat(atZero.err()).contains("HRESULT_FROM_WIN32(ERROR_INVALID_FUNCTION)");
+    }
+
+    @Test
+    void watchPrintsTheStream() throws Exception {
+        CompletableFuture<Run> json = CompletableFuture.supplyAsync(() -> run("watch", "--json", "--count", "3",
+                "--recorder", "sim-0"));
+        CompletableFuture<Run> readable = CompletableFuture.supplyAsync(() -> run("watch", "--count", "3"));
+        TestService.eventually(() -> t.service.metrics().scrape().contains("discagent_stream_clients 2.0"));
+        Session a = t.open("Kiosk A");
+        t.acquire(a, "sim-0");
+        t.release(a, "sim-0");
+        Run jsonRun = json.get(20, TimeUnit.SECONDS);
+        assertThat(jsonRun.exitCode()).isZero();
+        String[] lines = jsonRun.out().trim().split("\n");
+        assertThat(lines).hasSize(3);
+        assertThat(new JsonObject(lines[0]).getString("cause")).isEqualTo("SNAPSHOT");
+        assertThat(new JsonObject(lines[1]).getString("cause")).isEqualTo("ACQUIRED");
+        assertThat(new JsonObject(lines[2]).getString("cause")).isEqualTo("RELEASED");
+        Run readableRun = readable.get(20, TimeUnit.SECONDS);
+        assertThat(readableRun.out()).contains("sim-0", "now", "ACQUIRED", "free -> held by 'Kiosk A' (1)");
+    }
+
+    @Test
+    void simControlsTheSimulatedBackend() {
+        assertThat(run("sim", "add", "--id", "cli-9").out()).contains("added cli-9");
+        TestService.eventually(() -> t.get("/api/v1/recorders/cli-9").status() == 200);
+        assertThat(run("sim", "lock", "cli-9", "--owner", "growisofs").exitCode()).isZero();
+        assertThat(t.sim().state(RecorderId.of("cli-9")).externalOwner()).isEqualTo("growisofs");
+        assertThat(run("sim", "unlock", "cli-9").exitCode()).isZero();
+        assertThat(run("sim", "fail", "cli-9", "--operation", "ACQUIRE", "--hresult", "0xC0AA0202").exitCode())
+                .isZero();
+        Session a = t.open("Kiosk A");
+        t.acquire(a, "cli-9").problem(502, "E_IMAPI_RECORDER_MEDIA_NO_MEDIA");
+        assertThat(run("sim", "latency", "cli-9", "--millis", "5").exitCode()).isZero();
+        assertThat(run("sim", "hang", "cli-9", "--operation", "OWNER").exitCode()).isZero();
+        assertThat(run("sim", "release-hangs", "cli-9").exitCode()).isZero();
+        assertThat(run("sim", "list").out()).contains("\"cli-9\"");
+        assertThat(run("sim", "remove", "cli-9").exitCode()).isZero();
+        assertThat(run("sim", "remove", "cli-9").exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(run("sim", "fail", "sim-0", "--hresult", "nonsense").exitCode()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
+    void helpEverywhereAndClearExitCodes() {
+        for (String[] command : new String[][] {{"--help"}, {"serve", "--help"}, {"list", "--help"},
+                {"acquire", "--help"}, {"release", "--help"}, {"owner", "--help"}, {"watch", "--help"},
+                {"sim", "--help"}, {"sim", "fail", "--help"}}) {
+            Run help = run(command);
+            assertThat(help.exitCode()).as(String.join(" ", command)).isZero();
+            assertThat(help.out()).contains("Usage: discagent");
+        }
+        assertThat(run("frobnicate").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("acquire").exitCode()).isEqualTo(ExitCodes.USAGE);
+        StringWriter err = new StringWriter();
+        int unreachable = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
+                .execute("list", "--url", "http://127.0.0.1:1");
+        assertThat(unreachable).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(err.toString()).contains("cannot reach the agent");
+        Run openBind = run("serve", "--host", "0.0.0.0", "--port", "0", "--access-token", "");
+        assertThat(openBind.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(openBind.err()).contains("requires an access token");
+    }
+}
