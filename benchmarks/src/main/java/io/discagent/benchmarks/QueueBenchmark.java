@@ -1,0 +1,138 @@
+package io.discagent.benchmarks;
+
+import io.discagent.agent.DiscAgent;
+import io.discagent.api.AcquireOptions;
+import io.discagent.api.ClientSession;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import reactor.core.publisher.Flux;
+
+/**
+ * <b>queue</b>: {@code requests} acquire requests queued on one recorder, each from its own session (one session's
+ * queued requests would be granted together as re-entrant counts), then drained. Targets: retained heap per pending
+ * request &le; 512 B; draining 100,000 takes &le; 12&times; as long as draining 10,000.
+ *
+ * <p>Each iteration: a holder holds the recorder; the set-up measures the heap retained after forced full
+ * collections, queues every request ({@code waitIndefinitely}, so no wait timer), waits until the agent counts them
+ * all as waiting, and measures again: the difference divided by {@code requests} is the heap one pending request
+ * keeps alive (the agent's request, its queue slot, the caller's subscription and what the session keeps for it;
+ * the sessions themselves were opened before the first measurement). The measured operation is the drain: the holder
+ * releases, and every waiter releases the moment it is granted, which hands the recorder to the next one
+ * (one native release and one native acquire per waiter), until the last is granted.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2)
+@Measurement(iterations = 4)
+@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+public class QueueBenchmark {
+
+    /** The pending-acquire limit the agent runs with: above every queue length measured. */
+    static final int PENDING_LIMIT = 200_000;
+
+    @State(Scope.Thread)
+    public static class QueueState {
+
+        @Param({"10000", "100000"})
+        public int requests;
+
+        DiscAgent agent;
+        ClientSession holder;
+        List<ClientSession> waiters;
+        CountDownLatch drained;
+        long bytesPerRequest;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        @Setup(Level.Trial)
+        public void start() {
+            agent = BenchAgents.start(1, PENDING_LIMIT);
+            holder = BenchAgents.session(agent, "holder");
+            waiters = Flux.range(0, requests)
+                    .flatMapSequential(i -> agent.openSession("waiter " + i), 64)
+                    .collectList()
+                    .block(BenchAgents.PATIENCE);
+        }
+
+        @Setup(Level.Iteration)
+        public void queue() {
+            holder.acquire(BenchAgents.SIM0).block(BenchAgents.PATIENCE);
+            long before = HeapProbe.retainedBytes();
+            drained = new CountDownLatch(1);
+            AtomicInteger granted = new AtomicInteger();
+            CountDownLatch done = drained;
+            for (ClientSession waiter : waiters) {
+                waiter.acquire(BenchAgents.SIM0, AcquireOptions.waitIndefinitely()).subscribe(grant -> {
+                    waiter.release(BenchAgents.SIM0).subscribe(null, failure::set);
+                    if (granted.incrementAndGet() == requests) {
+                        done.countDown();
+                    }
+                }, failure::set);
+            }
+            BenchAgents.awaitCondition(() -> agent.statistics().waiting() == requests || failure.get() != null,
+                    "every request to queue");
+            checkNoFailure();
+            long after = HeapProbe.retainedBytes();
+            bytesPerRequest = (after - before) / requests;
+        }
+
+        @TearDown(Level.Iteration)
+        public void checkDrained() {
+            checkNoFailure();
+            if (drained.getCount() != 0) {
+                throw new IllegalStateException("the queue did not drain");
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            BenchAgents.close(agent);
+        }
+
+        private void checkNoFailure() {
+            Throwable t = failure.get();
+            if (t != null) {
+                throw new IllegalStateException("a queued request failed", t);
+            }
+        }
+    }
+
+    /** The heap figure of the iteration, reported next to the drain time. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Footprint {
+
+        /** Retained heap per pending request, in bytes, measured in this iteration's set-up. */
+        public long heapBytesPerPendingRequest;
+
+        @Setup(Level.Iteration)
+        public void clear() {
+            heapBytesPerPendingRequest = 0;
+        }
+    }
+
+    @Benchmark
+    public void drain(QueueState s, Footprint footprint) throws InterruptedException {
+        s.holder.release(BenchAgents.SIM0).subscribe(null, s.failure::set);
+        if (!s.drained.await(BenchAgents.PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the queue did not drain within " + BenchAgents.PATIENCE);
+        }
+        footprint.heapBytesPerPendingRequest = s.bytesPerRequest;
+    }
+}
