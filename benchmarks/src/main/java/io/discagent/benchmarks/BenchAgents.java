@@ -6,7 +6,6 @@ import io.discagent.agent.backend.simulated.SimulatedBackend;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -66,9 +65,5 @@ final class BenchAgents {
                 Thread.onSpinWait();
             }
         }
-    }
-
-    static long toMicros(long nanos) {
-        return TimeUnit.NANOSECONDS.toMicros(nanos);
     }
 }
