@@ -6,8 +6,8 @@ import io.discagent.api.ClientSession;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,8 +32,9 @@ import reactor.core.publisher.Flux;
  * <p>Each iteration: a holder holds the recorder; the set-up measures the heap retained after forced full
  * collections, queues every request ({@code waitIndefinitely}, so no wait timer), waits until the agent counts them
  * all as waiting, and measures again: the difference divided by {@code requests} is the heap one pending request
- * keeps alive (the agent's request, its queue slot, the caller's subscription and what the session keeps for it;
- * the sessions themselves were opened before the first measurement). The measured operation is the drain: the holder
+ * keeps alive (the agent's request and attempt, its queue slot, the Reactor subscription of the caller's {@code Mono}
+ * and the caller's subscriber, a lambda holding its session; the sessions themselves were opened before the first
+ * measurement). The measured operation is the drain: the holder
  * releases, and every waiter releases the moment it is granted, which hands the recorder to the next one
  * (one native release and one native acquire per waiter), until the last is granted.
  */
@@ -47,6 +48,9 @@ public class QueueBenchmark {
     /** The pending-acquire limit the agent runs with: above every queue length measured. */
     static final int PENDING_LIMIT = 200_000;
 
+    /** One options object shared by every request, as an application would keep it. */
+    static final AcquireOptions WAIT = AcquireOptions.waitIndefinitely();
+
     @State(Scope.Thread)
     public static class QueueState {
 
@@ -59,6 +63,9 @@ public class QueueBenchmark {
         CountDownLatch drained;
         long bytesPerRequest;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Consumer<Throwable> onFailure = failure::set;
+        /** Grants so far in this iteration; written on the event loop only (grants are signalled there). */
+        int granted;
 
         @Setup(Level.Trial)
         public void start() {
@@ -75,21 +82,23 @@ public class QueueBenchmark {
             holder.acquire(BenchAgents.SIM0).block(BenchAgents.PATIENCE);
             long before = HeapProbe.retainedBytes();
             drained = new CountDownLatch(1);
-            AtomicInteger granted = new AtomicInteger();
-            CountDownLatch done = drained;
+            granted = 0;
             for (ClientSession waiter : waiters) {
-                waiter.acquire(BenchAgents.SIM0, AcquireOptions.waitIndefinitely()).subscribe(grant -> {
-                    waiter.release(BenchAgents.SIM0).subscribe(null, failure::set);
-                    if (granted.incrementAndGet() == requests) {
-                        done.countDown();
-                    }
-                }, failure::set);
+                waiter.acquire(BenchAgents.SIM0, WAIT).subscribe(grant -> granted(waiter), onFailure);
             }
             BenchAgents.awaitCondition(() -> agent.statistics().waiting() == requests || failure.get() != null,
                     "every request to queue");
             checkNoFailure();
             long after = HeapProbe.retainedBytes();
             bytesPerRequest = (after - before) / requests;
+        }
+
+        /** On the event loop: the waiter releases at once, which hands the recorder to the next one. */
+        private void granted(ClientSession waiter) {
+            waiter.release(BenchAgents.SIM0).subscribe(null, onFailure);
+            if (++granted == requests) {
+                drained.countDown();
+            }
         }
 
         @TearDown(Level.Iteration)
