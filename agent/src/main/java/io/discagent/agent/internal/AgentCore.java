@@ -42,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -50,7 +49,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.retry.Retry;
 
 /**
  * The agent: sessions, recorders and events, all owned by one {@link EventLoop}.
@@ -335,51 +333,28 @@ public final class AgentCore implements RecorderAgent {
     // ------------------------------------------------------------------------------------------------ acquire
 
     /**
-     * An acquire request: attempts (each one {@link PendingAcquire}) under the request's retry policy, with one
-     * deadline for the whole request. A grant that reaches a cancelled subscriber is discarded by Reactor and
-     * released here.
+     * An acquire request ({@link AcquireRequest}): attempts (each one {@link PendingAcquire}) under the request's
+     * retry policy, with one deadline for the whole request. A grant that reaches a cancelled subscriber is discarded
+     * by Reactor and released by the session ({@link SessionImpl#releaseDiscarded}).
      */
     Mono<Granted> acquire(SessionImpl session, RecorderId recorder, AcquireOptions options) {
         Objects.requireNonNull(recorder, "recorder");
         Objects.requireNonNull(options, "options");
-        return Mono.defer(() -> {
-            long started = nowNanos();
-            long deadline = deadline(options, started);
-            AtomicInteger attempts = new AtomicInteger();
-            Mono<Granted> attempt = Mono.create(sink -> startAttempt(session, recorder, options, started, deadline,
-                    attempts.incrementAndGet(), sink));
-            Retry retry = LockedRetry.forRequest(options, deadline, time);
-            if (retry == null) {
-                return attempt;
-            }
-            // Between attempts the request sits in a backoff timer, in no queue: closing the session ends it there.
-            return Mono.firstWithSignal(attempt.retryWhen(retry), session.<Granted>closedSignal());
-        }).doOnDiscard(Granted.class, granted -> releaseHold(session, granted).subscribe(null,
-                error -> LOG.log(Level.WARNING, "releasing a discarded grant of " + recorder + " failed", error)));
+        return Mono.defer(() -> new AcquireRequest(this, session, recorder, options, nowNanos()).toMono())
+                .doOnDiscard(Granted.class, session.releaseDiscarded);
     }
 
-    private static long deadline(AcquireOptions options, long started) {
-        if (!options.waits() || options.waitsForever()) {
-            return Long.MAX_VALUE;
-        }
-        try {
-            return Math.addExact(started, options.waitTimeout().toNanos());
-        } catch (ArithmeticException overflow) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    private void startAttempt(SessionImpl session, RecorderId recorder, AcquireOptions options, long started,
-            long deadline, int attempt, MonoSink<Granted> sink) {
-        PendingAcquire request = new PendingAcquire(session, recorder, options, started, deadline, attempt, sink);
-        sink.onCancel(() -> loop.execute(request::cancel));
-        if (!loop.execute(() -> attempt(request))) {
-            sink.error(agentGone());
+    /** Hands a new attempt to the event loop, and arms its deadline; called on the subscribing thread. */
+    void startAttempt(PendingAcquire attempt) {
+        attempt.sink.onCancel(attempt);
+        if (!loop.execute(() -> attempt(attempt))) {
+            attempt.sink.error(agentGone());
             return;
         }
+        AcquireRequest request = attempt.request;
         if (request.hasDeadline()) {
-            long remaining = deadline - nowNanos();
-            request.deadlineTimer = time.schedule(() -> loop.execute(() -> deadlineReached(request)),
+            long remaining = request.deadlineNanos - nowNanos();
+            attempt.deadlineTimer = time.schedule(() -> loop.execute(() -> deadlineReached(attempt)),
                     Math.max(0, remaining), TimeUnit.NANOSECONDS);
         }
     }
@@ -392,20 +367,20 @@ public final class AgentCore implements RecorderAgent {
             retries++;
         }
         if (closed) {
-            request.fail(new RequestCancelledException("the agent is closed", request.recorder));
+            request.fail(new RequestCancelledException("the agent is closed", request.recorder()));
             return;
         }
         if (!request.session.isOpen()) {
             request.fail(new SessionClosedException("session '" + request.session.clientName() + "' is closed",
-                    request.recorder));
+                    request.recorder()));
             return;
         }
-        RecorderSlot slot = slots.get(request.recorder);
+        RecorderSlot slot = slots.get(request.recorder());
         if (slot == null) {
-            request.fail(noSuchRecorder(request.recorder));
+            request.fail(noSuchRecorder(request.recorder()));
             return;
         }
-        if (request.hasDeadline() && nowNanos() >= request.deadlineNanos) {
+        if (request.request.hasDeadline() && nowNanos() >= request.request.deadlineNanos) {
             timedOut(request, slot);
             return;
         }
@@ -414,18 +389,18 @@ public final class AgentCore implements RecorderAgent {
 
     private void deadlineReached(PendingAcquire request) {
         if (!request.isFinished()) {
-            timedOut(request, slots.get(request.recorder));
+            timedOut(request, slots.get(request.recorder()));
         }
     }
 
     private void timedOut(PendingAcquire request, @Nullable RecorderSlot slot) {
         String owner = slot == null ? null : slot.currentOwner();
-        Duration waited = Duration.ofNanos(Math.max(0, nowNanos() - request.startedNanos));
+        Duration waited = Duration.ofNanos(Math.max(0, nowNanos() - request.request.startedNanos));
         request.fail(new AcquireTimeoutException(HResult.HRESULT_FROM_WIN32_ERROR_TIMEOUT, "waited "
-                + waited.toMillis() + " ms for recorder " + request.recorder + (owner == null ? ""
-                : "; it is held by '" + owner + "'"), request.recorder, owner, null, null));
+                + waited.toMillis() + " ms for recorder " + request.recorder() + (owner == null ? ""
+                : "; it is held by '" + owner + "'"), request.recorder(), owner, null, null));
         acquireTimeouts++;
-        publish(new AcquireTimedOutEvent(++sequence, now(), request.recorder, request.session.id(),
+        publish(new AcquireTimedOutEvent(++sequence, now(), request.recorder(), request.session.id(),
                 request.session.clientName(), waited, owner));
     }
 

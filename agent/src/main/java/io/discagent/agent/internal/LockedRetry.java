@@ -26,6 +26,12 @@ final class LockedRetry {
     private LockedRetry() {
     }
 
+    /** Whether {@link #forRequest} gives a retry for these options (without building it). */
+    static boolean mayRetry(AcquireOptions options) {
+        RetryPolicy policy = options.retry();
+        return !(policy instanceof RetryPolicy.None) && (options.waits() || !(policy instanceof RetryPolicy.Automatic));
+    }
+
     /**
      * @param options the request's options
      * @param deadlineNanos when the request's wait ends, on {@code time}'s clock ({@link Long#MAX_VALUE}: never)

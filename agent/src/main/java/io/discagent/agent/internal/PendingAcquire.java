@@ -8,40 +8,42 @@ import reactor.core.publisher.MonoSink;
 
 /**
  * One attempt of an acquire request, from the moment it reaches the event loop until it is granted, fails or is
- * cancelled. Event loop only, except construction.
+ * cancelled. Event loop only, except construction and {@link #dispose()} (the subscriber's cancellation).
  *
  * <p>{@link #finished} is the single truth about the attempt: once set, nothing may complete it again, and a native
  * acquire that still succeeds for it is released at once (nothing leaks).
  */
-final class PendingAcquire {
+final class PendingAcquire implements Disposable {
 
+    final AcquireRequest request;
+    /** The request's session (often needed: kept here too). */
     final SessionImpl session;
-    final RecorderId recorder;
-    final AcquireOptions options;
-    final long startedNanos;
-    final long deadlineNanos;
     /** 1 for the first attempt of the request, 2 for its first retry, and so on. */
     final int attempt;
-    private final MonoSink<Granted> sink;
+    final MonoSink<Granted> sink;
 
     volatile @Nullable Disposable deadlineTimer;
     private @Nullable RecorderSlot queuedOn;
     private boolean finished;
 
-    PendingAcquire(SessionImpl session, RecorderId recorder, AcquireOptions options, long startedNanos,
-            long deadlineNanos, int attempt, MonoSink<Granted> sink) {
-        this.session = session;
-        this.recorder = recorder;
-        this.options = options;
-        this.startedNanos = startedNanos;
-        this.deadlineNanos = deadlineNanos;
+    PendingAcquire(AcquireRequest request, int attempt, MonoSink<Granted> sink) {
+        this.request = request;
+        this.session = request.session;
         this.attempt = attempt;
         this.sink = sink;
     }
 
+    RecorderId recorder() {
+        return request.recorder;
+    }
+
+    AcquireOptions options() {
+        return request.options;
+    }
+
     /** Whether a deadline timer applies: the request waits, but not forever. */
     boolean hasDeadline() {
-        return options.waits() && deadlineNanos != Long.MAX_VALUE;
+        return request.hasDeadline();
     }
 
     boolean isFinished() {
@@ -77,9 +79,15 @@ final class PendingAcquire {
         }
     }
 
-    /** Marks the attempt cancelled by its subscriber. */
+    /** Marks the attempt cancelled by its subscriber. Event loop only. */
     void cancel() {
         finish();
+    }
+
+    /** The subscriber cancelled (any thread): marks the attempt cancelled on the event loop. */
+    @Override
+    public void dispose() {
+        request.core.loop().execute(this::cancel);
     }
 
     private boolean finish() {

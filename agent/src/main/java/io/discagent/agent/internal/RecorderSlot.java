@@ -133,7 +133,7 @@ final class RecorderSlot {
             beginNativeAcquire(request);
             return;
         }
-        if (!request.options.waits()) {
+        if (!request.options().waits()) {
             request.fail(busy());
             return;
         }
@@ -184,7 +184,7 @@ final class RecorderSlot {
     private void beginNativeAcquire(PendingAcquire request) {
         acquiring = request;
         acquireInFlight = true;
-        boolean force = request.options.force();
+        boolean force = request.options().force();
         String clientName = request.session.clientName();
         call("AcquireExclusiveAccess", h -> {
             h.acquire(force, clientName);

@@ -11,6 +11,8 @@ import java.util.Map;
 import io.discagent.api.error.RecorderException;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.lang.System.Logger.Level;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -21,6 +23,8 @@ import reactor.core.publisher.Sinks;
  * A client session. Its fields other than {@link #open} are event-loop state of {@link AgentCore}.
  */
 final class SessionImpl implements ClientSession {
+
+    private static final System.Logger LOG = System.getLogger(SessionImpl.class.getName());
 
     private final AgentCore core;
     private final SessionId id;
@@ -33,6 +37,12 @@ final class SessionImpl implements ClientSession {
 
     /** How many of this session's requests are queued on any recorder. Event loop only. */
     int queued;
+
+    /**
+     * Releases a grant that reached a subscriber who had just cancelled (Reactor discards it); one instance per
+     * session, shared by all its requests.
+     */
+    final Consumer<Granted> releaseDiscarded = this::releaseDiscarded;
 
     SessionImpl(AgentCore core, SessionId id, String clientName) {
         this.core = core;
@@ -95,6 +105,11 @@ final class SessionImpl implements ClientSession {
             return body.takeUntilOther(lost)
                     .concatWith(Mono.defer(() -> loss.get() == null ? Mono.<T>empty() : Mono.<T>error(loss.get())));
         });
+    }
+
+    private void releaseDiscarded(Granted granted) {
+        core.releaseHold(this, granted).subscribe(null, error -> LOG.log(Level.WARNING, "releasing a discarded grant of "
+                + granted.grant().recorder() + " failed", error));
     }
 
     @Override
