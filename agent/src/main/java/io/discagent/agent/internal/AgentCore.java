@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -473,7 +474,7 @@ public final class AgentCore implements RecorderAgent {
     @Override
     public Flux<LockTransition> lockTransitions(RecorderId recorder) {
         Objects.requireNonNull(recorder, "recorder");
-        return hub.subscribe(LockTransition.class, e -> e.recorder().equals(recorder), () -> {
+        return hub.subscribe(LockTransition.class, new SameRecorder(recorder), () -> {
             slot(recorder);
             return lockSnapshot(recorder);
         });
@@ -487,6 +488,33 @@ public final class AgentCore implements RecorderAgent {
     @Override
     public Flux<DeviceEvent> deviceEvents() {
         return hub.subscribe(DeviceEvent.class, e -> true, List::of);
+    }
+
+    /**
+     * Whether an event concerns one recorder; remembers the agent's own instance of its id, so that most events are
+     * matched by identity instead of by comparing strings (it runs for every subscriber and event). Event loop only.
+     */
+    private static final class SameRecorder implements Predicate<LockTransition> {
+
+        private final RecorderId wanted;
+        private @Nullable RecorderId seen;
+
+        SameRecorder(RecorderId wanted) {
+            this.wanted = wanted;
+        }
+
+        @Override
+        public boolean test(LockTransition event) {
+            RecorderId id = event.recorder();
+            if (id == seen) {
+                return true;
+            }
+            if (id.equals(wanted)) {
+                seen = id;
+                return true;
+            }
+            return false;
+        }
     }
 
     private List<LockTransition> lockSnapshot(@Nullable RecorderId only) {

@@ -1,0 +1,254 @@
+package io.discagent.agent.internal;
+
+import io.discagent.api.error.EventOverflowException;
+import io.discagent.api.event.RecorderEvent;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.Operators;
+import reactor.util.concurrent.Queues;
+
+/**
+ * One subscriber of the {@link EventHub}: the events of one type that pass its filter, with a bounded buffer for
+ * those it has not requested yet (the slow-subscriber policy of {@link EventHub}).
+ *
+ * <h2>Threads</h2>
+ * Events and terminal signals enter on the event loop ({@link #offer}, {@link #terminate}). {@link #request} and
+ * {@link #cancel} may come from any thread. Signals reach the subscriber serially, by the classic queue-drain
+ * protocol: whichever thread raises {@code wip} from 0 delivers what is buffered and requested (the event loop, or a
+ * thread calling {@code request}, which so gets the buffered events at once).
+ *
+ * <p><b>Direct delivery.</b> Most subscribers request everything ({@code Long.MAX_VALUE}); a buffer then never holds
+ * anything, yet passing every event through it cost two atomic operations and a queue round trip per subscriber and
+ * event, for thousands of subscribers on the one event loop. So once the demand is unbounded, the event loop takes
+ * {@code wip} for good (after delivering what was buffered): from then on only the event loop ever signals the
+ * subscriber, and it calls {@code onNext} directly. Demand cannot go down from unbounded, and a {@code request} then
+ * finds {@code wip} taken and does nothing.
+ */
+final class HubSubscription<T extends RecorderEvent> implements Subscription {
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicIntegerFieldUpdater<HubSubscription> WIP =
+            AtomicIntegerFieldUpdater.newUpdater(HubSubscription.class, "wip");
+    @SuppressWarnings("rawtypes")
+    private static final AtomicLongFieldUpdater<HubSubscription> REQUESTED =
+            AtomicLongFieldUpdater.newUpdater(HubSubscription.class, "requested");
+    @SuppressWarnings("rawtypes")
+    private static final AtomicLongFieldUpdater<HubSubscription> DELIVERED =
+            AtomicLongFieldUpdater.newUpdater(HubSubscription.class, "delivered");
+
+    private final EventHub hub;
+    private final Class<T> type;
+    private final Predicate<? super T> filter;
+    private final Subscriber<? super T> actual;
+    private final int bufferSize;
+    private final Queue<T> buffer;
+
+    private volatile int wip;
+    private volatile long requested;
+    private volatile boolean cancelled;
+    /**
+     * Set by the event loop once it delivers directly (and holds {@code wip} for good). Read without synchronisation
+     * by {@link #request} and {@link #cancel} only to skip work: one that misses the change takes the (held)
+     * {@code wip} path, which does nothing.
+     */
+    private boolean direct;
+    /** Terminal signal waiting for the buffer to empty: {@code done}, with {@code error} null for completion. */
+    private volatile boolean done;
+    private @Nullable Throwable error;
+    /** Events delivered from the buffer; written by the drainer only. */
+    private volatile long delivered;
+
+    // Event loop only.
+    private long enqueued;
+    private boolean terminated;
+
+    HubSubscription(EventHub hub, Class<T> type, Predicate<? super T> filter, Subscriber<? super T> actual,
+            int bufferSize) {
+        this.hub = hub;
+        this.type = type;
+        this.filter = filter;
+        this.actual = actual;
+        this.bufferSize = bufferSize;
+        this.buffer = Queues.<T>unbounded(16).get(); // bounded by bufferSize through enqueued - delivered
+    }
+
+    boolean isCancelled() {
+        return cancelled;
+    }
+
+    boolean isTerminated() {
+        return terminated;
+    }
+
+    // ------------------------------------------------------------------------------------------------ event loop
+
+    /** Delivers or buffers {@code event} if it is of this subscriber's type and passes its filter. Event loop. */
+    void offer(RecorderEvent event) {
+        if (type.isInstance(event)) {
+            T typed = type.cast(event);
+            if (filter.test(typed)) {
+                emit(typed);
+            }
+        }
+    }
+
+    /** Delivers or buffers {@code value}; ends the subscription with an overflow if the buffer is full. Event loop. */
+    void emit(T value) {
+        if (direct) {
+            if (!cancelled) { // also set once terminated
+                actual.onNext(value);
+            }
+            return;
+        }
+        if (terminated || cancelled) {
+            return;
+        }
+        if (requested == Long.MAX_VALUE && tryDeliverDirectly()) {
+            if (!cancelled) {
+                actual.onNext(value);
+            }
+            return;
+        }
+        if (enqueued - delivered >= bufferSize) {
+            terminate(new EventOverflowException("the subscriber fell more than " + bufferSize + " events behind; "
+                    + "subscribe again to start from the current state", null));
+            hub.removeLater(this);
+            return;
+        }
+        enqueued++;
+        buffer.offer(value);
+        drain();
+    }
+
+    /**
+     * Ends the subscription: completes it ({@code failure} null) or fails it, after the events already buffered.
+     * Event loop.
+     */
+    void terminate(@Nullable Throwable failure) {
+        if (terminated) {
+            return;
+        }
+        terminated = true;
+        if (direct) {
+            if (!cancelled) {
+                cancelled = true;
+                if (failure == null) {
+                    actual.onComplete();
+                } else {
+                    actual.onError(failure);
+                }
+            }
+            return;
+        }
+        error = failure;
+        done = true;
+        drain();
+    }
+
+    /**
+     * Takes {@code wip} for good if no other thread holds it, after delivering what is buffered; returns whether it
+     * did. Event loop.
+     */
+    private boolean tryDeliverDirectly() {
+        if (wip != 0 || !WIP.compareAndSet(this, 0, 1)) {
+            return false; // a drain runs elsewhere; try again with the next event
+        }
+        T value;
+        while (!cancelled && (value = buffer.poll()) != null) {
+            actual.onNext(value);
+            delivered++;
+        }
+        if (cancelled) {
+            buffer.clear();
+        }
+        direct = true;
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------------ any thread
+
+    @Override
+    public void request(long n) {
+        if (n <= 0) {
+            hub.failLater(this, new IllegalArgumentException(
+                    "§3.9 violated: request must be positive, but was " + n));
+            return;
+        }
+        Operators.addCap(REQUESTED, this, n);
+        if (!direct) {
+            drain();
+        }
+    }
+
+    @Override
+    public void cancel() {
+        if (cancelled) {
+            return;
+        }
+        cancelled = true;
+        hub.removeLater(this);
+        if (!direct && WIP.getAndIncrement(this) == 0) {
+            buffer.clear(); // wip stays taken: nothing is signalled any more
+        }
+    }
+
+    private void drain() {
+        if (WIP.getAndIncrement(this) != 0) {
+            return;
+        }
+        int missed = 1;
+        for (;;) {
+            long r = requested;
+            long e = 0;
+            while (e != r) {
+                if (cancelled) {
+                    buffer.clear();
+                    return;
+                }
+                boolean d = done;
+                T value = buffer.poll();
+                if (value == null) {
+                    if (d) {
+                        signalTerminal();
+                        return;
+                    }
+                    break;
+                }
+                actual.onNext(value);
+                DELIVERED.lazySet(this, delivered + 1);
+                e++;
+            }
+            if (cancelled) {
+                buffer.clear();
+                return;
+            }
+            if (done && buffer.isEmpty()) {
+                signalTerminal();
+                return;
+            }
+            if (e != 0 && r != Long.MAX_VALUE) {
+                REQUESTED.addAndGet(this, -e);
+            }
+            missed = WIP.addAndGet(this, -missed);
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    /** The buffer is empty and the subscription ended: signal it once (wip stays taken). */
+    private void signalTerminal() {
+        cancelled = true;
+        Throwable failure = error;
+        if (failure == null) {
+            actual.onComplete();
+        } else {
+            actual.onError(failure);
+        }
+    }
+}
