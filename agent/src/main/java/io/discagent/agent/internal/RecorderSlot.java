@@ -56,6 +56,9 @@ final class RecorderSlot {
     private final ArrayDeque<PendingAcquire> queue = new ArrayDeque<>();
     private int waiting;
     private final List<InFlight<?>> inFlight = new ArrayList<>(2);
+    /** The command-timeout timer of this recorder's calls ({@link #watchBy}), and when it goes off. */
+    private @Nullable Disposable watchdog;
+    private long watchdogAt;
     private int unresponsive;
     private boolean removed;
     private boolean mediaPolling;
@@ -492,6 +495,7 @@ final class RecorderSlot {
         for (InFlight<?> call : new ArrayList<>(inFlight)) {
             call.abandon(reason);
         }
+        disarmWatchdog();
         return failed;
     }
 
@@ -572,8 +576,8 @@ final class RecorderSlot {
         inFlight.add(call);
         Duration timeout = core.settings().commandTimeout();
         if (!timeout.isZero()) {
-            call.timer = core.time().schedule(() -> core.loop().execute(() -> call.timeout(timeout)),
-                    timeout.toNanos(), TimeUnit.NANOSECONDS);
+            call.deadline = saturatedAdd(core.nowNanos(), timeout.toNanos());
+            watchBy(call.deadline);
         }
         worker.execute(() -> {
             T value = null;
@@ -589,11 +593,65 @@ final class RecorderSlot {
         });
     }
 
+    /**
+     * Makes sure the watchdog goes off by {@code deadline}. One timer per recorder watches every call in flight:
+     * arming and cancelling a timer for each call made the time scheduler's thread wake up twice per native call (see
+     * the hop benchmark). The watchdog is left armed when calls complete; when it goes off it times out the calls due
+     * by then and re-arms for the oldest one still running. Calls start in deadline order (one clock, one timeout),
+     * so the oldest call is the next one due.
+     */
+    private void watchBy(long deadline) {
+        Disposable armed = watchdog;
+        if (armed != null && watchdogAt <= deadline) {
+            return;
+        }
+        if (armed != null) {
+            armed.dispose();
+        }
+        watchdogAt = deadline;
+        watchdog = core.time().schedule(() -> core.loop().execute(() -> watchdogWentOff(deadline)),
+                Math.max(0, deadline - core.nowNanos()), TimeUnit.NANOSECONDS);
+    }
+
+    /** Times out the calls due by {@code at} (when the watchdog was set for), then watches the next one. */
+    private void watchdogWentOff(long at) {
+        if (watchdog == null || watchdogAt != at) {
+            return; // disarmed, or replaced by an earlier one
+        }
+        watchdog = null;
+        Duration timeout = core.settings().commandTimeout();
+        for (InFlight<?> call : new ArrayList<>(inFlight)) {
+            if (call.done || call.timedOut) {
+                continue;
+            }
+            if (call.deadline <= at) {
+                call.timeout(timeout);
+            } else {
+                watchBy(call.deadline);
+                return;
+            }
+        }
+    }
+
+    private void disarmWatchdog() {
+        Disposable armed = watchdog;
+        watchdog = null;
+        if (armed != null) {
+            armed.dispose();
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+
     private final class InFlight<T> {
 
         private final String command;
         private final NativeCallback<T> callback;
-        private @Nullable Disposable timer;
+        /** When the call times out, on the time scheduler's clock. */
+        private long deadline = Long.MAX_VALUE;
         private boolean timedOut;
         private boolean done;
 
@@ -608,9 +666,6 @@ final class RecorderSlot {
             }
             done = true;
             inFlight.remove(this);
-            if (timer != null) {
-                timer.dispose();
-            }
             if (timedOut) {
                 unresponsive--;
             }
