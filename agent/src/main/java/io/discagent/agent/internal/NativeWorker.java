@@ -15,13 +15,15 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A task is a plain {@link Runnable}: the agent's tasks catch their own failures and hand results back to the
  * event loop themselves. A task that never returns stalls only this worker (one worker per recorder).
  *
- * <p>The queue is lock-free; an idle worker spins briefly before it parks, so a call that follows another one
- * closely (a release followed by the next waiter's acquire) does not pay for a wake-up.
+ * <p>The queue is lock-free; an idle worker polls it for a short while before it parks, so a call that follows
+ * another one closely (the next call of a caller that waited for the last one) does not pay for a wake-up. It polls
+ * between {@link Thread#yield()}s rather than spinning: on a machine with few cores a spinning worker takes the core
+ * that the event loop (or the caller) needs to produce that next call, or to hand out the result of the last one.
  */
 public final class NativeWorker {
 
     private static final System.Logger LOG = System.getLogger(NativeWorker.class.getName());
-    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final NativeThreadHooks hooks;
@@ -113,9 +115,9 @@ public final class NativeWorker {
         if (task != null) {
             return task;
         }
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (System.nanoTime() < spinUntil) {
-            Thread.onSpinWait();
+        long pollUntil = System.nanoTime() + POLL_NANOS;
+        while (System.nanoTime() < pollUntil) {
+            Thread.yield();
             task = queue.poll();
             if (task != null) {
                 return task;
