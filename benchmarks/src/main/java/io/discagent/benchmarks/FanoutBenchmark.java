@@ -45,7 +45,7 @@ import reactor.core.publisher.Sinks;
 @OperationsPerInvocation(FanoutBenchmark.EVENTS * FanoutBenchmark.SUBSCRIBERS)
 @Warmup(iterations = 4, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(2)
+@Fork(1)
 public class FanoutBenchmark {
 
     static final int SUBSCRIBERS = 1000;

@@ -145,7 +145,7 @@ public class HandoffBenchmark {
     @Benchmark
     @Warmup(iterations = 4, time = 2)
     @Measurement(iterations = 5, time = 2)
-    @Fork(2)
+    @Fork(1)
     public void agent(AgentState s, Latency latency) throws InterruptedException {
         long releasedAt = System.nanoTime();
         s.holder.release(BenchAgents.SIM0).subscribe(null, s.failure::set);
@@ -216,7 +216,7 @@ public class HandoffBenchmark {
 
     @Benchmark
     @Warmup(iterations = 1, time = 2)
-    @Measurement(iterations = 6, time = 5)
+    @Measurement(iterations = 4, time = 5)
     @Fork(1)
     public void polling(PollingState s, Latency latency) throws InterruptedException {
         long releasedAt = System.nanoTime();

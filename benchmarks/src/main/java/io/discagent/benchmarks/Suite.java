@@ -6,12 +6,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
@@ -22,14 +24,20 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.util.ListStatistics;
 import org.openjdk.jmh.util.Statistics;
 
 /**
- * Runs every benchmark of the suite in one JMH run, derives each figure from the agent's result and its baseline's
- * (same run), and writes {@code <out>/<name>.json} (the figures, the machine and JMH's own JSON) and
- * {@code <out>/<name>.md} (the table); with {@code --readme FILE}, also replaces the table in that file.
+ * Runs the whole suite in rounds, derives each figure from the agent's result and its baseline's, and writes
+ * {@code <out>/<name>.json} (the machine, the figures, and JMH's own JSON of every round) and {@code <out>/<name>.md}
+ * (the table); with {@code --readme FILE}, it also replaces the table in that file.
  *
- * <p>{@code --smoke}: one fork, one warm-up and one measured iteration of at most 1 s for every benchmark (the
+ * <p><b>Rounds.</b> Each round runs every benchmark once (one fork, the iterations the class declares), so an agent
+ * benchmark and its baseline run minutes apart at most. A ratio is computed within each round and the figure is the
+ * mean of the rounds' ratios, with their range as the error bar: load from other work on a shared machine drifts over
+ * a run, and pairing within a round keeps that drift out of the comparison. Full run: {@value #ROUNDS} rounds.
+ *
+ * <p>{@code --smoke}: one round, and one warm-up and one measured iteration of at most 1 s for every benchmark (the
  * figures are then indicative only); the outputs are named {@code smoke} instead of {@code latest}.
  *
  * <p>Exits non-zero when a benchmark fails; a missed target is reported, not an error.
@@ -38,6 +46,7 @@ public final class Suite {
 
     static final String BEGIN = "<!-- results:begin -->";
     static final String END = "<!-- results:end -->";
+    static final int ROUNDS = 3;
 
     private Suite() {
     }
@@ -57,31 +66,41 @@ public final class Suite {
         }
         String name = smoke ? "smoke" : "latest";
         Files.createDirectories(out);
-        Path jmhJson = out.resolve(name + "-jmh.json");
+        int rounds = smoke ? 1 : ROUNDS;
 
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .include("io\\.discagent\\.benchmarks\\.[A-Za-z]+Benchmark\\.")
-                .shouldFailOnError(true)
-                .resultFormat(ResultFormatType.JSON)
-                .result(jmhJson.toString());
-        if (smoke) {
-            options.forks(1)
-                    .warmupIterations(1).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(1).measurementTime(TimeValue.seconds(1));
+        List<Collection<RunResult>> results = new ArrayList<>();
+        JsonArray jmh = new JsonArray();
+        for (int round = 1; round <= rounds; round++) {
+            System.out.println("# Suite: round " + round + " of " + rounds);
+            Path jmhJson = out.resolve(name + "-jmh-" + round + ".json");
+            ChainedOptionsBuilder options = new OptionsBuilder()
+                    .include("io\\.discagent\\.benchmarks\\.[A-Za-z]+Benchmark\\.")
+                    .forks(1)
+                    .shouldFailOnError(true)
+                    .resultFormat(ResultFormatType.JSON)
+                    .result(jmhJson.toString());
+            if (smoke) {
+                options.warmupIterations(1).warmupTime(TimeValue.seconds(1))
+                        .measurementIterations(1).measurementTime(TimeValue.seconds(1));
+            }
+            results.add(new Runner(options.build()).run());
+            for (Object entry : new JsonArray(Files.readString(jmhJson))) {
+                jmh.add(((JsonObject) entry).put("round", round));
+            }
+            Files.delete(jmhJson);
         }
-        Collection<RunResult> results = new Runner(options.build()).run();
 
         Machine machine = Machine.current();
         List<Figure> figures = derive(new Results(results));
-        String table = table(figures, machine, smoke);
+        String table = table(figures, machine, smoke, rounds);
         JsonObject report = new JsonObject()
                 .put("mode", smoke ? "smoke" : "full")
+                .put("rounds", rounds)
                 .put("machine", machine.toJson())
                 .put("figures", new JsonArray(figures.stream().map(Figure::toJson).toList()))
-                .put("jmh", new JsonArray(Files.readString(jmhJson)));
+                .put("jmh", jmh);
         Files.writeString(out.resolve(name + ".json"), report.encodePrettily() + "\n");
         Files.writeString(out.resolve(name + ".md"), table);
-        Files.delete(jmhJson);
         if (readme != null) {
             replaceTable(readme, table);
         }
@@ -95,105 +114,150 @@ public final class Suite {
 
     static List<Figure> derive(Results r) {
         List<Figure> figures = new ArrayList<>();
-        hop(r).ifPresent(figures::add);
+        hop(r, figures);
         handoff(r, figures);
-        fanout(r).ifPresent(figures::add);
+        fanout(r, figures);
         queue(r, figures);
         startup(r, figures);
         return figures;
     }
 
-    private static Optional<Figure> hop(Results r) {
-        return r.both("HopBenchmark.agent", "HopBenchmark.baseline").map(p -> {
-            Ratio ratio = Ratio.of(p.agent, p.baseline);
-            return new Figure("hop", "acquire→release round trip, agent ÷ baseline", ratio.value, ratio.errorText(), "x",
-                    Results.mean(p.agent, "µs/op"), Results.mean(p.baseline, "µs/op") + " (executor hop)", "≤ 1.5x",
-                    ratio.value <= 1.5);
-        });
+    private static void hop(Results r, List<Figure> figures) {
+        List<Pair> rounds = r.pairs("HopBenchmark.agent", null, "HopBenchmark.baseline", null);
+        if (!rounds.isEmpty()) {
+            Statistics ratio = perRound(rounds, p -> mean(p.agent) / mean(p.baseline));
+            figures.add(new Figure("hop", "acquire→release round trip, agent ÷ baseline", ratio.getMean(),
+                    range(ratio), "x", means(rounds, true, "µs/op", 1), means(rounds, false, "µs/op", 1)
+                    + " (executor hop)", "≤ 1.5x", ratio.getMean() <= 1.5));
+        }
     }
 
     private static void handoff(Results r, List<Figure> figures) {
-        Optional<RunResult> agent = r.find("HandoffBenchmark.agent", null);
-        Optional<RunResult> polling = r.find("HandoffBenchmark.polling", null);
+        List<RunResult> agent = r.all("HandoffBenchmark.agent", null);
+        List<RunResult> polling = r.all("HandoffBenchmark.polling", null);
         if (agent.isEmpty()) {
             return;
         }
         for (int pct : new int[] {50, 99}) {
             String counter = "inAgentP" + pct + "Nanos";
             double limit = pct == 50 ? 20 : 200;
-            Statistics inAgent = Results.secondary(agent.get(), counter);
+            Statistics inAgent = secondary(agent, counter);
             double value = inAgent.getMean() / 1000;
-            double callerSees = agent.get().getPrimaryResult().getStatistics().getPercentile(pct);
-            Optional<Double> base = polling.map(p -> Results.secondary(p, counter).getMean() / 1000);
+            Statistics callerSees = perRound(agent, a -> a.getPrimaryResult().getStatistics().getPercentile(pct));
+            Statistics base = secondary(polling, counter);
+            String faster = base.getN() == 0 ? "" : "; " + Figure.format(base.getMean() / 1000 / value)
+                    + "x faster than polling";
             figures.add(new Figure("handoff", "release → next waiter's grant in the agent, p" + pct, value,
-                    Results.range(inAgent, 1e-3), "µs",
-                    "mean of " + inAgent.getN() + " iterations' p" + pct + "; a parked caller sees it after "
-                            + Figure.format(callerSees) + " µs"
-                            + base.map(b -> "; " + Figure.format(b / value) + "x faster than polling").orElse(""),
-                    base.map(b -> Figure.format(b / 1000) + " ms (250 ms polling)").orElse("—"),
+                    range(inAgent, 1e-3), "µs", "mean of " + inAgent.getN() + " iterations' p" + pct
+                            + "; a parked caller learns of it after " + Figure.format(callerSees.getMean()) + " µs"
+                            + faster,
+                    base.getN() == 0 ? "—" : Figure.format(base.getMean() / 1e6) + " ms " + range(base, 1e-6)
+                            + " (250 ms polling)",
                     "≤ " + (int) limit + " µs", value <= limit));
         }
     }
 
-    private static Optional<Figure> fanout(Results r) {
-        return r.both("FanoutBenchmark.agent", "FanoutBenchmark.baseline").map(p -> {
-            Ratio ratio = Ratio.of(p.agent, p.baseline);
-            return new Figure("fanout", "deliveries/s to 1,000 subscribers, agent ÷ baseline", ratio.value,
-                    ratio.errorText(), "x", Results.mean(p.agent, "M/s", 1e-6),
-                    Results.mean(p.baseline, "M/s", 1e-6) + " (multicast sink)", "≥ 0.7x", ratio.value >= 0.7);
-        });
+    private static void fanout(Results r, List<Figure> figures) {
+        List<Pair> rounds = r.pairs("FanoutBenchmark.agent", null, "FanoutBenchmark.baseline", null);
+        if (!rounds.isEmpty()) {
+            Statistics ratio = perRound(rounds, p -> mean(p.agent) / mean(p.baseline));
+            figures.add(new Figure("fanout", "deliveries/s to 1,000 subscribers, agent ÷ baseline", ratio.getMean(),
+                    range(ratio), "x", means(rounds, true, "M/s", 1e-6), means(rounds, false, "M/s", 1e-6)
+                    + " (multicast sink)", "≥ 0.7x", ratio.getMean() >= 0.7));
+        }
     }
 
     private static void queue(Results r, List<Figure> figures) {
-        Optional<RunResult> small = r.find("QueueBenchmark.drain", "10000");
-        Optional<RunResult> large = r.find("QueueBenchmark.drain", "100000");
-        for (Optional<RunResult> run : List.of(small, large)) {
-            run.ifPresent(q -> {
-                Statistics heap = Results.secondary(q, "heapBytesPerPendingRequest");
-                String n = q.getParams().getParam("requests");
+        for (String n : List.of("10000", "100000")) {
+            List<RunResult> runs = r.all("QueueBenchmark.drain", n);
+            if (!runs.isEmpty()) {
+                Statistics heap = secondary(runs, "heapBytesPerPendingRequest");
                 figures.add(new Figure("queue", "retained heap per pending request (" + n + " queued)",
-                        heap.getMean(), Results.range(heap), "B", heap.getN() + " iterations", "—", "≤ 512 B",
-                        heap.getMax() <= 512));
-            });
+                        heap.getMean(), range(heap), "B", heap.getN() + " iterations, worst " + Figure.format(
+                        heap.getMax()) + " B", "—", "≤ 512 B", heap.getMax() <= 512));
+            }
         }
-        if (small.isPresent() && large.isPresent()) {
-            Ratio ratio = Ratio.of(large.get(), small.get());
-            figures.add(new Figure("queue", "drain time of 100k ÷ drain time of 10k", ratio.value, ratio.errorText(), "x",
-                    Results.mean(large.get(), "ms") + " for 100k", Results.mean(small.get(), "ms") + " for 10k",
-                    "≤ 12x", ratio.value <= 12));
+        List<Pair> rounds = r.pairs("QueueBenchmark.drain", "100000", "QueueBenchmark.drain", "10000");
+        if (!rounds.isEmpty()) {
+            Statistics ratio = perRound(rounds, p -> mean(p.agent) / mean(p.baseline));
+            figures.add(new Figure("queue", "drain time of 100k ÷ drain time of 10k", ratio.getMean(), range(ratio),
+                    "x", means(rounds, true, "ms", 1) + " for 100k", means(rounds, false, "ms", 1) + " for 10k",
+                    "≤ 12x", ratio.getMean() <= 12));
         }
     }
 
     private static void startup(Results r, List<Figure> figures) {
-        r.both("StartupBenchmark.serveReady", "StartupBenchmark.javaVersion").ifPresent(p -> {
-            Statistics serve = p.agent.getPrimaryResult().getStatistics();
-            Statistics java = p.baseline.getPrimaryResult().getStatistics();
-            double above = serve.getMean() - java.getMean();
-            double error = Math.hypot(Results.halfWidth(serve), Results.halfWidth(java));
-            figures.add(new Figure("startup", "process start → ready line, above `java -version`", above,
-                    Double.isNaN(error) ? "" : "± " + Figure.format(error), "ms", Results.mean(p.agent, "ms"),
-                    Results.mean(p.baseline, "ms") + " (java -version)", "≤ 1,000 ms", above <= 1000));
-            Statistics rss = Results.secondary(p.agent, "peakRssKb");
-            double peakMb = rss.getMax() / 1024;
-            figures.add(new Figure("startup", "peak RSS with -Xmx64m (VmHWM, worst run)", peakMb,
-                    "(mean " + Figure.format(rss.getMean() / 1024) + ")", "MB", rss.getN() + " runs", "—",
-                    "≤ 128 MB", peakMb <= 128));
-        });
+        List<Pair> rounds = r.pairs("StartupBenchmark.serveReady", null, "StartupBenchmark.javaVersion", null);
+        if (rounds.isEmpty()) {
+            return;
+        }
+        Statistics above = perRound(rounds, p -> mean(p.agent) - mean(p.baseline));
+        figures.add(new Figure("startup", "process start → ready line, above `java -version`", above.getMean(),
+                range(above), "ms", means(rounds, true, "ms", 1), means(rounds, false, "ms", 1) + " (java -version)",
+                "≤ 1,000 ms", above.getMean() <= 1000));
+        Statistics rss = secondary(rounds.stream().map(Pair::agent).toList(), "peakRssKb");
+        double peakMb = rss.getMax() / 1024;
+        figures.add(new Figure("startup", "peak RSS with -Xmx64m (VmHWM, worst run)", peakMb,
+                "(mean " + Figure.format(rss.getMean() / 1024) + ")", "MB", rss.getN() + " runs", "—", "≤ 128 MB",
+                peakMb <= 128));
+    }
+
+    // ------------------------------------------------------------------------------------------------ statistics
+
+    static double mean(RunResult r) {
+        return r.getPrimaryResult().getStatistics().getMean();
+    }
+
+    static <T> Statistics perRound(List<T> rounds, ToDoubleFunction<T> value) {
+        ListStatistics s = new ListStatistics();
+        rounds.forEach(round -> s.addValue(value.applyAsDouble(round)));
+        return s;
+    }
+
+    /** The mean over the rounds of one side's means, with the range of those means. */
+    static String means(List<Pair> rounds, boolean agent, String unit, double scale) {
+        Statistics s = perRound(rounds, p -> mean(agent ? p.agent : p.baseline) * scale);
+        return Figure.format(s.getMean()) + " " + unit + (s.getN() > 1 ? " " + range(s) : "");
+    }
+
+    /** Per-iteration values of a secondary result (an AuxCounter) across every round. */
+    static Statistics secondary(List<RunResult> runs, String label) {
+        ListStatistics values = new ListStatistics();
+        for (RunResult run : runs) {
+            for (BenchmarkResult fork : run.getBenchmarkResults()) {
+                for (IterationResult it : fork.getIterationResults()) {
+                    Result<?> value = it.getSecondaryResults().get(label);
+                    if (value != null) {
+                        values.addValue(value.getScore());
+                    }
+                }
+            }
+        }
+        return values;
+    }
+
+    static String range(Statistics s) {
+        return range(s, 1);
+    }
+
+    static String range(Statistics s, double scale) {
+        return s.getN() > 1 ? "[" + Figure.format(s.getMin() * scale) + "–" + Figure.format(s.getMax() * scale) + "]"
+                : "";
     }
 
     // ------------------------------------------------------------------------------------------------ output
 
-    static String table(List<Figure> figures, Machine machine, boolean smoke) {
+    static String table(List<Figure> figures, Machine machine, boolean smoke, int rounds) {
         StringBuilder md = new StringBuilder();
-        md.append(smoke ? "Smoke run (one short iteration each: indicative only)" : "Full run").append(" on ")
-                .append(machine.describe()).append(".\n\n");
+        md.append(smoke ? "Smoke run (one short iteration each: indicative only)" : "Full run, " + rounds + " rounds")
+                .append(", on ").append(machine.describe()).append(".\n\n");
         md.append("| id | figure | value | agent | baseline (same run) | target | met |\n");
         md.append("|---|---|---|---|---|---|---|\n");
         for (Figure f : figures) {
             md.append(f.markdownRow()).append('\n');
         }
-        md.append("\nErrors: ± is the 99.9% confidence half-width (propagated for ratios); [a–b] is the range across "
-                + "measured iterations.\n");
+        md.append("\n[a–b]: the range over the rounds (ratios, differences, means) or over the measured iterations "
+                + "(hand-off percentiles, heap); the value is the mean.\n");
         return md.toString();
     }
 
@@ -208,74 +272,36 @@ public final class Suite {
         Files.writeString(readme, updated, StandardCharsets.UTF_8);
     }
 
-    /** A ratio of two means with the propagated relative error of their 99.9% confidence intervals. */
-    record Ratio(double value, double error) {
+    /** The results of every round, looked up by benchmark and parameter. */
+    record Results(List<Collection<RunResult>> rounds) {
 
-        static Ratio of(RunResult numerator, RunResult denominator) {
-            Statistics a = numerator.getPrimaryResult().getStatistics();
-            Statistics b = denominator.getPrimaryResult().getStatistics();
-            double value = a.getMean() / b.getMean();
-            double rel = Math.hypot(Results.halfWidth(a) / a.getMean(), Results.halfWidth(b) / b.getMean());
-            return new Ratio(value, value * rel);
+        /** The result of each round that ran {@code benchmark} (with {@code requests}, if given). */
+        List<RunResult> all(String benchmark, String requests) {
+            List<RunResult> found = new ArrayList<>();
+            for (Collection<RunResult> round : rounds) {
+                find(round, benchmark, requests).ifPresent(found::add);
+            }
+            return found;
         }
 
-        String errorText() {
-            return Double.isNaN(error) ? "" : "± " + Figure.format(error);
+        /** Agent and baseline results paired by round. */
+        List<Pair> pairs(String agent, String agentRequests, String baseline, String baselineRequests) {
+            List<Pair> found = new ArrayList<>();
+            for (Collection<RunResult> round : rounds) {
+                Optional<RunResult> a = find(round, agent, agentRequests);
+                Optional<RunResult> b = find(round, baseline, baselineRequests);
+                if (a.isPresent() && b.isPresent()) {
+                    found.add(new Pair(a.get(), b.get()));
+                }
+            }
+            return found;
         }
-    }
 
-    /** Looks results up by benchmark and parameter. */
-    record Results(Collection<RunResult> all) {
-
-        Optional<RunResult> find(String benchmark, String requests) {
-            return all.stream()
+        private static Optional<RunResult> find(Collection<RunResult> round, String benchmark, String requests) {
+            return round.stream()
                     .filter(r -> r.getParams().getBenchmark().endsWith("." + benchmark))
                     .filter(r -> requests == null || requests.equals(r.getParams().getParam("requests")))
                     .findFirst();
-        }
-
-        Optional<Pair> both(String agent, String baseline) {
-            Optional<RunResult> a = find(agent, null);
-            Optional<RunResult> b = find(baseline, null);
-            return a.isPresent() && b.isPresent() ? Optional.of(new Pair(a.get(), b.get())) : Optional.empty();
-        }
-
-        static double halfWidth(Statistics s) {
-            return s.getN() > 2 ? s.getMeanErrorAt(0.999) : Double.NaN;
-        }
-
-        static String mean(RunResult r, String unit) {
-            return mean(r, unit, 1);
-        }
-
-        static String mean(RunResult r, String unit, double scale) {
-            Statistics s = r.getPrimaryResult().getStatistics();
-            double hw = halfWidth(s);
-            return Figure.format(s.getMean() * scale) + (Double.isNaN(hw) ? "" : " ± " + Figure.format(hw * scale))
-                    + " " + unit;
-        }
-
-        /** Per-iteration values of a secondary result (an AuxCounter) across every fork. */
-        static Statistics secondary(RunResult r, String label) {
-            org.openjdk.jmh.util.ListStatistics values = new org.openjdk.jmh.util.ListStatistics();
-            for (BenchmarkResult fork : r.getBenchmarkResults()) {
-                for (IterationResult it : fork.getIterationResults()) {
-                    Result<?> value = it.getSecondaryResults().get(label);
-                    if (value != null) {
-                        values.addValue(value.getScore());
-                    }
-                }
-            }
-            return values;
-        }
-
-        static String range(Statistics s) {
-            return range(s, 1);
-        }
-
-        static String range(Statistics s, double scale) {
-            return s.getN() > 1 ? "[" + Figure.format(s.getMin() * scale) + "–" + Figure.format(s.getMax() * scale)
-                    + "]" : "";
         }
     }
 
@@ -290,8 +316,8 @@ public final class Suite {
             String os = firstValue(Path.of("/etc/os-release"), "PRETTY_NAME=", '=').map(v -> v.replace("\"", ""))
                     .orElse(System.getProperty("os.name")) + ", kernel " + System.getProperty("os.version");
             String jdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
-            String date = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME.withZone(
-                    java.time.ZoneOffset.UTC)).replaceAll("\\.\\d+", "");
+            String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                    .replaceAll("\\.\\d+", "");
             return new Machine(cpu, Runtime.getRuntime().availableProcessors(), jdk, os, date);
         }
 
