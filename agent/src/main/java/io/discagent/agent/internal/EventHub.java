@@ -3,7 +3,9 @@ package io.discagent.agent.internal;
 import io.discagent.api.error.EventOverflowException;
 import io.discagent.api.event.RecorderEvent;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -30,6 +32,11 @@ public final class EventHub {
     private final EventLoop loop;
     private final int bufferSize;
     private final List<HubSubscription<?>> listeners = new ArrayList<>();
+    /**
+     * The listeners that take each event class, in registration order; rebuilt after every change of
+     * {@link #listeners} (rare), so that publishing does no type check per subscriber.
+     */
+    private final Map<Class<?>, HubSubscription<?>[]> byEventClass = new HashMap<>();
     private boolean completed;
 
     /**
@@ -84,14 +91,26 @@ public final class EventHub {
         }
         if (!subscription.isTerminated() && !subscription.isCancelled()) {
             listeners.add(subscription);
+            byEventClass.clear();
         }
     }
 
     /** Delivers an event to every matching subscriber. Event loop only. */
     public void publish(RecorderEvent event) {
         loop.checkInLoop();
-        for (int i = 0; i < listeners.size(); i++) {
-            listeners.get(i).offer(event);
+        HubSubscription<?>[] targets = byEventClass.computeIfAbsent(event.getClass(), this::accepting);
+        for (HubSubscription<?> target : targets) {
+            target.offerAccepted(event);
+        }
+    }
+
+    private HubSubscription<?>[] accepting(Class<?> eventClass) {
+        return listeners.stream().filter(l -> l.accepts(eventClass)).toArray(HubSubscription<?>[]::new);
+    }
+
+    private void remove(HubSubscription<?> subscription) {
+        if (listeners.remove(subscription)) {
+            byEventClass.clear();
         }
     }
 
@@ -101,6 +120,7 @@ public final class EventHub {
         completed = true;
         List<HubSubscription<?>> all = new ArrayList<>(listeners);
         listeners.clear();
+        byEventClass.clear();
         for (HubSubscription<?> listener : all) {
             listener.terminate(null);
         }
@@ -113,13 +133,13 @@ public final class EventHub {
 
     /** Takes a subscription off the hub (it cancelled, or overflowed); any thread. */
     void removeLater(HubSubscription<?> subscription) {
-        loop.execute(() -> listeners.remove(subscription));
+        loop.execute(() -> remove(subscription));
     }
 
     /** Fails a subscription on the event loop (it broke the Reactive Streams rules); any thread. */
     void failLater(HubSubscription<?> subscription, Throwable failure) {
         loop.execute(() -> {
-            listeners.remove(subscription);
+            remove(subscription);
             subscription.terminate(failure);
         });
     }

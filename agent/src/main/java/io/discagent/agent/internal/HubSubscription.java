@@ -87,13 +87,17 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
 
     // ------------------------------------------------------------------------------------------------ event loop
 
-    /** Delivers or buffers {@code event} if it is of this subscriber's type and passes its filter. Event loop. */
-    void offer(RecorderEvent event) {
-        if (type.isInstance(event)) {
-            T typed = type.cast(event);
-            if (filter.test(typed)) {
-                emit(typed);
-            }
+    /** Whether this subscriber takes events of {@code eventClass} (before its filter). */
+    boolean accepts(Class<?> eventClass) {
+        return type.isAssignableFrom(eventClass);
+    }
+
+    /** Delivers or buffers {@code event}, of a class it {@link #accepts}, if it passes the filter. Event loop. */
+    @SuppressWarnings("unchecked")
+    void offerAccepted(RecorderEvent event) {
+        T typed = (T) event;
+        if (filter.test(typed)) {
+            emit(typed);
         }
     }
 
