@@ -6,6 +6,7 @@ import io.discagent.agent.backend.simulated.SimulatedBackend;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -46,6 +47,14 @@ final class BenchAgents {
 
     static void close(DiscAgent agent) {
         agent.close().block(PATIENCE);
+    }
+
+    /** Fails the benchmark if a signal recorded a failure in {@code failure}. */
+    static void throwIfFailed(AtomicReference<Throwable> failure, String what) {
+        Throwable t = failure.get();
+        if (t != null) {
+            throw new IllegalStateException(what, t);
+        }
     }
 
     /**

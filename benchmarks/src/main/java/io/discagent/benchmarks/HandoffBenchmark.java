@@ -135,10 +135,7 @@ public class HandoffBenchmark {
         }
 
         private void checkNoFailure() {
-            Throwable t = failure.get();
-            if (t != null) {
-                throw new IllegalStateException("hand-off failed", t);
-            }
+            BenchAgents.throwIfFailed(failure, "hand-off failed");
         }
     }
 

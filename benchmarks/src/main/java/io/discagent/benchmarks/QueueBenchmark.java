@@ -115,10 +115,7 @@ public class QueueBenchmark {
         }
 
         private void checkNoFailure() {
-            Throwable t = failure.get();
-            if (t != null) {
-                throw new IllegalStateException("a queued request failed", t);
-            }
+            BenchAgents.throwIfFailed(failure, "a queued request failed");
         }
     }
 
