@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
@@ -64,10 +65,21 @@ public final class DiscService implements AutoCloseable {
      * @throws IllegalStateException when the agent or the server could not start (for example, the port is taken)
      */
     public static DiscService start(ServiceConfig given) {
-        Scheduler ownedTime = given.hasTimeScheduler() ? null : Schedulers.newParallel("discagent-time", 2, true);
-        ServiceConfig config = ownedTime == null ? given : given.withTimeScheduler(ownedTime);
+        // Start-up uses both cores: Reactor's time scheduler and the metrics registry share no classes with Vert.x,
+        // so a second thread builds them while this one creates Vert.x (each side is ~0.1 s of class loading).
+        CompletableFuture<StartedAside> aside = CompletableFuture.supplyAsync(() -> StartedAside.start(given),
+                task -> new Thread(task, "discagent-start").start());
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
                 .setInternalBlockingPoolSize(2));
+        StartedAside started;
+        try {
+            started = aside.join();
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw new IllegalStateException("the service could not start: " + e.getMessage(), e);
+        }
+        Scheduler ownedTime = started.ownedTime();
+        ServiceConfig config = ownedTime == null ? given : given.withTimeScheduler(ownedTime);
         DiscAgent agent = null;
         try {
             agent = DiscAgent.start(AgentOptions.builder()
@@ -77,7 +89,7 @@ public final class DiscService implements AutoCloseable {
                     .timeScheduler(config.timeScheduler())
                     .vertx(vertx)
                     .build()).block(STARTUP);
-            ServiceMetrics metrics = new ServiceMetrics();
+            ServiceMetrics metrics = started.metrics();
             metrics.observe(agent);
             EventFeed feed = new EventFeed(agent, config.timeScheduler(), config.replayEvents(),
                     config.replayWindow());
@@ -95,6 +107,7 @@ public final class DiscService implements AutoCloseable {
             if (agent != null) {
                 agent.close().onErrorComplete().block(STARTUP);
             }
+            started.metrics().close();
             vertx.close();
             if (ownedTime != null) {
                 ownedTime.dispose();
@@ -102,6 +115,16 @@ public final class DiscService implements AutoCloseable {
             Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
                     ? e.getCause() : e;
             throw new IllegalStateException("the service could not start: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** What {@link #start} builds beside Vert.x: the time scheduler (unless the configuration has one) and metrics. */
+    private record StartedAside(@Nullable Scheduler ownedTime, ServiceMetrics metrics) {
+
+        static StartedAside start(ServiceConfig config) {
+            Scheduler ownedTime = config.hasTimeScheduler() ? null
+                    : Schedulers.newParallel("discagent-time", 2, true);
+            return new StartedAside(ownedTime, new ServiceMetrics());
         }
     }
 

@@ -1,6 +1,9 @@
 package io.discagent.service.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,12 +16,24 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "discagent", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Exclusive access to optical disc recorders, shared between the applications of one machine.",
-        subcommands = {ServeCommand.class, ListCommand.class, AcquireCommand.class, ReleaseCommand.class,
-                OwnerCommand.class, WatchCommand.class, SimCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 agent unreachable, 4 not found, 5 recorder busy "
                 + "(locked, wait timed out, too many), 6 token denied, 7 lock not held or session closed, "
                 + "8 recorder failure."})
 public final class Main implements Runnable {
+
+    /** The subcommands, in the order {@code --help} lists them. */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("serve", ServeCommand::new);
+        SUBCOMMANDS.put("list", ListCommand::new);
+        SUBCOMMANDS.put("acquire", AcquireCommand::new);
+        SUBCOMMANDS.put("release", ReleaseCommand::new);
+        SUBCOMMANDS.put("owner", OwnerCommand::new);
+        SUBCOMMANDS.put("watch", WatchCommand::new);
+        SUBCOMMANDS.put("sim", SimCommand::new);
+        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
 
     @Spec
     CommandSpec spec;
@@ -29,12 +44,26 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args.length > 0 ? args[0] : "").execute(args));
     }
 
-    /** The command line, ready to execute. */
+    /** The command line with every subcommand, ready to execute. */
     public static CommandLine commandLine() {
+        return commandLine("");
+    }
+
+    /**
+     * The command line, ready to execute {@code first}: when that names a subcommand, only that one is built
+     * (picocli reflects over every command it is given, and building all of them costs {@code serve} about a tenth
+     * of a second of its start); otherwise all of them, for the top-level help and for picocli's suggestions.
+     */
+    static CommandLine commandLine(String first) {
         CommandLine cl = new CommandLine(new Main());
+        if (SUBCOMMANDS.containsKey(first) && !first.equals("help")) {
+            cl.addSubcommand(first, SUBCOMMANDS.get(first).get());
+        } else {
+            SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        }
         cl.registerConverter(java.time.Duration.class, Durations::parse);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             line.getErr().println("discagent: " + e.getMessage());
