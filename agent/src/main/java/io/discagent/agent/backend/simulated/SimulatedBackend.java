@@ -102,6 +102,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
         synchronized (lock) {
             closed = true;
             listener = null;
+            devices.values().forEach(device -> device.blockedCalls = 0);
             lock.notifyAll();
         }
     }
@@ -165,7 +166,6 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } finally {
                 device.blockedCalls--;
             }
             checkUsable(recorder, device);
@@ -253,6 +253,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
             }
             device.holder = null;
             device.holderName = null;
+            device.blockedCalls = 0;
             lock.notifyAll();
             notify = listener;
         }
@@ -331,6 +332,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
         synchronized (lock) {
             SimulatedDevice device = device(recorder);
             device.hangEpoch++;
+            device.blockedCalls = 0;
             device.faults.removeIf(f -> f.failure == null);
             lock.notifyAll();
         }

@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param mountedAt the mount point of a mounted file system, or {@code null}
  * @param locksTaken native locks taken by acquires
  * @param locksDropped native locks dropped by releases or by closing the handle
- * @param blockedCalls native calls currently blocked by {@link Simulator#hangNext}
+ * @param blockedCalls native calls blocked by {@link Simulator#hangNext} and not yet let go: a call stops counting
+ *     when {@link Simulator#releaseHangs}, removal or closing the backend releases it, before its thread runs on
  * @param media the medium
  */
 public record SimulatedDeviceState(RecorderId recorder, boolean present, @Nullable String nativeOwner,
