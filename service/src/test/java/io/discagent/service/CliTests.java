@@ -171,4 +171,12 @@ class CliTests {
         assertThat(openBind.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(openBind.err()).contains("requires an access token");
     }
+
+    @Test
+    void serveCanStopAsSoonAsItIsReady() {
+        Run check = run("serve", "--backend", "simulated", "--port", "0", "--exit-when-ready");
+        assertThat(check.exitCode()).as(check.err()).isZero();
+        assertThat(check.out()).startsWith("discagent is serving the simulated backend at http://127.0.0.1:")
+                .doesNotContain("Ctrl-C");
+    }
 }

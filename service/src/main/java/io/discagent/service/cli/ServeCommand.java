@@ -66,6 +66,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--demo", description = "Run demo traffic on the simulated recorders (for the status page).")
     boolean demo;
 
+    @Option(names = "--exit-when-ready", description = "Stop as soon as the service is ready: checks that it starts "
+            + "with these options (the launcher uses it to record its class-data archive).")
+    boolean exitWhenReady;
+
     @Override
     public Integer call() throws InterruptedException {
         ServiceConfig.Builder config = ServiceConfig.builder()
@@ -93,16 +97,21 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("discagent: " + e.getMessage());
             return ExitCodes.FAILURE;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stopped.countDown();
-        }, "discagent-shutdown"));
         var out = spec.commandLine().getOut();
         out.println("discagent is serving the " + service.agent().backendName() + " backend at " + service.url()
                 + (demo && service.demo().isPresent() ? " with demo traffic" : ""));
         out.println("  status page: " + service.url() + "/");
         out.println("  API:         " + service.url() + "/api/v1/openapi.json");
+        if (exitWhenReady) {
+            out.flush();
+            service.close();
+            return ExitCodes.OK;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }, "discagent-shutdown"));
         out.println("Press Ctrl-C to stop.");
         out.flush();
         stopped.await();
