@@ -76,35 +76,6 @@ public class StartupBenchmark {
             return jar;
         }
 
-        static Path launcher() {
-            Path launcher = jar().getParent().getParent().getParent().resolve("discagent");
-            if (!Files.isRegularFile(launcher)) {
-                throw new IllegalStateException("no launcher at " + launcher);
-            }
-            return launcher;
-        }
-
-        /** Has the launcher record its class-data archive if the jar is newer, so no measured start pays for it. */
-        @Setup(Level.Trial)
-        public void recordArchive() throws IOException, InterruptedException {
-            Process p = launch(List.of("--version")).redirectErrorStream(true).start();
-            p.getInputStream().transferTo(OutputStream.nullOutputStream());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("discagent --version exited with " + p.exitValue());
-            }
-        }
-
-        /** The launcher with {@code arguments}, on this JVM and with the benchmark's heap. */
-        static ProcessBuilder launch(List<String> arguments) {
-            List<String> command = new ArrayList<>(List.of("bash", launcher().toString()));
-            command.addAll(arguments);
-            ProcessBuilder builder = new ProcessBuilder(command);
-            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-            builder.environment().put("DISCAGENT_JAVA_OPTS", HEAP);
-            builder.environment().remove("DISCAGENT_CDS");
-            return builder;
-        }
-
         @Setup(Level.Iteration)
         public void clear() {
             peakRssKb = 0;
@@ -128,6 +99,40 @@ public class StartupBenchmark {
         }
     }
 
+    /** The {@code ./discagent} launcher; the trial's set-up has it record its class-data archive. */
+    @State(Scope.Benchmark)
+    public static class Launcher {
+
+        static Path path() {
+            Path launcher = Spawned.jar().getParent().getParent().getParent().resolve("discagent");
+            if (!Files.isRegularFile(launcher)) {
+                throw new IllegalStateException("no launcher at " + launcher);
+            }
+            return launcher;
+        }
+
+        /** Has the launcher record its class-data archive if the jar is newer, so no measured start pays for it. */
+        @Setup(Level.Trial)
+        public void recordArchive() throws IOException, InterruptedException {
+            Process p = launch(List.of("--version")).redirectErrorStream(true).start();
+            p.getInputStream().transferTo(OutputStream.nullOutputStream());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("discagent --version exited with " + p.exitValue());
+            }
+        }
+
+        /** The launcher with {@code arguments}, on this JVM and with the benchmark's heap. */
+        static ProcessBuilder launch(List<String> arguments) {
+            List<String> command = new ArrayList<>(List.of("bash", path().toString()));
+            command.addAll(arguments);
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            builder.environment().put("DISCAGENT_JAVA_OPTS", HEAP);
+            builder.environment().remove("DISCAGENT_CDS");
+            return builder;
+        }
+    }
+
     @Benchmark
     public int javaVersion(Spawned s) throws IOException, InterruptedException {
         s.process = new ProcessBuilder(Spawned.java(), HEAP, "-version").redirectErrorStream(true).start();
@@ -147,8 +152,8 @@ public class StartupBenchmark {
     }
 
     @Benchmark
-    public String serveReadyLauncher(Spawned s) throws IOException, InterruptedException {
-        return untilReady(s, Spawned.launch(SERVE));
+    public String serveReadyLauncher(Spawned s, Launcher launcher) throws IOException, InterruptedException {
+        return untilReady(s, Launcher.launch(SERVE));
     }
 
     private static String untilReady(Spawned s, ProcessBuilder command) throws IOException, InterruptedException {

@@ -122,9 +122,10 @@ public final class DiscService implements AutoCloseable {
     private record StartedAside(@Nullable Scheduler ownedTime, ServiceMetrics metrics) {
 
         static StartedAside start(ServiceConfig config) {
+            ServiceMetrics metrics = new ServiceMetrics(); // first: if it fails, no scheduler thread is left behind
             Scheduler ownedTime = config.hasTimeScheduler() ? null
                     : Schedulers.newParallel("discagent-time", 2, true);
-            return new StartedAside(ownedTime, new ServiceMetrics());
+            return new StartedAside(ownedTime, metrics);
         }
     }
 

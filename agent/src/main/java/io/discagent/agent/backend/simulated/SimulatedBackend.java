@@ -161,15 +161,22 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
             long epoch = device.hangEpoch;
             device.blockedCalls++;
             try {
-                while (device.hangEpoch == epoch && device.present && !closed) {
+                while (stillHung(device, epoch)) {
                     lock.wait();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                device.blockedCalls--;
+                if (stillHung(device, epoch)) {
+                    device.blockedCalls--; // let go by the interrupt; releaseHangs, removal and close reset the count
+                }
             }
             checkUsable(recorder, device);
         }
+    }
+
+    /** Whether a call that blocked in {@code epoch} is still held back. Call with the lock held. */
+    private boolean stillHung(SimulatedDevice device, long epoch) {
+        return device.hangEpoch == epoch && device.present && !closed;
     }
 
     /** Throws if the device is gone or the handle closed. Call with the lock held. */
