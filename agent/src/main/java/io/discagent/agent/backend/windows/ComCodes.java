@@ -3,7 +3,7 @@ package io.discagent.agent.backend.windows;
 /**
  * The numeric COM and Win32 codes the backend uses: the HRESULTs it maps or answers, and the flags it passes.
  * {@code Imapi2ReferenceConformanceTests} checks each one: the IMAPI2 and apartment codes against
- * {@code ../shared/reference/imapi2.md}, the generic OLE codes that only the event sink answers against jna-platform's
+ * the project's {@code docs/imapi2-reference.md}, the generic OLE codes that only the event sink answers against jna-platform's
  * {@code WinError}.
  */
 final class ComCodes {

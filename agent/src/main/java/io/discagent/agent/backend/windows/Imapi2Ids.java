@@ -2,8 +2,9 @@ package io.discagent.agent.backend.windows;
 
 /**
  * The IMAPI2 and COM identifiers the backend uses: class ids, interface ids, DISPIDs and the vtable slots of our
- * event sink. Values are those of {@code imapi2.h} as listed in section 9 of {@code ../shared/reference/imapi2.md};
- * {@code Imapi2ReferenceConformanceTests} compares every constant here with that table.
+ * event sink. Values are those of {@code imapi2.h}, listed with their sources in the project's
+ * {@code docs/imapi2-reference.md}; {@code Imapi2ReferenceConformanceTests} compares every constant here with that
+ * table.
  */
 final class Imapi2Ids {
 

@@ -15,7 +15,8 @@
  * <li>{@code JnaImapi2} and its {@code Jna*} helpers: the real jna-platform binding, loaded only on Windows.</li>
  * </ul>
  *
- * <p>Every identifier comes from {@code ../shared/reference/imapi2.md}; a test compares them with its section 9.
+ * <p>Every identifier is listed with its source in the project's {@code docs/imapi2-reference.md}; a test compares
+ * the code with that table.
  */
 @NullMarked
 package io.discagent.agent.backend.windows;

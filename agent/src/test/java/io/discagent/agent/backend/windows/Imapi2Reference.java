@@ -5,147 +5,88 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The facts of {@code ../shared/reference/imapi2.md} (relative to the project root), parsed from the text: the GUIDs,
- * DISPIDs, vtable slots and HRESULTs of its section 9, the HRESULT tables of section 5, and the two message-loop
- * constants of section 6.2. Parsing the document itself keeps the conformance check honest: nothing is copied.
+ * The project's table of IMAPI2 facts ({@code docs/imapi2-reference.md}), parsed from its text: one map per section
+ * (GUIDs, DISPIDs, vtable slots, HRESULTs, constants), plus every row's source. Parsing the document itself keeps
+ * the conformance check honest: the values are written once, where their sources are named.
  */
 final class Imapi2Reference {
 
-    final String text;
-    final String section9;
-    /** {@code CLSID_MsftDiscMaster2} &rarr; {@code {2735412E-...}}, plus {@code IConnectionPointContainer}. */
+    /** Where the table lives, relative to the project root. */
+    static final String PATH = "docs/imapi2-reference.md";
+
+    /** {@code CLSID_MsftDiscMaster2} &rarr; {@code {2735412E-...}}. */
     final Map<String, String> guids = new LinkedHashMap<>();
     /** {@code IDiscRecorder2.AcquireExclusiveAccess} &rarr; 0x102. */
     final Map<String, Integer> dispIds = new LinkedHashMap<>();
     /** {@code DDiscMaster2Events.NotifyDeviceAdded} &rarr; 7. */
     final Map<String, Integer> slots = new LinkedHashMap<>();
-    /** Section 9's HRESULTs by name ({@code HRESULT_FROM_WIN32(ERROR_X)} as written). */
+    /** HRESULTs by name ({@code HRESULT_FROM_WIN32(ERROR_X)} as written). */
     final Map<String, Integer> hresults = new LinkedHashMap<>();
-    /** Section 9's signed forms, to check the document against itself. */
+    /** The signed forms the HRESULT table also gives, to check the table against itself. */
     final Map<String, Integer> signedHresults = new LinkedHashMap<>();
-    /** The HRESULT tables of the whole document ({@code | `NAME` | 0x... |}). */
-    final Map<String, Integer> tableHresults = new LinkedHashMap<>();
-    /** {@code COINIT_APARTMENTTHREADED}, {@code PM_REMOVE}, {@code WM_QUIT}. */
+    /** {@code COINIT_APARTMENTTHREADED}, {@code PM_REMOVE}, {@code WM_QUIT}, ... */
     final Map<String, Integer> constants = new LinkedHashMap<>();
+    /** Rows whose source column is empty ("section: name"). */
+    final List<String> rowsWithoutSource = new ArrayList<>();
+
+    private static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\| ([^|]*?) \\|(.*)\\|\\s*$");
 
     private Imapi2Reference(String text) {
-        this.text = text;
-        int start = text.indexOf("## 9. Facts a test can check");
-        if (start < 0) {
-            throw new IllegalStateException("the reference has no section 9");
+        String section = "";
+        for (String line : text.split("\n")) {
+            if (line.startsWith("## ")) {
+                section = line.substring(3).trim();
+                continue;
+            }
+            Matcher row = ROW.matcher(line);
+            if (row.matches()) {
+                String[] rest = row.group(3).split("\\|");
+                String source = rest[rest.length - 1].trim();
+                if (source.isEmpty()) {
+                    rowsWithoutSource.add(section + ": " + row.group(1));
+                }
+                add(section, row.group(1), row.group(2).trim(), rest.length > 1 ? rest[0].trim() : null);
+            }
         }
-        this.section9 = text.substring(start);
-        parseGuids();
-        parseDispIds();
-        parseSlots();
-        parseHresults();
-        parseConstants();
     }
 
-    /** Reads the reference, found from the working directory upward (the project root's sibling {@code shared}). */
+    private void add(String section, String name, String value, String extra) {
+        switch (section) {
+            case "GUIDs" -> guids.put(name, value.replace("`", "").toUpperCase());
+            case "DISPIDs" -> dispIds.put(name, Integer.decode(value));
+            case "Vtable slots" -> slots.put(name, Integer.decode(value));
+            case "HRESULTs" -> {
+                hresults.put(name, (int) Long.parseLong(value.substring(2), 16));
+                if (extra != null) {
+                    signedHresults.put(name, Integer.parseInt(extra));
+                }
+            }
+            case "Constants" -> constants.put(name, Integer.decode(value));
+            default -> throw new IllegalStateException("a fact row outside the known sections: " + section);
+        }
+    }
+
+    /** Reads the table, found from the working directory upward (the project root holds {@code docs/}). */
     static Imapi2Reference load() {
         Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
         for (Path d = dir; d != null; d = d.getParent()) {
-            if (Files.isRegularFile(d.resolve("pom.xml")) && Files.isDirectory(d.resolve("agent"))
-                    && Files.isDirectory(d.resolve("api"))) {
-                Path reference = d.resolve("../shared/reference/imapi2.md").normalize();
-                if (!Files.isRegularFile(reference)) {
-                    throw new IllegalStateException("the IMAPI2 reference is missing: " + reference);
-                }
+            Path table = d.resolve(PATH);
+            if (Files.isRegularFile(table)) {
                 try {
-                    return new Imapi2Reference(Files.readString(reference, StandardCharsets.UTF_8));
+                    return new Imapi2Reference(Files.readString(table, StandardCharsets.UTF_8));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }
         }
-        throw new IllegalStateException("no project root above " + dir);
-    }
-
-    private void parseGuids() {
-        Matcher named = Pattern.compile("`((?:CLSID|IID)_\\w+)` = `(\\{[0-9A-Fa-f-]{36}\\})`").matcher(section9);
-        while (named.find()) {
-            guids.put(named.group(1), named.group(2).toUpperCase());
-        }
-        Matcher container = Pattern.compile("IConnectionPointContainer\\s+`(\\{[0-9A-Fa-f-]{36}\\})`")
-                .matcher(section9);
-        if (container.find()) {
-            guids.put("IConnectionPointContainer", container.group(1).toUpperCase());
-        }
-    }
-
-    private void parseDispIds() {
-        String block = between(section9, "DISPIDs:", "Vtable slots");
-        Matcher line = Pattern.compile("(?m)^- (\\w+): (.*?)(?=^- |\\z)", Pattern.DOTALL).matcher(block);
-        Pattern pair = Pattern.compile("^\\s*(\\w+)\\s+\\**([-]?(?:0x[0-9A-Fa-f]+|\\d+))\\**");
-        while (line.find()) {
-            String iface = line.group(1);
-            for (String item : line.group(2).replace('\u2212', '-').replace('\n', ' ').split(",")) {
-                Matcher m = pair.matcher(item);
-                if (m.find()) {
-                    dispIds.put(iface + "." + m.group(1), Integer.decode(m.group(2)));
-                }
-            }
-        }
-    }
-
-    private void parseSlots() {
-        String block = between(section9, "Vtable slots", "HRESULTs").replace('\n', ' ');
-        block = block.substring(block.indexOf(':') + 1);
-        for (String part : block.split(";")) {
-            Matcher iface = Pattern.compile("^\\s*(\\w+)").matcher(part);
-            if (!iface.find()) {
-                continue;
-            }
-            Matcher m = Pattern.compile("(\\w+) (\\d+)").matcher(part.substring(iface.end()));
-            while (m.find()) {
-                slots.put(iface.group(1) + "." + m.group(1), Integer.parseInt(m.group(2)));
-            }
-        }
-    }
-
-    private void parseHresults() {
-        String block = between(section9, "HRESULTs (hex", "clientName rules");
-        Matcher named = Pattern.compile("`([A-Z][A-Z0-9_]*(?:\\(ERROR_\\w+\\))?)`(?: =)? (0x[0-9A-Fa-f]{8})"
-                + "(?: / (-?\\d+))?").matcher(block);
-        while (named.find()) {
-            hresults.put(named.group(1), (int) Long.parseLong(named.group(2).substring(2), 16));
-            if (named.group(3) != null) {
-                signedHresults.put(named.group(1), Integer.parseInt(named.group(3)));
-            }
-        }
-        Matcher row = Pattern.compile("(?m)^\\| `([A-Z][A-Z0-9_]*(?:\\(ERROR_\\w+\\))?)` \\| \\**(0x[0-9A-Fa-f]{8})\\**")
-                .matcher(text);
-        while (row.find()) {
-            tableHresults.put(row.group(1), (int) Long.parseLong(row.group(2).substring(2), 16));
-        }
-    }
-
-    private void parseConstants() {
-        constant("`COINIT_APARTMENTTHREADED` = (0x[0-9A-Fa-f]+)", "COINIT_APARTMENTTHREADED", section9);
-        constant("`PM_REMOVE` \\((0x[0-9A-Fa-f]+)\\)", "PM_REMOVE", text);
-        constant("`WM_QUIT` = (0x[0-9A-Fa-f]+)", "WM_QUIT", text);
-    }
-
-    private void constant(String regex, String name, String in) {
-        Matcher m = Pattern.compile(regex).matcher(in);
-        if (m.find()) {
-            constants.put(name, Integer.decode(m.group(1)));
-        }
-    }
-
-    private static String between(String s, String from, String to) {
-        int start = s.indexOf(from);
-        int end = s.indexOf(to, start + 1);
-        if (start < 0 || end < 0) {
-            throw new IllegalStateException("the reference has no block from '" + from + "' to '" + to + "'");
-        }
-        return s.substring(start, end);
+        throw new IllegalStateException(PATH + " not found above " + dir);
     }
 }

@@ -22,10 +22,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every CLSID, IID, DISPID, vtable slot and HRESULT the backend uses, compared with the reference
- * ({@code ../shared/reference/imapi2.md}, section 9 first, then its section 5 tables); the few generic OLE codes only
- * our event sink answers, which the reference does not list, are compared with jna-platform's {@code WinError}. A
- * constant added to {@link Imapi2Ids} or {@link ComCodes} without a source to check it against fails the test.
+ * Every CLSID, IID, DISPID, vtable slot and HRESULT the backend uses, compared with the project's table of IMAPI2
+ * facts ({@code docs/imapi2-reference.md}, where each value's source is named); the few generic OLE codes only our
+ * event sink answers, which the table does not list, are compared with jna-platform's {@code WinError}. A constant
+ * added to {@link Imapi2Ids} or {@link ComCodes} without a source to check it against fails the test, and so does a
+ * row of the table without a source.
  */
 class Imapi2ReferenceConformanceTests {
 
@@ -40,7 +41,7 @@ class Imapi2ReferenceConformanceTests {
         IDS.put("IID_IDISC_MASTER2", "guid IID_IDiscMaster2");
         IDS.put("IID_DDISC_MASTER2_EVENTS", "guid IID_DDiscMaster2Events");
         IDS.put("IID_IDISC_RECORDER2", "guid IID_IDiscRecorder2");
-        IDS.put("IID_ICONNECTION_POINT_CONTAINER", "guid IConnectionPointContainer");
+        IDS.put("IID_ICONNECTION_POINT_CONTAINER", "guid IID_IConnectionPointContainer");
         IDS.put("IID_IUNKNOWN", "jna IUnknown.IID_IUNKNOWN");
         IDS.put("IID_IDISPATCH", "jna IDispatch.IID_IDISPATCH");
         IDS.put("DISPID_MASTER_ITEM", "dispid IDiscMaster2.Item");
@@ -63,23 +64,31 @@ class Imapi2ReferenceConformanceTests {
     @Test
     void theReferenceParsesIntoItsFacts() {
         assertThat(REFERENCE.guids).containsKeys("CLSID_MsftDiscMaster2", "IID_DDiscMaster2Events",
-                "IConnectionPointContainer");
+                "IID_IConnectionPointContainer");
         assertThat(REFERENCE.dispIds).hasSizeGreaterThanOrEqualTo(27).containsEntry("IDiscMaster2._NewEnum", -4)
                 .containsEntry("IDiscRecorder2.ActiveDiscRecorder", 0);
         assertThat(REFERENCE.slots).containsEntry("IDiscRecorder2.AcquireExclusiveAccess", 9)
                 .containsEntry("IDiscMaster2.get_Count", 9);
-        assertThat(REFERENCE.hresults).hasSizeGreaterThanOrEqualTo(15);
-        assertThat(REFERENCE.tableHresults).hasSizeGreaterThanOrEqualTo(30);
-        assertThat(REFERENCE.constants).containsOnlyKeys("COINIT_APARTMENTTHREADED", "PM_REMOVE", "WM_QUIT");
+        assertThat(REFERENCE.hresults).hasSizeGreaterThanOrEqualTo(40);
+        assertThat(REFERENCE.constants).containsKeys("COINIT_APARTMENTTHREADED", "PM_REMOVE", "WM_QUIT",
+                "IMAPI2_DEFAULT_COMMAND_TIMEOUT", "FACILITY_IMAPI2");
+    }
+
+    @Test
+    void everyFactNamesItsSource() {
+        assertThat(REFERENCE.rowsWithoutSource).isEmpty();
     }
 
     @Test
     void theReferenceAgreesWithItself() {
         REFERENCE.signedHresults.forEach((name, signed) ->
                 assertThat(REFERENCE.hresults.get(name)).as(name).isEqualTo(signed));
+        assertThat(REFERENCE.signedHresults.keySet()).as("every HRESULT row gives its signed form")
+                .isEqualTo(REFERENCE.hresults.keySet());
+        assertThat(REFERENCE.constants.get("IMAPI2_DEFAULT_COMMAND_TIMEOUT")).isEqualTo(10);
         REFERENCE.hresults.forEach((name, code) -> {
-            if (REFERENCE.tableHresults.containsKey(name)) {
-                assertThat(REFERENCE.tableHresults.get(name)).as(name).isEqualTo(code);
+            if (name.contains("IMAPI")) {
+                assertThat(HResult.of(code).facility()).as(name).isEqualTo(REFERENCE.constants.get("FACILITY_IMAPI2"));
             }
         });
     }
@@ -120,12 +129,23 @@ class Imapi2ReferenceConformanceTests {
     }
 
     @Test
-    void theNamesTheBackendReportsAreTheReferences() {
+    void theNamesAndCodesTheApiReportsAreTheReferences() {
+        int checked = 0;
+        for (HResult known : HResult.known().values()) {
+            Integer reference = REFERENCE.hresults.get(known.name());
+            if (reference != null) {
+                assertThat(known.code()).as(known.name()).isEqualTo(reference);
+                checked++;
+            }
+        }
         REFERENCE.hresults.forEach((name, code) -> {
-            if (name.startsWith("E_") || name.startsWith("HRESULT_") || name.contains("_E_")) {
-                assertThat(HResult.of(code).name()).as(String.format("0x%08X", code)).isEqualTo(name);
+            HResult ours = HResult.known().get(code);
+            if (ours != null) {
+                assertThat(ours.name()).as(String.format("0x%08X", code)).isEqualTo(name);
             }
         });
+        assertThat(checked).as("HRESULTs of the API found in the table").isGreaterThanOrEqualTo(35);
+        assertThat(REFERENCE.constants.get("FACILITY_IMAPI2")).isEqualTo(HResult.FACILITY_IMAPI2);
     }
 
     @Test
@@ -169,19 +189,14 @@ class Imapi2ReferenceConformanceTests {
     private static Object expected(String fact) {
         String kind = fact.substring(0, fact.indexOf(' '));
         String key = fact.substring(fact.indexOf(' ') + 1);
-        switch (kind) {
-            case "guid":
-                return required(REFERENCE.guids, key);
-            case "dispid":
-                return required(REFERENCE.dispIds, key);
-            case "slot":
-                return required(REFERENCE.slots, key);
-            case "jna":
-                return key.equals("IUnknown.IID_IUNKNOWN") ? IUnknown.IID_IUNKNOWN.toGuidString()
-                        : IDispatch.IID_IDISPATCH.toGuidString();
-            default:
-                throw new IllegalArgumentException(fact);
-        }
+        return switch (kind) {
+            case "guid" -> required(REFERENCE.guids, key);
+            case "dispid" -> required(REFERENCE.dispIds, key);
+            case "slot" -> required(REFERENCE.slots, key);
+            case "jna" -> key.equals("IUnknown.IID_IUNKNOWN") ? IUnknown.IID_IUNKNOWN.toGuidString()
+                    : IDispatch.IID_IDISPATCH.toGuidString();
+            default -> throw new IllegalArgumentException(fact);
+        };
     }
 
     private static <V> V required(Map<String, V> facts, String key) {
@@ -199,9 +214,6 @@ class Imapi2ReferenceConformanceTests {
                 + name.substring("HRESULT_FROM_WIN32_".length()) + ")" : name;
         if (REFERENCE.hresults.containsKey(written)) {
             return Optional.of(REFERENCE.hresults.get(written));
-        }
-        if (REFERENCE.tableHresults.containsKey(written)) {
-            return Optional.of(REFERENCE.tableHresults.get(written));
         }
         return Optional.ofNullable(REFERENCE.constants.get(name));
     }
