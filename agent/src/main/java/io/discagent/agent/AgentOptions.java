@@ -1,11 +1,11 @@
 package io.discagent.agent;
 
 import io.discagent.agent.spi.RecorderBackend;
+import io.discagent.api.error.InvalidArgumentException;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
@@ -19,12 +19,16 @@ public final class AgentOptions {
     /** IMAPI2's default command timeout ({@code IMAPI2_DEFAULT_COMMAND_TIMEOUT}, 10 s). */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
+    /** How long an overflowed event subscriber has to take its buffered events (1 s). */
+    public static final Duration DEFAULT_EVENT_OVERFLOW_GRACE = Duration.ofSeconds(1);
+
     private final String backend;
     private final @Nullable RecorderBackend backendInstance;
     private final Map<String, String> backendProperties;
     private final Duration commandTimeout;
     private final int pendingAcquireMaxCount;
     private final int eventBufferSize;
+    private final Duration eventOverflowGrace;
     private final Duration mediaPollInterval;
     private final Scheduler timeScheduler;
     private final @Nullable Vertx vertx;
@@ -36,6 +40,7 @@ public final class AgentOptions {
         this.commandTimeout = b.commandTimeout;
         this.pendingAcquireMaxCount = b.pendingAcquireMaxCount;
         this.eventBufferSize = b.eventBufferSize;
+        this.eventOverflowGrace = b.eventOverflowGrace;
         this.mediaPollInterval = b.mediaPollInterval;
         this.timeScheduler = b.timeScheduler;
         this.vertx = b.vertx;
@@ -81,6 +86,14 @@ public final class AgentOptions {
         return eventBufferSize;
     }
 
+    /**
+     * How long a subscriber that fell more than {@link #eventBufferSize()} events behind has to take the events
+     * already buffered for it; after that its {@code EventOverflowException} comes without them.
+     */
+    public Duration eventOverflowGrace() {
+        return eventOverflowGrace;
+    }
+
     /** How often media state is polled on backends that support it. */
     public Duration mediaPollInterval() {
         return mediaPollInterval;
@@ -105,6 +118,7 @@ public final class AgentOptions {
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private int pendingAcquireMaxCount = 1000;
         private int eventBufferSize = 1024;
+        private Duration eventOverflowGrace = DEFAULT_EVENT_OVERFLOW_GRACE;
         private Duration mediaPollInterval = Duration.ofSeconds(2);
         private Scheduler timeScheduler = Schedulers.parallel();
         private @Nullable Vertx vertx;
@@ -117,19 +131,19 @@ public final class AgentOptions {
          * otherwise the simulated one), {@code simulated}, {@code linux} or {@code windows}.
          */
         public Builder backend(String name) {
-            this.backend = Objects.requireNonNull(name, "name");
+            this.backend = InvalidArgumentException.requireNonNull(name, "name");
             return this;
         }
 
         /** Use this backend instance (for example a {@code SimulatedBackend} you keep a reference to). */
         public Builder backend(RecorderBackend instance) {
-            this.backendInstance = Objects.requireNonNull(instance, "instance");
+            this.backendInstance = InvalidArgumentException.requireNonNull(instance, "instance");
             return this;
         }
 
         /** A backend property, such as {@code simulated.recorders=3} or {@code linux.devices=/dev/loop7}. */
         public Builder backendProperty(String key, String value) {
-            backendProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            backendProperties.put(InvalidArgumentException.requireNonNull(key, "key"), InvalidArgumentException.requireNonNull(value, "value"));
             return this;
         }
 
@@ -153,19 +167,25 @@ public final class AgentOptions {
          * once with {@code PendingAcquireLimitException}.
          */
         public Builder pendingAcquireMaxCount(int max) {
-            if (max < 0) {
-                throw new IllegalArgumentException("pendingAcquireMaxCount must not be negative: " + max);
-            }
+            InvalidArgumentException.require(max >= 0, "pendingAcquireMaxCount must not be negative: " + max);
             this.pendingAcquireMaxCount = max;
             return this;
         }
 
         /** How many events a subscriber may fall behind before it is ended (default 1024). */
         public Builder eventBufferSize(int size) {
-            if (size < 1) {
-                throw new IllegalArgumentException("eventBufferSize must be at least 1: " + size);
-            }
+            InvalidArgumentException.require(size >= 1, "eventBufferSize must be at least 1: " + size);
             this.eventBufferSize = size;
+            return this;
+        }
+
+        /**
+         * How long a subscriber that overflowed has to take the events buffered for it before its
+         * {@code EventOverflowException} comes without them (default 1 s): the bound within which even a subscriber
+         * that never requests again learns that it fell behind.
+         */
+        public Builder eventOverflowGrace(Duration grace) {
+            this.eventOverflowGrace = requireNotNegative(grace, "eventOverflowGrace");
             return this;
         }
 
@@ -180,13 +200,13 @@ public final class AgentOptions {
          * {@code VirtualTimeScheduler}.
          */
         public Builder timeScheduler(Scheduler scheduler) {
-            this.timeScheduler = Objects.requireNonNull(scheduler, "scheduler");
+            this.timeScheduler = InvalidArgumentException.requireNonNull(scheduler, "scheduler");
             return this;
         }
 
         /** Run on this Vert.x instance (the agent deploys its own verticle, and does not close it). */
         public Builder vertx(Vertx vertx) {
-            this.vertx = Objects.requireNonNull(vertx, "vertx");
+            this.vertx = InvalidArgumentException.requireNonNull(vertx, "vertx");
             return this;
         }
 
@@ -196,10 +216,8 @@ public final class AgentOptions {
         }
 
         private static Duration requireNotNegative(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(name + " must not be negative: " + d);
-            }
+            InvalidArgumentException.requireNonNull(d, name);
+            InvalidArgumentException.require(!d.isNegative(), name + " must not be negative: " + d);
             return d;
         }
     }

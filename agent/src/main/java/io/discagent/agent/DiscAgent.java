@@ -59,7 +59,7 @@ public final class DiscAgent implements RecorderAgent {
             Vertx vertx = options.vertx().orElse(null);
             Vertx owned = vertx == null ? Vertx.vertx(defaultVertxOptions()) : null;
             Vertx used = vertx != null ? vertx : owned;
-            Mono<DiscAgent> agent = Mono.fromCompletionStage(EventLoop.deploy(used).toCompletionStage())
+            Mono<DiscAgent> agent = Mono.fromCompletionStage(EventLoop.deploy(used, owned != null).toCompletionStage())
                     .flatMap(loop -> startOn(loop, options)
                             .onErrorResume(e -> Mono.fromCompletionStage(loop.undeploy().toCompletionStage())
                                     .onErrorResume(ignored -> Mono.empty())
@@ -72,7 +72,7 @@ public final class DiscAgent implements RecorderAgent {
 
     private static Mono<AgentCore> startOn(EventLoop loop, AgentOptions options) {
         AgentSettings settings = new AgentSettings(options.commandTimeout(), options.pendingAcquireMaxCount(),
-                options.eventBufferSize(), options.mediaPollInterval());
+                options.eventBufferSize(), options.eventOverflowGrace(), options.mediaPollInterval());
         Optional<RecorderBackend> instance = options.backendInstance();
         if (instance.isPresent()) {
             return AgentCore.start(loop, options.timeScheduler(), instance.get(), settings);

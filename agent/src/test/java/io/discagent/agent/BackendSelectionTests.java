@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.discagent.agent.internal.BackendSelector;
 import io.discagent.agent.spi.BackendConfig;
 import io.discagent.agent.spi.RecorderBackendProvider;
+import io.discagent.api.error.InvalidArgumentException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -61,10 +62,10 @@ class BackendSelectionTests {
     @Test
     void optionsRefuseNonsense() {
         assertThatThrownBy(() -> AgentOptions.builder().commandTimeout(Duration.ofSeconds(-1)))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(InvalidArgumentException.class);
         assertThatThrownBy(() -> AgentOptions.builder().pendingAcquireMaxCount(-1))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(InvalidArgumentException.class);
         assertThatThrownBy(() -> AgentOptions.builder().eventBufferSize(0))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(InvalidArgumentException.class);
     }
 }

@@ -1,8 +1,8 @@
 package io.discagent.api;
 
+import io.discagent.api.error.InvalidArgumentException;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
-import java.util.Objects;
 
 /**
  * How an acquire request behaves. The default is IMAPI2's: no force, fail at once when the recorder is held, no
@@ -24,11 +24,9 @@ public record AcquireOptions(boolean force, Duration waitTimeout, RetryPolicy re
     public static final AcquireOptions DEFAULT = new AcquireOptions(false, Duration.ZERO, RetryPolicy.automatic());
 
     public AcquireOptions {
-        Objects.requireNonNull(waitTimeout, "waitTimeout");
-        Objects.requireNonNull(retry, "retry");
-        if (waitTimeout.isNegative()) {
-            throw new IllegalArgumentException("waitTimeout must not be negative: " + waitTimeout);
-        }
+        InvalidArgumentException.requireNonNull(waitTimeout, "waitTimeout");
+        InvalidArgumentException.requireNonNull(retry, "retry");
+        InvalidArgumentException.require(!waitTimeout.isNegative(), "waitTimeout must not be negative: " + waitTimeout);
     }
 
     /** Fail at once when the recorder is held (the default). */

@@ -1,6 +1,6 @@
 package io.discagent.api;
 
-import java.util.Objects;
+import io.discagent.api.error.InvalidArgumentException;
 
 /**
  * One element of a stream of acquire requests (see {@link ClientSession#acquireEach}).
@@ -11,8 +11,8 @@ import java.util.Objects;
 public record AcquireRequest(RecorderId recorder, AcquireOptions options) {
 
     public AcquireRequest {
-        Objects.requireNonNull(recorder, "recorder");
-        Objects.requireNonNull(options, "options");
+        InvalidArgumentException.requireNonNull(recorder, "recorder");
+        InvalidArgumentException.requireNonNull(options, "options");
     }
 
     /** A request with the default options. */

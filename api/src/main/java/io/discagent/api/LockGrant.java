@@ -1,6 +1,6 @@
 package io.discagent.api;
 
-import java.util.Objects;
+import io.discagent.api.error.InvalidArgumentException;
 
 /**
  * A granted acquire: one more count on the session's lock of a recorder.
@@ -14,7 +14,7 @@ import java.util.Objects;
 public record LockGrant(RecorderId recorder, SessionId session, int lockCount, long holdId) {
 
     public LockGrant {
-        Objects.requireNonNull(recorder, "recorder");
-        Objects.requireNonNull(session, "session");
+        InvalidArgumentException.requireNonNull(recorder, "recorder");
+        InvalidArgumentException.requireNonNull(session, "session");
     }
 }

@@ -1,6 +1,6 @@
 package io.discagent.api;
 
-import java.util.Objects;
+import io.discagent.api.error.InvalidArgumentException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,13 +20,11 @@ public record LockState(Status status, @Nullable String owner, @Nullable Session
     public enum Status { FREE, HELD }
 
     public LockState {
-        Objects.requireNonNull(status, "status");
-        if (status == Status.FREE && (owner != null || session != null || count != 0)) {
-            throw new IllegalArgumentException("a free recorder has no owner and a count of 0");
-        }
-        if (status == Status.HELD && (owner == null || session == null || count < 1)) {
-            throw new IllegalArgumentException("a held recorder has an owner, a session and a count of at least 1");
-        }
+        InvalidArgumentException.requireNonNull(status, "status");
+        InvalidArgumentException.require(status != Status.FREE || (owner == null && session == null && count == 0),
+                "a free recorder has no owner and a count of 0");
+        InvalidArgumentException.require(status != Status.HELD || (owner != null && session != null && count >= 1),
+                "a held recorder has an owner, a session and a count of at least 1");
     }
 
     /** The state of a recorder held {@code count} times by {@code session}. */

@@ -1,6 +1,6 @@
 package io.discagent.api;
 
-import java.util.Objects;
+import io.discagent.api.error.InvalidArgumentException;
 
 /**
  * Identifies a recorder within one agent: {@code sim-0} on the simulated backend, {@code sr0} or a block device
@@ -11,10 +11,8 @@ import java.util.Objects;
 public record RecorderId(String value) {
 
     public RecorderId {
-        Objects.requireNonNull(value, "value");
-        if (value.isBlank()) {
-            throw new IllegalArgumentException("a recorder id cannot be blank");
-        }
+        InvalidArgumentException.requireNonNull(value, "value");
+        InvalidArgumentException.require(!value.isBlank(), "a recorder id cannot be blank");
     }
 
     /** Shorthand for {@code new RecorderId(value)}. */

@@ -1,7 +1,7 @@
 package io.discagent.api;
 
+import io.discagent.api.error.InvalidArgumentException;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * What the agent knows of a recorder.
@@ -18,12 +18,12 @@ public record RecorderInfo(RecorderId id, String vendor, String product, String 
         List<String> paths, LockState lockState) {
 
     public RecorderInfo {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(vendor, "vendor");
-        Objects.requireNonNull(product, "product");
-        Objects.requireNonNull(revision, "revision");
-        Objects.requireNonNull(backend, "backend");
-        paths = List.copyOf(paths);
-        Objects.requireNonNull(lockState, "lockState");
+        InvalidArgumentException.requireNonNull(id, "id");
+        InvalidArgumentException.requireNonNull(vendor, "vendor");
+        InvalidArgumentException.requireNonNull(product, "product");
+        InvalidArgumentException.requireNonNull(revision, "revision");
+        InvalidArgumentException.requireNonNull(backend, "backend");
+        paths = List.copyOf(InvalidArgumentException.requireNonNull(paths, "paths"));
+        InvalidArgumentException.requireNonNull(lockState, "lockState");
     }
 }

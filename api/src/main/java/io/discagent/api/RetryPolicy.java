@@ -1,7 +1,7 @@
 package io.discagent.api;
 
+import io.discagent.api.error.InvalidArgumentException;
 import java.time.Duration;
-import java.util.Objects;
 import reactor.util.retry.Retry;
 
 /**
@@ -56,18 +56,12 @@ public sealed interface RetryPolicy {
     record Backoff(long maxAttempts, Duration minBackoff, Duration maxBackoff, double jitter) implements RetryPolicy {
 
         public Backoff {
-            Objects.requireNonNull(minBackoff, "minBackoff");
-            Objects.requireNonNull(maxBackoff, "maxBackoff");
-            if (maxAttempts < 0) {
-                throw new IllegalArgumentException("maxAttempts must not be negative: " + maxAttempts);
-            }
-            if (minBackoff.isNegative() || maxBackoff.compareTo(minBackoff) < 0) {
-                throw new IllegalArgumentException("need 0 <= minBackoff <= maxBackoff, got " + minBackoff + " and "
-                        + maxBackoff);
-            }
-            if (!(jitter >= 0 && jitter <= 1)) {
-                throw new IllegalArgumentException("jitter must be between 0 and 1: " + jitter);
-            }
+            InvalidArgumentException.requireNonNull(minBackoff, "minBackoff");
+            InvalidArgumentException.requireNonNull(maxBackoff, "maxBackoff");
+            InvalidArgumentException.require(maxAttempts >= 0, "maxAttempts must not be negative: " + maxAttempts);
+            InvalidArgumentException.require(!minBackoff.isNegative() && maxBackoff.compareTo(minBackoff) >= 0,
+                    "need 0 <= minBackoff <= maxBackoff, got " + minBackoff + " and " + maxBackoff);
+            InvalidArgumentException.require(jitter >= 0 && jitter <= 1, "jitter must be between 0 and 1: " + jitter);
         }
     }
 
@@ -75,7 +69,7 @@ public sealed interface RetryPolicy {
     record Custom(Retry retry) implements RetryPolicy {
 
         public Custom {
-            Objects.requireNonNull(retry, "retry");
+            InvalidArgumentException.requireNonNull(retry, "retry");
         }
     }
 }

@@ -1,6 +1,6 @@
 package io.discagent.api;
 
-import java.util.Objects;
+import io.discagent.api.error.InvalidArgumentException;
 
 /**
  * Identifies a client session within one agent.
@@ -10,7 +10,7 @@ import java.util.Objects;
 public record SessionId(String value) {
 
     public SessionId {
-        Objects.requireNonNull(value, "value");
+        InvalidArgumentException.requireNonNull(value, "value");
     }
 
     @Override

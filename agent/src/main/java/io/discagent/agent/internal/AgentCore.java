@@ -9,17 +9,16 @@ import io.discagent.agent.spi.RecorderDescriptor;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientNames;
 import io.discagent.api.ClientSession;
+import io.discagent.api.LockGrant;
 import io.discagent.api.LockState;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.SessionId;
-import io.discagent.api.error.AcquireTimeoutException;
-import io.discagent.api.error.HResult;
-import io.discagent.api.error.NativeRecorderException;
+import io.discagent.api.error.CommandTimeoutException;
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.NoSuchRecorderException;
 import io.discagent.api.error.RecorderException;
-import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RequestCancelledException;
 import io.discagent.api.error.SessionClosedException;
 import io.discagent.api.event.AcquireTimedOutEvent;
@@ -40,7 +39,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -52,21 +50,22 @@ import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The agent: sessions, recorders and events, all owned by one {@link EventLoop}.
+ * The agent: sessions, recorders and events, all owned by one {@link EventLoop}. It is the one implementation of
+ * {@link RecorderAgent} ({@code DiscAgent} is its public face) and the {@link SlotContext} of every recorder.
  *
  * <h2>Threading (the rules every method here follows)</h2>
  * <ul>
- * <li>State (the maps, every {@link RecorderSlot}, every session's holds) is read and written on the event loop
- * only. Public methods may be called from any thread: they return a {@code Mono}/{@code Flux} whose work is moved to
- * the event loop with {@link EventLoop#execute}.</li>
+ * <li>State (the registry of recorders, every {@link RecorderSlot}, every session) is read and written on the event
+ * loop only. Public methods may be called from any thread: they return a {@code Mono}/{@code Flux} whose work is
+ * moved to the event loop; nothing happens before it is requested.</li>
  * <li>Backend calls run on native workers only: enumeration and hotplug on the control worker, each recorder's calls
- * on its own worker ({@link RecorderSlot#call}). Their outcomes come back to the event loop before anything else
- * happens, so every result, error and event a user sees is signalled from the event loop.</li>
- * <li>Delays, timeouts and backoff go through the injected Reactor {@link Scheduler} ({@link #time()}); their tasks
- * only hop back to the event loop.</li>
+ * on its own worker ({@link NativeCalls}). Their outcomes come back to the event loop before anything else happens,
+ * so every result, error and event a user sees is signalled from the event loop.</li>
+ * <li>Delays, timeouts and backoff go through the injected Reactor {@link Scheduler}; their tasks only hop back to the
+ * event loop.</li>
  * </ul>
  */
-public final class AgentCore implements RecorderAgent {
+public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegistry.Host {
 
     private static final System.Logger LOG = System.getLogger(AgentCore.class.getName());
 
@@ -76,14 +75,13 @@ public final class AgentCore implements RecorderAgent {
     private final AgentSettings settings;
     private final NativeWorker control;
     private final EventHub hub;
+    private final RecorderRegistry registry;
+    private final Deadlines deadlines;
 
-    private final Map<RecorderId, RecorderSlot> slots = new LinkedHashMap<>();
-    private final Map<RecorderId, Boolean> opening = new LinkedHashMap<>();
     private final Map<SessionId, SessionImpl> sessions = new LinkedHashMap<>();
     private long sequence;
     private long holdIds;
     private long sessionIds;
-    private long arrivals;
     // Statistics: written on the event loop only (one writer), read from any thread.
     private volatile long grants;
     private volatile long retries;
@@ -101,7 +99,9 @@ public final class AgentCore implements RecorderAgent {
         this.backend = backend;
         this.settings = settings;
         this.control = new NativeWorker("discagent-native-control", backend.threadHooks(NativeWorkerKind.CONTROL));
-        this.hub = new EventHub(loop, settings.eventBufferSize());
+        this.hub = new EventHub(loop, time, settings.eventBufferSize(), settings.eventOverflowGrace());
+        this.registry = new RecorderRegistry(backend, this);
+        this.deadlines = new Deadlines(loop, time, this::deadlineReached);
         // Sequences of successive runs never overlap, so a client resuming with a number from an earlier run is
         // recognised as such (1000 numbers per millisecond of the previous run's life; exact in JavaScript too).
         this.sequence = time.now(TimeUnit.MILLISECONDS) * 1000;
@@ -116,7 +116,7 @@ public final class AgentCore implements RecorderAgent {
     public static Mono<AgentCore> start(EventLoop loop, Scheduler time, RecorderBackend backend,
             AgentSettings settings) {
         AgentCore core = new AgentCore(loop, time, backend, settings);
-        return Mono.create(sink -> core.start(sink));
+        return Mono.create(core::start);
     }
 
     private void start(MonoSink<AgentCore> sink) {
@@ -126,7 +126,7 @@ public final class AgentCore implements RecorderAgent {
             try {
                 found = backend.enumerate();
             } catch (Throwable t) {
-                RecorderException failure = asRecorderException(t, null, "enumerate");
+                RecorderException failure = NativeCalls.asRecorderException(t, null, "enumerate");
                 control.stop();
                 loop.execute(() -> sink.error(failure));
                 return;
@@ -142,7 +142,7 @@ public final class AgentCore implements RecorderAgent {
                     started(sink);
                 }
                 for (RecorderDescriptor descriptor : found) {
-                    addRecorder(descriptor, opened);
+                    registry.arrived(descriptor, opened);
                 }
             });
         });
@@ -157,94 +157,23 @@ public final class AgentCore implements RecorderAgent {
                 LOG.log(Level.ERROR, "the " + backend.name() + " backend could not start hotplug", t);
             }
             loop.execute(() -> {
-                Duration interval = settings.mediaPollInterval();
-                if (!interval.isZero()) {
-                    mediaPoller = time.schedulePeriodically(() -> loop.execute(this::pollMedia),
-                            interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+                try {
+                    Duration interval = settings.mediaPollInterval();
+                    if (!interval.isZero()) {
+                        long nanos = Durations.toNanos(interval);
+                        mediaPoller = time.schedulePeriodically(() -> loop.execute(this::pollMedia), nanos, nanos,
+                                TimeUnit.NANOSECONDS);
+                    }
+                    sink.success(this);
+                } catch (Throwable t) {
+                    sink.error(NativeCalls.asRecorderException(t, null, "start"));
                 }
-                sink.success(this);
             });
         });
     }
 
-    // ------------------------------------------------------------------------------------------------ recorders
-
-    private void addRecorder(RecorderDescriptor descriptor, @Nullable Runnable opened) {
-        RecorderId id = RecorderId.of(descriptor.id());
-        if (closed || slots.containsKey(id) || opening.containsKey(id)) {
-            if (opened != null) {
-                opened.run();
-            }
-            return;
-        }
-        opening.put(id, Boolean.TRUE);
-        NativeWorker worker = new NativeWorker(threadName(id), backend.threadHooks(NativeWorkerKind.RECORDER)).start();
-        RecorderHandle handle = new RecorderHandle(backend, descriptor, worker);
-        RecorderSlot slot = new RecorderSlot(this, descriptor, worker, handle, ++arrivals);
-        worker.execute(() -> {
-            RecorderException failure = null;
-            boolean polling = false;
-            try {
-                handle.open();
-                polling = handle.get().supportsMediaPolling();
-            } catch (Throwable t) {
-                failure = asRecorderException(t, id, "open");
-            }
-            RecorderException error = failure;
-            boolean mediaPolling = polling;
-            loop.execute(() -> opened(slot, error, mediaPolling, opened));
-        });
-    }
-
-    private void opened(RecorderSlot slot, @Nullable RecorderException error, boolean mediaPolling,
-            @Nullable Runnable opened) {
-        opening.remove(slot.id);
-        if (error != null || closed) {
-            if (error != null) {
-                LOG.log(Level.WARNING, "recorder " + slot.id + " could not be opened; it is ignored", error);
-            }
-            slot.shutdown(new RequestCancelledException("the recorder could not be opened", slot.id), () -> { });
-        } else {
-            slot.enableMediaPolling(mediaPolling);
-            insertInArrivalOrder(slot);
-            publish(new RecorderArrivedEvent(++sequence, now(), slot.id, slot.info()));
-        }
-        if (opened != null) {
-            opened.run();
-        }
-    }
-
-    private void insertInArrivalOrder(RecorderSlot slot) {
-        List<RecorderSlot> all = new ArrayList<>(slots.values());
-        all.add(slot);
-        all.sort(java.util.Comparator.comparingLong(s -> s.arrival));
-        slots.clear();
-        for (RecorderSlot s : all) {
-            slots.put(s.id, s);
-        }
-    }
-
-    /** The recorder is gone (hotplug removal, or a native call said so). */
-    void recorderGone(RecorderSlot slot) {
-        if (slots.remove(slot.id, slot)) {
-            slot.remove(new RecorderRemovedException("recorder " + slot.id + " was removed", slot.id));
-        }
-    }
-
-    /**
-     * {@code discagent-native-<id>}; a long id (IMAPI2's unique ids share their prefix and their interface GUID) is
-     * shortened to its start and a hash of the whole, so two recorders never share a thread name.
-     */
-    static String threadName(RecorderId id) {
-        String clean = id.value().replaceAll("[^A-Za-z0-9._-]", "_");
-        if (clean.length() > 40) {
-            clean = clean.substring(0, 28) + "-" + String.format("%08x", id.value().hashCode());
-        }
-        return "discagent-native-" + clean;
-    }
-
     private void pollMedia() {
-        for (RecorderSlot slot : slots.values()) {
+        for (RecorderSlot slot : registry.slots()) {
             slot.pollMedia();
         }
     }
@@ -253,23 +182,18 @@ public final class AgentCore implements RecorderAgent {
 
         @Override
         public void recorderArrived(RecorderDescriptor descriptor) {
-            loop.execute(() -> addRecorder(descriptor, null));
+            loop.execute(() -> registry.arrived(descriptor, null));
         }
 
         @Override
         public void recorderRemoved(String id) {
-            loop.execute(() -> {
-                RecorderSlot slot = slots.get(RecorderId.of(id));
-                if (slot != null) {
-                    recorderGone(slot);
-                }
-            });
+            loop.execute(() -> registry.removed(RecorderId.of(id)));
         }
 
         @Override
         public void mediaChanged(String id, MediaState state) {
             loop.execute(() -> {
-                RecorderSlot slot = slots.get(RecorderId.of(id));
+                RecorderSlot slot = registry.slot(RecorderId.of(id));
                 if (slot != null) {
                     slot.mediaObserved(state, false);
                 }
@@ -279,7 +203,7 @@ public final class AgentCore implements RecorderAgent {
         @Override
         public void lockLost(String id, RecorderException reason) {
             loop.execute(() -> {
-                RecorderSlot slot = slots.get(RecorderId.of(id));
+                RecorderSlot slot = registry.slot(RecorderId.of(id));
                 if (slot != null) {
                     slot.lockLost(reason);
                 }
@@ -291,34 +215,31 @@ public final class AgentCore implements RecorderAgent {
 
     @Override
     public Mono<ClientSession> openSession(String clientName) {
-        return Mono.defer(() -> {
+        return reply(reply -> {
             String name = ClientNames.requireValid(clientName);
-            return onLoop(sink -> {
-                if (closed) {
-                    sink.error(new SessionClosedException("the agent is closed", null));
-                    return;
-                }
-                SessionImpl session = new SessionImpl(this, new SessionId("s-" + ++sessionIds), name);
-                sessions.put(session.id(), session);
-                sink.success(session);
-            });
+            if (closed) {
+                throw new SessionClosedException("the agent is closed", null);
+            }
+            SessionImpl session = new SessionImpl(this, new SessionId("s-" + ++sessionIds), name);
+            sessions.put(session.id(), session);
+            reply.success(session);
         });
     }
 
     /** Closes the session; completes once the native releases it caused have returned. */
-    Mono<Void> closeSession(SessionImpl session) {
-        return onLoop(sink -> closeSession(session, Cause.SESSION_CLOSED,
-                new SessionClosedException("session '" + session.clientName() + "' was closed", null),
-                sink::success));
+    Mono<Void> closeSession(SessionImpl session, Cause cause, @Nullable RecorderException reason) {
+        return reply(reply -> closeSession(session, cause, reason != null ? reason
+                : new SessionClosedException("session '" + session.clientName() + "' was closed", null),
+                () -> reply.success(null)));
     }
 
     private void closeSession(SessionImpl session, Cause cause, RecorderException failure, Runnable done) {
-        if (!session.markClosed(failure)) {
+        if (!session.markClosed()) {
             done.run();
             return;
         }
         sessions.remove(session.id());
-        List<RecorderSlot> all = new ArrayList<>(slots.values());
+        List<RecorderSlot> all = registry.slots();
         int[] remaining = {all.size() + 1};
         Runnable oneDone = () -> {
             if (--remaining[0] == 0) {
@@ -331,110 +252,134 @@ public final class AgentCore implements RecorderAgent {
         oneDone.run();
     }
 
+    /** The error for any call on a closed session. */
+    static SessionClosedException sessionClosed(SessionImpl session) {
+        return new SessionClosedException("session '" + session.clientName() + "' is closed", null);
+    }
+
     // ------------------------------------------------------------------------------------------------ acquire
 
     /**
-     * An acquire request ({@link AcquireRequest}): attempts (each one {@link PendingAcquire}) under the request's
-     * retry policy, with one deadline for the whole request. A grant that reaches a cancelled subscriber is discarded
-     * by Reactor and released by the session ({@link SessionImpl#releaseDiscarded}).
+     * An acquire request as a {@code Mono}; see {@link AcquireOperation} for who owns its grant when.
+     *
+     * @param keepDelivered whether a grant that reached {@code onNext} is the subscriber's whatever happens next (the
+     *     agent's own subscribers), instead of being released by a later cancellation (the public {@code acquire})
      */
-    Mono<Granted> acquire(SessionImpl session, RecorderId recorder, AcquireOptions options) {
-        Objects.requireNonNull(recorder, "recorder");
-        Objects.requireNonNull(options, "options");
-        return Mono.defer(() -> new AcquireRequest(this, session, recorder, options, nowNanos()).toMono())
-                .doOnDiscard(Granted.class, session.releaseDiscarded);
+    Mono<LockGrant> acquire(SessionImpl session, @Nullable RecorderId recorder, @Nullable AcquireOptions options,
+            boolean keepDelivered) {
+        return new AcquireMono(this, session, recorder, options, keepDelivered);
     }
 
-    /** Hands a new attempt to the event loop, and arms its deadline; called on the subscribing thread. */
-    void startAttempt(PendingAcquire attempt) {
-        attempt.sink.onCancel(attempt);
-        if (!loop.execute(() -> attempt(attempt))) {
-            attempt.sink.error(agentGone());
-            return;
-        }
-        AcquireRequest request = attempt.request;
-        if (request.hasDeadline()) {
-            long remaining = request.deadlineNanos - nowNanos();
-            attempt.deadlineTimer = time.schedule(() -> loop.execute(() -> deadlineReached(attempt)),
-                    Math.max(0, remaining), TimeUnit.NANOSECONDS);
+    /** A requested acquire reaches the event loop. */
+    void admit(AcquireOperation op) {
+        try {
+            if (!op.isLive()) {
+                return;
+            }
+            RecorderId recorder = InvalidArgumentException.requireNonNull(op.recorder, "recorder");
+            AcquireOptions options = InvalidArgumentException.requireNonNull(op.options, "options");
+            if (closed) {
+                op.fail(new RequestCancelledException("the agent is closed", recorder));
+                return;
+            }
+            if (!op.session.isOpen()) {
+                op.fail(sessionClosed(op.session));
+                return;
+            }
+            RecorderSlot slot = registry.slot(recorder);
+            if (slot == null) {
+                op.fail(noSuchRecorder(recorder));
+                return;
+            }
+            op.startedNanos = nowNanos();
+            if (options.waits() && !options.waitsForever() && !Durations.isForever(options.waitTimeout())) {
+                op.deadlineNanos = Durations.saturatedAdd(op.startedNanos, Durations.toNanos(options.waitTimeout()));
+                deadlines.add(op);
+            }
+            slot.admit(op);
+        } catch (RuntimeException | AssertionError e) {
+            deadlines.remove(op);
+            if (!(e instanceof RecorderException)) {
+                LOG.log(Level.ERROR, "admitting " + op + " failed", e);
+            }
+            op.fail(NativeCalls.asRecorderException(e, op.recorder, "acquire"));
         }
     }
 
-    private void attempt(PendingAcquire request) {
-        if (request.isFinished()) {
-            return;
+    /** A request was cancelled before it was granted. */
+    void cancelled(AcquireOperation op) {
+        RecorderSlot slot = op.slot;
+        if (slot != null) {
+            slot.cancelled(op);
+        } else {
+            deadlines.remove(op);
         }
-        if (request.attempt > 1) {
-            retries++;
+    }
+
+    private void deadlineReached(AcquireOperation op) {
+        RecorderSlot slot = op.slot;
+        try {
+            if (slot != null) {
+                slot.deadlineReached(op);
+            }
+        } catch (RuntimeException | AssertionError bug) {
+            LOG.log(Level.ERROR, "handling the deadline of " + op + " failed", bug);
+            op.fail(NativeCalls.asRecorderException(bug, op.recorder, "acquire"));
         }
-        if (closed) {
-            request.fail(new RequestCancelledException("the agent is closed", request.recorder()));
-            return;
+    }
+
+    /** A grant its subscriber dropped after all ({@link AcquireOperation}): release it. */
+    void releaseDiscarded(@Nullable Grant grant) {
+        if (grant != null) {
+            release(grant, RecorderSlot.Released.NONE);
         }
-        if (!request.session.isOpen()) {
-            request.fail(new SessionClosedException("session '" + request.session.clientName() + "' is closed",
-                    request.recorder()));
-            return;
-        }
-        RecorderSlot slot = slots.get(request.recorder());
+    }
+
+    /** Releases one grant (idempotent). Event loop only. */
+    void release(Grant grant, RecorderSlot.Released done) {
+        RecorderSlot slot = registry.slot(grant.hold.recorder);
         if (slot == null) {
-            request.fail(noSuchRecorder(request.recorder()));
-            return;
-        }
-        if (request.request.hasDeadline() && nowNanos() >= request.request.deadlineNanos) {
-            timedOut(request, slot);
-            return;
-        }
-        slot.acquire(request);
-    }
-
-    private void deadlineReached(PendingAcquire request) {
-        if (!request.isFinished()) {
-            timedOut(request, slots.get(request.recorder()));
+            grant.markReleased();
+            done.accept(0);
+        } else {
+            slot.release(grant, done);
         }
     }
 
-    private void timedOut(PendingAcquire request, @Nullable RecorderSlot slot) {
-        String owner = slot == null ? null : slot.currentOwner();
-        Duration waited = Duration.ofNanos(Math.max(0, nowNanos() - request.request.startedNanos));
-        request.fail(new AcquireTimeoutException(HResult.HRESULT_FROM_WIN32_ERROR_TIMEOUT, "waited "
-                + waited.toMillis() + " ms for recorder " + request.recorder() + (owner == null ? ""
-                : "; it is held by '" + owner + "'"), request.recorder(), owner, null, null));
-        acquireTimeouts++;
-        publish(new AcquireTimedOutEvent(++sequence, now(), request.recorder(), request.session.id(),
-                request.session.clientName(), waited, owner));
+    /** The slot a grant belongs to, while its hold lasts. Event loop only. */
+    @Nullable RecorderSlot slotOf(Grant grant) {
+        return registry.slot(grant.hold.recorder);
     }
 
     // ------------------------------------------------------------------------------------------------ release
 
-    Mono<Integer> release(SessionImpl session, RecorderId recorder) {
-        Objects.requireNonNull(recorder, "recorder");
-        return onLoop(sink -> {
-            RecorderSlot slot = slots.get(recorder);
-            if (slot == null) {
-                sink.error(noSuchRecorder(recorder));
-            } else {
-                slot.release(session, sink);
+    Mono<Integer> release(SessionImpl session, @Nullable RecorderId recorder) {
+        return reply(reply -> {
+            RecorderId id = InvalidArgumentException.requireNonNull(recorder, "recorder");
+            if (!session.isOpen()) {
+                throw sessionClosed(session);
             }
+            RecorderSlot slot = slot(id);
+            slot.release(session, count -> {
+                if (count < 0) {
+                    reply.error(new CommandTimeoutException("ReleaseExclusiveAccess on recorder " + id
+                            + " did not return within " + settings.commandTimeout().toMillis() + " ms; the lock "
+                            + "count is 0", id));
+                } else {
+                    reply.success(count);
+                }
+            }, reply::error);
         });
     }
 
-    /** Releases one count of the grant's hold, if the session still holds that hold. */
-    Mono<Void> releaseHold(SessionImpl session, Granted granted) {
-        return Mono.<Integer>create(sink -> loop.execute(() -> {
-            RecorderSlot slot = slots.get(granted.grant().recorder());
-            if (slot == null) {
-                sink.success();
-            } else {
-                slot.releaseHold(session, granted.hold().id, sink);
+    Mono<Integer> lockCount(SessionImpl session, @Nullable RecorderId recorder) {
+        return reply(reply -> {
+            RecorderId id = InvalidArgumentException.requireNonNull(recorder, "recorder");
+            if (!session.isOpen()) {
+                throw sessionClosed(session);
             }
-        })).then();
-    }
-
-    Mono<Integer> lockCount(SessionImpl session, RecorderId recorder) {
-        return onLoop(sink -> {
-            RecorderSlot slot = slots.get(recorder);
-            sink.success(slot == null ? 0 : slot.lockCount(session));
+            RecorderSlot slot = registry.slot(id);
+            reply.success(slot == null ? 0 : slot.lockCount(session));
         });
     }
 
@@ -442,23 +387,24 @@ public final class AgentCore implements RecorderAgent {
 
     @Override
     public Mono<List<RecorderInfo>> recorders() {
-        return onLoop(sink -> {
-            List<RecorderInfo> infos = new ArrayList<>(slots.size());
-            for (RecorderSlot slot : slots.values()) {
+        return reply(reply -> {
+            List<RecorderSlot> all = registry.slots();
+            List<RecorderInfo> infos = new ArrayList<>(all.size());
+            for (RecorderSlot slot : all) {
                 infos.add(slot.info());
             }
-            sink.success(infos);
+            reply.success(infos);
         });
     }
 
     @Override
     public Mono<RecorderInfo> recorder(RecorderId recorder) {
-        return onLoop(sink -> sink.success(slot(recorder).info()));
+        return reply(reply -> reply.success(slot(recorder).info()));
     }
 
     @Override
     public Mono<String> exclusiveAccessOwner(RecorderId recorder) {
-        return onLoop(sink -> slot(recorder).owner(sink));
+        return reply(reply -> slot(recorder).owner(reply::success, reply::error));
     }
 
     @Override
@@ -473,7 +419,6 @@ public final class AgentCore implements RecorderAgent {
 
     @Override
     public Flux<LockTransition> lockTransitions(RecorderId recorder) {
-        Objects.requireNonNull(recorder, "recorder");
         return hub.subscribe(LockTransition.class, new SameRecorder(recorder), () -> {
             slot(recorder);
             return lockSnapshot(recorder);
@@ -496,10 +441,10 @@ public final class AgentCore implements RecorderAgent {
      */
     private static final class SameRecorder implements Predicate<LockTransition> {
 
-        private final RecorderId wanted;
+        private final @Nullable RecorderId wanted;
         private @Nullable RecorderId seen;
 
-        SameRecorder(RecorderId wanted) {
+        SameRecorder(@Nullable RecorderId wanted) {
             this.wanted = wanted;
         }
 
@@ -520,7 +465,7 @@ public final class AgentCore implements RecorderAgent {
     private List<LockTransition> lockSnapshot(@Nullable RecorderId only) {
         List<LockTransition> snapshot = new ArrayList<>();
         Instant at = now();
-        for (RecorderSlot slot : slots.values()) {
+        for (RecorderSlot slot : registry.slots()) {
             if (only == null || only.equals(slot.id)) {
                 LockState state = slot.state();
                 snapshot.add(new LockTransition(sequence, at, slot.id, state, state, Cause.SNAPSHOT));
@@ -529,8 +474,9 @@ public final class AgentCore implements RecorderAgent {
         return snapshot;
     }
 
-    private RecorderSlot slot(RecorderId recorder) {
-        RecorderSlot slot = slots.get(Objects.requireNonNull(recorder, "recorder"));
+    /** The open recorder, or {@link NoSuchRecorderException} (a null id: {@link InvalidArgumentException}). */
+    private RecorderSlot slot(@Nullable RecorderId recorder) {
+        RecorderSlot slot = registry.slot(InvalidArgumentException.requireNonNull(recorder, "recorder"));
         if (slot == null) {
             throw noSuchRecorder(recorder);
         }
@@ -564,10 +510,10 @@ public final class AgentCore implements RecorderAgent {
         for (SessionImpl session : new ArrayList<>(sessions.values())) {
             closeSession(session, Cause.AGENT_CLOSED, cancelled, () -> { });
         }
+        deadlines.clear();
         hub.complete();
         Mono<Void> done = Mono.create(sink -> {
-            List<RecorderSlot> all = new ArrayList<>(slots.values());
-            slots.clear();
+            List<RecorderSlot> all = new ArrayList<>(registry.clear());
             int[] remaining = {all.size() + 1};
             boolean[] finished = {false};
             Disposable[] patienceTimer = {null};
@@ -598,11 +544,11 @@ public final class AgentCore implements RecorderAgent {
                 slot.shutdown(cancelled, oneClosed);
             }
             // A worker blocked in a native call never reports back: do not wait for it longer than a command.
-            Duration patience = settings.commandTimeout().isZero() ? Duration.ofSeconds(10)
-                    : settings.commandTimeout();
+            Duration patience = settings.commandTimeout().isZero() || Durations.isForever(settings.commandTimeout())
+                    ? Duration.ofSeconds(10) : settings.commandTimeout();
             oneClosed.run();
             if (!finished[0]) {
-                patienceTimer[0] = time.schedule(() -> loop.execute(closeBackend), patience.toNanos(),
+                patienceTimer[0] = time.schedule(() -> loop.execute(closeBackend), Durations.toNanos(patience),
                         TimeUnit.NANOSECONDS);
             }
         });
@@ -610,51 +556,54 @@ public final class AgentCore implements RecorderAgent {
         return closing;
     }
 
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
     // ------------------------------------------------------------------------------------------------ plumbing
 
-    /** Runs {@code body} on the event loop with a sink; an exception it throws fails the {@code Mono}. */
-    <T> Mono<T> onLoop(Consumer<MonoSink<T>> body) {
-        return Mono.create(sink -> {
-            boolean accepted = loop.execute(() -> {
-                try {
-                    body.accept(sink);
-                } catch (RuntimeException e) {
-                    sink.error(e);
-                }
-            });
-            if (!accepted) {
-                sink.error(agentGone());
-            }
-        });
+    /** A {@code Mono} answered on the event loop by {@code work} ({@link LoopReply}). */
+    <T> Mono<T> reply(Consumer<LoopReply.Reply<T>> work) {
+        return new LoopReply<>(loop, work);
     }
 
-    private static RequestCancelledException agentGone() {
-        return new RequestCancelledException("the agent is closed", null);
+    @Override
+    public SlotContext slotContext() {
+        return this;
     }
 
-    void publishTransition(RecorderId recorder, LockState from, LockState to, Cause cause) {
+    @Override
+    public void publishArrival(RecorderSlot slot) {
+        publish(new RecorderArrivedEvent(++sequence, now(), slot.id, slot.info()));
+    }
+
+    @Override
+    public void publishTransition(RecorderId recorder, LockState from, LockState to, Cause cause) {
         publish(new LockTransition(++sequence, now(), recorder, from, to, cause));
     }
 
-    void countGrant() {
-        grants++;
-    }
-
-    void waitingChanged(int delta) {
-        waiting += delta;
-    }
-
-    void publishCommandTimeout(RecorderId recorder, String command, Duration timeout) {
+    @Override
+    public void publishCommandTimeout(RecorderId recorder, String command, Duration timeout) {
         commandTimeouts++;
         publish(new CommandTimedOutEvent(++sequence, now(), recorder, command, timeout));
     }
 
-    void publishRemoved(RecorderId recorder, @Nullable String lastOwner, int failedWaiters) {
+    @Override
+    public void publishAcquireTimeout(AcquireOperation op, Duration waited, @Nullable String owner) {
+        acquireTimeouts++;
+        publish(new AcquireTimedOutEvent(++sequence, now(), op.recorderId(), op.session.id(),
+                op.session.clientName(), waited, owner));
+    }
+
+    @Override
+    public void publishRemoved(RecorderId recorder, @Nullable String lastOwner, int failedWaiters) {
         removals++;
         publish(new RecorderRemovedEvent(++sequence, now(), recorder, lastOwner, failedWaiters));
     }
 
-    void publishMedia(RecorderId recorder, MediaState state) {
+    @Override
+    public void publishMedia(RecorderId recorder, MediaState state) {
         publish(new MediaChangedEvent(++sequence, now(), recorder, state));
     }
 
@@ -662,38 +611,62 @@ public final class AgentCore implements RecorderAgent {
         hub.publish(event);
     }
 
-    long nextHoldId() {
+    @Override
+    public void deviceGone(RecorderSlot slot) {
+        registry.deviceGone(slot);
+    }
+
+    @Override
+    public void countGrant() {
+        grants++;
+    }
+
+    @Override
+    public void countRetry() {
+        retries++;
+    }
+
+    @Override
+    public void waitingChanged(int delta) {
+        waiting += delta;
+    }
+
+    @Override
+    public long nextHoldId() {
         return ++holdIds;
     }
 
-    RecorderException asRecorderException(Throwable t, @Nullable RecorderId recorder, String command) {
-        if (t instanceof RecorderException) {
-            return (RecorderException) t;
-        }
-        return new NativeRecorderException(HResult.E_FAIL, command + " failed: " + t, recorder, null, null, t);
+    @Override
+    public Deadlines deadlines() {
+        return deadlines;
     }
 
     Instant now() {
         return Instant.ofEpochMilli(time.now(TimeUnit.MILLISECONDS));
     }
 
-    long nowNanos() {
+    @Override
+    public long nowNanos() {
         return time.now(TimeUnit.NANOSECONDS);
     }
 
-    EventLoop loop() {
+    @Override
+    public EventLoop loop() {
         return loop;
     }
 
-    Scheduler time() {
+    @Override
+    public Scheduler time() {
         return time;
     }
 
-    AgentSettings settings() {
+    @Override
+    public AgentSettings settings() {
         return settings;
     }
 
-    String backendName() {
+    @Override
+    public String backendName() {
         return backend.name();
     }
 
@@ -704,17 +677,18 @@ public final class AgentCore implements RecorderAgent {
 
     /** What the agent is doing now, taken on the event loop. */
     public Mono<AgentActivity> activity() {
-        return onLoop(sink -> {
-            int waiting = 0;
+        return reply(reply -> {
+            int waitingNow = 0;
             int held = 0;
             int inFlight = 0;
-            for (RecorderSlot slot : slots.values()) {
-                waiting += slot.waiting();
+            List<RecorderSlot> all = registry.slots();
+            for (RecorderSlot slot : all) {
+                waitingNow += slot.waiting();
                 held += slot.isHeld() ? 1 : 0;
                 inFlight += slot.inFlightCalls();
             }
-            sink.success(new AgentActivity(slots.size(), opening.size(), sessions.size(), held, waiting, inFlight,
-                    hub.subscriberCount(), sequence));
+            reply.success(new AgentActivity(all.size(), registry.opening(), sessions.size(), held, waitingNow,
+                    inFlight, hub.subscriberCount(), sequence));
         });
     }
 

@@ -2,14 +2,17 @@ package io.discagent.agent.internal;
 
 import io.discagent.api.error.EventOverflowException;
 import io.discagent.api.event.RecorderEvent;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * Publishes the agent's events to its subscribers, from the event loop.
@@ -20,9 +23,11 @@ import reactor.core.publisher.Flux;
  * <p>Slow subscribers: each subscriber has a bounded buffer for events it has not requested yet. The event that finds
  * the buffer full is not delivered; at that moment the subscriber is removed from the hub (so it costs nothing more),
  * and it then receives the events already in its buffer followed by {@link EventOverflowException} (HRESULT
- * {@code HRESULT_FROM_WIN32(ERROR_BUFFER_OVERFLOW)}). Other subscribers are not affected. Lock transitions are
- * therefore never dropped silently: a slow subscriber learns that it fell behind, and subscribing again starts from
- * the current state.
+ * {@code HRESULT_FROM_WIN32(ERROR_BUFFER_OVERFLOW)}). A subscriber that does not request those buffered events within
+ * the overflow grace (default 1 s) gets the error at once without them (Reactive Streams allows {@code onError}
+ * without demand): so even a subscriber that never requests again learns within a bounded time that it fell behind.
+ * Other subscribers are not affected. Lock transitions are therefore never dropped silently, and subscribing again
+ * starts from the current state.
  *
  * <p>Each subscription is a {@link HubSubscription}: a subscriber that requests everything gets its events straight
  * from the event loop, without a buffer in between (the fan-out benchmark: 1,000 subscribers).
@@ -30,7 +35,9 @@ import reactor.core.publisher.Flux;
 public final class EventHub {
 
     private final EventLoop loop;
+    private final Scheduler time;
     private final int bufferSize;
+    private final long overflowGraceNanos;
     private final List<HubSubscription<?>> listeners = new ArrayList<>();
     /**
      * The listeners that take each event class, in registration order; rebuilt after every change of
@@ -41,11 +48,16 @@ public final class EventHub {
 
     /**
      * @param loop the event loop that publishes
+     * @param time the scheduler of the overflow grace
      * @param bufferSize the most events buffered for a subscriber that has not requested them
+     * @param overflowGrace how long an overflowed subscriber has to take its buffered events before the error comes
+     *     without them
      */
-    public EventHub(EventLoop loop, int bufferSize) {
+    public EventHub(EventLoop loop, Scheduler time, int bufferSize, Duration overflowGrace) {
         this.loop = loop;
+        this.time = time;
         this.bufferSize = bufferSize;
+        this.overflowGraceNanos = Durations.toNanos(overflowGrace);
     }
 
     /**
@@ -129,6 +141,18 @@ public final class EventHub {
     /** How many subscribers are registered. Event loop only. */
     public int subscriberCount() {
         return listeners.size();
+    }
+
+    /**
+     * A subscription overflowed: it leaves the hub, and after the grace its buffered events are dropped so that its
+     * error reaches it even without demand. Event loop only.
+     */
+    void overflowed(HubSubscription<?> subscription) {
+        remove(subscription);
+        if (overflowGraceNanos >= Durations.FOREVER_NANOS) {
+            return;
+        }
+        time.schedule(() -> loop.execute(subscription::dropBufferedAndEnd), overflowGraceNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Takes a subscription off the hub (it cancelled, or overflowed); any thread. */

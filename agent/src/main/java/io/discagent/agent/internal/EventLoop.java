@@ -24,20 +24,30 @@ public final class EventLoop {
     private final Context context;
     private final Thread thread;
     private final String deploymentId;
+    private final boolean nonBlocking;
 
-    private EventLoop(Vertx vertx, Context context, Thread thread, String deploymentId) {
+    private EventLoop(Vertx vertx, Context context, Thread thread, String deploymentId, boolean nonBlocking) {
         this.vertx = vertx;
         this.context = context;
         this.thread = thread;
         this.deploymentId = deploymentId;
+        this.nonBlocking = nonBlocking;
+        if (nonBlocking) {
+            NonBlockingThreads.add(thread);
+        }
     }
 
-    /** Deploys the agent's verticle on {@code vertx}; completes with its event loop. */
-    public static Future<EventLoop> deploy(Vertx vertx) {
+    /**
+     * Deploys the agent's verticle on {@code vertx}; completes with its event loop.
+     *
+     * @param ownsThread whether the agent created {@code vertx} itself: its event-loop thread is then marked
+     *     non-blocking for Reactor ({@link NonBlockingThreads}), so a {@code block()} there fails at once
+     */
+    public static Future<EventLoop> deploy(Vertx vertx, boolean ownsThread) {
         Objects.requireNonNull(vertx, "vertx");
         Holder holder = new Holder();
         return vertx.deployVerticle(holder)
-                .map(id -> new EventLoop(vertx, holder.context(), holder.thread.join(), id));
+                .map(id -> new EventLoop(vertx, holder.context(), holder.thread.join(), id, ownsThread));
     }
 
     /**
@@ -67,6 +77,18 @@ public final class EventLoop {
         return Thread.currentThread() == thread;
     }
 
+    /**
+     * For {@code assert}: whether the caller runs on this event loop, throwing an {@link AssertionError} that names
+     * the offending thread if not (Netty's {@code assert inEventLoop()}).
+     */
+    public boolean assertInLoop() {
+        if (Thread.currentThread() != thread) {
+            throw new AssertionError("agent state touched from " + Thread.currentThread().getName()
+                    + " instead of the event loop " + thread.getName());
+        }
+        return true;
+    }
+
     /** Fails fast when called off the event loop: a guard for state-changing methods. */
     public void checkInLoop() {
         if (Thread.currentThread() != thread) {
@@ -87,6 +109,9 @@ public final class EventLoop {
 
     /** Undeploys the agent's verticle. */
     public Future<Void> undeploy() {
+        if (nonBlocking) {
+            NonBlockingThreads.remove(thread);
+        }
         return vertx.undeploy(deploymentId);
     }
 

@@ -59,6 +59,8 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
     private boolean direct;
     /** Terminal signal waiting for the buffer to empty: {@code done}, with {@code error} null for completion. */
     private volatile boolean done;
+    /** The overflow grace ran out: drop what is buffered and signal the terminal at once, demand or not. */
+    private volatile boolean dropBuffered;
     private @Nullable Throwable error;
     /** Events delivered from the buffer; written by the drainer only. */
     private volatile long delivered;
@@ -121,7 +123,7 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
         if (enqueued - delivered >= bufferSize) {
             terminate(new EventOverflowException("the subscriber fell more than " + bufferSize + " events behind; "
                     + "subscribe again to start from the current state", null));
-            hub.removeLater(this);
+            hub.overflowed(this);
             return;
         }
         enqueued++;
@@ -174,6 +176,15 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
         return true;
     }
 
+    /** The overflow grace ran out: the terminal signal goes out now, without the buffered events. Event loop. */
+    void dropBufferedAndEnd() {
+        if (!done || direct) {
+            return;
+        }
+        dropBuffered = true;
+        drain();
+    }
+
     // ------------------------------------------------------------------------------------------------ any thread
 
     @Override
@@ -207,6 +218,11 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
         }
         int missed = 1;
         for (;;) {
+            if (dropBuffered && !cancelled) {
+                buffer.clear();
+                signalTerminal();
+                return;
+            }
             long r = requested;
             long e = 0;
             while (e != r) {

@@ -5,14 +5,19 @@ import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.agent.spi.RecorderDescriptor;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.InvalidHandleException;
-import io.discagent.api.error.RecorderExceptions;
 import io.discagent.api.error.RecorderLockedException;
+import io.discagent.api.error.RecorderRemovedException;
 import java.lang.System.Logger.Level;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The backend's object for one recorder, confined to that recorder's native worker: every method checks that it
  * runs there. Holds the one native lock holder of the recorder (IMAPI2 locks by handle).
+ *
+ * <p>A dead handle is not a dead device: a call that fails with {@code HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)}
+ * fails, and the handle is closed and opened again for the next call. Only {@code ERROR_DEV_NOT_EXIST} means the
+ * recorder is gone.
  */
 final class RecorderHandle {
 
@@ -37,14 +42,33 @@ final class RecorderHandle {
         recorder = backend.open(descriptor);
     }
 
-    /** The open backend recorder. */
+    /** The open backend recorder; a handle closed by an earlier failure is opened again first. */
     BackendRecorder get() {
         checkOnWorker();
         BackendRecorder open = recorder;
         if (open == null) {
-            throw new InvalidHandleException("the recorder's native handle is closed", id);
+            open();
+            open = recorder;
+            if (open == null) {
+                throw new InvalidHandleException("the recorder's native handle could not be opened again", id);
+            }
         }
         return open;
+    }
+
+    /**
+     * Runs a call on the open recorder. If it fails with an invalid handle, the handle is closed (so the next call
+     * opens a fresh one) and the failure is passed on.
+     */
+    <T> T call(Function<BackendRecorder, T> call) {
+        BackendRecorder open = get();
+        try {
+            return call.apply(open);
+        } catch (InvalidHandleException e) {
+            LOG.log(Level.INFO, "the native handle of " + id + " is invalid; it is opened again for the next call");
+            closeQuietly();
+            throw e;
+        }
     }
 
     /**
@@ -52,38 +76,38 @@ final class RecorderHandle {
      * holds it (IMAPI2: "query ExclusiveAccessOwner anytime an operation fails with E_IMAPI_RECORDER_LOCKED").
      */
     void acquire(boolean force, String clientName) {
-        BackendRecorder open = get();
-        try {
-            open.acquireExclusiveAccess(force, clientName);
-        } catch (RecorderLockedException e) {
-            if (e.owner().isPresent()) {
-                throw e;
-            }
-            String owner = null;
+        call(open -> {
             try {
-                owner = open.exclusiveAccessOwner();
-            } catch (RuntimeException ownerFailure) {
-                e.addSuppressed(ownerFailure);
+                open.acquireExclusiveAccess(force, clientName);
+                return null;
+            } catch (RecorderLockedException e) {
+                if (e.owner().isPresent()) {
+                    throw e;
+                }
+                String owner = null;
+                try {
+                    owner = open.exclusiveAccessOwner();
+                } catch (RuntimeException ownerFailure) {
+                    e.addSuppressed(ownerFailure);
+                }
+                throw owner == null || owner.isEmpty() ? e : e.withOwner(owner);
             }
-            throw owner == null || owner.isEmpty() ? e : e.withOwner(owner);
-        }
+        });
     }
 
     /**
-     * Releases the native lock. If the release fails for any reason but a vanished device, closes and reopens the
-     * handle: the native lock lives as long as the handle, so this is certain to drop it.
+     * Releases the native lock. If the release fails for any reason but a vanished device, closes the handle: the
+     * native lock lives as long as the handle, so this is certain to drop it (the next call opens a fresh one).
      */
     void release() {
         BackendRecorder open = get();
         try {
             open.releaseExclusiveAccess();
+        } catch (RecorderRemovedException e) {
+            throw e;
         } catch (RuntimeException e) {
-            if (RecorderExceptions.isDeviceGone(e)) {
-                throw e;
-            }
-            LOG.log(Level.WARNING, "native release of " + id + " failed; reopening its handle to drop the lock", e);
+            LOG.log(Level.WARNING, "native release of " + id + " failed; closing its handle to drop the lock", e);
             closeQuietly();
-            open();
         }
     }
 

@@ -1,66 +1,69 @@
 package io.discagent.agent.internal;
 
 import io.discagent.agent.spi.RecorderDescriptor;
-import io.discagent.api.LockGrant;
 import io.discagent.api.LockState;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.error.AcquireTimeoutException;
 import io.discagent.api.error.CommandTimeoutException;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.LockNotHeldException;
 import io.discagent.api.error.PendingAcquireLimitException;
 import io.discagent.api.error.RecorderException;
-import io.discagent.api.error.RecorderExceptions;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.LockTransition.Cause;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.jspecify.annotations.Nullable;
-import reactor.core.Disposable;
-import reactor.core.publisher.MonoSink;
 
 /**
- * The lock state machine of one recorder. Event loop only, except {@link #handle}, which only the recorder's native
- * worker touches (inside the tasks {@link #call} gives it).
+ * The lock state machine of one recorder: a {@link Phase}, one method per event, the invariants checked after every
+ * transition. Event loop only (every entry asserts it); the native work runs on the recorder's worker through
+ * {@link NativeCalls}, and its outcome comes back here.
  *
- * <p>States: free; <em>acquiring</em> (the native acquire of the request at the head is in flight); held by one
- * session with a count of at least one. Requests that find the recorder busy and may wait queue in FIFO order; the
- * head of the queue gets its native acquire the moment the holder's count reaches zero, right behind the native
- * release on the same worker, so a hand-off needs no polling and no extra round trip.
+ * <p>The agent makes exactly one native acquire on the 0&rarr;1 transition and one native release on 1&rarr;0.
+ * Requests that find the recorder busy and may wait queue in FIFO order ({@link WaitQueue}); the head gets its native
+ * acquire the moment the holder's count reaches zero, right behind the native release on the same worker, so a
+ * hand-off needs no polling and no extra round trip. A head that meets a holder outside the agent keeps its place
+ * while it retries ({@link Phase#BACKING_OFF}). A native acquire that succeeds for a request that has meanwhile
+ * ended (cancelled, timed out, session closed) is released at once.
  *
- * <p>The agent makes exactly one native acquire on the 0&rarr;1 transition and one native release on 1&rarr;0. A
- * native acquire that succeeds for a request that has meanwhile finished (cancelled, timed out, session closed) is
- * released at once.
+ * <p>When a hold ends for any reason but its own release, the work running under it ({@link HoldScope}) is stopped
+ * before anyone else is granted the recorder ({@link Phase#REVOKING}).
  */
-final class RecorderSlot {
+final class RecorderSlot implements NativeCalls.Listener {
 
     private static final System.Logger LOG = System.getLogger(RecorderSlot.class.getName());
 
-    private final AgentCore core;
+    /** Where the outcome of a release lands: the new count, or -1 when the native release timed out. */
+    interface Released extends IntConsumer {
+        Released NONE = count -> { };
+    }
+
     final RecorderId id;
     final RecorderDescriptor descriptor;
     final NativeWorker worker;
     private final RecorderHandle handle;
+    private final SlotContext ctx;
+    private final NativeCalls calls;
 
-    private @Nullable SessionImpl holder;
-    private int count;
+    private Phase phase = Phase.FREE;
+    /** The request at the head while {@link Phase#ACQUIRING} or {@link Phase#BACKING_OFF}. */
+    private @Nullable AcquireOperation head;
+    /** The current hold while {@link Phase#HELD}. */
     private @Nullable Hold hold;
-    private @Nullable PendingAcquire acquiring;
-    private boolean acquireInFlight;
-    private final ArrayDeque<PendingAcquire> queue = new ArrayDeque<>();
-    private int waiting;
-    private final List<InFlight<?>> inFlight = new ArrayList<>(2);
-    /** The command-timeout timer of this recorder's calls ({@link #watchBy}), and when it goes off. */
-    private @Nullable Disposable watchdog;
-    private long watchdogAt;
-    private int unresponsive;
-    private boolean removed;
+    /** The client whose hold is being revoked while {@link Phase#REVOKING}. */
+    private @Nullable String revoking;
+    private final WaitQueue queue = new WaitQueue();
+    /** Requests that do not wait, sleeping before they try again under their retry policy. */
+    private final List<AcquireOperation> sleepers = new ArrayList<>(0);
+    /** The holder outside the agent that the last native acquire met, if any. */
+    private @Nullable String externalOwner;
     private boolean mediaPolling;
     private boolean pollInFlight;
     private @Nullable MediaState media;
@@ -68,468 +71,778 @@ final class RecorderSlot {
     /** The order in which recorders arrived: listings follow it, whatever order their opens completed in. */
     final long arrival;
 
-    RecorderSlot(AgentCore core, RecorderDescriptor descriptor, NativeWorker worker, RecorderHandle handle,
+    RecorderSlot(SlotContext ctx, RecorderDescriptor descriptor, NativeWorker worker, RecorderHandle handle,
             long arrival) {
-        this.core = core;
+        this.ctx = ctx;
         this.arrival = arrival;
         this.id = RecorderId.of(descriptor.id());
         this.descriptor = descriptor;
         this.worker = worker;
         this.handle = handle;
+        this.calls = new NativeCalls(id, worker, handle, ctx.loop(), ctx.time(), ctx.settings().commandTimeout(),
+                this);
     }
 
     // ------------------------------------------------------------------------------------------------ queries
 
+    Phase phase() {
+        return phase;
+    }
+
     LockState state() {
-        SessionImpl h = holder;
-        return h == null ? LockState.FREE : LockState.held(h.clientName(), h.id(), count);
+        Hold h = hold;
+        return h == null ? LockState.FREE : LockState.held(h.session.clientName(), h.session.id(), h.count());
     }
 
     RecorderInfo info() {
         return new RecorderInfo(id, descriptor.vendor(), descriptor.product(), descriptor.revision(),
-                core.backendName(), descriptor.paths(), state());
+                ctx.backendName(), descriptor.paths(), state());
     }
 
     int lockCount(SessionImpl session) {
-        return holder == session ? count : 0;
-    }
-
-    /** The client name of the session that holds the recorder or is acquiring it, or {@code null}. */
-    @Nullable String currentOwner() {
-        if (holder != null) {
-            return holder.clientName();
-        }
-        PendingAcquire head = acquiring;
-        return head != null && acquireInFlight ? head.session.clientName() : null;
+        Hold h = hold;
+        return h != null && h.session == session ? h.count() : 0;
     }
 
     int waiting() {
-        return waiting;
+        return queue.size();
     }
 
     int inFlightCalls() {
-        return inFlight.size();
+        return calls.inFlight();
     }
 
     boolean isHeld() {
-        return holder != null;
+        return hold != null;
+    }
+
+    boolean isUnresponsive() {
+        return calls.isUnresponsive();
     }
 
     void enableMediaPolling(boolean enabled) {
         this.mediaPolling = enabled;
     }
 
-    // ------------------------------------------------------------------------------------------------ acquire
-
-    void acquire(PendingAcquire request) {
-        SessionImpl session = request.session;
-        if (holder == session) {
-            grantAgain(request);
-            return;
+    /**
+     * Who has the recorder, as far as the agent knows: the holding session, the session whose native acquire is in
+     * flight, the session whose hold is being revoked, or the outside holder the last native acquire met.
+     */
+    @Nullable String currentOwner() {
+        if (hold != null) {
+            return hold.session.clientName();
         }
-        PendingAcquire head = acquiring;
-        if (acquireInFlight && head != null && head.session == session && !head.isFinished()) {
-            enqueue(request); // the session's own first acquire is in flight: this one follows it
-            return;
+        if (phase == Phase.ACQUIRING && head != null) {
+            return head.session.clientName();
         }
-        if (holder == null && !acquireInFlight && waiting == 0) {
-            beginNativeAcquire(request);
-            return;
+        if (phase == Phase.REVOKING) {
+            return revoking;
         }
-        if (!request.options().waits()) {
-            request.fail(busy());
-            return;
-        }
-        if (waiting >= core.settings().pendingAcquireMaxCount()) {
-            request.fail(new PendingAcquireLimitException(waiting + " acquire requests already wait for recorder " + id
-                    + " (the limit)", id));
-            return;
-        }
-        enqueue(request);
+        return externalOwner;
     }
 
-    private RecorderException busy() {
-        if (unresponsive > 0) {
-            return new CommandTimeoutException("recorder " + id + " is not responding: a native command has not "
-                    + "returned within " + core.settings().commandTimeout().toMillis() + " ms", id);
+    // ------------------------------------------------------------------------------------------------ acquire
+
+    /** A request reaches the recorder. */
+    void admit(AcquireOperation op) {
+        assert ctx.loop().assertInLoop();
+        if (!op.isLive()) {
+            return;
         }
+        op.slot = this;
+        SessionImpl session = op.session;
+        if (phase == Phase.REMOVED) {
+            end(op, removedError());
+        } else if (phase == Phase.HELD && hold.session == session) {
+            grantAgain(op);
+        } else if (calls.isUnresponsive() && !op.opts().waits()) {
+            end(op, calls.unresponsive()); // a stuck call holds the worker: no native call can start now
+        } else if ((phase == Phase.ACQUIRING || phase == Phase.BACKING_OFF) && head.session == session) {
+            enqueue(op); // the session's own first acquire is under way: this one is granted with it
+        } else if (phase == Phase.FREE && queue.isEmpty() && !calls.isUnresponsive()) {
+            beginAcquire(op);
+        } else if (!op.opts().waits()) {
+            RecorderLockedException locked = locked();
+            if (LockedRetry.appliesToAgentHolders(op.opts())) {
+                sleep(op, locked);
+            } else {
+                end(op, locked);
+            }
+        } else if (queue.size() >= ctx.settings().pendingAcquireMaxCount()) {
+            end(op, new PendingAcquireLimitException(queue.size() + " acquire requests already wait for recorder "
+                    + id + " (the limit)", id));
+        } else {
+            enqueue(op);
+        }
+        assert invariants();
+    }
+
+    private RecorderLockedException locked() {
         String owner = currentOwner();
         return new RecorderLockedException("recorder " + id + " is held by '" + owner + "'", id, owner);
     }
 
-    private void enqueue(PendingAcquire request) {
-        queue.add(request);
-        request.enqueuedOn(this);
-        waiting++;
-        request.session.queued++;
-        core.waitingChanged(1);
+    private void enqueue(AcquireOperation op) {
+        queue.add(op);
+        op.place = AcquireOperation.Place.QUEUED;
+        op.session.queued++;
+        ctx.waitingChanged(1);
     }
 
-    /** Called by {@link PendingAcquire#leaveQueue()}. */
-    void dequeued(PendingAcquire request) {
-        waiting--;
-        request.session.queued--;
-        core.waitingChanged(-1);
+    private void dequeue(AcquireOperation op) {
+        queue.remove(op);
+        op.place = AcquireOperation.Place.NONE;
+        op.session.queued--;
+        ctx.waitingChanged(-1);
     }
 
-    private void grantAgain(PendingAcquire request) {
-        LockState from = state();
-        count++;
-        core.countGrant();
-        core.publishTransition(id, from, state(), Cause.ACQUIRED);
-        request.succeed(new Granted(grant(), hold()));
+    /** A request that does not wait, and retries holders inside the agent too, sleeps until its next attempt. */
+    private void sleep(AcquireOperation op, RecorderLockedException locked) {
+        op.place = AcquireOperation.Place.SLEEPING;
+        sleepers.add(op);
+        retry(op, locked, () -> {
+            sleepers.remove(op);
+            op.place = AcquireOperation.Place.NONE;
+            ctx.countRetry();
+            admit(op);
+        }, error -> {
+            sleepers.remove(op);
+            end(op, error);
+        });
     }
 
-    private LockGrant grant() {
-        return new LockGrant(id, holder().id(), count, hold().id);
+    private void retry(AcquireOperation op, RecorderLockedException locked, Runnable again,
+            java.util.function.Consumer<RecorderException> giveUp) {
+        op.lastLocked = locked;
+        LockedRetry retry = op.retry;
+        if (retry == null) {
+            retry = LockedRetry.of(op, ctx.loop(), ctx.time());
+            op.retry = retry;
+        }
+        retry.failed(locked, again, giveUp);
     }
 
-    private void beginNativeAcquire(PendingAcquire request) {
-        acquiring = request;
-        acquireInFlight = true;
-        boolean force = request.options().force();
-        String clientName = request.session.clientName();
-        call("AcquireExclusiveAccess", h -> {
+    private void beginAcquire(AcquireOperation op) {
+        phase = Phase.ACQUIRING;
+        head = op;
+        op.place = AcquireOperation.Place.HEAD;
+        boolean force = op.opts().force();
+        String clientName = op.session.clientName();
+        calls.call("AcquireExclusiveAccess", h -> {
             h.acquire(force, clientName);
             return null;
-        }, new NativeCallback<Void>() {
+        }, new NativeCalls.Outcome<Void>() {
             @Override
             public void completed(@Nullable Void value, @Nullable RecorderException error, boolean late) {
-                nativeAcquireDone(request, error);
+                acquireReturned(op, error, late);
             }
 
             @Override
             public void timedOut(CommandTimeoutException timeout) {
-                request.fail(timeout);
+                end(op, timeout); // the late result is reconciled when (if) the call returns
+            }
+
+            @Override
+            public void crashed(Throwable bug) {
+                end(op, NativeCalls.asRecorderException(bug, id, "AcquireExclusiveAccess"));
             }
         });
     }
 
-    private void nativeAcquireDone(PendingAcquire request, @Nullable RecorderException error) {
-        acquireInFlight = false;
-        acquiring = null;
-        if (removed) {
-            request.fail(error != null ? error : removedError());
-            return;
+    private void acquireReturned(AcquireOperation op, @Nullable RecorderException error, boolean late) {
+        assert ctx.loop().assertInLoop();
+        if (phase == Phase.REMOVED) {
+            return; // the removal failed the request and abandoned the call
         }
+        head = null;
+        phase = Phase.FREE;
+        op.place = AcquireOperation.Place.NONE;
         if (error == null) {
-            if (!request.isFinished()) {
-                take(request);
-                return;
+            externalOwner = null;
+            if (op.isLive()) {
+                take(op);
+            } else {
+                nativeRelease(Released.NONE); // granted to nobody: the request ended while the native call ran
+                startNext();
             }
-            nativeRelease(Released.NONE); // granted to nobody: the request finished while the native call ran
+        } else if (error instanceof RecorderRemovedException) {
+            end(op, error);
+            ctx.deviceGone(this);
+            return;
+        } else if (error instanceof RecorderLockedException locked) {
+            externalOwner = locked.owner().orElse(null);
+            if (op.isLive() && LockedRetry.applies(op.opts())) {
+                backOff(op, locked);
+            } else {
+                end(op, locked);
+                startNext();
+            }
         } else {
-            request.fail(error);
-            if (RecorderExceptions.isDeviceGone(error)) {
-                core.recorderGone(this);
-                return;
-            }
+            end(op, error);
+            startNext();
         }
-        startNext();
+        assert invariants();
     }
 
-    private void take(PendingAcquire request) {
-        SessionImpl session = request.session;
-        holder = session;
-        count = 1;
-        Hold newHold = new Hold(id, core.nextHoldId());
+    /** The head met a holder outside the agent: it keeps its place and tries again under its policy. */
+    private void backOff(AcquireOperation op, RecorderLockedException locked) {
+        phase = Phase.BACKING_OFF;
+        head = op;
+        op.place = AcquireOperation.Place.HEAD;
+        retry(op, locked, () -> {
+            if (head == op && phase == Phase.BACKING_OFF && op.isLive()) {
+                ctx.countRetry();
+                if (calls.isUnresponsive()) {
+                    // a stuck call holds the worker: the head waits at the front until the recorder responds
+                    head = null;
+                    phase = Phase.FREE;
+                    queue.addFirst(op);
+                    op.place = AcquireOperation.Place.QUEUED;
+                    op.session.queued++;
+                    ctx.waitingChanged(1);
+                } else {
+                    beginAcquire(op);
+                }
+                assert invariants();
+            }
+        }, error -> {
+            if (head == op && phase == Phase.BACKING_OFF) {
+                head = null;
+                phase = Phase.FREE;
+                op.place = AcquireOperation.Place.NONE;
+                end(op, error);
+                startNext();
+                assert invariants();
+            }
+        });
+    }
+
+    /** The head's native acquire succeeded: a new hold, granted to it and to its session's queued requests. */
+    private void take(AcquireOperation op) {
+        Hold newHold = new Hold(ctx.nextHoldId(), id, op.session);
         hold = newHold;
-        session.holds.put(id, newHold);
-        core.countGrant();
-        core.publishTransition(id, LockState.FREE, state(), Cause.ACQUIRED);
-        request.succeed(new Granted(grant(), newHold));
-        if (session.queued > 0) {
-            for (PendingAcquire queued : new ArrayList<>(queue)) {
-                if (!queued.isFinished() && queued.session == session && holder == session) {
-                    queued.leaveQueue();
-                    grantAgain(queued);
+        phase = Phase.HELD;
+        List<AcquireOperation> receivers = new ArrayList<>(1);
+        receivers.add(op);
+        if (op.session.queued > 0) {
+            for (AcquireOperation queued : queue.snapshot()) {
+                if (queued.session == op.session) {
+                    dequeue(queued);
+                    if (queued.isLive()) {
+                        receivers.add(queued);
+                    }
                 }
             }
         }
+        List<Grant> grants = new ArrayList<>(receivers.size());
+        LockState from = LockState.FREE;
+        for (int i = 0; i < receivers.size(); i++) {
+            grants.add(newHold.grant());
+            ctx.countGrant();
+            LockState to = state();
+            ctx.publishTransition(id, from, to, Cause.ACQUIRED);
+            from = to;
+        }
+        for (int i = 0; i < receivers.size(); i++) {
+            deliver(receivers.get(i), grants.get(i));
+        }
     }
 
+    private void grantAgain(AcquireOperation op) {
+        LockState from = state();
+        Grant grant = hold.grant();
+        ctx.countGrant();
+        ctx.publishTransition(id, from, state(), Cause.ACQUIRED);
+        deliver(op, grant);
+    }
+
+    /** Hands a grant to its request; a grant its subscriber does not take is released at once. */
+    private void deliver(AcquireOperation op, Grant grant) {
+        leave(op);
+        if (!op.deliver(grant)) {
+            release(grant, Released.NONE);
+        }
+    }
+
+    /** Starts the next waiter's native acquire, if the recorder is free. */
     private void startNext() {
-        if (removed || holder != null || acquireInFlight) {
+        if (phase != Phase.FREE || calls.isUnresponsive()) {
             return;
         }
-        PendingAcquire next;
+        AcquireOperation next;
         while ((next = queue.poll()) != null) {
-            if (next.isFinished()) {
-                continue;
+            next.place = AcquireOperation.Place.NONE;
+            next.session.queued--;
+            ctx.waitingChanged(-1);
+            if (next.isLive()) {
+                beginAcquire(next);
+                return;
             }
-            next.leaveQueue();
-            beginNativeAcquire(next);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ request ends
+
+    /** The request's subscriber cancelled before it was granted. */
+    void cancelled(AcquireOperation op) {
+        assert ctx.loop().assertInLoop();
+        switch (op.place) {
+            case QUEUED -> dequeue(op);
+            case SLEEPING -> {
+                sleepers.remove(op);
+                op.place = AcquireOperation.Place.NONE;
+            }
+            case HEAD -> {
+                if (phase == Phase.BACKING_OFF && head == op) {
+                    head = null;
+                    phase = Phase.FREE;
+                    op.place = AcquireOperation.Place.NONE;
+                    startNext();
+                }
+                // ACQUIRING: the native result is reconciled when it comes (released if it succeeded)
+            }
+            case NONE -> { }
+        }
+        leave(op);
+        assert invariants();
+    }
+
+    /** The request's wait ran out. */
+    void deadlineReached(AcquireOperation op) {
+        assert ctx.loop().assertInLoop();
+        if (!op.isLive()) {
             return;
+        }
+        String owner = currentOwner();
+        if (owner == null || (hold == null && head == op)) {
+            owner = externalOwner != null ? externalOwner
+                    : op.lastLocked != null ? op.lastLocked.owner().orElse(null) : null;
+        }
+        Duration waited = Duration.ofNanos(Math.max(0, ctx.nowNanos() - op.startedNanos));
+        if (op.place == AcquireOperation.Place.HEAD && phase == Phase.BACKING_OFF && head == op) {
+            head = null;
+            phase = Phase.FREE;
+            op.place = AcquireOperation.Place.NONE;
+        }
+        end(op, new AcquireTimeoutException(HResult.HRESULT_FROM_WIN32_ERROR_TIMEOUT, "waited " + waited.toMillis()
+                + " ms for recorder " + id + (owner == null ? "" : "; it is held by '" + owner + "'"), id, owner,
+                null, null));
+        ctx.publishAcquireTimeout(op, waited, owner);
+        startNext();
+        assert invariants();
+    }
+
+    /** Fails a request and takes it out of everything it is in (not the head position: callers handle that). */
+    private void end(AcquireOperation op, RecorderException error) {
+        if (op.place == AcquireOperation.Place.QUEUED) {
+            dequeue(op);
+        } else if (op.place == AcquireOperation.Place.SLEEPING) {
+            sleepers.remove(op);
+            op.place = AcquireOperation.Place.NONE;
+        }
+        leave(op);
+        op.fail(error);
+    }
+
+    /** Frees what a request holds of the agent's bookkeeping: its deadline, its retry timer. */
+    private void leave(AcquireOperation op) {
+        ctx.deadlines().remove(op);
+        LockedRetry retry = op.retry;
+        if (retry != null) {
+            retry.cancel();
         }
     }
 
     // ------------------------------------------------------------------------------------------------ release
 
-    void release(SessionImpl session, MonoSink<Integer> sink) {
-        if (holder != session || count == 0) {
-            sink.error(notHeld(session));
+    /** IMAPI2's release by a session: takes its most recent count away. */
+    void release(SessionImpl session, Released done, java.util.function.Consumer<RecorderException> failed) {
+        assert ctx.loop().assertInLoop();
+        Hold h = hold;
+        if (phase != Phase.HELD || h.session != session) {
+            failed.accept(notHeld(session));
             return;
         }
-        if (count > 1) {
-            LockState from = state();
-            count--;
-            core.publishTransition(id, from, state(), Cause.RELEASED);
-            sink.success(count);
-            return;
-        }
-        free(Cause.RELEASED, null);
-        nativeRelease(Released.to(sink));
-        startNext();
+        LockState from = state();
+        h.releaseLatest();
+        countDown(h, from, done);
+        assert invariants();
     }
 
-    /** Releases one count of {@code holdId} if the session still holds that hold; otherwise completes empty. */
-    void releaseHold(SessionImpl session, long holdId, MonoSink<Integer> sink) {
-        Hold current = hold;
-        if (holder == session && current != null && current.id == holdId) {
-            release(session, sink);
+    /** Releases one grant; a grant already released, or of a hold that has ended, takes nothing more. */
+    void release(Grant grant, Released done) {
+        assert ctx.loop().assertInLoop();
+        Hold h = hold;
+        if (phase != Phase.HELD || grant.hold != h) {
+            grant.markReleased();
+            done.accept(0);
+            return;
+        }
+        LockState from = state();
+        if (!h.release(grant)) {
+            done.accept(h.count());
+            return;
+        }
+        countDown(h, from, done);
+        assert invariants();
+    }
+
+    private void countDown(Hold h, LockState from, Released done) {
+        if (h.count() > 0) {
+            ctx.publishTransition(id, from, state(), Cause.RELEASED);
+            done.accept(h.count());
+            return;
+        }
+        hold = null;
+        List<HoldScope> running = h.end();
+        ctx.publishTransition(id, from, LockState.FREE, Cause.RELEASED);
+        if (running.isEmpty()) {
+            phase = Phase.FREE;
+            releaseNativelyOrFailFast(done);
+            startNext();
         } else {
-            sink.success();
+            revoke(h, running, new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION,
+                    "session '" + h.session.clientName() + "' released recorder " + id + " while work ran under its "
+                    + "lock", id, null, null, null), () -> releaseNativelyOrFailFast(done));
+        }
+    }
+
+    /**
+     * The native release of a hold whose count reached zero; when the recorder does not respond, the release stays
+     * queued behind the stuck call and the releaser learns at once (the count is zero either way).
+     */
+    private void releaseNativelyOrFailFast(Released done) {
+        if (calls.isUnresponsive()) {
+            nativeRelease(Released.NONE);
+            done.accept(-1);
+        } else {
+            nativeRelease(done);
         }
     }
 
     private RecorderException notHeld(SessionImpl session) {
-        if (holder == null) {
+        Hold h = hold;
+        if (h == null || phase != Phase.HELD) {
             return new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, "session '"
                     + session.clientName() + "' does not hold recorder " + id + ": its lock count is 0", id, null,
                     null, null);
         }
         return new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE, "session '"
-                + session.clientName() + "' does not hold recorder " + id + "; '" + holder.clientName() + "' does",
-                id, holder.clientName(), null, null);
-    }
-
-    /** Ends the current hold without a native call. {@code loss} is the reason a lease sees, or null for a release. */
-    private void free(Cause cause, @Nullable RecorderException loss) {
-        LockState from = state();
-        SessionImpl session = holder();
-        Hold ended = hold();
-        holder = null;
-        count = 0;
-        hold = null;
-        session.holds.remove(id, ended);
-        if (loss == null) {
-            ended.released();
-        } else {
-            ended.lost(loss);
-        }
-        core.publishTransition(id, from, LockState.FREE, cause);
-    }
-
-    /** Where the outcome of a native release lands. */
-    interface Released {
-
-        /** Nobody waits for the outcome. */
-        Released NONE = to(() -> { });
-
-        /** Runs {@code done} on either outcome. */
-        static Released to(Runnable done) {
-            return new Released() {
-                @Override
-                public void released() {
-                    done.run();
-                }
-
-                @Override
-                public void timedOut(CommandTimeoutException timeout) {
-                    done.run();
-                }
-            };
-        }
-
-        /** Completes a release request: with count 0, or with the timeout. */
-        static Released to(MonoSink<Integer> sink) {
-            return new Released() {
-                @Override
-                public void released() {
-                    sink.success(0);
-                }
-
-                @Override
-                public void timedOut(CommandTimeoutException timeout) {
-                    sink.error(timeout);
-                }
-            };
-        }
-
-        /** The native release returned (the count is zero whatever it said: see {@link RecorderHandle#release}). */
-        void released();
-
-        /** It did not return within the command timeout. */
-        void timedOut(CommandTimeoutException timeout);
+                + session.clientName() + "' does not hold recorder " + id + "; '" + h.session.clientName()
+                + "' does", id, h.session.clientName(), null, null);
     }
 
     private void nativeRelease(Released outcome) {
-        call("ReleaseExclusiveAccess", h -> {
+        calls.call("ReleaseExclusiveAccess", h -> {
             h.release();
             return null;
-        }, new NativeCallback<Void>() {
+        }, new NativeCalls.Outcome<Void>() {
             @Override
             public void completed(@Nullable Void value, @Nullable RecorderException error, boolean late) {
-                if (error != null && !removed) {
-                    if (RecorderExceptions.isDeviceGone(error)) {
-                        core.recorderGone(RecorderSlot.this);
+                if (error != null && phase != Phase.REMOVED) {
+                    if (error instanceof RecorderRemovedException) {
+                        ctx.deviceGone(RecorderSlot.this);
                     } else {
                         LOG.log(Level.WARNING, "native release of " + id + " failed", error);
                     }
                 }
-                // The count is zero whatever happened natively: a failed release reopened the handle, which
-                // drops the native lock, and a vanished device holds no lock.
+                // The count is zero whatever happened natively: a failed release closed the handle, which drops
+                // the native lock, and a vanished device holds no lock.
                 if (!late) {
-                    outcome.released();
+                    outcome.accept(0);
                 }
             }
 
             @Override
             public void timedOut(CommandTimeoutException timeout) {
-                outcome.timedOut(timeout);
+                outcome.accept(-1);
+            }
+
+            @Override
+            public void crashed(Throwable bug) {
+                outcome.accept(-1);
             }
         });
     }
 
-    // ------------------------------------------------------------------------------------------------ owner
+    // ------------------------------------------------------------------------------------------------ scopes
 
-    void owner(MonoSink<String> sink) {
-        String inAgent = currentOwner();
-        if (inAgent != null) {
-            sink.success(inAgent);
-            return;
+    /** Work starts under {@code h}; false if that hold has already ended (the work must not start). */
+    boolean addScope(Hold h, HoldScope scope) {
+        if (hold != h || h.isEnded()) {
+            return false;
         }
-        call("ExclusiveAccessOwner", h -> h.get().exclusiveAccessOwner(), new NativeCallback<String>() {
-            @Override
-            public void completed(@Nullable String value, @Nullable RecorderException error, boolean late) {
-                if (late) {
-                    return;
-                }
-                if (error != null) {
-                    sink.error(error);
-                } else {
-                    sink.success(value == null || value.isEmpty() ? null : value);
-                }
-            }
+        h.addScope(scope);
+        return true;
+    }
 
-            @Override
-            public void timedOut(CommandTimeoutException timeout) {
-                sink.error(timeout);
+    void removeScope(Hold h, HoldScope scope) {
+        h.removeScope(scope);
+    }
+
+    /**
+     * Stops every scope of an ended hold, then runs {@code after} and lets the next waiter in. Until then the phase is
+     * {@link Phase#REVOKING} and nobody is granted the recorder.
+     */
+    private void revoke(Hold ended, List<HoldScope> running, RecorderException cause, Runnable after) {
+        phase = Phase.REVOKING;
+        revoking = ended.session.clientName();
+        int[] remaining = {running.size()};
+        boolean[] finished = {false};
+        Runnable oneStopped = () -> {
+            if (--remaining[0] > 0 || finished[0]) {
+                return;
             }
-        });
+            finished[0] = true;
+            if (phase != Phase.REVOKING) {
+                return; // removed meanwhile: nothing more to do here
+            }
+            revoking = null;
+            phase = Phase.FREE;
+            after.run();
+            startNext();
+            assert invariants();
+        };
+        for (HoldScope scope : running) {
+            try {
+                scope.revoke(cause, oneStopped);
+            } catch (Throwable t) {
+                LOG.log(Level.ERROR, "stopping work under the lock of " + id + " failed", t);
+                oneStopped.run();
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ endings
 
     /**
-     * A session closed: release what it holds, fail what it waits for.
+     * A session closed (by its client, its lease, or the agent): its waiters fail, and its hold ends once the work
+     * under it has stopped.
      *
      * @param done runs once the native release (if one was needed) has returned or timed out
      */
     void sessionClosed(SessionImpl session, Cause cause, RecorderException failure, Runnable done) {
-        if (holder == session) {
-            free(cause, null);
-            nativeRelease(Released.to(done));
-        } else {
-            done.run();
-        }
-        PendingAcquire head = acquiring;
-        if (head != null && head.session == session) {
-            head.fail(failure); // a native acquire that still succeeds is released when it returns
-        }
+        assert ctx.loop().assertInLoop();
         if (session.queued > 0) {
-            for (PendingAcquire queued : new ArrayList<>(queue)) {
+            for (AcquireOperation queued : queue.snapshot()) {
                 if (queued.session == session) {
-                    queued.fail(failure);
+                    end(queued, failure);
                 }
             }
         }
-        startNext();
+        for (AcquireOperation sleeper : new ArrayList<>(sleepers)) {
+            if (sleeper.session == session) {
+                end(sleeper, failure);
+            }
+        }
+        AcquireOperation h0 = head;
+        if (h0 != null && h0.session == session) {
+            if (phase == Phase.BACKING_OFF) {
+                head = null;
+                phase = Phase.FREE;
+                h0.place = AcquireOperation.Place.NONE;
+            }
+            end(h0, failure); // ACQUIRING: a native acquire that still succeeds is released when it returns
+        }
+        Hold h = hold;
+        if (phase == Phase.HELD && h.session == session) {
+            endHold(h, cause, failure, true, done);
+        } else {
+            done.run();
+            startNext();
+        }
+        assert invariants();
     }
 
     /** The backend lost the native lock under the holder. */
     void lockLost(RecorderException reason) {
-        if (holder == null || removed) {
-            return;
+        assert ctx.loop().assertInLoop();
+        Hold h = hold;
+        if (phase == Phase.HELD) {
+            endHold(h, Cause.FORCED_BY_BACKEND, reason, true, () -> { });
         }
-        free(Cause.FORCED_BY_BACKEND, reason);
-        nativeRelease(Released.NONE);
-        startNext();
+        assert invariants();
+    }
+
+    /** Ends a hold that did not end by its own release: its scopes stop before the recorder passes on. */
+    private void endHold(Hold h, Cause cause, RecorderException failure, boolean releaseNatively, Runnable done) {
+        LockState from = state();
+        hold = null;
+        List<HoldScope> running = h.end();
+        ctx.publishTransition(id, from, LockState.FREE, cause);
+        Runnable after = () -> {
+            if (releaseNatively) {
+                releaseNativelyOrFailFast(count -> done.run());
+            } else {
+                done.run();
+            }
+        };
+        if (running.isEmpty()) {
+            phase = Phase.FREE;
+            after.run();
+            startNext();
+        } else {
+            revoke(h, running, failure, after);
+        }
     }
 
     /**
-     * The recorder is gone: the holder's count resets, its leases fail, pending and in-flight requests fail with
-     * {@code reason} ({@code HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)}), the handle is closed, the worker stopped, and
-     * the removal published.
+     * The recorder is gone: the holder's count resets, the work under its hold is stopped, pending and in-flight
+     * requests fail with {@code reason} ({@code HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)}), the handle is closed, the
+     * worker stopped, and the removal published.
      */
     void remove(RecorderException reason) {
-        if (removed) {
+        assert ctx.loop().assertInLoop();
+        if (phase == Phase.REMOVED) {
             return;
         }
-        removed = true;
-        String lastOwner = holder == null ? null : holder.clientName();
-        if (holder != null) {
-            free(Cause.DEVICE_REMOVED, reason);
-        }
-        int failed = failAllPending(reason);
+        String lastOwner = hold != null ? hold.session.clientName() : revoking;
+        int failed = stop(reason, Cause.DEVICE_REMOVED);
         worker.execute(handle::closeQuietly);
         worker.stop();
-        core.publishRemoved(id, lastOwner, failed);
-    }
-
-    /** Fails every pending request and in-flight call with {@code reason}; returns how many requests failed. */
-    private int failAllPending(RecorderException reason) {
-        int failed = 0;
-        PendingAcquire head = acquiring;
-        if (head != null && !head.isFinished()) {
-            head.fail(reason);
-            failed++;
-        }
-        for (PendingAcquire queued : queue) {
-            if (!queued.isFinished()) {
-                queued.fail(reason);
-                failed++;
-            }
-        }
-        queue.clear();
-        for (InFlight<?> call : new ArrayList<>(inFlight)) {
-            call.abandon(reason);
-        }
-        disarmWatchdog();
-        return failed;
+        ctx.publishRemoved(id, lastOwner, failed);
     }
 
     /** Shutdown of the agent: fail everything, release nothing natively (closing the handle drops the lock). */
     void shutdown(RecorderException reason, Runnable onClosed) {
-        removed = true;
-        failAllPending(reason);
+        assert ctx.loop().assertInLoop();
+        if (phase != Phase.REMOVED) {
+            stop(reason, Cause.AGENT_CLOSED);
+        }
         worker.execute(() -> {
             handle.closeQuietly();
-            core.loop().execute(onClosed);
+            ctx.loop().execute(onClosed);
         });
         worker.stop();
+    }
+
+    /** Enters {@link Phase#REMOVED}: ends the hold and every request; returns how many requests failed. */
+    private int stop(RecorderException reason, Cause cause) {
+        Hold h = hold;
+        phase = Phase.REMOVED;
+        if (h != null) {
+            LockState from = LockState.held(h.session.clientName(), h.session.id(), h.count());
+            hold = null;
+            List<HoldScope> running = h.end();
+            ctx.publishTransition(id, from, LockState.FREE, cause);
+            for (HoldScope scope : running) {
+                try {
+                    scope.revoke(reason, () -> { });
+                } catch (Throwable t) {
+                    LOG.log(Level.ERROR, "stopping work under the lock of " + id + " failed", t);
+                }
+            }
+        }
+        revoking = null;
+        int failed = 0;
+        AcquireOperation h0 = head;
+        head = null;
+        if (h0 != null) {
+            h0.place = AcquireOperation.Place.NONE;
+            if (h0.isLive()) {
+                failed++;
+            }
+            end(h0, reason);
+        }
+        for (AcquireOperation queued : queue.snapshot()) {
+            if (queued.isLive()) {
+                failed++;
+            }
+            end(queued, reason);
+        }
+        for (AcquireOperation sleeper : new ArrayList<>(sleepers)) {
+            if (sleeper.isLive()) {
+                failed++;
+            }
+            end(sleeper, reason);
+        }
+        calls.abandonAll(reason);
+        return failed;
     }
 
     RecorderException removedError() {
         return new RecorderRemovedException("recorder " + id + " was removed", id);
     }
 
+    // ------------------------------------------------------------------------------------------------ unresponsive
+
+    @Override
+    public void callTimedOut(String command, Duration timeout, boolean first) {
+        // Requests that wait stay queued (up to their own deadline) and are served when the recorder responds
+        // again; requests that do not wait fail fast in the meantime (admit).
+        ctx.publishCommandTimeout(id, command, timeout);
+    }
+
+    @Override
+    public void responsiveAgain() {
+        if (phase == Phase.REMOVED) {
+            return;
+        }
+        LOG.log(Level.INFO, "recorder " + id + " responds again");
+        startNext();
+        assert invariants();
+    }
+
+    // ------------------------------------------------------------------------------------------------ owner
+
+    void owner(java.util.function.Consumer<@Nullable String> answer,
+            java.util.function.Consumer<RecorderException> failed) {
+        assert ctx.loop().assertInLoop();
+        String inAgent = phase == Phase.BACKING_OFF ? null : currentOwner();
+        if (inAgent != null && phase != Phase.FREE) {
+            answer.accept(inAgent);
+            return;
+        }
+        if (phase == Phase.REMOVED) {
+            failed.accept(removedError());
+            return;
+        }
+        if (calls.isUnresponsive()) {
+            failed.accept(calls.unresponsive());
+            return;
+        }
+        calls.call("ExclusiveAccessOwner", h -> h.call(r -> r.exclusiveAccessOwner()),
+                new NativeCalls.Outcome<String>() {
+                    @Override
+                    public void completed(@Nullable String value, @Nullable RecorderException error, boolean late) {
+                        if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
+                            ctx.deviceGone(RecorderSlot.this);
+                        }
+                        if (late) {
+                            return;
+                        }
+                        if (error != null) {
+                            failed.accept(error);
+                        } else {
+                            answer.accept(value == null || value.isEmpty() ? null : value);
+                        }
+                    }
+
+                    @Override
+                    public void timedOut(CommandTimeoutException timeout) {
+                        failed.accept(timeout);
+                    }
+
+                    @Override
+                    public void crashed(Throwable bug) {
+                        failed.accept(NativeCalls.asRecorderException(bug, id, "ExclusiveAccessOwner"));
+                    }
+                });
+    }
+
     // ------------------------------------------------------------------------------------------------ media
 
     void pollMedia() {
-        if (!mediaPolling || pollInFlight || removed || unresponsive > 0) {
+        if (!mediaPolling || pollInFlight || phase == Phase.REMOVED || calls.isUnresponsive()) {
             return;
         }
         pollInFlight = true;
-        call("PollMedia", h -> h.get().pollMedia(), new NativeCallback<MediaState>() {
-            @Override
-            public void completed(@Nullable MediaState value, @Nullable RecorderException error, boolean late) {
-                pollInFlight = false;
-                if (error != null && !removed && RecorderExceptions.isDeviceGone(error)) {
-                    core.recorderGone(RecorderSlot.this);
-                } else if (value != null) {
-                    mediaObserved(value, true);
-                }
+        calls.call("PollMedia", h -> h.call(r -> r.pollMedia()), (value, error, late) -> {
+            pollInFlight = false;
+            if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
+                ctx.deviceGone(RecorderSlot.this);
+            } else if (value != null) {
+                mediaObserved(value, true);
             }
         });
     }
@@ -537,171 +850,50 @@ final class RecorderSlot {
     void mediaObserved(MediaState state, boolean polled) {
         MediaState previous = media;
         media = state;
-        if (removed || state == previous || (polled && previous == null)) {
+        if (phase == Phase.REMOVED || state == previous || (polled && previous == null)) {
             return;
         }
-        core.publishMedia(id, state);
+        ctx.publishMedia(id, state);
     }
 
-    // ------------------------------------------------------------------------------------------------ native calls
-
-    /** Work for the native worker, given the recorder's handle. */
-    @FunctionalInterface
-    interface WorkerCall<T> {
-        @Nullable T run(RecorderHandle handle);
-    }
-
-    /** Where a native call's outcome lands, on the event loop. */
-    interface NativeCallback<T> {
-
-        /**
-         * The call returned (or was abandoned because the recorder went away).
-         *
-         * @param late whether {@link #timedOut} already ran for this call
-         */
-        void completed(@Nullable T value, @Nullable RecorderException error, boolean late);
-
-        /** The command timeout ran out first; {@link #completed} follows when (if) the call returns. */
-        default void timedOut(CommandTimeoutException timeout) {
-        }
-    }
+    // ------------------------------------------------------------------------------------------------ invariants
 
     /**
-     * Runs {@code work} on the recorder's native worker and lands its outcome on the event loop, failing the caller
-     * with {@code E_IMAPI_RECORDER_COMMAND_TIMEOUT} (and publishing a timeout event) if it takes longer than the
-     * command timeout.
+     * The invariants of every phase; called with {@code assert} after every transition (tests run with assertions
+     * on). Returns true or throws.
      */
-    <T> void call(String command, WorkerCall<T> work, NativeCallback<T> callback) {
-        InFlight<T> call = new InFlight<>(command, callback);
-        inFlight.add(call);
-        Duration timeout = core.settings().commandTimeout();
-        if (!timeout.isZero()) {
-            call.deadline = saturatedAdd(core.nowNanos(), timeout.toNanos());
-            watchBy(call.deadline);
-        }
-        worker.execute(() -> {
-            T value = null;
-            RecorderException error = null;
-            try {
-                value = work.run(handle);
-            } catch (Throwable t) {
-                error = core.asRecorderException(t, id, command);
+    boolean invariants() {
+        ctx.loop().assertInLoop();
+        switch (phase) {
+            case FREE -> {
+                check(hold == null && head == null, "FREE has neither a hold nor a head");
+                check(queue.isEmpty() || calls.isUnresponsive() || allDead(),
+                        "FREE with live waiters while responsive");
             }
-            T result = value;
-            RecorderException failure = error;
-            core.loop().execute(() -> call.complete(result, failure));
-        });
+            case ACQUIRING, BACKING_OFF -> check(hold == null && head != null
+                    && head.place == AcquireOperation.Place.HEAD, phase + " has a head and no hold");
+            case HELD -> check(hold != null && hold.count() >= 1 && head == null && !hold.isEnded(),
+                    "HELD has a live hold with a count of at least 1");
+            case REVOKING -> check(hold == null && head == null, "REVOKING has neither a hold nor a head");
+            case REMOVED -> check(hold == null && head == null && queue.isEmpty() && sleepers.isEmpty(),
+                    "REMOVED keeps nothing");
+        }
+        check(queue.size() >= 0, "queue size");
+        return true;
     }
 
-    /**
-     * Makes sure the watchdog goes off by {@code deadline}. One timer per recorder watches every call in flight:
-     * arming and cancelling a timer for each call made the time scheduler's thread wake up twice per native call (see
-     * the hop benchmark). The watchdog is left armed when calls complete; when it goes off it times out the calls due
-     * by then and re-arms for the oldest one still running. Calls start in deadline order (one clock, one timeout),
-     * so the oldest call is the next one due.
-     */
-    private void watchBy(long deadline) {
-        Disposable armed = watchdog;
-        if (armed != null && watchdogAt <= deadline) {
-            return;
-        }
-        if (armed != null) {
-            armed.dispose();
-        }
-        watchdogAt = deadline;
-        watchdog = core.time().schedule(() -> core.loop().execute(() -> watchdogWentOff(deadline)),
-                Math.max(0, deadline - core.nowNanos()), TimeUnit.NANOSECONDS);
-    }
-
-    /** Times out the calls due by {@code at} (when the watchdog was set for), then watches the next one. */
-    private void watchdogWentOff(long at) {
-        if (watchdog == null || watchdogAt != at) {
-            return; // disarmed, or replaced by an earlier one
-        }
-        watchdog = null;
-        Duration timeout = core.settings().commandTimeout();
-        for (InFlight<?> call : new ArrayList<>(inFlight)) {
-            if (call.done || call.timedOut) {
-                continue;
-            }
-            if (call.deadline <= at) {
-                call.timeout(timeout);
-            } else {
-                watchBy(call.deadline);
-                return;
+    private boolean allDead() {
+        for (AcquireOperation op : queue.snapshot()) {
+            if (op.isLive()) {
+                return false;
             }
         }
+        return true;
     }
 
-    private void disarmWatchdog() {
-        Disposable armed = watchdog;
-        watchdog = null;
-        if (armed != null) {
-            armed.dispose();
+    private void check(boolean condition, String invariant) {
+        if (!condition) {
+            throw new AssertionError("recorder " + id + " broke an invariant in phase " + phase + ": " + invariant);
         }
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
-    }
-
-    private final class InFlight<T> {
-
-        private final String command;
-        private final NativeCallback<T> callback;
-        /** When the call times out, on the time scheduler's clock. */
-        private long deadline = Long.MAX_VALUE;
-        private boolean timedOut;
-        private boolean done;
-
-        InFlight(String command, NativeCallback<T> callback) {
-            this.command = command;
-            this.callback = callback;
-        }
-
-        void complete(@Nullable T value, @Nullable RecorderException error) {
-            if (done) {
-                return;
-            }
-            done = true;
-            inFlight.remove(this);
-            if (timedOut) {
-                unresponsive--;
-            }
-            callback.completed(value, error, timedOut);
-        }
-
-        void timeout(Duration timeout) {
-            if (done || timedOut) {
-                return;
-            }
-            timedOut = true;
-            unresponsive++;
-            core.publishCommandTimeout(id, command, timeout);
-            callback.timedOut(new CommandTimeoutException(command + " on recorder " + id + " did not return within "
-                    + timeout.toMillis() + " ms", id));
-        }
-
-        /** The recorder went away: the caller learns it now, and a late result is ignored. */
-        void abandon(RecorderException reason) {
-            complete(null, reason);
-        }
-    }
-
-    private SessionImpl holder() {
-        SessionImpl h = holder;
-        if (h == null) {
-            throw new IllegalStateException("recorder " + id + " has no holder");
-        }
-        return h;
-    }
-
-    private Hold hold() {
-        Hold h = hold;
-        if (h == null) {
-            throw new IllegalStateException("recorder " + id + " has no hold");
-        }
-        return h;
     }
 }

@@ -9,8 +9,8 @@ class ThreadNameTests {
 
     @Test
     void shortIdsNameTheirWorkerAsTheyAre() {
-        assertThat(AgentCore.threadName(RecorderId.of("sim-0"))).isEqualTo("discagent-native-sim-0");
-        assertThat(AgentCore.threadName(RecorderId.of("/dev/sr0"))).isEqualTo("discagent-native-_dev_sr0");
+        assertThat(RecorderRegistry.threadName(RecorderId.of("sim-0"))).isEqualTo("discagent-native-sim-0");
+        assertThat(RecorderRegistry.threadName(RecorderId.of("/dev/sr0"))).isEqualTo("discagent-native-_dev_sr0");
     }
 
     @Test
@@ -18,7 +18,7 @@ class ThreadNameTests {
         String suffix = "#{53f56308-b6bf-11d0-94f2-00a0c91efb8b}";
         RecorderId a = RecorderId.of("\\\\?\\scsi#cdrom&ven_hl-dt-st&prod_dvdram_gh24nsd1#5&1c7a4e2&0&000000" + suffix);
         RecorderId b = RecorderId.of("\\\\?\\scsi#cdrom&ven_hl-dt-st&prod_dvdram_gh24nsd1#5&1c7a4e2&0&010000" + suffix);
-        assertThat(AgentCore.threadName(a)).isNotEqualTo(AgentCore.threadName(b));
-        assertThat(AgentCore.threadName(a)).startsWith("discagent-native-").hasSizeLessThanOrEqualTo(17 + 40);
+        assertThat(RecorderRegistry.threadName(a)).isNotEqualTo(RecorderRegistry.threadName(b));
+        assertThat(RecorderRegistry.threadName(a)).startsWith("discagent-native-").hasSizeLessThanOrEqualTo(17 + 40);
     }
 }

@@ -4,7 +4,8 @@ import io.discagent.api.RecorderId;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An argument is not valid (a negative timeout, a missing option).
+ * An argument is not valid (a negative timeout, a missing option). See {@link #requireNonNull} for the convention
+ * every API method follows.
  *
  * <p>Default HRESULT: {@link HResult#E_INVALIDARG}.
  */
@@ -31,5 +32,35 @@ public final class InvalidArgumentException extends NonTransientRecorderExceptio
      */
     public InvalidArgumentException(String message, @Nullable RecorderId recorder) {
         this(HResult.E_INVALIDARG, message, recorder, null, null, null);
+    }
+
+    /**
+     * The one convention for bad arguments across discagent's API: a missing value fails with this exception
+     * ({@code E_INVALIDARG}, {@code 0x80070057}) naming the parameter. Methods that return a {@code Mono} or a
+     * {@code Flux} signal it as their error (on the agent's event loop); constructors and builders throw it.
+     *
+     * @param value the argument
+     * @param name the parameter's name, as the javadoc spells it
+     * @return {@code value}
+     * @throws InvalidArgumentException if {@code value} is {@code null}
+     */
+    public static <T> T requireNonNull(@Nullable T value, String name) {
+        if (value == null) {
+            throw new InvalidArgumentException(name + " must not be null", null);
+        }
+        return value;
+    }
+
+    /**
+     * Checks a condition on an argument.
+     *
+     * @param condition what must hold
+     * @param message what is wrong when it does not (name the parameter and its value)
+     * @throws InvalidArgumentException if {@code condition} is false
+     */
+    public static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new InvalidArgumentException(message, null);
+        }
     }
 }

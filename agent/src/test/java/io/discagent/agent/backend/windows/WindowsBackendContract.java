@@ -17,6 +17,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * What the Windows backend promises behind a real agent, written against the public API only, so that it runs both on
@@ -154,7 +155,9 @@ abstract class WindowsBackendContract {
     void withLockHoldsDuringTheBodyOnly() {
         Scene scene = scene();
         Optional<String> ownerDuring = scene.a().withLock(scene.id(), AcquireOptions.DEFAULT,
-                grant -> Mono.fromCallable(scene::ownerSeenBySecond)).blockFirst(BLOCK);
+                // blocking happens off the event loop: agents mark their loops non-blocking for Reactor
+                grant -> Mono.fromCallable(scene::ownerSeenBySecond).subscribeOn(Schedulers.boundedElastic()))
+                .blockFirst(BLOCK);
         assertThat(ownerDuring).contains("discagent contract A");
         // the release follows the body's end asynchronously (blockFirst cancels the body): wait for it, boundedly
         WindowsTestAgent.await(() -> scene.ownerSeenBySecond().isEmpty(), "the lock is released after the body");

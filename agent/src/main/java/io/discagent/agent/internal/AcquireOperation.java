@@ -1,0 +1,240 @@
+package io.discagent.agent.internal;
+
+import io.discagent.api.AcquireOptions;
+import io.discagent.api.LockGrant;
+import io.discagent.api.RecorderId;
+import io.discagent.api.error.RecorderLockedException;
+import io.discagent.api.error.RequestCancelledException;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.jspecify.annotations.Nullable;
+import reactor.core.CoreSubscriber;
+import org.reactivestreams.Subscription;
+
+/**
+ * One acquire request, from its subscription to its end: the {@link Subscription} its subscriber holds, the place
+ * it takes in its recorder's {@link RecorderSlot} (queued, at the head, sleeping between retries), its deadline, and
+ * the delivery of its grant.
+ *
+ * <h2>Who owns a grant: the delivery protocol</h2>
+ * A grant is a count on the recorder; until its subscriber has it, the agent owns it and releases it on every path.
+ * The request's state decides, with one compare-and-set per step, who wins every race with a cancellation:
+ * <ul>
+ * <li>Cancelled before the event loop starts the delivery ({@code ACTIVE} &rarr; {@code CANCELLED}): the grant, if
+ * one is made or a native acquire still returns, is released by the agent.</li>
+ * <li>Cancelled from another thread while {@code onNext} runs ({@code DELIVERING} &rarr; {@code CANCELLED}): the
+ * subscriber dropped it (Reactor's {@code LambdaMonoSubscriber} and {@code Mono.create} sinks drop a value that
+ * meets their own cancellation): released when {@code onNext} returns.</li>
+ * <li>Cancelled after {@code onNext} returned ({@code DELIVERED} &rarr; {@code CANCELLED}): Reactor's subscribers
+ * never cancel a {@code Mono} they took a value from, except to drop that value: {@code dispose()} racing the
+ * emission, {@code block(Duration)} timing out, {@code publishOn} disposed with the grant still in its queue,
+ * {@code zip}, {@code firstWithValue} and {@code timeout} discarding it, a {@code flatMap} whose chain is cancelled.
+ * So such a cancellation releases the grant too.</li>
+ * <li>Cancelled from inside its own {@code onNext}, on the delivering thread: that is an operator passing the grant on
+ * ({@code next()}, {@code take(1)}), not a refusal: the grant is the subscriber's.</li>
+ * </ul>
+ * Otherwise, once {@code onNext} has returned the grant is the subscriber's. Releasing a grant is idempotent
+ * ({@link Grant}), so a grant that is both discarded and released by its holder is released once.
+ *
+ * <p>In {@linkplain #keepsDelivered keep-on-delivery} mode (the agent's own subscribers: {@code withLock},
+ * {@code acquireEach}) a grant that reached {@code onNext} is the subscriber's whatever happens afterwards.
+ *
+ * <h2>Threads</h2>
+ * {@link #request} and {@link #cancel} come from any thread and only hop to the event loop. Everything else, and
+ * every signal to the subscriber, happens on the event loop.
+ */
+final class AcquireOperation implements Subscription {
+
+    private static final System.Logger LOG = System.getLogger(AcquireOperation.class.getName());
+
+    static final int NEW = 0;
+    static final int ACTIVE = 1;
+    static final int DELIVERING = 2;
+    static final int DELIVERED = 3;
+    static final int FAILED = 4;
+    static final int CANCELLED = 5;
+
+    private static final AtomicIntegerFieldUpdater<AcquireOperation> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(AcquireOperation.class, "state");
+
+    /** Where the request stands in its recorder (event loop only). */
+    enum Place { NONE, QUEUED, HEAD, SLEEPING }
+
+    final AgentCore core;
+    final SessionImpl session;
+    final @Nullable RecorderId recorder;
+    final @Nullable AcquireOptions options;
+    private final CoreSubscriber<? super LockGrant> actual;
+    private final boolean keepsDelivered;
+
+    private volatile int state;
+    private volatile @Nullable Thread deliveringThread;
+
+    // ---- event loop only
+    /** When the wait ends, on the agent scheduler's clock ({@link Long#MAX_VALUE}: never). */
+    long deadlineNanos = Long.MAX_VALUE;
+    long startedNanos;
+    /** Index in {@link Deadlines}, -1 when not there. */
+    int deadlineIndex = -1;
+    @Nullable AcquireOperation queuePrev;
+    @Nullable AcquireOperation queueNext;
+    Place place = Place.NONE;
+    @Nullable RecorderSlot slot;
+    @Nullable LockedRetry retry;
+    @Nullable RecorderLockedException lastLocked;
+    private @Nullable Grant grant;
+    private boolean cancelledWhileReceiving;
+
+    AcquireOperation(AgentCore core, SessionImpl session, @Nullable RecorderId recorder,
+            @Nullable AcquireOptions options, CoreSubscriber<? super LockGrant> actual, boolean keepsDelivered) {
+        this.core = core;
+        this.session = session;
+        this.recorder = recorder;
+        this.options = options;
+        this.actual = actual;
+        this.keepsDelivered = keepsDelivered;
+    }
+
+    /** The validated recorder (after {@link AgentCore#admit}). */
+    RecorderId recorderId() {
+        return recorder;
+    }
+
+    /** The validated options (after {@link AgentCore#admit}). */
+    AcquireOptions opts() {
+        return options;
+    }
+
+    /** The grant this request received (event loop only), or null. */
+    @Nullable Grant granted() {
+        return grant;
+    }
+
+    /** Whether nobody has settled the request yet: it still wants a grant. */
+    boolean isLive() {
+        return state == ACTIVE;
+    }
+
+    // ------------------------------------------------------------------------------------------------ any thread
+
+    @Override
+    public void request(long n) {
+        if (!STATE.compareAndSet(this, NEW, ACTIVE)) {
+            return; // a Mono needs one request; later ones change nothing
+        }
+        if (n <= 0) {
+            hop(() -> fail(new IllegalArgumentException("§3.9 violated: request must be positive, but was " + n)));
+            return;
+        }
+        hop(() -> core.admit(this));
+    }
+
+    @Override
+    public void cancel() {
+        for (;;) {
+            int s = state;
+            switch (s) {
+                case NEW -> {
+                    if (STATE.compareAndSet(this, NEW, CANCELLED)) {
+                        return;
+                    }
+                }
+                case ACTIVE -> {
+                    if (STATE.compareAndSet(this, ACTIVE, CANCELLED)) {
+                        core.loop().execute(() -> core.cancelled(this));
+                        return;
+                    }
+                }
+                case DELIVERING -> {
+                    if (Thread.currentThread() == deliveringThread) {
+                        cancelledWhileReceiving = true; // an operator passing the grant on: it is the subscriber's
+                        return;
+                    }
+                    if (keepsDelivered || STATE.compareAndSet(this, DELIVERING, CANCELLED)) {
+                        return; // the deliverer sees CANCELLED when onNext returns, and releases the grant
+                    }
+                }
+                case DELIVERED -> {
+                    if (keepsDelivered) {
+                        return;
+                    }
+                    if (STATE.compareAndSet(this, DELIVERED, CANCELLED)) {
+                        core.loop().execute(() -> core.releaseDiscarded(grant));
+                        return;
+                    }
+                }
+                default -> {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Runs {@code task} on the event loop; if the agent's loop is gone, fails the request from here. */
+    private void hop(Runnable task) {
+        if (!core.loop().execute(task) && STATE.compareAndSet(this, ACTIVE, FAILED)) {
+            actual.onError(new RequestCancelledException("the agent is closed", recorder));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ event loop
+
+    /**
+     * Hands the grant to the subscriber. Event loop only; the caller has taken the request out of its recorder's
+     * bookkeeping.
+     *
+     * @return whether the subscriber took it; if not, the caller releases it
+     */
+    boolean deliver(Grant granted) {
+        this.grant = granted;
+        deliveringThread = Thread.currentThread();
+        if (!STATE.compareAndSet(this, ACTIVE, DELIVERING)) {
+            deliveringThread = null;
+            return false;
+        }
+        boolean taken = true;
+        try {
+            actual.onNext(granted.value);
+        } catch (Throwable t) {
+            taken = false;
+            LOG.log(Level.WARNING, "the subscriber of an acquire threw from onNext; its grant is released", t);
+        }
+        deliveringThread = null;
+        if (!taken) {
+            STATE.set(this, CANCELLED);
+            return false;
+        }
+        if (!STATE.compareAndSet(this, DELIVERING, DELIVERED)) {
+            return false; // cancelled from another thread while onNext ran: dropped
+        }
+        if (!cancelledWhileReceiving) {
+            try {
+                actual.onComplete();
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, "the subscriber of an acquire threw from onComplete", t);
+            }
+        }
+        return true;
+    }
+
+    /** Fails the request if nobody settled it yet. Event loop only. */
+    void fail(Throwable error) {
+        if (STATE.compareAndSet(this, ACTIVE, FAILED)) {
+            try {
+                actual.onError(error);
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, "the subscriber of an acquire threw from onError", t);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "acquire of " + recorder + " by " + session + " [" + state + ", " + place + "]";
+    }
+
+    /** For diagnostics and tests: the subscriber side of the state. */
+    int state() {
+        return state;
+    }
+}

@@ -1,0 +1,52 @@
+package io.discagent.agent.internal;
+
+import io.discagent.api.LockState;
+import io.discagent.api.RecorderId;
+import io.discagent.api.event.LockTransition.Cause;
+import io.discagent.api.event.MediaChangedEvent.MediaState;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * What a {@link RecorderSlot} may ask of the rest of the agent: its clock and settings, where to publish, and how to
+ * report that its device is gone. Narrow on purpose: a slot knows nothing of sessions it is not serving, of other
+ * recorders, or of the API.
+ */
+interface SlotContext {
+
+    EventLoop loop();
+
+    Scheduler time();
+
+    AgentSettings settings();
+
+    long nowNanos();
+
+    String backendName();
+
+    /** Ids for new holds, unique in the agent. */
+    long nextHoldId();
+
+    /** Where requests with a wait deadline are watched. */
+    Deadlines deadlines();
+
+    void publishTransition(RecorderId recorder, LockState from, LockState to, Cause cause);
+
+    void publishCommandTimeout(RecorderId recorder, String command, Duration timeout);
+
+    void publishAcquireTimeout(AcquireOperation op, Duration waited, @Nullable String owner);
+
+    void publishRemoved(RecorderId recorder, @Nullable String lastOwner, int failedWaiters);
+
+    void publishMedia(RecorderId recorder, MediaState state);
+
+    /** A native call said the device does not exist any more: the registry removes the slot. */
+    void deviceGone(RecorderSlot slot);
+
+    void countGrant();
+
+    void countRetry();
+
+    void waitingChanged(int delta);
+}
