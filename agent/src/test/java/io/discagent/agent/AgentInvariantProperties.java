@@ -27,10 +27,11 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import reactor.test.subscriber.TestSubscriber;
 
 /**
- * Random sequences of acquire, release, cancel, time, session close, external lock, injected failure and removal
- * against one simulated agent. After every step (once the agent has settled) the invariants hold: never two holders,
- * the agent agrees with the device about who holds it, lock counts match the sequence; at quiescence every native
- * acquire has its native release and no waiter is stuck.
+ * Random sequences of acquire, release, cancel, time, session close, external lock, injected failure, removal,
+ * {@code withLock} bodies, devices that flap and handles that die, against one simulated agent. After every step
+ * (once the agent has settled) the invariants hold: never two holders, the agent agrees with the device about who
+ * holds it, lock counts match the sequence, a {@code withLock} whose hold ended under it has its body cancelled and
+ * has failed; at quiescence every native acquire has its native release and no waiter is stuck.
  */
 class AgentInvariantProperties {
 
@@ -49,7 +50,16 @@ class AgentInvariantProperties {
     }
 
     sealed interface Action permits Acquire, Release, Cancel, Advance, CloseSession, LockExternally,
-            UnlockExternally, FailNext, Remove, Readd {
+            UnlockExternally, FailNext, Remove, Readd, WithLock, Flap, DeadHandle {
+    }
+
+    record WithLock(int session, int recorder, int waitMillis) implements Action {
+    }
+
+    record Flap(int recorder) implements Action {
+    }
+
+    record DeadHandle(int recorder) implements Action {
     }
 
     record Acquire(int session, int recorder, int waitMillis, boolean retry) implements Action {
@@ -98,7 +108,11 @@ class AgentInvariantProperties {
                 net.jqwik.api.Tuple.of(1, recorder.map(UnlockExternally::new)),
                 net.jqwik.api.Tuple.of(1, recorder.map(FailNext::new)),
                 net.jqwik.api.Tuple.of(1, recorder.map(Remove::new)),
-                net.jqwik.api.Tuple.of(1, recorder.map(Readd::new)));
+                net.jqwik.api.Tuple.of(1, recorder.map(Readd::new)),
+                net.jqwik.api.Tuple.of(3, Combinators.combine(session, recorder, Arbitraries.of(0, 500, 3000))
+                        .as(WithLock::new)),
+                net.jqwik.api.Tuple.of(1, recorder.map(Flap::new)),
+                net.jqwik.api.Tuple.of(1, recorder.map(DeadHandle::new)));
         return action.list().ofMinSize(1).ofMaxSize(30);
     }
 
@@ -116,6 +130,27 @@ class AgentInvariantProperties {
         }
     }
 
+    /** One {@code withLock} the test started: its body emits its grant's count, then runs until cancelled. */
+    private static final class Lease {
+        final int session;
+        final RecorderId recorder;
+        final TestSubscriber<Integer> probe = TestSubscriber.create();
+        final java.util.concurrent.atomic.AtomicBoolean bodyCancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        boolean counted;
+        boolean uncounted;
+
+        Lease(int session, RecorderId recorder) {
+            this.session = session;
+            this.recorder = recorder;
+        }
+
+        boolean granted() {
+            return !probe.getReceivedOnNext().isEmpty();
+        }
+    }
+
+    private final List<Lease> leases = new ArrayList<>();
+
     @Property(tries = 1000, shrinking = net.jqwik.api.ShrinkingMode.BOUNDED)
     void invariantsHoldAfterEveryStep(@ForAll("sequences") List<Action> actions) {
         ClientSession[] sessions = new ClientSession[SESSIONS];
@@ -124,11 +159,13 @@ class AgentInvariantProperties {
         }
         Map<String, Integer> counts = new HashMap<>(); // "session/recorder" -> expected lock count
         List<Request> requests = new ArrayList<>();
+        leases.clear();
         try {
             for (Action action : actions) {
                 apply(action, sessions, counts, requests);
                 t.settle();
                 account(requests, counts);
+                accountLeases(counts);
                 checkInvariants(sessions, counts);
             }
         } finally {
@@ -149,6 +186,14 @@ class AgentInvariantProperties {
                 assertThat(request.probe.isTerminatedOrCancelled()).as("request %s on %s", request.session,
                         request.recorder).isTrue();
             }
+            for (Lease lease : leases) {
+                assertThat(lease.probe.isTerminatedOrCancelled()).as("lease %s on %s", lease.session, lease.recorder)
+                        .isTrue();
+                if (lease.granted()) {
+                    assertThat(lease.bodyCancelled).as("body of lease %s on %s", lease.session, lease.recorder)
+                            .isTrue();
+                }
+            }
             for (RecorderId r : RECORDERS) {
                 SimulatedDeviceState device = t.sim.state(r);
                 assertThat(device.nativeOwner()).isNull();
@@ -166,9 +211,39 @@ class AgentInvariantProperties {
             TestSubscriber<LockGrant> probe = TestSubscriber.create();
             sessions[a.session()].acquire(r, options).subscribe(probe);
             requests.add(new Request(a.session(), r, probe));
+        } else if (action instanceof WithLock w) {
+            RecorderId r = RECORDERS.get(w.recorder());
+            AcquireOptions options = w.waitMillis() == 0 ? AcquireOptions.DEFAULT
+                    : AcquireOptions.waitUpTo(Duration.ofMillis(w.waitMillis()));
+            Lease lease = new Lease(w.session(), r);
+            sessions[w.session()].withLock(r, options, g -> reactor.core.publisher.Flux.concat(
+                    reactor.core.publisher.Mono.just(g.lockCount()), reactor.core.publisher.Flux.<Integer>never())
+                    .doOnCancel(() -> lease.bodyCancelled.set(true))).subscribe(lease.probe);
+            leases.add(lease);
+        } else if (action instanceof Flap f) {
+            RecorderId r = RECORDERS.get(f.recorder());
+            if (t.sim.recorders().contains(r)) {
+                t.sim.removeRecorder(r);
+                t.sim.addRecorder(r.value());
+                t.sim.removeRecorder(r);
+                t.sim.addRecorder(r.value());
+                for (int s = 0; s < SESSIONS; s++) {
+                    counts.remove(s + "/" + r);
+                }
+                endLeases(l -> l.recorder.equals(r));
+            }
+        } else if (action instanceof DeadHandle d) {
+            RecorderId r = RECORDERS.get(d.recorder());
+            if (t.sim.recorders().contains(r)) {
+                t.sim.failNext(r, Operation.ACQUIRE, HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE, 1);
+            }
         } else if (action instanceof Release rel) {
             RecorderId r = RECORDERS.get(rel.recorder());
             String key = rel.session() + "/" + r;
+            if (leases.stream().anyMatch(l -> l.session == rel.session() && l.recorder.equals(r) && l.counted
+                    && !l.uncounted)) {
+                return; // a release beside a running withLock may take the lease's count: not modelled
+            }
             int expected = counts.getOrDefault(key, 0);
             Integer result = sessions[rel.session()].release(r).onErrorReturn(-1).block(Duration.ofSeconds(5));
             if (expected == 0) {
@@ -179,7 +254,10 @@ class AgentInvariantProperties {
             }
         } else if (action instanceof Cancel c) {
             List<Request> pending = requests.stream().filter(q -> !q.probe.isTerminatedOrCancelled()).toList();
-            if (!pending.isEmpty()) {
+            List<Lease> running = leases.stream().filter(l -> !l.probe.isTerminatedOrCancelled()).toList();
+            if (!running.isEmpty() && (pending.isEmpty() || c.pick() % 2 == 1)) {
+                running.get(c.pick() % running.size()).probe.cancel(); // released by the lease: accountLeases
+            } else if (!pending.isEmpty()) {
                 pending.get(c.pick() % pending.size()).probe.cancel();
             }
         } else if (action instanceof Advance adv) {
@@ -189,6 +267,15 @@ class AgentInvariantProperties {
             for (RecorderId r : RECORDERS) {
                 counts.remove(cs.session() + "/" + r);
             }
+            t.settle();
+            for (Lease lease : leases) {
+                if (lease.session == cs.session() && lease.granted() && !lease.uncounted) {
+                    assertThat(lease.bodyCancelled).as("a closed session's body is cancelled").isTrue();
+                    assertThat(lease.probe.expectTerminalError()).isInstanceOf(
+                            io.discagent.api.error.SessionClosedException.class);
+                }
+            }
+            endLeases(l -> l.session == cs.session());
             sessions[cs.session()] = t.session("Client " + cs.session());
         } else if (action instanceof LockExternally le) {
             RecorderId r = RECORDERS.get(le.recorder());
@@ -212,11 +299,38 @@ class AgentInvariantProperties {
                 for (int s = 0; s < SESSIONS; s++) {
                     counts.remove(s + "/" + r);
                 }
+                endLeases(l -> l.recorder.equals(r));
             }
         } else if (action instanceof Readd ra) {
             RecorderId r = RECORDERS.get(ra.recorder());
             if (!t.sim.recorders().contains(r)) {
                 t.sim.addRecorder(r.value());
+            }
+        }
+    }
+
+    /** Leases whose hold the test just ended (close, removal): their counts went with the hold. */
+    private void endLeases(java.util.function.Predicate<Lease> which) {
+        for (Lease lease : leases) {
+            if (which.test(lease)) {
+                lease.uncounted = true;
+            }
+        }
+    }
+
+    /** New lease grants add a count; leases that ended (cancelled, failed) with a count take it away again. */
+    private void accountLeases(Map<String, Integer> counts) {
+        for (Lease lease : leases) {
+            String key = lease.session + "/" + lease.recorder;
+            if (!lease.counted && lease.granted()) {
+                lease.counted = true;
+                if (!lease.uncounted) {
+                    counts.put(key, counts.getOrDefault(key, 0) + 1);
+                }
+            }
+            if (lease.counted && !lease.uncounted && lease.probe.isTerminatedOrCancelled()) {
+                lease.uncounted = true;
+                counts.put(key, counts.getOrDefault(key, 0) - 1);
             }
         }
     }

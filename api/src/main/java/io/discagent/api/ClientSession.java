@@ -12,9 +12,21 @@ import reactor.core.publisher.Mono;
  * acquire adds one to the count; each {@link #release release} takes one away; the recorder is free for other
  * sessions only when the count reaches zero (one native release). N acquires need N releases.
  *
- * <p>Nothing leaks: a request cancelled while it waits leaves the queue, a grant that arrives after its subscriber
- * cancelled is released, {@link #withLock} releases on completion, error and cancellation, and {@link #close}
- * releases everything the session holds.
+ * <h2>Who owns a grant</h2>
+ * A grant is the agent's until its subscriber has taken it: a request cancelled while it waits leaves the queue at
+ * once, a native acquire that returns for a request that has ended is released, a grant that meets a cancellation on
+ * its way in is released. Cancelling an {@link #acquire} after its grant arrived releases that grant too (Reactor's
+ * operators cancel a {@code Mono} they took a value from only to drop it: {@code publishOn} disposed with the grant in
+ * its queue, {@code timeout}, {@code block(Duration)}, a cancelled {@code flatMap} chain); an operator that cancels
+ * while passing the grant on ({@code next()}, {@code take(1)}) keeps it. An operator that drops a value without
+ * cancelling ({@code Mono.zip} with a failing partner, {@code when}, {@code then}) cannot be seen: release such a grant
+ * with a discard hook, {@code .doOnDiscard(LockGrant.class, g -> session.release(g).subscribe())}. {@link #withLock}
+ * is leak-free whatever surrounds it. {@link #close} releases everything the session holds, whatever happened.
+ *
+ * <h2>Errors</h2>
+ * A {@code null} argument fails with {@link io.discagent.api.error.InvalidArgumentException} ({@code 0x80070057}),
+ * signalled on the event loop. Every call on a closed session fails with
+ * {@link io.discagent.api.error.SessionClosedException} ({@code 0x80010108}); {@link #close} does nothing then.
  */
 public interface ClientSession {
 
@@ -51,6 +63,16 @@ public interface ClientSession {
      */
     Mono<Integer> release(RecorderId recorder);
 
+    /**
+     * Releases exactly the count {@code grant} stands for, once: releasing the same grant again, or a grant whose
+     * hold has already ended (the recorder was released to zero, removed, or the session closed), takes nothing away.
+     * This is the release to use where a grant may be dropped on its way, for instance in a discard hook:
+     * {@code Mono.zip(session.acquire(a), other).doOnDiscard(LockGrant.class, g -> session.release(g).subscribe())}.
+     *
+     * @return the session's lock count on the grant's recorder afterwards
+     */
+    Mono<Integer> release(LockGrant grant);
+
     /** This session's lock count on a recorder (0 when it does not hold it). */
     Mono<Integer> lockCount(RecorderId recorder);
 
@@ -58,15 +80,30 @@ public interface ClientSession {
      * Acquires recorders one request at a time: the next request is taken from {@code requests} only after the
      * previous one was granted, so a producer of requests is held back by the rate of grants.
      *
+     * <p>Cancelling the stream cancels the request under way (its grant, if one comes, is released); every grant the
+     * stream has emitted is the subscriber's.
+     *
      * @return the grants, in request order; the first failure ends the stream
      */
     Flux<LockGrant> acquireEach(Publisher<AcquireRequest> requests);
 
     /**
-     * Acquire, use, release: acquires the recorder, runs {@code body} with the grant, and releases that grant when
-     * the body completes, fails or is cancelled. If the lock is lost while the body runs (the recorder is removed),
-     * the body is cancelled and the returned {@code Flux} fails with
-     * {@link io.discagent.api.error.RecorderRemovedException}.
+     * Acquire, use, release: acquires the recorder, runs {@code body} with the grant, and releases exactly that
+     * grant when the body completes, fails or is cancelled; the returned {@code Flux} ends after the release. Nothing
+     * around it can leak the grant ({@code dispose}, {@code publishOn}, {@code timeout}, {@code take(Duration)},
+     * {@code zip}, {@code firstWithValue}, {@code block(Duration)}).
+     *
+     * <p>The body never outlives its lock. When the hold ends for another reason than the body's own end, the body
+     * is cancelled on the event loop before the recorder can be granted to anyone else, and the {@code Flux} fails
+     * with: {@link io.discagent.api.error.SessionClosedException} when the session is closed (by its client, or by
+     * the service when its lease expires); {@link io.discagent.api.error.RequestCancelledException} when the agent
+     * closes; {@link io.discagent.api.error.RecorderRemovedException} when the recorder is removed; the backend's
+     * error (for example {@link io.discagent.api.error.InvalidHandleException}) when the backend loses the native
+     * lock; {@link io.discagent.api.error.LockNotHeldException} when the session releases its counts to zero while
+     * the body runs.
+     *
+     * <p>The grant reaches the body on the event loop; the body's elements pass through on the threads it emits them
+     * on; the terminal signal comes from the event loop.
      */
     <T> Flux<T> withLock(RecorderId recorder, AcquireOptions options,
             Function<? super LockGrant, ? extends Publisher<T>> body);

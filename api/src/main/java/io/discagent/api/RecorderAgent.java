@@ -22,8 +22,14 @@ import reactor.core.publisher.Mono;
  * first receives the current lock state of the recorders it asked for ({@link LockTransition.Cause#SNAPSHOT}), then
  * every later event. A subscriber that keeps up never misses an event. A subscriber that falls behind by more than
  * the agent's event buffer (default 1024 unrequested events) stops receiving new events at that moment; it still
- * gets the events already buffered for it, then an {@link io.discagent.api.error.EventOverflowException}.
- * Subscribing again starts with the current state.
+ * gets the events already buffered for it if it requests them within the overflow grace (default 1 s), then an
+ * {@link io.discagent.api.error.EventOverflowException}. If it does not request them in time, the error comes at once
+ * without them (Reactive Streams allows {@code onError} without demand), so even a subscriber that never requests
+ * again learns within the grace that it fell behind. Subscribing again starts with the current state.
+ *
+ * <h2>Errors</h2>
+ * A {@code null} argument fails with {@link io.discagent.api.error.InvalidArgumentException} ({@code 0x80070057}),
+ * signalled on the event loop like every other error.
  */
 public interface RecorderAgent {
 

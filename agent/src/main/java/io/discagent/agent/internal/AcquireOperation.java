@@ -179,18 +179,25 @@ final class AcquireOperation implements Subscription {
 
     // ------------------------------------------------------------------------------------------------ event loop
 
+    /** {@link #deliver} outcomes. */
+    static final int TAKEN = 0;
+    static final int CANCELLED_BEFORE = 1;
+    static final int DROPPED_IN_DELIVERY = 2;
+
     /**
      * Hands the grant to the subscriber. Event loop only; the caller has taken the request out of its recorder's
      * bookkeeping.
      *
-     * @return whether the subscriber took it; if not, the caller releases it
+     * @return {@link #TAKEN}; otherwise the caller releases the grant: {@link #CANCELLED_BEFORE} (the request ended
+     *     first) or {@link #DROPPED_IN_DELIVERY} (cancelled from another thread while {@code onNext} ran, or
+     *     {@code onNext} threw)
      */
-    boolean deliver(Grant granted) {
+    int deliver(Grant granted) {
         this.grant = granted;
         deliveringThread = Thread.currentThread();
         if (!STATE.compareAndSet(this, ACTIVE, DELIVERING)) {
             deliveringThread = null;
-            return false;
+            return CANCELLED_BEFORE;
         }
         boolean taken = true;
         try {
@@ -202,10 +209,10 @@ final class AcquireOperation implements Subscription {
         deliveringThread = null;
         if (!taken) {
             STATE.set(this, CANCELLED);
-            return false;
+            return DROPPED_IN_DELIVERY;
         }
         if (!STATE.compareAndSet(this, DELIVERING, DELIVERED)) {
-            return false; // cancelled from another thread while onNext ran: dropped
+            return DROPPED_IN_DELIVERY; // cancelled from another thread while onNext ran: dropped
         }
         if (!cancelledWhileReceiving) {
             try {
@@ -214,7 +221,7 @@ final class AcquireOperation implements Subscription {
                 LOG.log(Level.WARNING, "the subscriber of an acquire threw from onComplete", t);
             }
         }
-        return true;
+        return TAKEN;
     }
 
     /** Fails the request if nobody settled it yet. Event loop only. */

@@ -89,6 +89,10 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private volatile long commandTimeouts;
     private volatile long removals;
     private volatile long waiting;
+    private volatile long unclaimedBefore;
+    private volatile long droppedIn;
+    private volatile long droppedAfter;
+    private volatile long revoked;
     private boolean closed;
     private @Nullable Disposable mediaPoller;
     private @Nullable Mono<Void> closing;
@@ -331,6 +335,9 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     /** A grant its subscriber dropped after all ({@link AcquireOperation}): release it. */
     void releaseDiscarded(@Nullable Grant grant) {
         if (grant != null) {
+            if (!grant.isReleased()) {
+                droppedAfter++;
+            }
             release(grant, RecorderSlot.Released.NONE);
         }
     }
@@ -369,6 +376,29 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
                     reply.success(count);
                 }
             }, reply::error);
+        });
+    }
+
+    Mono<Integer> release(SessionImpl session, @Nullable LockGrant grant) {
+        return reply(reply -> {
+            LockGrant value = InvalidArgumentException.requireNonNull(grant, "grant");
+            if (!session.isOpen()) {
+                throw sessionClosed(session);
+            }
+            RecorderSlot slot = registry.slot(value.recorder());
+            if (slot == null) {
+                reply.success(0);
+                return;
+            }
+            slot.release(session, value, count -> {
+                if (count < 0) {
+                    reply.error(new CommandTimeoutException("ReleaseExclusiveAccess on recorder " + value.recorder()
+                            + " did not return within " + settings.commandTimeout().toMillis() + " ms; the lock "
+                            + "count is 0", value.recorder()));
+                } else {
+                    reply.success(count);
+                }
+            });
         });
     }
 
@@ -627,6 +657,20 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     @Override
+    public void countUnclaimed(boolean before) {
+        if (before) {
+            unclaimedBefore++;
+        } else {
+            droppedIn++;
+        }
+    }
+
+    @Override
+    public void countRevoked() {
+        revoked++;
+    }
+
+    @Override
     public void waitingChanged(int delta) {
         waiting += delta;
     }
@@ -694,6 +738,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     /** Counts since start; any thread. */
     public AgentStatistics statistics() {
-        return new AgentStatistics(grants, retries, acquireTimeouts, commandTimeouts, removals, waiting);
+        return new AgentStatistics(grants, retries, acquireTimeouts, commandTimeouts, removals, waiting,
+                unclaimedBefore, droppedIn, droppedAfter, revoked);
     }
 }

@@ -61,6 +61,21 @@ final class Hold {
         return released;
     }
 
+    /** A live grant with this value (the caller's before {@code withLock}'s), or null. */
+    Grant find(LockGrant value) {
+        Grant scoped = null;
+        for (int i = grants.size() - 1; i >= 0; i--) {
+            Grant g = grants.get(i);
+            if (g.value.equals(value)) {
+                if (!g.isScoped()) {
+                    return g;
+                }
+                scoped = scoped == null ? g : scoped;
+            }
+        }
+        return scoped;
+    }
+
     /** Takes this grant's count away; false if it was released already or belongs to another hold. */
     boolean release(Grant grant) {
         if (grant.hold != this || grant.isReleased()) {

@@ -262,6 +262,7 @@ final class RecorderSlot implements NativeCalls.Listener {
             if (op.isLive()) {
                 take(op);
             } else {
+                ctx.countUnclaimed(true);
                 nativeRelease(Released.NONE); // granted to nobody: the request ended while the native call ran
                 startNext();
             }
@@ -359,7 +360,9 @@ final class RecorderSlot implements NativeCalls.Listener {
     /** Hands a grant to its request; a grant its subscriber does not take is released at once. */
     private void deliver(AcquireOperation op, Grant grant) {
         leave(op);
-        if (!op.deliver(grant)) {
+        int outcome = op.deliver(grant);
+        if (outcome != AcquireOperation.TAKEN) {
+            ctx.countUnclaimed(outcome == AcquireOperation.CANCELLED_BEFORE);
             release(grant, Released.NONE);
         }
     }
@@ -467,6 +470,22 @@ final class RecorderSlot implements NativeCalls.Listener {
         h.releaseLatest();
         countDown(h, from, done);
         assert invariants();
+    }
+
+    /** Releases the grant a caller names by its value ({@code ClientSession.release(LockGrant)}); idempotent. */
+    void release(SessionImpl session, io.discagent.api.LockGrant value, Released done) {
+        assert ctx.loop().assertInLoop();
+        Hold h = hold;
+        if (phase != Phase.HELD || h.session != session || h.id != value.holdId()) {
+            done.accept(lockCount(session));
+            return;
+        }
+        Grant grant = h.find(value);
+        if (grant == null) {
+            done.accept(h.count());
+            return;
+        }
+        release(grant, done);
     }
 
     /** Releases one grant; a grant already released, or of a hold that has ended, takes nothing more. */

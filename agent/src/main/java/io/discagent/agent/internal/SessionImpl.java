@@ -57,6 +57,11 @@ final class SessionImpl implements ClientSession {
     }
 
     @Override
+    public Mono<Integer> release(LockGrant grant) {
+        return core.release(this, grant);
+    }
+
+    @Override
     public Mono<Integer> lockCount(RecorderId recorder) {
         return core.lockCount(this, recorder);
     }

@@ -48,5 +48,11 @@ interface SlotContext {
 
     void countRetry();
 
+    /** A grant nobody took: its request ended before it ({@code before}), or its subscriber dropped it. */
+    void countUnclaimed(boolean before);
+
+    /** Work under a lock was stopped because its hold ended under it. */
+    void countRevoked();
+
     void waitingChanged(int delta);
 }

@@ -78,6 +78,12 @@ final class WithLockFlux<T> extends Flux<T> {
         @SuppressWarnings("rawtypes")
         private static final AtomicIntegerFieldUpdater<Scope> STATE =
                 AtomicIntegerFieldUpdater.newUpdater(Scope.class, "state");
+        @SuppressWarnings("rawtypes")
+        private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<Scope, Runnable> AFTER_CANCEL =
+                java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(Scope.class, Runnable.class,
+                        "afterBodyCancel");
+        /** Marks {@link #afterBodyCancel} once the body's cancellation has returned. */
+        private static final Runnable BODY_CANCELLED = () -> { };
 
         private final AgentCore core;
         private final @Nullable Function<? super LockGrant, ? extends Publisher<T>> bodyFunction;
@@ -85,6 +91,13 @@ final class WithLockFlux<T> extends Flux<T> {
         private final Body body = new Body();
         private volatile int state;
         private volatile @Nullable Subscription acquisition;
+        /**
+         * Who cancels the body first does it; a revocation that finds it under way elsewhere waits for it to return
+         * (it parks its continuation here) before the recorder may pass on.
+         */
+        private volatile @Nullable Runnable afterBodyCancel;
+        private final java.util.concurrent.atomic.AtomicBoolean bodyCancelling =
+                new java.util.concurrent.atomic.AtomicBoolean();
         // event loop only
         private @Nullable Grant grant;
 
@@ -116,7 +129,7 @@ final class WithLockFlux<T> extends Flux<T> {
                     }
                 } else if (s == RUNNING) {
                     if (STATE.compareAndSet(this, RUNNING, CANCELLED)) {
-                        body.cancel();
+                        cancelBody();
                         core.loop().execute(this::releaseAfterCancel);
                         return;
                     }
@@ -193,11 +206,30 @@ final class WithLockFlux<T> extends Flux<T> {
         @Override
         public void revoke(RecorderException cause, Runnable stopped) {
             if (STATE.compareAndSet(this, RUNNING, DONE)) {
-                body.cancel();
+                core.countRevoked();
+                cancelBody();
                 grant = null; // its hold has ended: nothing to release
                 actual.onError(cause);
+            } else if (state == CANCELLED) {
+                cancelBody(); // a cancellation from another thread may still be on its way through the body
             }
-            stopped.run();
+            // the recorder passes on only once the body's cancellation has returned, wherever it runs
+            if (afterBodyCancel == BODY_CANCELLED || !bodyCancelling.get()
+                    || !AFTER_CANCEL.compareAndSet(this, null, () -> core.loop().execute(stopped))) {
+                stopped.run();
+            }
+        }
+
+        /** Cancels the body once; the first caller runs the cancellation, then lets a waiting revocation go on. */
+        private void cancelBody() {
+            if (!bodyCancelling.compareAndSet(false, true)) {
+                return;
+            }
+            body.cancel();
+            Runnable waiting = AFTER_CANCEL.getAndSet(this, BODY_CANCELLED);
+            if (waiting != null) {
+                waiting.run();
+            }
         }
 
         /** The body ended (or could not start): release its grant, then pass its end on. Event loop only. */

@@ -43,6 +43,10 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     private @Nullable HotplugListener listener;
     private int nextId;
     private boolean closed;
+    private Duration openLatency = Duration.ZERO;
+    /** Lock counts of devices replaced by a new one with the same id. */
+    private long retiredTaken;
+    private long retiredDropped;
 
     /** A backend with {@code recorders} virtual recorders, {@code sim-0} to {@code sim-(n-1)}. */
     public SimulatedBackend(int recorders) {
@@ -78,6 +82,13 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public BackendRecorder open(RecorderDescriptor descriptor) {
+        Duration delay;
+        synchronized (lock) {
+            delay = openLatency;
+        }
+        if (!delay.isZero()) {
+            sleep(delay);
+        }
         synchronized (lock) {
             RecorderId id = RecorderId.of(descriptor.id());
             log(id, "open");
@@ -234,24 +245,26 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     @Override
     public RecorderId addRecorder(String id) {
         RecorderId recorder = RecorderId.of(id);
-        HotplugListener notify;
         synchronized (lock) {
             SimulatedDevice existing = devices.get(recorder);
             if (existing != null && existing.present) {
                 throw new IllegalStateException("simulated recorder " + id + " is already present");
             }
+            if (existing != null) {
+                retiredTaken += existing.locksTaken;
+                retiredDropped += existing.locksDropped;
+            }
             devices.put(recorder, new SimulatedDevice(recorder));
-            notify = listener;
-        }
-        if (notify != null) {
-            notify.recorderArrived(descriptor(recorder));
+            // under the lock: events reach the agent in the order the devices changed, however many threads flap
+            if (listener != null) {
+                listener.recorderArrived(descriptor(recorder));
+            }
         }
         return recorder;
     }
 
     @Override
     public void removeRecorder(RecorderId recorder) {
-        HotplugListener notify;
         synchronized (lock) {
             SimulatedDevice device = device(recorder);
             device.present = false;
@@ -262,10 +275,38 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
             device.holderName = null;
             device.blockedCalls = 0;
             lock.notifyAll();
-            notify = listener;
+            if (listener != null) {
+                listener.recorderRemoved(recorder.value());
+            }
         }
-        if (notify != null) {
-            notify.recorderRemoved(recorder.value());
+    }
+
+    @Override
+    public void loseLock(RecorderId recorder) {
+        synchronized (lock) {
+            SimulatedDevice device = device(recorder);
+            SimulatedRecorder holder = device.holder;
+            if (holder == null) {
+                return;
+            }
+            device.holder = null;
+            device.holderName = null;
+            device.locksDropped++;
+            holder.lost = true;
+            if (listener != null) {
+                listener.lockLost(recorder.value(), new InvalidHandleException("simulated recorder " + recorder
+                        + " lost its lock (a bus reset)", recorder));
+            }
+        }
+    }
+
+    @Override
+    public void setOpenLatency(Duration latency) {
+        if (latency.isNegative()) {
+            throw new IllegalArgumentException("latency must not be negative: " + latency);
+        }
+        synchronized (lock) {
+            openLatency = latency;
         }
     }
 
@@ -347,13 +388,11 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void changeMedia(RecorderId recorder, MediaState state) {
-        HotplugListener notify;
         synchronized (lock) {
             device(recorder).media = Objects.requireNonNull(state, "state");
-            notify = listener;
-        }
-        if (notify != null) {
-            notify.mediaChanged(recorder.value(), state);
+            if (listener != null) {
+                listener.mediaChanged(recorder.value(), state);
+            }
         }
     }
 
@@ -365,6 +404,19 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
                 throw new NoSuchRecorderException("no simulated recorder " + recorder, recorder);
             }
             return device.snapshot();
+        }
+    }
+
+    @Override
+    public LockCounts lockCounts() {
+        synchronized (lock) {
+            long taken = retiredTaken;
+            long dropped = retiredDropped;
+            for (SimulatedDevice device : devices.values()) {
+                taken += device.locksTaken;
+                dropped += device.locksDropped;
+            }
+            return new LockCounts(taken, dropped);
         }
     }
 

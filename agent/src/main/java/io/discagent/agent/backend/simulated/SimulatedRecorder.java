@@ -18,6 +18,8 @@ final class SimulatedRecorder implements BackendRecorder {
     private final SimulatedBackend backend;
     private final SimulatedDevice device;
     boolean closed;
+    /** The lock was taken from this handle ({@link Simulator#loseLock}): its next release finds nothing to drop. */
+    boolean lost;
 
     SimulatedRecorder(SimulatedBackend backend, SimulatedDevice device) {
         this.backend = backend;
@@ -49,6 +51,7 @@ final class SimulatedRecorder implements BackendRecorder {
             device.holder = this;
             device.holderName = clientName;
             device.locksTaken++;
+            lost = false;
         }
     }
 
@@ -57,6 +60,10 @@ final class SimulatedRecorder implements BackendRecorder {
         backend.enter(this, device, Simulator.Operation.RELEASE, "release");
         synchronized (backend.lock) {
             backend.checkUsable(this, device);
+            if (device.holder != this && lost) {
+                lost = false;
+                return; // the lock is gone already: nothing to drop
+            }
             if (device.holder != this) {
                 HResult code = device.holder == null ? HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION
                         : HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE;

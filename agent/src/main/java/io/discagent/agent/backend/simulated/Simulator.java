@@ -36,6 +36,15 @@ public interface Simulator {
      */
     void lockExternally(RecorderId recorder, String owner);
 
+    /**
+     * Drops the lock the agent holds natively, as a driver would after a bus reset, and reports the loss: the agent
+     * frees the recorder ({@code FORCED_BY_BACKEND}) and stops the work running under the lost lock.
+     */
+    void loseLock(RecorderId recorder);
+
+    /** Every open of a recorder takes this long, so that tests can change devices while the agent opens them. */
+    void setOpenLatency(Duration latency);
+
     /** Ends an external lock. */
     void unlockExternally(RecorderId recorder);
 
@@ -62,6 +71,16 @@ public interface Simulator {
 
     /** What the simulated device knows now. */
     SimulatedDeviceState state(RecorderId recorder);
+
+    /**
+     * Native locks taken and dropped over every device this simulator ever had (a device that was removed counts
+     * too): at quiescence the two are equal, or a lock leaked.
+     */
+    LockCounts lockCounts();
+
+    /** See {@link #lockCounts()}. */
+    record LockCounts(long taken, long dropped) {
+    }
 
     /** The last native calls (at most 10,000), oldest first. */
     List<SimulatedCall> calls();

@@ -1,0 +1,135 @@
+package io.discagent.agent;
+
+import static io.discagent.agent.TestAgent.SIM0;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.discagent.api.AcquireOptions;
+import io.discagent.api.AcquireRequest;
+import io.discagent.api.ClientSession;
+import io.discagent.api.LockGrant;
+import io.discagent.api.RecorderId;
+import io.discagent.api.RetryPolicy;
+import io.discagent.api.error.InvalidArgumentException;
+import io.discagent.api.error.SessionClosedException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
+
+/**
+ * One convention for bad input: {@code InvalidArgumentException} ({@code 0x80070057}) naming the parameter, signalled
+ * on the event loop by methods that return a publisher and thrown by constructors and builders; one rule for a closed
+ * session: every call fails with {@code SessionClosedException} ({@code 0x80010108}); and no normal cancellation race
+ * reaches Reactor's dropped-error hook.
+ */
+class ArgumentConventionTests {
+
+    private static final Duration BLOCK = Duration.ofSeconds(10);
+
+    @Test
+    void nullArgumentsOfTheApiFailTypedOnTheEventLoop() {
+        try (TestAgent t = TestAgent.start()) {
+            ClientSession s = t.session("A");
+            List<Supplier<Publisher<?>>> calls = List.of(
+                    () -> t.agent.openSession(null),
+                    () -> t.agent.recorder(null),
+                    () -> t.agent.exclusiveAccessOwner(null),
+                    () -> t.agent.lockTransitions(null),
+                    () -> s.acquire(null),
+                    () -> s.acquire(SIM0, null),
+                    () -> s.acquire(null, AcquireOptions.DEFAULT),
+                    () -> s.release((RecorderId) null),
+                    () -> s.release((LockGrant) null),
+                    () -> s.lockCount(null),
+                    () -> s.acquireEach(null),
+                    () -> s.withLock(null, AcquireOptions.DEFAULT, g -> Mono.empty()),
+                    () -> s.withLock(SIM0, null, g -> Mono.empty()),
+                    () -> s.withLock(SIM0, AcquireOptions.DEFAULT, null),
+                    () -> s.withLock(SIM0, AcquireOptions.DEFAULT, g -> null));
+            for (int i = 0; i < calls.size(); i++) {
+                AtomicReference<Thread> thread = new AtomicReference<>();
+                Throwable error = Flux.from(calls.get(i).get()).doOnError(e -> thread.set(Thread.currentThread()))
+                        .then().materialize().block(BLOCK).getThrowable();
+                assertThat(error).as("call %d", i).isNotNull();
+                if (i == 0) {
+                    assertThat(error).as("call %d", i).isInstanceOf(io.discagent.api.error.InvalidClientNameException.class);
+                } else {
+                    assertThat(error).as("call %d", i).isInstanceOfSatisfying(InvalidArgumentException.class,
+                            e -> assertThat(e.hresult().code()).isEqualTo(0x80070057));
+                }
+                assertThat(thread.get()).as("call %d", i).isSameAs(t.agent.eventLoopThread());
+            }
+        }
+    }
+
+    @Test
+    void badValuesAreRefusedTypedWhereTheyAreBuilt() {
+        List<Runnable> builds = List.of(
+                () -> RecorderId.of(null),
+                () -> RecorderId.of(" "),
+                () -> AcquireOptions.waitUpTo(null),
+                () -> AcquireOptions.waitUpTo(Duration.ofSeconds(-1)),
+                () -> AcquireOptions.DEFAULT.withRetry(null),
+                () -> new AcquireRequest(null, AcquireOptions.DEFAULT),
+                () -> RetryPolicy.backoff(-1, Duration.ZERO, Duration.ZERO, 0),
+                () -> RetryPolicy.backoff(1, Duration.ofSeconds(2), Duration.ofSeconds(1), 0),
+                () -> RetryPolicy.backoff(1, Duration.ZERO, Duration.ZERO, 2),
+                () -> RetryPolicy.of(null),
+                () -> AgentOptions.builder().commandTimeout(null),
+                () -> AgentOptions.builder().eventBufferSize(0));
+        for (int i = 0; i < builds.size(); i++) {
+            assertThatThrownBy(builds.get(i)::run).as("build %d", i).isInstanceOf(InvalidArgumentException.class);
+        }
+    }
+
+    @Test
+    void everyCallOnAClosedSessionFailsWithSessionClosed() {
+        try (TestAgent t = TestAgent.start()) {
+            ClientSession s = t.session("A");
+            LockGrant grant = s.acquire(SIM0).block(BLOCK);
+            s.close().block(BLOCK);
+            List<Supplier<Publisher<?>>> calls = List.of(
+                    () -> s.acquire(SIM0),
+                    () -> s.release(SIM0),
+                    () -> s.release(grant),
+                    () -> s.lockCount(SIM0),
+                    () -> s.withLock(SIM0, AcquireOptions.DEFAULT, g -> Mono.empty()),
+                    () -> s.acquireEach(Flux.just(AcquireRequest.of(SIM0))));
+            for (int i = 0; i < calls.size(); i++) {
+                Throwable error = Flux.from(calls.get(i).get()).then().materialize().block(BLOCK).getThrowable();
+                assertThat(error).as("call %d", i).isInstanceOfSatisfying(SessionClosedException.class,
+                        e -> assertThat(e.hresult().code()).isEqualTo(0x80010108));
+            }
+            assertThat(s.close().block(BLOCK)).as("closing again does nothing").isNull();
+        }
+    }
+
+    @Test
+    void cancellationRacesDropNoErrorIntoReactorsHook() {
+        List<Throwable> dropped = new ArrayList<>();
+        Hooks.onErrorDropped(dropped::add);
+        try (TestAgent t = TestAgent.start()) {
+            ClientSession holder = t.session("Holder");
+            ClientSession other = t.session("Other");
+            holder.acquire(SIM0).block(BLOCK);
+            for (int i = 0; i < 200; i++) {
+                other.acquire(SIM0).subscribe(g -> { }, e -> { }).dispose();
+                other.release(SIM0).subscribe(c -> { }, e -> { }).dispose();
+                t.agent.exclusiveAccessOwner(SIM0).subscribe().dispose();
+            }
+            t.settle();
+            other.close().subscribe().dispose();
+            t.settle();
+        } finally {
+            Hooks.resetOnErrorDropped();
+        }
+        assertThat(dropped).isEmpty();
+    }
+}
