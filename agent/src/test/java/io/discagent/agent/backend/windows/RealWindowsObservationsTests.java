@@ -32,11 +32,12 @@ class RealWindowsObservationsTests {
 
     static final String VALID_NAME = "discagent probe";
 
-    private final JnaImapi2 com = new JnaImapi2();
+    private JnaImapi2 com;
 
     @BeforeEach
     void onWindows() {
         RealWindows.assumeWindows();
+        com = new JnaImapi2(ComLibraries.system());
     }
 
     /** Reference 8.2: the ThreadingModel of the two classes. */
