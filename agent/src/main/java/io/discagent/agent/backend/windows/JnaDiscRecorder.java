@@ -85,6 +85,11 @@ final class JnaDiscRecorder implements DiscRecorder {
         return text(Imapi2Vtables.RECORDER_GET_EXCLUSIVE_ACCESS_OWNER, Imapi2Call.EXCLUSIVE_ACCESS_OWNER);
     }
 
+    /** The {@code IDiscRecorder2} interface pointer this object owns. */
+    Pointer pointer() {
+        return recorder;
+    }
+
     @Override
     public void release() {
         if (!released) {

@@ -211,6 +211,16 @@ final class ComShim {
             return values[CO_INITIALIZED] - values[CO_UNINITIALIZED];
         }
 
+        /** What was counted since {@code before}: the differences, and the misuse that came after. */
+        Counters since(Counters before) {
+            long[] delta = new long[values.length];
+            for (int i = 0; i < values.length; i++) {
+                delta[i] = values[i] - before.values[i];
+            }
+            return new Counters(process, delta, liveReferences, misuse.subList(Math.min(before.misuse.size(),
+                    misuse.size()), misuse.size()));
+        }
+
         /** Whether nothing is outstanding: no BSTR, VARIANT, SAFEARRAY, object, reference, event or apartment. */
         boolean nothingOutstanding() {
             return bstrsOutstanding() == 0 && variantsOutstanding() == 0 && arraysOutstanding() == 0
