@@ -97,7 +97,8 @@ final class MessageWait implements IdleWait {
         if (nanos <= 0) {
             return Imapi2Vtables.INFINITE;
         }
-        long millis = TimeUnit.NANOSECONDS.toMillis(nanos + TimeUnit.MILLISECONDS.toNanos(1) - 1);
+        long nanosPerMilli = TimeUnit.MILLISECONDS.toNanos(1);
+        long millis = nanos / nanosPerMilli + (nanos % nanosPerMilli == 0 ? 0 : 1);
         return (int) Math.min(millis, Integer.MAX_VALUE);
     }
 
