@@ -421,6 +421,11 @@ public final class WindowsBackend implements RecorderBackend {
                 : new EventDeliveries(true, current.deliveriesThroughInvoke(), current.deliveriesThroughVtable());
     }
 
+    /** The advised sink, if any (for tests: its lifetime). Any thread. */
+    @Nullable ComEventSink eventSink() {
+        return sink;
+    }
+
     /**
      * @param advised whether a sink is advised now
      * @param throughInvoke events that came through {@code IDispatch::Invoke}

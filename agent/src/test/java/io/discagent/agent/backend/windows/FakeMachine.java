@@ -76,6 +76,7 @@ final class FakeMachine {
     private final List<Failure> failures = new ArrayList<>();
     private final List<Hang> hangs = new ArrayList<>();
     private final List<Advised> advised = new ArrayList<>();
+    private final List<Advised> everAdvised = new ArrayList<>();
     private final List<String> deliveries = new ArrayList<>();
     private final Map<EventKey, FakeEvent> events = new HashMap<>();
     private final List<Wait> waits = new ArrayList<>();
@@ -96,6 +97,11 @@ final class FakeMachine {
     /** What {@code ExclusiveAccessOwner} says when nobody holds the device ({@code ""} or {@code null}, unverified). */
     volatile @Nullable String ownerWhenFree = "";
     volatile boolean supportedEnvironment = true;
+    /**
+     * Whether a released source calls each sink it was ever connected to once more, late (as a free-threaded source
+     * whose event was in flight while it was unadvised and released might).
+     */
+    volatile boolean lateEventAtSourceRelease;
     /** The HRESULT {@code Advise} fails with, or {@code S_OK}. */
     volatile int adviseResult = ComCodes.S_OK;
     private final Map<String, Integer> coInitializeResults = new HashMap<>();
@@ -559,6 +565,7 @@ final class FakeMachine {
 
     void released(FakeImapi2.ComObjectState object, String process) {
         List<Advised> dropped = new ArrayList<>();
+        List<Advised> late = new ArrayList<>();
         synchronized (lock) {
             Thread thread = Thread.currentThread();
             calls.add(new Call(thread.getId(), thread.getName(), process, object.id, Imapi2Call.RELEASE, ""));
@@ -592,6 +599,16 @@ final class FakeMachine {
                     dropped.add(connection);
                 }
             }
+            if (lateEventAtSourceRelease) {
+                for (Advised connection : everAdvised) {
+                    if (connection.master == object) {
+                        late.add(connection);
+                    }
+                }
+            }
+        }
+        for (Advised connection : late) {
+            NativeCom.fire(connection.sink, true, "late", true, connection.sender);
         }
         for (Advised connection : dropped) {
             NativeCom.release(connection.sink);
@@ -648,6 +665,7 @@ final class FakeMachine {
         synchronized (lock) {
             Advised connection = new Advised(master, events.getValue(), Thread.currentThread(), nextCookie++);
             advised.add(connection);
+            everAdvised.add(connection);
             return connection;
         }
     }

@@ -212,6 +212,24 @@ class WindowsHotplugTests extends ComLayerTestBase {
         assertThat(machine.violations()).isEmpty(); // including the sink's count back at 1 after Unadvise
     }
 
+    @Test
+    void theSinkOutlivesTheSource_soALateEventFindsItAlive() {
+        FakeMachine machine = machineWith(ID);
+        machine.lateEventAtSourceRelease = true; // it calls the sink once more when the master is released
+        ComEventSink sink;
+        try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
+            sink = t.backend.eventSink();
+            assertThat(sink).isNotNull();
+        }
+        WindowsTestAgent.await(sink::isDisposed, "the control worker left its apartment and let go of the sink");
+        assertThat(sink.deliveriesThroughInvoke()).isEqualTo(1); // the late call, answered
+        assertThat(sink.deliveriesAfterDispose()).isZero(); // it came while the sink was still ours
+        assertThat(sink.references()).isEqualTo(1);
+        assertThat(machine.calls(c -> c.thread().equals(CONTROL)).stream().map(FakeMachine.Call::call).toList())
+                .containsSubsequence(Imapi2Call.UNADVISE, Imapi2Call.RELEASE, Imapi2Call.CO_UNINITIALIZE);
+        assertThat(machine.violations()).isEmpty();
+    }
+
     private FakeMachine machineFiring(EventPath path, Delivery delivery) {
         FakeMachine machine = machineWith(ID);
         machine.eventPath = path;
