@@ -80,6 +80,7 @@ final class FakeMachine {
     private final List<String> deliveries = new ArrayList<>();
     private final Map<EventKey, FakeEvent> events = new HashMap<>();
     private final List<Wait> waits = new ArrayList<>();
+    private final List<String> waiting = new ArrayList<>();
     private final Map<Long, Runnable> dispatching = new HashMap<>();
     private final List<ShimProcess> shims = new ArrayList<>();
     private int nextObject = 1;
@@ -263,6 +264,13 @@ final class FakeMachine {
                 }
             }
             return pumps;
+        }
+    }
+
+    /** Whether the thread named {@code threadName} is in {@code MsgWaitForMultipleObjectsEx} now. */
+    boolean isWaiting(String threadName) {
+        synchronized (lock) {
+            return waiting.contains(threadName);
         }
     }
 
@@ -526,27 +534,32 @@ final class FakeMachine {
                 violation("MsgWaitForMultipleObjectsEx on a closed or unknown event " + id + " of " + process);
                 return Imapi2Vtables.WAIT_FAILED;
             }
-            while (true) {
-                if (event != null && event.signalled) {
-                    event.signalled = false;
-                    waits.add(new Wait(thread.getName(), millis, Imapi2.Wakeup.SIGNALLED));
-                    return Imapi2Vtables.WAIT_OBJECT_0;
+            waiting.add(thread.getName());
+            try {
+                while (true) {
+                    if (event != null && event.signalled) {
+                        event.signalled = false;
+                        waits.add(new Wait(thread.getName(), millis, Imapi2.Wakeup.SIGNALLED));
+                        return Imapi2Vtables.WAIT_OBJECT_0;
+                    }
+                    if (state != null && !state.messages.isEmpty()) {
+                        waits.add(new Wait(thread.getName(), millis, Imapi2.Wakeup.MESSAGE));
+                        return Imapi2Vtables.WAIT_OBJECT_0 + count;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        waits.add(new Wait(thread.getName(), millis, Imapi2.Wakeup.TIMEOUT));
+                        return Imapi2Vtables.WAIT_TIMEOUT;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, TimeUnit.SECONDS.toNanos(1)));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return Imapi2Vtables.WAIT_FAILED;
+                    }
                 }
-                if (state != null && !state.messages.isEmpty()) {
-                    waits.add(new Wait(thread.getName(), millis, Imapi2.Wakeup.MESSAGE));
-                    return Imapi2Vtables.WAIT_OBJECT_0 + count;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    waits.add(new Wait(thread.getName(), millis, Imapi2.Wakeup.TIMEOUT));
-                    return Imapi2Vtables.WAIT_TIMEOUT;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, TimeUnit.SECONDS.toNanos(1)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return Imapi2Vtables.WAIT_FAILED;
-                }
+            } finally {
+                waiting.remove(thread.getName());
             }
         }
     }

@@ -260,6 +260,7 @@ class WindowsErrorPathTests extends ComLayerTestBase {
             assertThat(probesOf(machine, ID)).isEqualTo(1); // enumerate() only: not the catch-up diff, not the polls
             t.advanceClock(Duration.ofSeconds(1)); // 5 s: its first retry
             WindowsTestAgent.await(() -> probesOf(machine, ID) == 2, "the first retry");
+            t.awaitControlIdle(2); // the pass that made the probe has ended: its next retry time is set (15 s)
             t.advanceClock(Duration.ofSeconds(9)); // 14 s: the next retry waits twice as long, until 15 s
             t.awaitControlIdle(2);
             assertThat(probesOf(machine, ID)).isEqualTo(2);

@@ -30,10 +30,12 @@ class WindowsIdleWaitTests extends ComLayerTestBase {
         try (WindowsTestAgent t = WindowsTestAgent.start(machine, "agent", AN_HOUR);
                 EventLog events = new EventLog(t.agent)) {
             t.settle();
+            WindowsTestAgent.await(() -> machine.isWaiting(CONTROL), "the control worker waits");
+            int before = waitsOf(machine, CONTROL).size();
             machine.plugIn(NEW); // queued as a message for the control worker, which is waiting
             events.awaitArrivals(RecorderId.of(NEW), 1);
+            assertThat(waitsOf(machine, CONTROL).get(before).wakeup()).isEqualTo(Imapi2.Wakeup.MESSAGE);
         }
-        assertThat(waitsOf(machine, CONTROL)).extracting(FakeMachine.Wait::wakeup).contains(Imapi2.Wakeup.MESSAGE);
         assertThat(machine.deliveries()).containsExactly("NotifyDeviceAdded " + NEW + " via INVOKE on " + CONTROL);
         assertThat(machine.violations()).isEmpty();
     }
@@ -43,15 +45,14 @@ class WindowsIdleWaitTests extends ComLayerTestBase {
         FakeMachine machine = machineWith(ID);
         try (WindowsTestAgent t = WindowsTestAgent.start(machine, "agent", AN_HOUR)) {
             t.settle();
-            WindowsTestAgent.await(() -> !waitsOf(machine, "discagent-native-" + ID).isEmpty()
-                    || machine.calls(c -> c.thread().equals("discagent-native-" + ID)).size() > 2,
-                    "the recorder worker is idle");
+            String worker = "discagent-native-" + ID;
+            WindowsTestAgent.await(() -> machine.isWaiting(worker), "the recorder worker waits");
+            int before = waitsOf(machine, worker).size();
             ClientSession session = t.session("Kiosk");
             assertThat(session.acquire(RecorderId.of(ID)).block().lockCount()).isEqualTo(1);
+            assertThat(waitsOf(machine, worker).get(before).wakeup()).isEqualTo(Imapi2.Wakeup.SIGNALLED);
             assertThat(session.release(RecorderId.of(ID)).block()).isZero();
         }
-        assertThat(waitsOf(machine, "discagent-native-" + ID)).extracting(FakeMachine.Wait::wakeup)
-                .contains(Imapi2.Wakeup.SIGNALLED);
         assertThat(machine.violations()).isEmpty();
     }
 
@@ -62,11 +63,12 @@ class WindowsIdleWaitTests extends ComLayerTestBase {
         try (WindowsTestAgent t = WindowsTestAgent.start(machine, "agent", AN_HOUR);
                 EventLog events = new EventLog(t.agent)) {
             t.settle();
+            WindowsTestAgent.await(() -> machine.isWaiting(CONTROL), "the control worker waits");
+            int before = waitsOf(machine, CONTROL).size();
             machine.plugIn(NEW); // the sink runs here; the backend sets the control worker's wake event
             events.awaitArrivals(RecorderId.of(NEW), 1);
+            assertThat(waitsOf(machine, CONTROL).get(before).wakeup()).isEqualTo(Imapi2.Wakeup.SIGNALLED);
         }
-        assertThat(waitsOf(machine, CONTROL)).extracting(FakeMachine.Wait::wakeup)
-                .contains(Imapi2.Wakeup.SIGNALLED);
         assertThat(machine.violations()).isEmpty();
     }
 
