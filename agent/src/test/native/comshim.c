@@ -675,7 +675,7 @@ static ULONG object_release(Object *object) {
     return (ULONG)references;
 }
 
-/* IUnknown, shared by every interface; `primary` is the interface pointer the caller holds. */
+/* IUnknown, shared by every interface of an object. */
 static HRESULT query_interface(Object *object, const GUID *iid, void **result, const char *method) {
     if (result == NULL) {
         return E_POINTER;
@@ -712,16 +712,16 @@ static HRESULT query_interface(Object *object, const GUID *iid, void **result, c
     return S_OK;
 }
 
-static HRESULT STDMETHOD_QueryInterface(void *self, const GUID *iid, void **result) {
+static HRESULT Unknown_QueryInterface(void *self, const GUID *iid, void **result) {
     return query_interface(object_of(self, "IUnknown::QueryInterface"), iid, result, "QueryInterface");
 }
 
-static ULONG STDMETHOD_AddRef(void *self) {
+static ULONG Unknown_AddRef(void *self) {
     Object *object = object_of(self, "IUnknown::AddRef");
     return object == NULL ? 0 : object_add_ref(object);
 }
 
-static ULONG STDMETHOD_Release(void *self) {
+static ULONG Unknown_Release(void *self) {
     Object *object = object_of(self, "IUnknown::Release");
     return object == NULL ? 0 : object_release(object);
 }
@@ -842,7 +842,7 @@ static HRESULT Master_get_IsSupportedEnvironment(void *self, VARIANT_BOOL *value
 }
 
 static const void *const MASTER_VTABLE[] = {
-    (void *)STDMETHOD_QueryInterface, (void *)STDMETHOD_AddRef, (void *)STDMETHOD_Release,
+    (void *)Unknown_QueryInterface, (void *)Unknown_AddRef, (void *)Unknown_Release,
     (void *)Unexpected_GetTypeInfoCount, (void *)Unexpected_GetTypeInfo, (void *)Unexpected_GetIDsOfNames,
     (void *)Unexpected_Invoke, (void *)Master_get__NewEnum, (void *)Master_get_Item, (void *)Master_get_Count,
     (void *)Master_get_IsSupportedEnvironment,
@@ -907,7 +907,7 @@ static HRESULT Point_Unadvise(void *self, DWORD cookie) {
 }
 
 static const void *const POINT_VTABLE[] = {
-    (void *)STDMETHOD_QueryInterface, (void *)STDMETHOD_AddRef, (void *)STDMETHOD_Release,
+    (void *)Unknown_QueryInterface, (void *)Unknown_AddRef, (void *)Unknown_Release,
     (void *)Point_GetConnectionInterface, (void *)Point_GetConnectionPointContainer, (void *)Point_Advise,
     (void *)Point_Unadvise, (void *)Point_EnumConnections,
 };
@@ -1015,9 +1015,9 @@ static HRESULT Recorder_get_VolumePathNames(void *self, SAFEARRAY **value) {
 }
 
 static const void *const RECORDER_VTABLE[] = {
-    (void *)STDMETHOD_QueryInterface,         /* 0 */
-    (void *)STDMETHOD_AddRef,                 /* 1 */
-    (void *)STDMETHOD_Release,                /* 2 */
+    (void *)Unknown_QueryInterface,         /* 0 */
+    (void *)Unknown_AddRef,                 /* 1 */
+    (void *)Unknown_Release,                /* 2 */
     (void *)Unexpected_GetTypeInfoCount,      /* 3 */
     (void *)Unexpected_GetTypeInfo,           /* 4 */
     (void *)Unexpected_GetIDsOfNames,         /* 5 */

@@ -32,8 +32,8 @@ final class JnaDiscMaster implements DiscMaster {
     @Override
     public boolean isSupportedEnvironment() {
         ShortByReference supported = new ShortByReference();
-        ComVtable.check(ComVtable.call(master, Imapi2Vtables.MASTER_GET_IS_SUPPORTED_ENVIRONMENT, supported.getPointer()),
-                Imapi2Call.IS_SUPPORTED_ENVIRONMENT);
+        int hr = ComVtable.call(master, Imapi2Vtables.MASTER_GET_IS_SUPPORTED_ENVIRONMENT, supported.getPointer());
+        ComVtable.check(hr, Imapi2Call.IS_SUPPORTED_ENVIRONMENT);
         return supported.getValue() != Imapi2Vtables.VARIANT_FALSE;
     }
 
@@ -58,16 +58,17 @@ final class JnaDiscMaster implements DiscMaster {
      */
     @Override
     public EventConnection advise(ComEventSink sink) {
-        PointerByReference found = new PointerByReference();
-        ComVtable.check(ComVtable.queryInterface(master, Imapi2Ids.IID_ICONNECTION_POINT_CONTAINER, found),
+        PointerByReference containerRef = new PointerByReference();
+        ComVtable.check(ComVtable.queryInterface(master, Imapi2Ids.IID_ICONNECTION_POINT_CONTAINER, containerRef),
                 "QueryInterface(IConnectionPointContainer)");
-        Pointer container = found.getValue();
+        Pointer container = containerRef.getValue();
         try {
             IID events = new IID(Imapi2Ids.IID_DDISC_MASTER2_EVENTS);
             events.write();
             PointerByReference point = new PointerByReference();
-            ComVtable.check(ComVtable.call(container, Imapi2Vtables.CONTAINER_FIND_CONNECTION_POINT, events.getPointer(),
-                    point.getPointer()), "FindConnectionPoint(DDiscMaster2Events)");
+            int found = ComVtable.call(container, Imapi2Vtables.CONTAINER_FIND_CONNECTION_POINT, events.getPointer(),
+                    point.getPointer());
+            ComVtable.check(found, "FindConnectionPoint(DDiscMaster2Events)");
             Pointer connectionPoint = point.getValue();
             boolean advised = false;
             try {
@@ -108,7 +109,8 @@ final class JnaDiscMaster implements DiscMaster {
         @Override
         public void unadvise() {
             try {
-                ComVtable.check(ComVtable.call(connectionPoint, Imapi2Vtables.POINT_UNADVISE, cookie), Imapi2Call.UNADVISE);
+                int hr = ComVtable.call(connectionPoint, Imapi2Vtables.POINT_UNADVISE, cookie);
+                ComVtable.check(hr, Imapi2Call.UNADVISE);
             } finally {
                 ComVtable.release(connectionPoint);
             }

@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * How an idle native worker of this backend waits: in {@code MsgWaitForMultipleObjectsEx} on an event of its own
- * ({@link Imapi2#createWakeEvent()}), so it wakes at once for a new call ({@link #wake()} sets the event), at once for a
- * window message (a cross-apartment call, a marshalled IMAPI2 event, a broadcast), and otherwise when its idle
+ * ({@link Imapi2#createWakeEvent()}), so it wakes at once for a new call ({@link #wake()} sets the event), at once
+ * for a window message (a cross-apartment call, a marshalled IMAPI2 event, a broadcast), and otherwise when its idle
  * interval ends. It never wakes just to look at an empty message queue.
  *
  * <h2>Threads</h2>

@@ -230,9 +230,9 @@ final class ComShim {
 
         /** One line: what was allocated and freed, and what is outstanding. */
         String summary() {
-            return String.format("%s: BSTR %d allocated / %d freed, VARIANT %d filled / %d cleared, SAFEARRAY %d created "
-                    + "/ %d destroyed (accessed %d / unaccessed %d), objects %d created / %d destroyed, references "
-                    + "+%d / -%d (live %d), events %d created / %d closed, apartments %d entered / %d left, "
+            return String.format("%s: BSTR %d allocated / %d freed, VARIANT %d filled / %d cleared, SAFEARRAY %d "
+                    + "created / %d destroyed (accessed %d / unaccessed %d), objects %d created / %d destroyed, "
+                    + "references +%d / -%d (live %d), events %d created / %d closed, apartments %d entered / %d left, "
                     + "misuse %d", process, values[BSTR_ALLOCATED], values[BSTR_FREED], values[VARIANT_FILLED],
                     values[VARIANT_CLEARED], values[ARRAY_CREATED], values[ARRAY_DESTROYED], values[ARRAY_ACCESSED],
                     values[ARRAY_UNACCESSED], values[OBJECT_CREATED], values[OBJECT_DESTROYED],

@@ -511,9 +511,9 @@ final class FakeMachine {
     }
 
     /**
-     * {@code MsgWaitForMultipleObjectsEx} on the calling thread, for one event ({@code id}) or none ({@code 0}): returns
-     * {@code WAIT_OBJECT_0} when the event is set (and resets it), {@code WAIT_OBJECT_0 + count} when a message is
-     * queued for the thread, {@code WAIT_TIMEOUT} after {@code millis} ({@code INFINITE}: never). Real time: the
+     * {@code MsgWaitForMultipleObjectsEx} on the calling thread, for one event ({@code id}) or none ({@code 0}):
+     * returns {@code WAIT_OBJECT_0} when the event is set (and resets it), {@code WAIT_OBJECT_0 + count} when a message
+     * is queued for the thread, {@code WAIT_TIMEOUT} after {@code millis} ({@code INFINITE}: never). Real time: the
      * waiting thread is a real worker.
      */
     int await(String process, long id, int millis, int wakeMask, int flags) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class Imapi2VtablesTests {
 
-    /** {@code IUnknown} then {@code IDispatch} ({@code unknwn.h}, {@code oaidl.h}): the first 7 slots of a dual interface. */
+    /** {@code IUnknown}, then {@code IDispatch} ({@code unknwn.h}, {@code oaidl.h}): a dual interface's 7 first. */
     static final List<String> IDISPATCH = List.of("QueryInterface", "AddRef", "Release", "GetTypeInfoCount",
             "GetTypeInfo", "GetIDsOfNames", "Invoke");
 
@@ -88,8 +88,9 @@ class Imapi2VtablesTests {
         assertThat(Imapi2Vtables.WAIT_FAILED).isEqualTo(WinBase.WAIT_FAILED);
         assertThat(Imapi2Vtables.INFINITE).isEqualTo(WinBase.INFINITE);
         assertThat(Imapi2Vtables.WAIT_TIMEOUT).isEqualTo(WinError.WAIT_TIMEOUT);
-        // Not in jna-platform: QS_ALLINPUT = QS_INPUT | QS_POSTMESSAGE | QS_TIMER | QS_PAINT | QS_HOTKEY | QS_SENDMESSAGE
-        // (winuser.h: QS_INPUT = QS_MOUSE | QS_KEY | QS_RAWINPUT = 0x0407, the others 0x08, 0x10, 0x20, 0x80, 0x40).
+        // Not in jna-platform: QS_ALLINPUT = QS_INPUT | QS_POSTMESSAGE | QS_TIMER | QS_PAINT | QS_HOTKEY
+        // | QS_SENDMESSAGE (winuser.h: QS_INPUT = QS_MOUSE | QS_KEY | QS_RAWINPUT = 0x0407; the others are 0x08,
+        // 0x10, 0x20, 0x80 and 0x40).
         assertThat(Imapi2Vtables.QS_ALLINPUT).isEqualTo(0x0407 | 0x0008 | 0x0010 | 0x0020 | 0x0080 | 0x0040);
         assertThat(Imapi2Vtables.MWMO_INPUTAVAILABLE).isEqualTo(0x0004);
     }

@@ -242,7 +242,7 @@ class RealWindowsObservationsTests {
         }
     }
 
-    /** What {@code VolumePathNames} really returns here: VARTYPE, dimensions, bounds (the stand-in offers all shapes). */
+    /** What {@code VolumePathNames} returns here: VARTYPE, dimensions, bounds (the stand-in offers every shape). */
     @Test
     void theShapeOfVolumePathNames() throws Exception {
         try (WorkerThread worker = apartment()) {
@@ -314,7 +314,7 @@ class RealWindowsObservationsTests {
         }
     }
 
-    /** The process's private bytes and handle count ({@code K32GetProcessMemoryInfo}, {@code GetProcessHandleCount}). */
+    /** The process's private bytes and handles ({@code K32GetProcessMemoryInfo}, {@code GetProcessHandleCount}). */
     static final class ProcessCounters {
 
         interface Kernel32Counters extends StdCallLibrary {
