@@ -1,11 +1,13 @@
 package io.discagent.agent.internal;
 
+import io.discagent.agent.spi.IdleWait;
 import io.discagent.agent.spi.NativeThreadHooks;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A dedicated, named OS thread that runs native calls one at a time, in submission order, with the backend's
@@ -19,6 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  * another one closely (the next call of a caller that waited for the last one) does not pay for a wake-up. It polls
  * between {@link Thread#yield()}s rather than spinning: on a machine with few cores a spinning worker takes the core
  * that the event loop (or the caller) needs to produce that next call, or to hand out the result of the last one.
+ * When the backend supplies an {@link IdleWait}, the worker waits in it instead of parking, and a new call wakes it
+ * through {@link IdleWait#wake()}.
  */
 public final class NativeWorker {
 
@@ -28,6 +32,7 @@ public final class NativeWorker {
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final NativeThreadHooks hooks;
     private final long idleNanos;
+    private final @Nullable IdleWait idleWait;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -40,6 +45,7 @@ public final class NativeWorker {
     public NativeWorker(String name, NativeThreadHooks hooks) {
         this.hooks = hooks;
         this.idleNanos = hooks.idleInterval().toNanos();
+        this.idleWait = hooks.idleWait();
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
     }
@@ -58,7 +64,12 @@ public final class NativeWorker {
         }
         queue.offer(task);
         if (parked) {
-            LockSupport.unpark(thread);
+            IdleWait wait = idleWait;
+            if (wait != null) {
+                wait.wake();
+            } else {
+                LockSupport.unpark(thread);
+            }
         }
     }
 
@@ -127,7 +138,10 @@ public final class NativeWorker {
         try {
             task = queue.poll();
             if (task == null) {
-                if (idleNanos > 0) {
+                IdleWait wait = idleWait;
+                if (wait != null) {
+                    wait.await(Math.max(idleNanos, 0));
+                } else if (idleNanos > 0) {
                     LockSupport.parkNanos(this, idleNanos);
                 } else {
                     LockSupport.park(this);

@@ -1,6 +1,7 @@
 package io.discagent.agent.spi;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a backend needs done on each native worker thread: for example initialise a COM single-threaded apartment
@@ -29,6 +30,14 @@ public interface NativeThreadHooks {
      */
     default Duration idleInterval() {
         return Duration.ZERO;
+    }
+
+    /**
+     * How the worker sleeps while idle; asked once, when the worker is created. {@code null} (the default): it parks,
+     * and only a call (or the end of {@link #idleInterval()}) wakes it.
+     */
+    default @Nullable IdleWait idleWait() {
+        return null;
     }
 
     /** Runs last on the thread, after its final call. */

@@ -34,6 +34,7 @@ final class Apartment {
     private final Thread thread;
     private final @Nullable RecorderException failure;
     private final List<ComObject> live = new ArrayList<>();
+    private final List<Runnable> atLeave = new ArrayList<>();
     private boolean left;
 
     private Apartment(Imapi2 com, Thread thread, @Nullable RecorderException failure) {
@@ -155,6 +156,15 @@ final class Apartment {
         }
     }
 
+    /**
+     * Runs {@code action} when the apartment is left, after {@code CoUninitialize}: what must stay alive as long as
+     * COM may still call into this thread (our event sink) is kept reachable until then.
+     */
+    void atLeave(Runnable action) {
+        checkThread();
+        atLeave.add(action);
+    }
+
     /** How many objects made here are not yet released. */
     int liveObjects() {
         return live.size();
@@ -162,7 +172,8 @@ final class Apartment {
 
     /**
      * Leaves the apartment: releases every object still alive (newest first), then {@code CoUninitialize} if
-     * {@code CoInitializeEx} had succeeded. Runs once, from {@link ApartmentHooks#onStop()}.
+     * {@code CoInitializeEx} had succeeded, then the {@link #atLeave} actions. Runs once, from
+     * {@link ApartmentHooks#onStop()}.
      */
     void leave() {
         checkThread();
@@ -184,6 +195,14 @@ final class Apartment {
                 LOG.log(Level.WARNING, "CoUninitialize failed on " + thread.getName(), e);
             }
         }
+        for (Runnable action : atLeave) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a clean-up after leaving the apartment of " + thread.getName() + " failed", e);
+            }
+        }
+        atLeave.clear();
     }
 
     private static RecorderException notInitialized(String message) {

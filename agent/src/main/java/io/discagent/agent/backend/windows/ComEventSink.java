@@ -110,6 +110,8 @@ public final class ComEventSink {
     private final AtomicInteger references = new AtomicInteger(1);
     private final AtomicInteger throughInvoke = new AtomicInteger();
     private final AtomicInteger throughVtable = new AtomicInteger();
+    private final AtomicInteger afterDispose = new AtomicInteger();
+    private volatile boolean disposed;
 
     /** A sink for this process's COM calling convention. */
     ComEventSink(Handler handler) {
@@ -157,6 +159,19 @@ public final class ComEventSink {
         return throughInvoke.get();
     }
 
+    /** Whether {@link #dispose()} was called. */
+    boolean isDisposed() {
+        return disposed;
+    }
+
+    /**
+     * How many events arrived after {@link #dispose()}: a source that calls late. The backend disposes the sink only
+     * after it released the source and left the apartment, so this stays 0 unless a source misbehaves.
+     */
+    int deliveriesAfterDispose() {
+        return afterDispose.get();
+    }
+
     /** How many events arrived through the direct vtable slots. */
     int deliveriesThroughVtable() {
         return throughVtable.get();
@@ -169,6 +184,7 @@ public final class ComEventSink {
      * @return whether the sink had to be kept alive
      */
     boolean dispose() {
+        disposed = true;
         int held = references.get() - 1;
         if (held <= 0) {
             return false;
@@ -276,6 +292,10 @@ public final class ComEventSink {
     }
 
     private void deliver(int dispId, String uniqueId) {
+        if (disposed) {
+            afterDispose.incrementAndGet();
+            LOG.log(Level.WARNING, "a device event arrived after the sink was let go: " + uniqueId);
+        }
         try {
             if (dispId == Imapi2Ids.DISPID_EVENTS_NOTIFY_DEVICE_ADDED) {
                 handler.deviceAdded(uniqueId);

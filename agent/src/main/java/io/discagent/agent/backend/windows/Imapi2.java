@@ -10,8 +10,9 @@ import org.jspecify.annotations.Nullable;
  * <h2>Threads</h2>
  * Every method acts on the calling thread's apartment: the backend calls them only on the agent's native workers,
  * after {@link #coInitializeEx} and before {@link #coUninitialize} on that same thread, and calls every object on the
- * thread that created it. Failures are thrown as jna-platform {@code COMException}s (a {@code COMInvokeException}
- * when they come through {@code IDispatch::Invoke}); {@link ComErrors} turns them into typed errors.
+ * thread that created it. Failures are thrown as jna-platform {@code COMException}s carrying the HRESULT the method
+ * returned (the real binding calls every method through its vtable, so there is no {@code IDispatch::Invoke} wrapper
+ * in between); {@link ComErrors} turns them into typed errors. A failed call leaves nothing allocated behind.
  */
 interface Imapi2 {
 
@@ -35,11 +36,45 @@ interface Imapi2 {
      */
     int pumpMessages(int max);
 
+    /**
+     * {@code CreateEventW(NULL, FALSE, FALSE, NULL)}: an auto-reset event that wakes a thread waiting in
+     * {@link WakeEvent#await}. Any thread.
+     */
+    WakeEvent createWakeEvent();
+
     /** {@code CoCreateInstance(CLSID_MsftDiscMaster2)} on the calling thread. */
     DiscMaster createDiscMaster();
 
     /** {@code CoCreateInstance(CLSID_MsftDiscRecorder2)} on the calling thread, not yet initialised. */
     DiscRecorder createDiscRecorder();
+
+    /** How a {@link WakeEvent#await wait} ended. */
+    enum Wakeup {
+        /** The event was set. */
+        SIGNALLED,
+        /** A message arrived in the thread's queue (or was already there). */
+        MESSAGE,
+        /** The time ran out. */
+        TIMEOUT
+    }
+
+    /** A kernel event object that ends a thread's wait for messages: how a call wakes an idle apartment. */
+    interface WakeEvent {
+
+        /** {@code SetEvent}. Any thread. */
+        void set();
+
+        /**
+         * {@code MsgWaitForMultipleObjectsEx(1, &event, millis, QS_ALLINPUT, MWMO_INPUTAVAILABLE)} on the calling
+         * thread: returns when the event is set, when a message is in the thread's queue, or after {@code millis}.
+         *
+         * @param millis the longest wait, {@code INFINITE} ({@code -1}) for none
+         */
+        Wakeup await(int millis);
+
+        /** {@code CloseHandle}; once, when no thread can set or wait any more. */
+        void close();
+    }
 
     /** A COM object: released exactly once, on the thread that created it. */
     interface ComObject {

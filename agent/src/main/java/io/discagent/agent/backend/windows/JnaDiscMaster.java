@@ -1,89 +1,107 @@
 package io.discagent.agent.backend.windows;
 
 import com.sun.jna.Pointer;
-import com.sun.jna.platform.win32.COM.COMException;
-import com.sun.jna.platform.win32.COM.COMUtils;
-import com.sun.jna.platform.win32.COM.ConnectionPoint;
-import com.sun.jna.platform.win32.COM.ConnectionPointContainer;
-import com.sun.jna.platform.win32.COM.IDispatch;
-import com.sun.jna.platform.win32.COM.IUnknownCallback;
 import com.sun.jna.platform.win32.Guid.IID;
-import com.sun.jna.platform.win32.Guid.REFIID;
-import com.sun.jna.platform.win32.WinDef.DWORD;
-import com.sun.jna.platform.win32.WinDef.DWORDByReference;
-import com.sun.jna.platform.win32.WinNT.HRESULT;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
+import com.sun.jna.ptr.ShortByReference;
 import io.discagent.agent.backend.windows.Imapi2.DiscMaster;
 import io.discagent.agent.backend.windows.Imapi2.EventConnection;
 
 /**
- * {@code IDiscMaster2} through jna-platform (Windows only). The event connection is made with the raw
+ * {@code IDiscMaster2} through its vtable, and the {@code DDiscMaster2Events} connection made with the raw
  * {@code IConnectionPointContainer}/{@code IConnectionPoint} vtables, handing our own {@link ComEventSink} to
- * {@code Advise}. Used only on the control worker, which created it (its apartment).
+ * {@code Advise}. Every method returns its HRESULT directly; every interface pointer we obtain is released on every
+ * path, and every {@code [out]} BSTR is freed. Used only on the control worker, which created it (its apartment).
  */
 final class JnaDiscMaster implements DiscMaster {
 
-    private final JnaDispatch.MsftDiscMaster2 master;
+    private final Pointer master;
+    private final OleStrings strings;
+    private boolean released;
 
-    JnaDiscMaster(JnaDispatch.MsftDiscMaster2 master) {
+    /**
+     * @param master an {@code IDiscMaster2} pointer whose reference this object now owns
+     * @param strings the BSTR helper
+     */
+    JnaDiscMaster(Pointer master, OleStrings strings) {
         this.master = master;
+        this.strings = strings;
     }
 
     @Override
     public boolean isSupportedEnvironment() {
-        return Boolean.TRUE.equals(master.getIsSupportedEnvironment());
+        ShortByReference supported = new ShortByReference();
+        int hr = ComVtable.call(master, Imapi2Vtables.MASTER_GET_IS_SUPPORTED_ENVIRONMENT, supported.getPointer());
+        ComVtable.check(hr, Imapi2Call.IS_SUPPORTED_ENVIRONMENT);
+        return supported.getValue() != Imapi2Vtables.VARIANT_FALSE;
     }
 
     @Override
     public int count() {
-        Integer count = master.getCount();
-        return count == null ? 0 : count;
+        IntByReference count = new IntByReference();
+        ComVtable.check(ComVtable.call(master, Imapi2Vtables.MASTER_GET_COUNT, count.getPointer()), Imapi2Call.COUNT);
+        return count.getValue();
     }
 
     @Override
     public String item(int index) {
-        String id = master.getItem(index);
-        return id == null ? "" : id;
+        PointerByReference id = new PointerByReference();
+        ComVtable.check(ComVtable.call(master, Imapi2Vtables.MASTER_GET_ITEM, index, id.getPointer()), Imapi2Call.ITEM);
+        return strings.readAndFree(id.getValue());
     }
 
+    /**
+     * {@code QueryInterface(IID_IConnectionPointContainer)}, {@code FindConnectionPoint(IID_DDiscMaster2Events)},
+     * {@code Advise(sink)}. The container is released before returning; the connection point is kept by the
+     * connection for {@code Unadvise}, or released at once when {@code Advise} fails in any way.
+     */
     @Override
     public EventConnection advise(ComEventSink sink) {
-        IDispatch dispatch = master.getRawDispatch();
-        PointerByReference found = new PointerByReference();
-        COMUtils.checkRC(dispatch.QueryInterface(refiid(Imapi2Ids.IID_ICONNECTION_POINT_CONTAINER), found));
-        ConnectionPointContainer container = new ConnectionPointContainer(found.getValue());
+        PointerByReference containerRef = new PointerByReference();
+        ComVtable.check(ComVtable.queryInterface(master, Imapi2Ids.IID_ICONNECTION_POINT_CONTAINER, containerRef),
+                "QueryInterface(IConnectionPointContainer)");
+        Pointer container = containerRef.getValue();
         try {
+            IID events = new IID(Imapi2Ids.IID_DDISC_MASTER2_EVENTS);
+            events.write();
             PointerByReference point = new PointerByReference();
-            COMUtils.checkRC(container.FindConnectionPoint(refiid(Imapi2Ids.IID_DDISC_MASTER2_EVENTS), point));
-            ConnectionPoint connectionPoint = new ConnectionPoint(point.getValue());
-            DWORDByReference cookie = new DWORDByReference();
-            HRESULT advised = connectionPoint.Advise(new SinkPointer(sink.pointer()), cookie);
-            if (COMUtils.FAILED(advised)) {
-                connectionPoint.Release();
-                throw new COMException("IConnectionPoint::Advise(DDiscMaster2Events) failed", advised);
+            int found = ComVtable.call(container, Imapi2Vtables.CONTAINER_FIND_CONNECTION_POINT, events.getPointer(),
+                    point.getPointer());
+            ComVtable.check(found, "FindConnectionPoint(DDiscMaster2Events)");
+            Pointer connectionPoint = point.getValue();
+            boolean advised = false;
+            try {
+                IntByReference cookie = new IntByReference();
+                ComVtable.check(ComVtable.call(connectionPoint, Imapi2Vtables.POINT_ADVISE, sink.pointer(),
+                        cookie.getPointer()), Imapi2Call.ADVISE);
+                advised = true;
+                return new Connection(connectionPoint, cookie.getValue());
+            } finally {
+                if (!advised) {
+                    ComVtable.release(connectionPoint);
+                }
             }
-            return new Connection(connectionPoint, cookie.getValue());
         } finally {
-            container.Release();
+            ComVtable.release(container);
         }
     }
 
     @Override
     public void release() {
-        JnaDispatch.dispose(master);
+        if (!released) {
+            released = true;
+            ComVtable.release(master);
+        }
     }
 
-    private static REFIID refiid(String iid) {
-        return new REFIID(new IID(iid));
-    }
-
-    /** An advised connection: the connection point and the cookie {@code Advise} returned. */
+    /** An advised connection: the connection point (whose reference it owns) and the cookie {@code Advise} gave. */
     private static final class Connection implements EventConnection {
 
-        private final ConnectionPoint connectionPoint;
-        private final DWORD cookie;
+        private final Pointer connectionPoint;
+        private final int cookie;
 
-        Connection(ConnectionPoint connectionPoint, DWORD cookie) {
+        Connection(Pointer connectionPoint, int cookie) {
             this.connectionPoint = connectionPoint;
             this.cookie = cookie;
         }
@@ -91,43 +109,11 @@ final class JnaDiscMaster implements DiscMaster {
         @Override
         public void unadvise() {
             try {
-                COMUtils.checkRC(connectionPoint.Unadvise(cookie));
+                int hr = ComVtable.call(connectionPoint, Imapi2Vtables.POINT_UNADVISE, cookie);
+                ComVtable.check(hr, Imapi2Call.UNADVISE);
             } finally {
-                connectionPoint.Release();
+                ComVtable.release(connectionPoint);
             }
-        }
-    }
-
-    /**
-     * Hands our sink's interface pointer to {@code ConnectionPoint.Advise}, which reads only {@link #getPointer()};
-     * the connection point then calls the sink's own vtable natively.
-     */
-    private static final class SinkPointer implements IUnknownCallback {
-
-        private final Pointer pointer;
-
-        SinkPointer(Pointer pointer) {
-            this.pointer = pointer;
-        }
-
-        @Override
-        public Pointer getPointer() {
-            return pointer;
-        }
-
-        @Override
-        public HRESULT QueryInterface(REFIID riid, PointerByReference ppvObject) {
-            throw new UnsupportedOperationException("the connection point calls the sink natively");
-        }
-
-        @Override
-        public int AddRef() {
-            throw new UnsupportedOperationException("the connection point calls the sink natively");
-        }
-
-        @Override
-        public int Release() {
-            throw new UnsupportedOperationException("the connection point calls the sink natively");
         }
     }
 }

@@ -1,86 +1,107 @@
 package io.discagent.agent.backend.windows;
 
-import com.sun.jna.platform.win32.OaIdl.SAFEARRAY;
-import com.sun.jna.platform.win32.OaIdlUtil;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.PointerByReference;
 import io.discagent.agent.backend.windows.Imapi2.DiscRecorder;
-import java.util.ArrayList;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
- * {@code IDiscRecorder2} through jna-platform (Windows only). Used only on the thread that created it: a recorder's
- * worker for the lasting object, the control worker for a short-lived probe.
+ * {@code IDiscRecorder2} through its vtable: every method returns its HRESULT directly (a failure is thrown as a
+ * {@code COMException} carrying it), every BSTR we pass is allocated before and freed after the call whatever it
+ * returns, and every {@code [out]} BSTR or SAFEARRAY is read and then freed by us. Used only on the thread that
+ * created it: a recorder's worker for the lasting object, the control worker for a short-lived probe.
  */
 final class JnaDiscRecorder implements DiscRecorder {
 
-    private final JnaDispatch.MsftDiscRecorder2 recorder;
+    private final Pointer recorder;
+    private final OleStrings strings;
+    private boolean released;
 
-    JnaDiscRecorder(JnaDispatch.MsftDiscRecorder2 recorder) {
+    /**
+     * @param recorder an {@code IDiscRecorder2} pointer whose reference this object now owns
+     * @param strings the BSTR helper
+     */
+    JnaDiscRecorder(Pointer recorder, OleStrings strings) {
         this.recorder = recorder;
+        this.strings = strings;
     }
 
     @Override
     public void initializeDiscRecorder(String uniqueId) {
-        recorder.InitializeDiscRecorder(uniqueId);
+        Pointer id = strings.allocate(uniqueId);
+        try {
+            ComVtable.check(ComVtable.call(recorder, Imapi2Vtables.RECORDER_INITIALIZE_DISC_RECORDER, id),
+                    Imapi2Call.INITIALIZE_DISC_RECORDER);
+        } finally {
+            strings.free(id);
+        }
     }
 
     @Override
     public String vendorId() {
-        return text(recorder.getVendorId());
+        return text(Imapi2Vtables.RECORDER_GET_VENDOR_ID, Imapi2Call.VENDOR_ID);
     }
 
     @Override
     public String productId() {
-        return text(recorder.getProductId());
+        return text(Imapi2Vtables.RECORDER_GET_PRODUCT_ID, Imapi2Call.PRODUCT_ID);
     }
 
     @Override
     public String productRevision() {
-        return text(recorder.getProductRevision());
+        return text(Imapi2Vtables.RECORDER_GET_PRODUCT_REVISION, Imapi2Call.PRODUCT_REVISION);
     }
 
-    /** The {@code SAFEARRAY} of VARIANT BSTRs, read and destroyed. */
+    /** The {@code SAFEARRAY} of VARIANT BSTRs, read and destroyed; a NULL or empty array means no volumes. */
     @Override
     public List<String> volumePathNames() {
-        Object value = recorder.getVolumePathNames();
-        Object[] elements;
-        if (value instanceof SAFEARRAY) {
-            elements = (Object[]) OaIdlUtil.toPrimitiveArray((SAFEARRAY) value, true);
-        } else if (value instanceof Object[]) {
-            elements = (Object[]) value;
-        } else {
-            return List.of();
-        }
-        List<String> paths = new ArrayList<>(elements.length);
-        for (Object element : elements) {
-            if (element != null && !element.toString().isBlank()) {
-                paths.add(element.toString());
-            }
-        }
-        return paths;
+        PointerByReference array = new PointerByReference();
+        ComVtable.check(ComVtable.call(recorder, Imapi2Vtables.RECORDER_GET_VOLUME_PATH_NAMES, array.getPointer()),
+                Imapi2Call.VOLUME_PATH_NAMES);
+        return strings.readAndDestroy(array.getValue());
     }
 
     @Override
     public void acquireExclusiveAccess(boolean force, String clientName) {
-        recorder.AcquireExclusiveAccess(force, clientName);
+        Pointer name = strings.allocate(clientName);
+        try {
+            ComVtable.check(ComVtable.call(recorder, Imapi2Vtables.RECORDER_ACQUIRE_EXCLUSIVE_ACCESS,
+                    force ? Imapi2Vtables.VARIANT_TRUE : Imapi2Vtables.VARIANT_FALSE, name),
+                    Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS);
+        } finally {
+            strings.free(name);
+        }
     }
 
     @Override
     public void releaseExclusiveAccess() {
-        recorder.ReleaseExclusiveAccess();
+        ComVtable.check(ComVtable.call(recorder, Imapi2Vtables.RECORDER_RELEASE_EXCLUSIVE_ACCESS),
+                Imapi2Call.RELEASE_EXCLUSIVE_ACCESS);
     }
 
+    /** {@code ExclusiveAccessOwner}; a NULL BSTR reads as empty. */
     @Override
-    public @Nullable String exclusiveAccessOwner() {
-        return recorder.getExclusiveAccessOwner();
+    public String exclusiveAccessOwner() {
+        return text(Imapi2Vtables.RECORDER_GET_EXCLUSIVE_ACCESS_OWNER, Imapi2Call.EXCLUSIVE_ACCESS_OWNER);
+    }
+
+    /** The {@code IDiscRecorder2} interface pointer this object owns. */
+    Pointer pointer() {
+        return recorder;
     }
 
     @Override
     public void release() {
-        JnaDispatch.dispose(recorder);
+        if (!released) {
+            released = true;
+            ComVtable.release(recorder);
+        }
     }
 
-    private static String text(@Nullable String value) {
-        return value == null ? "" : value;
+    /** A {@code get_X(BSTR *value)} property: read, then freed. */
+    private String text(int slot, Imapi2Call call) {
+        PointerByReference value = new PointerByReference();
+        ComVtable.check(ComVtable.call(recorder, slot, value.getPointer()), call);
+        return strings.readAndFree(value.getValue());
     }
 }

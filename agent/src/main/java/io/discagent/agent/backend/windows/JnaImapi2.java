@@ -1,39 +1,48 @@
 package io.discagent.agent.backend.windows;
 
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import com.sun.jna.platform.win32.COM.util.ObjectFactory;
-import com.sun.jna.platform.win32.Ole32;
-import com.sun.jna.platform.win32.User32;
+import com.sun.jna.platform.win32.COM.COMException;
+import com.sun.jna.platform.win32.Guid.CLSID;
+import com.sun.jna.platform.win32.Guid.IID;
+import com.sun.jna.platform.win32.W32Errors;
+import com.sun.jna.platform.win32.WinNT.HANDLE;
+import com.sun.jna.platform.win32.WinNT.HRESULT;
 import com.sun.jna.platform.win32.WinUser.MSG;
+import com.sun.jna.ptr.PointerByReference;
+import io.discagent.api.error.HResult;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The real COM layer: jna-platform's {@code Ole32} and {@code User32}, and {@code COM.util} proxies that call IMAPI2
- * through {@code IDispatch::Invoke} with the exact DISPIDs ({@link JnaDispatch}). Windows only: created by
- * {@link WindowsBackendProvider#create} and never loaded elsewhere.
+ * The real COM layer: {@code CoInitializeEx}/{@code CoUninitialize}, the message pump and the wake event through
+ * jna-platform's declarations, and IMAPI2's objects created by {@code CoCreateInstance} for their vtable interfaces
+ * ({@code IDiscMaster2}, {@code IDiscRecorder2}) and called through those vtables ({@link JnaDiscMaster},
+ * {@link JnaDiscRecorder}).
  *
- * <p>Each thread gets its own {@link ObjectFactory} (it has no thread of its own and calls on the caller's thread,
- * unlike jna-platform's {@code Factory}, whose {@code ComThread} is a multithreaded apartment that never pumps).
+ * <p>On Windows it runs on the system's DLLs ({@link ComLibraries#system()}). The tests run this same class on Linux
+ * against a native library that implements the OLE functions and fake IMAPI2 objects with real vtables.
  */
 final class JnaImapi2 implements Imapi2 {
 
-    private final ThreadLocal<@Nullable ObjectFactory> factories = new ThreadLocal<>();
+    private final ComLibraries libraries;
+    private final OleStrings strings;
     private final ThreadLocal<@Nullable MSG> messages = new ThreadLocal<>();
+
+    JnaImapi2(ComLibraries libraries) {
+        this.libraries = libraries;
+        this.strings = new OleStrings(libraries);
+    }
 
     @Override
     public int coInitializeEx(int coInit) {
-        return Ole32.INSTANCE.CoInitializeEx(Pointer.NULL, coInit).intValue();
+        return libraries.ole32.CoInitializeEx(Pointer.NULL, coInit).intValue();
     }
 
     @Override
     public void coUninitialize() {
-        ObjectFactory factory = factories.get();
-        factories.remove();
         messages.remove();
-        if (factory != null) {
-            factory.disposeAll(); // a safety net: the backend has released every object already
-        }
-        Ole32.INSTANCE.CoUninitialize();
+        libraries.ole32.CoUninitialize();
     }
 
     @Override
@@ -44,33 +53,94 @@ final class JnaImapi2 implements Imapi2 {
             messages.set(message);
         }
         int dispatched = 0;
-        while (dispatched < max && User32.INSTANCE.PeekMessage(message, null, 0, 0, ComCodes.PM_REMOVE)) {
+        while (dispatched < max && libraries.user32.PeekMessage(message, null, 0, 0, ComCodes.PM_REMOVE)) {
             dispatched++;
             if (message.message == ComCodes.WM_QUIT) {
                 continue; // the agent, not WM_QUIT, ends this thread
             }
-            User32.INSTANCE.TranslateMessage(message);
-            User32.INSTANCE.DispatchMessage(message);
+            libraries.user32.TranslateMessage(message);
+            libraries.user32.DispatchMessage(message);
         }
         return dispatched;
     }
 
     @Override
+    public WakeEvent createWakeEvent() {
+        HANDLE event = libraries.kernel32.CreateEvent(null, false, false, null);
+        if (event == null) {
+            int error = Native.getLastError();
+            throw new COMException("CreateEventW failed", new HRESULT(error == 0 ? ComCodes.E_FAIL
+                    : W32Errors.HRESULT_FROM_WIN32(error).intValue()));
+        }
+        return new JnaWakeEvent(event);
+    }
+
+    @Override
     public DiscMaster createDiscMaster() {
-        return new JnaDiscMaster(factory().createObject(JnaDispatch.MsftDiscMaster2.class));
+        return create(Imapi2Ids.CLSID_MSFT_DISC_MASTER2, Imapi2Ids.IID_IDISC_MASTER2,
+                pointer -> new JnaDiscMaster(pointer, strings));
     }
 
     @Override
     public DiscRecorder createDiscRecorder() {
-        return new JnaDiscRecorder(factory().createObject(JnaDispatch.MsftDiscRecorder2.class));
+        return create(Imapi2Ids.CLSID_MSFT_DISC_RECORDER2, Imapi2Ids.IID_IDISC_RECORDER2,
+                pointer -> new JnaDiscRecorder(pointer, strings));
     }
 
-    private ObjectFactory factory() {
-        ObjectFactory factory = factories.get();
-        if (factory == null) {
-            factory = new ObjectFactory();
-            factories.set(factory);
+    /** {@code CoCreateInstance(clsid, NULL, CLSCTX_SERVER, iid, &object)}, then the wrapper that owns the reference. */
+    private <T> T create(String clsid, String iid, Function<Pointer, T> wrap) {
+        PointerByReference object = new PointerByReference();
+        HRESULT hr = libraries.ole32.CoCreateInstance(new CLSID(clsid), null, Imapi2Vtables.CLSCTX_SERVER,
+                new IID(iid), object);
+        if (hr.intValue() < 0) {
+            throw new COMException("CoCreateInstance(" + clsid + ", " + iid + ") failed ("
+                    + HResult.of(hr.intValue()) + ")", hr);
         }
-        return factory;
+        Pointer created = object.getValue();
+        if (created == null) {
+            throw new COMException("CoCreateInstance(" + clsid + ") returned no object",
+                    new HRESULT(ComCodes.E_POINTER));
+        }
+        return wrap.apply(created);
+    }
+
+    /** A kernel event: set from any thread, waited on together with the waiting thread's message queue. */
+    private final class JnaWakeEvent implements WakeEvent {
+
+        private final HANDLE event;
+        private final HANDLE[] handles;
+
+        JnaWakeEvent(HANDLE event) {
+            this.event = event;
+            this.handles = new HANDLE[] {event};
+        }
+
+        @Override
+        public void set() {
+            libraries.kernel32.SetEvent(event);
+        }
+
+        @Override
+        public Wakeup await(int millis) {
+            int result = libraries.userExtras.MsgWaitForMultipleObjectsEx(1, handles, millis,
+                    Imapi2Vtables.QS_ALLINPUT, Imapi2Vtables.MWMO_INPUTAVAILABLE);
+            if (result == Imapi2Vtables.WAIT_OBJECT_0) {
+                return Wakeup.SIGNALLED;
+            }
+            if (result == Imapi2Vtables.WAIT_OBJECT_0 + 1) {
+                return Wakeup.MESSAGE;
+            }
+            if (result == Imapi2Vtables.WAIT_TIMEOUT) {
+                return Wakeup.TIMEOUT;
+            }
+            int error = Native.getLastError();
+            throw new COMException("MsgWaitForMultipleObjectsEx returned 0x" + Integer.toHexString(result),
+                    new HRESULT(error == 0 ? ComCodes.E_FAIL : W32Errors.HRESULT_FROM_WIN32(error).intValue()));
+        }
+
+        @Override
+        public void close() {
+            libraries.kernel32.CloseHandle(event);
+        }
     }
 }

@@ -16,7 +16,7 @@ import io.discagent.api.error.RecorderExceptions;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,8 +41,14 @@ import org.jspecify.annotations.Nullable;
  * {@code MsftDiscRecorder2}, reads it and releases it at once; that probe never takes the lock.</li>
  * <li>Each recorder's worker owns that recorder's one lasting {@code MsftDiscRecorder2} ({@link #open}), the lock
  * holder: IMAPI2 counts per object and cdrom.sys locks per handle, so the agent keeps exactly one per device.</li>
- * <li>The sink may be called on any thread; it only queues the unique id for the control worker.</li>
+ * <li>The sink may be called on any thread; it only queues the unique id for the control worker and wakes it.</li>
  * </ul>
+ *
+ * <h2>Devices that cannot be initialised</h2>
+ * A device whose {@code InitializeDiscRecorder} fails is left out and not probed again at every poll: it is tried
+ * again when IMAPI2 reports it added, when it has disappeared from {@code Count}/{@code Item} and come back, or when
+ * its retry time has come (first after {@link #UNUSABLE_RETRY_FIRST}, then twice as long each time, up to
+ * {@link #UNUSABLE_RETRY_MAX}). Blank unique ids (from an event or {@code Item}) are never probed.
  *
  * <h2>Removal and re-enumeration</h2>
  * A recorder call that fails with {@code HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)} or
@@ -54,6 +60,11 @@ public final class WindowsBackend implements RecorderBackend {
 
     /** The backend's name. */
     public static final String NAME = "windows";
+
+    /** The first wait before a device that could not be initialised is probed again. */
+    static final Duration UNUSABLE_RETRY_FIRST = Duration.ofSeconds(5);
+    /** The longest wait between two probes of a device that cannot be initialised. */
+    static final Duration UNUSABLE_RETRY_MAX = Duration.ofMinutes(5);
 
     private static final System.Logger LOG = System.getLogger(WindowsBackend.class.getName());
 
@@ -69,7 +80,8 @@ public final class WindowsBackend implements RecorderBackend {
     private @Nullable Apartment control;
     private @Nullable DiscMaster master;
     private final Map<String, RecorderDescriptor> known = new LinkedHashMap<>();
-    private final Set<String> unusable = new HashSet<>();
+    private final Map<String, Unusable> unusable = new HashMap<>();
+    private volatile @Nullable MessageWait controlWait; // woken by the sink and by forget(), from any thread
     private @Nullable HotplugListener listener;
     private volatile @Nullable ComEventSink sink; // volatile: eventDeliveries() may read it from any thread
     private @Nullable EventConnection connection;
@@ -93,11 +105,18 @@ public final class WindowsBackend implements RecorderBackend {
         return NAME;
     }
 
-    /** Each worker enters an apartment; the control worker also handles device changes when idle. */
+    /**
+     * Each worker enters an apartment and waits for calls and window messages at once; the control worker also
+     * handles device changes when idle, and is woken when a device notice arrives from another thread.
+     */
     @Override
     public NativeThreadHooks threadHooks(NativeWorkerKind kind) {
-        Runnable idleWork = kind == NativeWorkerKind.CONTROL ? this::controlIdle : () -> { };
-        return new ApartmentHooks(com, settings.pumpInterval(), idleWork);
+        if (kind != NativeWorkerKind.CONTROL) {
+            return new ApartmentHooks(com, settings.pumpInterval(), () -> { });
+        }
+        ApartmentHooks hooks = new ApartmentHooks(com, settings.pumpInterval(), this::controlIdle);
+        controlWait = hooks.messageWait();
+        return hooks;
     }
 
     // ------------------------------------------------------------------------------------------------ control worker
@@ -129,10 +148,8 @@ public final class WindowsBackend implements RecorderBackend {
                 connection = call(() -> discMaster.advise(eventSink), Imapi2Call.ADVISE);
                 sink = eventSink;
             } catch (RecorderException e) {
-                eventSink.dispose();
-                if (pollInterval.isZero()) {
-                    pollInterval = WindowsSettings.FALLBACK_POLL;
-                }
+                apartment.atLeave(eventSink::dispose); // a failed Advise may still hold a reference
+                pollInterval = settings.pollWithoutEvents();
                 LOG.log(Level.WARNING, "IMAPI2 device events are not available; polling the recorders every "
                         + pollInterval.toMillis() + " ms instead", e);
             }
@@ -156,17 +173,18 @@ public final class WindowsBackend implements RecorderBackend {
                         ComErrors.map(e, Imapi2Call.UNADVISE, null));
             }
         }
-        ComEventSink eventSink = sink;
-        sink = null;
-        if (eventSink != null) {
-            eventSink.dispose();
-        }
         DiscMaster discMaster = master;
         master = null;
         if (discMaster != null) {
-            apartment.release(discMaster);
+            apartment.release(discMaster); // the source lets go of whatever it still holds of the sink
+        }
+        ComEventSink eventSink = sink;
+        sink = null;
+        if (eventSink != null) {
+            apartment.atLeave(eventSink::dispose); // reachable until COM is done with this thread
         }
         known.clear();
+        unusable.clear();
         notices.clear();
         forgotten.clear();
     }
@@ -187,9 +205,13 @@ public final class WindowsBackend implements RecorderBackend {
         for (DeviceNotice notice = notices.poll(); notice != null; notice = notices.poll()) {
             handle(apartment, hotplug, notice);
         }
-        if (!pollInterval.isZero() && nanoTime.getAsLong() - nextPoll >= 0) {
-            nextPoll = nanoTime.getAsLong() + pollInterval.toNanos();
+        long now = nanoTime.getAsLong();
+        if (!pollInterval.isZero() && now - nextPoll >= 0) {
+            nextPoll = now + pollInterval.toNanos();
             rescan = true;
+        }
+        for (Unusable failed : unusable.values()) {
+            rescan |= failed.isDue(now); // its retry has come: probe it without waiting for the next poll
         }
         if (rescan) {
             rescan(apartment, discMaster);
@@ -197,6 +219,11 @@ public final class WindowsBackend implements RecorderBackend {
     }
 
     private void handle(Apartment apartment, HotplugListener hotplug, DeviceNotice notice) {
+        if (notice.id().isBlank()) {
+            LOG.log(Level.DEBUG, "ignoring a device notice with a blank unique id");
+            return;
+        }
+        unusable.remove(notice.id()); // an arrival or a removal: a device that comes is probed afresh
         if (notice.added()) {
             if (!known.containsKey(notice.id())) {
                 arrived(apartment, hotplug, notice.id());
@@ -225,8 +252,11 @@ public final class WindowsBackend implements RecorderBackend {
                 hotplug.recorderRemoved(id);
             }
         }
+        unusable.keySet().retainAll(present); // one that went away is probed afresh when it comes back
+        long now = nanoTime.getAsLong();
         for (String id : present) {
-            if (!known.containsKey(id)) {
+            Unusable failed = unusable.get(id);
+            if (!known.containsKey(id) && (failed == null || failed.isDue(now))) {
                 arrived(apartment, hotplug, id);
             }
         }
@@ -263,6 +293,9 @@ public final class WindowsBackend implements RecorderBackend {
      * @return the descriptor, or {@code null} when the device cannot be initialised (it is then not reported)
      */
     private @Nullable RecorderDescriptor describe(Apartment apartment, String id) {
+        if (id.isBlank()) {
+            return null;
+        }
         RecorderId recorder = RecorderId.of(id);
         DiscRecorder probe;
         try {
@@ -275,8 +308,13 @@ public final class WindowsBackend implements RecorderBackend {
             try {
                 probe.initializeDiscRecorder(id);
             } catch (RuntimeException e) {
-                LOG.log(unusable.add(id) ? Level.WARNING : Level.DEBUG, "recorder " + id + " cannot be initialised; "
-                        + "it is left out", ComErrors.map(e, Imapi2Call.INITIALIZE_DISC_RECORDER, recorder));
+                Unusable before = unusable.get(id);
+                Unusable now = before == null ? Unusable.first(nanoTime.getAsLong())
+                        : before.again(nanoTime.getAsLong());
+                unusable.put(id, now);
+                LOG.log(before == null ? Level.WARNING : Level.DEBUG, "recorder " + id + " cannot be initialised; it "
+                        + "is left out and tried again in " + now.delay().toSeconds() + " s at the earliest",
+                        ComErrors.map(e, Imapi2Call.INITIALIZE_DISC_RECORDER, recorder));
                 return null;
             }
             unusable.remove(id);
@@ -362,6 +400,15 @@ public final class WindowsBackend implements RecorderBackend {
      */
     void forget(String id, boolean rescan) {
         forgotten.add(new Forget(id, rescan));
+        wakeControl();
+    }
+
+    /** Ends the control worker's idle wait, so it handles what was just queued for it. Any thread. */
+    void wakeControl() {
+        MessageWait wait = controlWait;
+        if (wait != null) {
+            wait.wake();
+        }
     }
 
     /**
@@ -372,6 +419,11 @@ public final class WindowsBackend implements RecorderBackend {
         ComEventSink current = sink;
         return current == null ? new EventDeliveries(false, 0, 0)
                 : new EventDeliveries(true, current.deliveriesThroughInvoke(), current.deliveriesThroughVtable());
+    }
+
+    /** The advised sink, if any (for tests: its lifetime). Any thread. */
+    @Nullable ComEventSink eventSink() {
+        return sink;
     }
 
     /**
@@ -400,17 +452,44 @@ public final class WindowsBackend implements RecorderBackend {
     private record Forget(String id, boolean rescan) {
     }
 
-    /** The sink's handler: queues the unique id for the control worker and returns. */
+    /**
+     * A device that could not be initialised: when to probe it again.
+     *
+     * @param delay the wait that led to {@code retryAt}
+     * @param retryAt the backend clock's time from which it is probed again
+     */
+    private record Unusable(Duration delay, long retryAt) {
+
+        static Unusable first(long now) {
+            return new Unusable(UNUSABLE_RETRY_FIRST, now + UNUSABLE_RETRY_FIRST.toNanos());
+        }
+
+        Unusable again(long now) {
+            Duration next = delay.multipliedBy(2);
+            if (next.compareTo(UNUSABLE_RETRY_MAX) > 0) {
+                next = UNUSABLE_RETRY_MAX;
+            }
+            return new Unusable(next, now + next.toNanos());
+        }
+
+        boolean isDue(long now) {
+            return now - retryAt >= 0;
+        }
+    }
+
+    /** The sink's handler: queues the unique id for the control worker, wakes it and returns. */
     private final class QueueingHandler implements ComEventSink.Handler {
 
         @Override
         public void deviceAdded(String uniqueId) {
             notices.add(new DeviceNotice(true, uniqueId));
+            wakeControl();
         }
 
         @Override
         public void deviceRemoved(String uniqueId) {
             notices.add(new DeviceNotice(false, uniqueId));
+            wakeControl();
         }
     }
 }

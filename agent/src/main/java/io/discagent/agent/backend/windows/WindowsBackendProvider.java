@@ -39,6 +39,6 @@ public final class WindowsBackendProvider implements RecorderBackendProvider {
         if (!isSupported()) {
             throw new IllegalStateException("the windows backend cannot run on " + System.getProperty("os.name"));
         }
-        return new WindowsBackend(new JnaImapi2(), settings, System::nanoTime);
+        return new WindowsBackend(new JnaImapi2(ComLibraries.system()), settings, System::nanoTime);
     }
 }

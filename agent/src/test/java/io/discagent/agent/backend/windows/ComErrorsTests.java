@@ -7,8 +7,10 @@ import com.sun.jna.platform.win32.COM.COMInvokeException;
 import com.sun.jna.platform.win32.WinNT.HRESULT;
 import io.discagent.agent.backend.windows.FakeMachine.Shape;
 import io.discagent.api.RecorderId;
+import io.discagent.api.error.AccessDeniedException;
 import io.discagent.api.error.CommandTimeoutException;
 import io.discagent.api.error.DeviceNotReadyException;
+import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.InvalidClientNameException;
 import io.discagent.api.error.InvalidHandleException;
@@ -75,7 +77,10 @@ class ComErrorsTests {
         return Stream.of(
                 Arguments.of(0xC0AA0210, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, RecorderLockedException.class),
                 Arguments.of(0x80070005, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, RecorderLockedException.class),
-                Arguments.of(0x80070005, Imapi2Call.RELEASE_EXCLUSIVE_ACCESS, RecorderLockedException.class),
+                Arguments.of(0x80070005, Imapi2Call.RELEASE_EXCLUSIVE_ACCESS, AccessDeniedException.class),
+                Arguments.of(0x80070005, Imapi2Call.CREATE_DISC_RECORDER, AccessDeniedException.class),
+                Arguments.of(0x80070005, Imapi2Call.INITIALIZE_DISC_RECORDER, AccessDeniedException.class),
+                Arguments.of(0x80070005, Imapi2Call.CREATE_DISC_MASTER, AccessDeniedException.class),
                 Arguments.of(0xC0AA0210, Imapi2Call.EXCLUSIVE_ACCESS_OWNER, RecorderLockedException.class),
                 Arguments.of(0xC0AA020D, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, CommandTimeoutException.class),
                 Arguments.of(0xC0AA020D, Imapi2Call.RELEASE_EXCLUSIVE_ACCESS, CommandTimeoutException.class),
@@ -84,11 +89,18 @@ class ComErrorsTests {
                 Arguments.of(0x80070006, Imapi2Call.RELEASE_EXCLUSIVE_ACCESS, InvalidHandleException.class),
                 Arguments.of(0x80070006, Imapi2Call.EXCLUSIVE_ACCESS_OWNER, InvalidHandleException.class),
                 Arguments.of(0x80070016, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, VolumeMountedException.class),
+                Arguments.of(0x80070016, Imapi2Call.INITIALIZE_DISC_RECORDER, NativeRecorderException.class),
+                Arguments.of(0x80070016, Imapi2Call.RELEASE_EXCLUSIVE_ACCESS, NativeRecorderException.class),
+                Arguments.of(0x80070016, Imapi2Call.VOLUME_PATH_NAMES, NativeRecorderException.class),
                 Arguments.of(0xC0AA0211, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, InvalidClientNameException.class),
                 Arguments.of(0x80070057, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, InvalidClientNameException.class),
                 Arguments.of(0x80070057, Imapi2Call.INITIALIZE_DISC_RECORDER, InvalidArgumentException.class),
                 Arguments.of(0x80070057, Imapi2Call.ITEM, InvalidArgumentException.class),
                 Arguments.of(0x80070001, Imapi2Call.RELEASE_EXCLUSIVE_ACCESS, LockNotHeldException.class),
+                Arguments.of(0x80070001, Imapi2Call.INITIALIZE_DISC_RECORDER, NativeRecorderException.class),
+                Arguments.of(0x80070001, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, NativeRecorderException.class),
+                Arguments.of(0x80010108, Imapi2Call.COUNT, NativeRecorderException.class),
+                Arguments.of(0x80010108, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, NativeRecorderException.class),
                 Arguments.of(0xC0AA0205, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, DeviceNotReadyException.class),
                 Arguments.of(0xC0AA0202, Imapi2Call.INITIALIZE_DISC_RECORDER, NativeRecorderException.class),
                 Arguments.of(0x80004005, Imapi2Call.RELEASE_EXCLUSIVE_ACCESS, NativeRecorderException.class),
@@ -96,6 +108,11 @@ class ComErrorsTests {
                 Arguments.of(0x8004DEAD, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, NativeRecorderException.class));
     }
 
+    /**
+     * Codes whose meaning depends on the call map per call: E_ACCESSDENIED and ERROR_BAD_COMMAND mean "locked" and
+     * "mounted" from AcquireExclusiveAccess only, ERROR_INVALID_FUNCTION means "not held" from ReleaseExclusiveAccess
+     * only; elsewhere they keep their code without claiming that meaning.
+     */
     @ParameterizedTest(name = "{0} from {1} -> {2}")
     @MethodSource("mappings")
     void everyCodeMapsToItsTypeKeepingTheRealCode_inBothShapes(int code, Imapi2Call call,
@@ -131,8 +148,8 @@ class ComErrorsTests {
                 "IMAPI2.MsftDiscRecorder2", 0);
         NativeDetail detail = ComErrors.map(wrapped, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, REC).nativeDetail()
                 .orElseThrow();
-        assertThat(detail.source()).isEqualTo("IDiscRecorder2::AcquireExclusiveAccess (DISPID 0x102) via "
-                + "IDispatch::Invoke 0x80020009 DISP_E_EXCEPTION");
+        assertThat(detail.source()).isEqualTo("IDiscRecorder2::AcquireExclusiveAccess (vtable slot 9, DISPID 0x102) "
+                + "via IDispatch::Invoke 0x80020009 DISP_E_EXCEPTION");
         assertThat(detail.code()).isEqualTo(0xC0AA0210L);
         assertThat(detail.symbol()).isEqualTo("E_IMAPI_RECORDER_LOCKED");
         assertThat(detail.description()).isEqualTo("The device associated with this recorder has been exclusively "
@@ -140,8 +157,24 @@ class ComErrorsTests {
 
         NativeDetail direct = ComErrors.map(new COMException("Release failed", new HRESULT(0x80070006)),
                 Imapi2Call.RELEASE_EXCLUSIVE_ACCESS, REC).nativeDetail().orElseThrow();
-        assertThat(direct.source()).isEqualTo("IDiscRecorder2::ReleaseExclusiveAccess (DISPID 0x103)");
+        assertThat(direct.source()).isEqualTo("IDiscRecorder2::ReleaseExclusiveAccess (vtable slot 10, DISPID 0x103)");
         assertThat(direct.description()).isEqualTo("Release failed");
+    }
+
+    @Test
+    void anInvokeFailureThatFilledOnlyWCodeKeepsItInTheDescription() {
+        COMInvokeException onlyWCode = new COMInvokeException("x", new HRESULT(0x80020009), null, "app error", null,
+                null, 0, null, 1001);
+        RecorderException mapped = ComErrors.map(onlyWCode, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, REC);
+        assertThat(mapped.hresult().code()).isEqualTo(0x80020009);
+        assertThat(mapped.nativeDetail().orElseThrow().description()).isEqualTo("app error (wCode 1001)");
+    }
+
+    @Test
+    void theCallSpecificCodesAreTheOnesHResultNames() {
+        assertThat(HResult.of(ComErrors.ERROR_INVALID_FUNCTION)).isEqualTo(
+                HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION);
+        assertThat(HResult.of(ComErrors.RPC_E_DISCONNECTED)).isEqualTo(HResult.RPC_E_DISCONNECTED);
     }
 
     @Test
@@ -153,7 +186,7 @@ class ComErrorsTests {
                 Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, REC);
         assertThat(win32.hresult().name()).isEqualTo("HRESULT_FROM_WIN32(32)");
         assertThat(win32.getMessage()).startsWith("0x80070020 HRESULT_FROM_WIN32(32): "
-                + "IDiscRecorder2::AcquireExclusiveAccess (DISPID 0x102) failed on recorder REC-A");
+                + "IDiscRecorder2::AcquireExclusiveAccess (vtable slot 9, DISPID 0x102) failed on recorder REC-A");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.discagent.agent.backend.windows;
 
+import com.sun.jna.Pointer;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -11,6 +12,7 @@ final class FakeImapi2 implements Imapi2 {
 
     private final FakeMachine machine;
     private final String process;
+    private long nextEvent = 1;
 
     FakeImapi2(FakeMachine machine, String process) {
         this.machine = machine;
@@ -27,9 +29,49 @@ final class FakeImapi2 implements Imapi2 {
         machine.coUninitialize(process);
     }
 
+    /** The loop of {@code JnaImapi2.pumpMessages}, on the machine's message queue. */
     @Override
     public int pumpMessages(int max) {
-        return machine.pump(max);
+        int dispatched = 0;
+        while (dispatched < max) {
+            long token = machine.peekMessage(true);
+            if (token == 0) {
+                break;
+            }
+            dispatched++;
+            if (token > 0) {
+                machine.dispatchMessage(token);
+            }
+        }
+        return dispatched;
+    }
+
+    @Override
+    public WakeEvent createWakeEvent() {
+        long id;
+        synchronized (this) {
+            id = nextEvent++;
+        }
+        machine.createEvent(process, id);
+        return new WakeEvent() {
+            @Override
+            public void set() {
+                machine.setEvent(process, id);
+            }
+
+            @Override
+            public Wakeup await(int millis) {
+                int result = machine.await(process, id, millis, Imapi2Vtables.QS_ALLINPUT,
+                        Imapi2Vtables.MWMO_INPUTAVAILABLE);
+                return result == Imapi2Vtables.WAIT_OBJECT_0 ? Wakeup.SIGNALLED
+                        : result == Imapi2Vtables.WAIT_TIMEOUT ? Wakeup.TIMEOUT : Wakeup.MESSAGE;
+            }
+
+            @Override
+            public void close() {
+                machine.closeEvent(process, id);
+            }
+        };
     }
 
     @Override
@@ -96,15 +138,27 @@ final class FakeImapi2 implements Imapi2 {
 
         @Override
         public EventConnection advise(ComEventSink sink) {
+            int cookie = advise(sink.pointer());
+            return () -> unadvise(cookie);
+        }
+
+        /** {@code IConnectionPoint::Advise} with the sink's {@code IUnknown}: the cookie. */
+        int advise(Pointer sink) {
             enter(Imapi2Call.ADVISE, "");
             if (machine.adviseResult != ComCodes.S_OK) {
                 throw FakeMachine.direct(machine.adviseResult, "Advise failed (scripted)");
             }
-            FakeMachine.Advised connection = machine.advise(this, sink);
-            return () -> {
-                enter(Imapi2Call.UNADVISE, "");
-                machine.unadvise(connection);
-            };
+            return machine.advise(this, sink).cookie;
+        }
+
+        /** {@code IConnectionPoint::Unadvise(cookie)}. */
+        void unadvise(int cookie) {
+            enter(Imapi2Call.UNADVISE, "");
+            FakeMachine.Advised connection = machine.advised(this, cookie);
+            if (connection == null) {
+                throw FakeMachine.direct(0x80040200, "Unadvise: no connection " + cookie); // CONNECT_E_NOCONNECTION
+            }
+            machine.unadvise(connection);
         }
     }
 

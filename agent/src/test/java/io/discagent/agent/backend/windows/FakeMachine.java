@@ -29,9 +29,21 @@ import org.jspecify.annotations.Nullable;
  * process. Device events are fired at advised sinks through their native vtables ({@link NativeCom}), either at once
  * on the firing thread or when the advising thread pumps messages, as an apartment would.
  *
+ * <p>Each process sees the machine through one of two COM layers ({@link Layer}): the pure-Java {@link FakeImapi2},
+ * or the real binding ({@link JnaImapi2}) running on the native OLE stand-in ({@link ComShim}), whose objects ask this
+ * machine what to do ({@link ShimProcess}). The same tests run on both.
+ *
  * <p>Thread-safe: one lock guards the state; native sink calls are made outside it.
  */
 final class FakeMachine {
+
+    /** The COM layer a process of this machine uses. */
+    enum Layer {
+        /** {@link FakeImapi2}: Java objects. */
+        JAVA,
+        /** {@link JnaImapi2} on the native stand-in: the real binding, native vtables, BSTRs and SAFEARRAYs. */
+        NATIVE
+    }
 
     /** How a failure reaches Java through jna-platform. */
     enum Shape {
@@ -64,8 +76,17 @@ final class FakeMachine {
     private final List<Failure> failures = new ArrayList<>();
     private final List<Hang> hangs = new ArrayList<>();
     private final List<Advised> advised = new ArrayList<>();
+    private final List<Advised> everAdvised = new ArrayList<>();
     private final List<String> deliveries = new ArrayList<>();
+    private final Map<EventKey, FakeEvent> events = new HashMap<>();
+    private final List<Wait> waits = new ArrayList<>();
+    private final List<String> waiting = new ArrayList<>();
+    private final Map<Long, Runnable> dispatching = new HashMap<>();
+    private final List<ShimProcess> shims = new ArrayList<>();
     private int nextObject = 1;
+    private int nextCookie = 1;
+    private long nextToken = 1;
+    final Layer layer;
 
     volatile Shape shape = Shape.DISPATCH;
     volatile EventPath eventPath = EventPath.INVOKE;
@@ -77,15 +98,43 @@ final class FakeMachine {
     /** What {@code ExclusiveAccessOwner} says when nobody holds the device ({@code ""} or {@code null}, unverified). */
     volatile @Nullable String ownerWhenFree = "";
     volatile boolean supportedEnvironment = true;
+    /**
+     * Whether a released source calls each sink it was ever connected to once more, late (as a free-threaded source
+     * whose event was in flight while it was unadvised and released might).
+     */
+    volatile boolean lateEventAtSourceRelease;
     /** The HRESULT {@code Advise} fails with, or {@code S_OK}. */
     volatile int adviseResult = ComCodes.S_OK;
     private final Map<String, Integer> coInitializeResults = new HashMap<>();
 
     // ------------------------------------------------------------------------------------------------ the machine
 
-    /** A process (one backend's COM layer) on this machine. */
-    FakeImapi2 process(String name) {
-        return new FakeImapi2(this, name);
+    /** A machine whose processes use the pure-Java COM layer. */
+    FakeMachine() {
+        this(Layer.JAVA);
+    }
+
+    FakeMachine(Layer layer) {
+        this.layer = layer;
+    }
+
+    /** A process (one backend's COM layer) on this machine, in the machine's {@link Layer}. */
+    Imapi2 process(String name) {
+        if (layer == Layer.JAVA) {
+            return new FakeImapi2(this, name);
+        }
+        ShimProcess shim = new ShimProcess(this, name);
+        synchronized (lock) {
+            shims.add(shim);
+        }
+        return shim.imapi2();
+    }
+
+    /** The native processes of this machine (none on the Java layer). */
+    List<ShimProcess> shims() {
+        synchronized (lock) {
+            return List.copyOf(shims);
+        }
     }
 
     /** Adds a recorder, present, without an event (as if it was there at boot). */
@@ -215,6 +264,20 @@ final class FakeMachine {
                 }
             }
             return pumps;
+        }
+    }
+
+    /** Whether the thread named {@code threadName} is in {@code MsgWaitForMultipleObjectsEx} now. */
+    boolean isWaiting(String threadName) {
+        synchronized (lock) {
+            return waiting.contains(threadName);
+        }
+    }
+
+    /** Every idle wait so far ({@code MsgWaitForMultipleObjectsEx}), in order. */
+    List<Wait> waits() {
+        synchronized (lock) {
+            return List.copyOf(waits);
         }
     }
 
@@ -363,21 +426,142 @@ final class FakeMachine {
         }
     }
 
-    int pump(int max) {
-        List<Runnable> due = new ArrayList<>();
+    /**
+     * {@code PeekMessage(PM_REMOVE)} on the calling thread: the token of the next message queued for it ({@code -1}
+     * for {@code WM_QUIT}), or 0 when the queue is empty (which ends a pump pass, counted in {@link #pumps}).
+     */
+    long peekMessage(boolean remove) {
         synchronized (lock) {
             ThreadState state = threads.get(Thread.currentThread());
             if (state == null || state.initialized == 0) {
                 violation("PeekMessage loop on " + Thread.currentThread().getName() + " outside an apartment");
                 return 0;
             }
-            state.pumps++;
-            while (due.size() < max && !state.messages.isEmpty()) {
-                due.add(state.messages.remove(0));
+            if (state.messages.isEmpty()) {
+                state.pumps++;
+                return 0;
+            }
+            if (!remove) {
+                violation("PeekMessage without PM_REMOVE on " + Thread.currentThread().getName());
+            }
+            Runnable message = state.messages.remove(0);
+            if (message == QUIT) {
+                return -1;
+            }
+            long token = nextToken++;
+            dispatching.put(token, message);
+            return token;
+        }
+    }
+
+    /** {@code DispatchMessage} of a message {@link #peekMessage} returned: runs it on the calling thread. */
+    void dispatchMessage(long token) {
+        Runnable message;
+        synchronized (lock) {
+            message = dispatching.remove(token);
+        }
+        if (message == null) {
+            violation("DispatchMessage of a message never peeked: token " + token);
+            return;
+        }
+        message.run();
+    }
+
+    /** Posts {@code WM_QUIT} to the thread named {@code threadName} (the pump must skip it). */
+    void postQuit(String threadName) {
+        synchronized (lock) {
+            for (ThreadState state : threads.values()) {
+                if (state.name.equals(threadName)) {
+                    state.messages.add(QUIT);
+                }
+            }
+            lock.notifyAll();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ wake events
+
+    /** {@code CreateEventW}: an auto-reset event of {@code process}. */
+    void createEvent(String process, long id) {
+        synchronized (lock) {
+            events.put(new EventKey(process, id), new FakeEvent());
+        }
+    }
+
+    /** {@code SetEvent}. */
+    void setEvent(String process, long id) {
+        synchronized (lock) {
+            FakeEvent event = events.get(new EventKey(process, id));
+            if (event == null) {
+                violation("SetEvent on a closed or unknown event " + id + " of " + process);
+                return;
+            }
+            event.signalled = true;
+            lock.notifyAll();
+        }
+    }
+
+    /** {@code CloseHandle} of an event. */
+    void closeEvent(String process, long id) {
+        synchronized (lock) {
+            if (events.remove(new EventKey(process, id)) == null) {
+                violation("CloseHandle of a closed or unknown event " + id + " of " + process);
             }
         }
-        due.forEach(Runnable::run);
-        return due.size();
+    }
+
+    /**
+     * {@code MsgWaitForMultipleObjectsEx} on the calling thread, for one event ({@code id}) or none ({@code 0}):
+     * returns {@code WAIT_OBJECT_0} when the event is set (and resets it), {@code WAIT_OBJECT_0 + count} when a message
+     * is queued for the thread, {@code WAIT_TIMEOUT} after {@code millis} ({@code INFINITE}: never). Real time: the
+     * waiting thread is a real worker.
+     */
+    int await(String process, long id, int millis, int wakeMask, int flags) {
+        long deadline = millis == Imapi2Vtables.INFINITE ? Long.MAX_VALUE
+                : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis & 0xFFFFFFFFL);
+        int count = id == 0 ? 0 : 1;
+        synchronized (lock) {
+            Thread thread = Thread.currentThread();
+            ThreadState state = threads.get(thread);
+            if ((wakeMask & Imapi2Vtables.QS_ALLINPUT) != Imapi2Vtables.QS_ALLINPUT
+                    || (flags & Imapi2Vtables.MWMO_INPUTAVAILABLE) == 0) {
+                violation("MsgWaitForMultipleObjectsEx on " + thread.getName() + " would not wake for every message "
+                        + "already queued (mask 0x" + Integer.toHexString(wakeMask) + ", flags 0x"
+                        + Integer.toHexString(flags) + ")");
+            }
+            FakeEvent event = id == 0 ? null : events.get(new EventKey(process, id));
+            if (id != 0 && event == null) {
+                violation("MsgWaitForMultipleObjectsEx on a closed or unknown event " + id + " of " + process);
+                return Imapi2Vtables.WAIT_FAILED;
+            }
+            waiting.add(thread.getName());
+            try {
+                while (true) {
+                    if (event != null && event.signalled) {
+                        event.signalled = false;
+                        waits.add(new Wait(thread.getName(), millis, Imapi2.Wakeup.SIGNALLED));
+                        return Imapi2Vtables.WAIT_OBJECT_0;
+                    }
+                    if (state != null && !state.messages.isEmpty()) {
+                        waits.add(new Wait(thread.getName(), millis, Imapi2.Wakeup.MESSAGE));
+                        return Imapi2Vtables.WAIT_OBJECT_0 + count;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        waits.add(new Wait(thread.getName(), millis, Imapi2.Wakeup.TIMEOUT));
+                        return Imapi2Vtables.WAIT_TIMEOUT;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, TimeUnit.SECONDS.toNanos(1)));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return Imapi2Vtables.WAIT_FAILED;
+                    }
+                }
+            } finally {
+                waiting.remove(thread.getName());
+            }
+        }
     }
 
     /** Registers a new object made on the calling thread. */
@@ -394,6 +578,7 @@ final class FakeMachine {
 
     void released(FakeImapi2.ComObjectState object, String process) {
         List<Advised> dropped = new ArrayList<>();
+        List<Advised> late = new ArrayList<>();
         synchronized (lock) {
             Thread thread = Thread.currentThread();
             calls.add(new Call(thread.getId(), thread.getName(), process, object.id, Imapi2Call.RELEASE, ""));
@@ -427,6 +612,16 @@ final class FakeMachine {
                     dropped.add(connection);
                 }
             }
+            if (lateEventAtSourceRelease) {
+                for (Advised connection : everAdvised) {
+                    if (connection.master == object) {
+                        late.add(connection);
+                    }
+                }
+            }
+        }
+        for (Advised connection : late) {
+            NativeCom.fire(connection.sink, true, "late", true, connection.sender);
         }
         for (Advised connection : dropped) {
             NativeCom.release(connection.sink);
@@ -469,18 +664,34 @@ final class FakeMachine {
 
     // ------------------------------------------------------------------------------------------------ events
 
-    /** Connects a sink as a connection point does: {@code QueryInterface(IID_DDiscMaster2Events)}, kept referenced. */
-    Advised advise(FakeImapi2.ComObjectState master, ComEventSink sink) {
+    /**
+     * Connects a sink as a connection point does: {@code QueryInterface(IID_DDiscMaster2Events)} on the
+     * {@code IUnknown} given to {@code Advise}, kept referenced until {@link #unadvise}.
+     */
+    Advised advise(FakeImapi2.ComObjectState master, Pointer sink) {
         PointerByReference events = new PointerByReference();
-        int hr = NativeCom.queryInterface(sink.pointer(), Imapi2Ids.IID_DDISC_MASTER2_EVENTS, events);
+        int hr = NativeCom.queryInterface(sink, Imapi2Ids.IID_DDISC_MASTER2_EVENTS, events);
         if (hr != ComCodes.S_OK || events.getValue() == null) {
             violation("the sink answered QueryInterface(DDiscMaster2Events) with " + HResult.of(hr));
             throw direct(0x80040202, "Advise: the sink does not implement DDiscMaster2Events");
         }
         synchronized (lock) {
-            Advised connection = new Advised(master, events.getValue(), Thread.currentThread());
+            Advised connection = new Advised(master, events.getValue(), Thread.currentThread(), nextCookie++);
             advised.add(connection);
+            everAdvised.add(connection);
             return connection;
+        }
+    }
+
+    /** The connection {@code Advise} returned {@code cookie} for, on {@code master}. */
+    @Nullable Advised advised(FakeImapi2.ComObjectState master, int cookie) {
+        synchronized (lock) {
+            for (Advised connection : advised) {
+                if (connection.master == master && connection.cookie == cookie) {
+                    return connection;
+                }
+            }
+            return null;
         }
     }
 
@@ -516,6 +727,7 @@ final class FakeMachine {
                     threads.get(connection.thread).messages.add(delivery);
                 }
             }
+            lock.notifyAll(); // a waiting thread wakes for its new message
         }
         now.forEach(Runnable::run);
     }
@@ -633,12 +845,31 @@ final class FakeMachine {
         final FakeImapi2.ComObjectState master;
         final Pointer sink;
         final Thread thread;
+        final int cookie;
         final Memory sender = new Memory(8);
 
-        Advised(FakeImapi2.ComObjectState master, Pointer sink, Thread thread) {
+        Advised(FakeImapi2.ComObjectState master, Pointer sink, Thread thread, int cookie) {
             this.master = master;
             this.sink = sink;
             this.thread = thread;
+            this.cookie = cookie;
         }
+    }
+
+    /** The message that stands for {@code WM_QUIT} in a thread's queue. */
+    private static final Runnable QUIT = () -> { };
+
+    /** An event of one process. */
+    private record EventKey(String process, long id) {
+    }
+
+    private static final class FakeEvent {
+        boolean signalled;
+    }
+
+    /**
+     * One idle wait: which thread, for how long at most ({@code -1}: {@code INFINITE}), and what ended it.
+     */
+    record Wait(String thread, int millis, Imapi2.Wakeup wakeup) {
     }
 }

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * object, in order; each worker enters its apartment once at start and leaves it once at stop, after releasing
  * everything it made; one lasting recorder object per device.
  */
-class WindowsApartmentTests {
+class WindowsApartmentTests extends ComLayerTestBase {
 
     /** Realistic IMAPI2 unique ids: they differ only in the middle, as device interface paths do. */
     static final String DRIVE_D = "\\\\?\\scsi#cdrom&ven_hl-dt-st&prod_bd-re_bh16ns40#4&2f1c0a&0&000100"
@@ -52,7 +52,7 @@ class WindowsApartmentTests {
 
     @Test
     void everyCallRunsOnTheWorkerThatOwnsItsObjectInOrder() {
-        FakeMachine machine = new FakeMachine();
+        FakeMachine machine = machineWith();
         machine.addDevice(DRIVE_D);
         machine.addDevice(DRIVE_E).paths = List.of("F:\\", "C:\\mnt\\disc\\");
         try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
@@ -113,7 +113,7 @@ class WindowsApartmentTests {
 
     @Test
     void everyObjectIsCalledAndReleasedOnlyOnTheThreadThatMadeIt() {
-        FakeMachine machine = new FakeMachine();
+        FakeMachine machine = machineWith();
         machine.addDevice(DRIVE_D);
         machine.addDevice(DRIVE_E);
         try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
@@ -144,7 +144,7 @@ class WindowsApartmentTests {
 
     @Test
     void rpcChangedModeOnTheControlWorkerFailsTheStartAndIsNeverUninitialised() throws InterruptedException {
-        FakeMachine machine = new FakeMachine();
+        FakeMachine machine = machineWith();
         machine.addDevice(DRIVE_D);
         machine.coInitializeReturns(CONTROL, ComCodes.RPC_E_CHANGED_MODE);
 
@@ -161,7 +161,7 @@ class WindowsApartmentTests {
 
     @Test
     void rpcChangedModeOnARecorderWorkerLeavesThatRecorderOutOnly() throws InterruptedException {
-        FakeMachine machine = new FakeMachine();
+        FakeMachine machine = machineWith();
         machine.addDevice("REC-A");
         machine.addDevice("REC-B");
         machine.coInitializeReturns("discagent-native-REC-A", ComCodes.RPC_E_CHANGED_MODE);
@@ -177,7 +177,7 @@ class WindowsApartmentTests {
 
     @Test
     void sFalseIsAnApartmentToo_andStillGetsItsCoUninitialize() {
-        FakeMachine machine = new FakeMachine();
+        FakeMachine machine = machineWith();
         machine.addDevice("REC-A");
         machine.coInitializeReturns("discagent-native-REC-A", ComCodes.S_FALSE);
         try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
@@ -190,7 +190,7 @@ class WindowsApartmentTests {
 
     @Test
     void aCallOutsideTheWorkersFailsAsComWould_withoutReachingCom() throws Exception {
-        FakeMachine machine = new FakeMachine();
+        FakeMachine machine = machineWith();
         machine.addDevice("REC-A");
         WindowsBackend backend = new WindowsBackend(machine.process("p"), WindowsSettings.DEFAULTS, System::nanoTime);
 
@@ -218,7 +218,7 @@ class WindowsApartmentTests {
 
     @Test
     void workersPumpMessagesWhileIdle() {
-        FakeMachine machine = new FakeMachine();
+        FakeMachine machine = machineWith();
         machine.addDevice("REC-A");
         try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
             t.settle(); // nothing in flight: what follows is idle pumping
@@ -232,7 +232,7 @@ class WindowsApartmentTests {
 
     @Test
     void objectsLeftAliveAreReleasedBeforeCoUninitialize() throws Exception {
-        FakeMachine machine = new FakeMachine();
+        FakeMachine machine = machineWith();
         machine.addDevice("REC-A");
         WindowsBackend backend = new WindowsBackend(machine.process("p"), WindowsSettings.DEFAULTS, System::nanoTime);
         try (WorkerThread worker = new WorkerThread("discagent-native-REC-A",

@@ -90,8 +90,13 @@ class WindowsBackendProviderTests {
         WindowsSettings defaults = WindowsSettings.from(BackendConfig.EMPTY);
         assertThat(defaults).isEqualTo(WindowsSettings.DEFAULTS);
         assertThat(defaults.deviceEvents()).isTrue();
-        assertThat(defaults.pollDevices()).isZero();
-        assertThat(defaults.pumpInterval()).isEqualTo(Duration.ofMillis(10));
+        assertThat(defaults.pollDevices()).isEqualTo(Duration.ofSeconds(30)); // the safety net, while events are on
+        assertThat(defaults.pumpInterval()).isEqualTo(Duration.ofSeconds(1)); // calls and messages wake it earlier
+        assertThat(defaults.pollWithoutEvents()).isEqualTo(WindowsSettings.FALLBACK_POLL);
+        assertThat(new WindowsSettings(true, Duration.ZERO, Duration.ofSeconds(1)).pollWithoutEvents())
+                .isEqualTo(WindowsSettings.FALLBACK_POLL);
+        assertThat(new WindowsSettings(true, Duration.ofMillis(500), Duration.ofSeconds(1)).pollWithoutEvents())
+                .isEqualTo(Duration.ofMillis(500));
 
         WindowsSettings custom = WindowsSettings.from(new BackendConfig(Map.of("windows.deviceEvents", "FALSE",
                 "windows.pollDevicesMillis", "2500", "windows.pumpIntervalMillis", "5")));

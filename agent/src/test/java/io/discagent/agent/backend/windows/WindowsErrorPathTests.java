@@ -41,7 +41,7 @@ import reactor.core.publisher.Mono;
  * The error paths of reference sections 2.3 (release), 2.4 (owner) and 4 (what cdrom.sys answers), end to end: the
  * fake COM layer fails as IMAPI2 would, in both exception shapes, behind a real agent.
  */
-class WindowsErrorPathTests {
+class WindowsErrorPathTests extends ComLayerTestBase {
 
     static final String ID = "REC-A";
     static final RecorderId REC = RecorderId.of(ID);
@@ -248,30 +248,72 @@ class WindowsErrorPathTests {
     }
 
     @Test
-    void aRecorderThatCannotBeInitialisedIsLeftOut_andTheOthersWork() {
+    void aRecorderThatCannotBeInitialisedIsLeftOut_probedAgainOnlyWhenItsRetryIsDue_andTheOthersWork() {
         FakeMachine machine = machineWith(ID, "REC-B");
         machine.failNext(INITIALIZE_DISC_RECORDER, ID, 0xC0AA02FF, 1000); // not a usable drive
         try (WindowsTestAgent t = WindowsTestAgent.start(machine, "agent", Map.of(WindowsSettings.POLL_DEVICES_MILLIS,
                 "1000"))) {
             assertThat(t.recorders()).containsExactly(RecorderId.of("REC-B"));
-            t.advanceClock(Duration.ofSeconds(1));
+            for (int second = 1; second <= 4; second++) { // four polls: none probes it again
+                t.advanceClock(Duration.ofSeconds(1));
+                t.awaitControlIdle(2);
+            }
+            assertThat(probesOf(machine, ID)).isEqualTo(1); // enumerate() only: not the catch-up diff, not the polls
+            t.advanceClock(Duration.ofSeconds(1)); // 5 s: its first retry
+            WindowsTestAgent.await(() -> probesOf(machine, ID) == 2, "the first retry");
+            t.awaitControlIdle(2); // the pass that made the probe has ended: its next retry time is set (15 s)
+            t.advanceClock(Duration.ofSeconds(9)); // 14 s: the next retry waits twice as long, until 15 s
             t.awaitControlIdle(2);
+            assertThat(probesOf(machine, ID)).isEqualTo(2);
+            t.advanceClock(Duration.ofSeconds(1));
+            WindowsTestAgent.await(() -> probesOf(machine, ID) == 3, "the second retry");
+
             assertThat(t.recorders()).containsExactly(RecorderId.of("REC-B"));
             assertThat(t.session("A").acquire(RecorderId.of("REC-B")).block().lockCount()).isEqualTo(1);
         }
-        assertThat(machine.calls(c -> c.call() == INITIALIZE_DISC_RECORDER && c.argument().equals(ID))).hasSize(3);
         assertThat(machine.objectsAlive(ID)).isZero();
         assertThat(machine.violations()).isEmpty();
     }
 
     @Test
-    void aRecorderThatFailedToInitialiseOnceIsPickedUpByTheCatchUpEnumeration() {
+    void anUnusableRecorderThatIsPluggedInAgainIsProbedAtOnce() {
+        FakeMachine machine = machineWith(ID, "REC-B");
+        machine.failNext(INITIALIZE_DISC_RECORDER, ID, 0xC0AA02FF, 1); // unusable at the first look only
+        try (WindowsTestAgent t = WindowsTestAgent.start(machine); EventLog events = new EventLog(t.agent)) {
+            assertThat(t.recorders()).containsExactly(RecorderId.of("REC-B"));
+            machine.unplug(ID);
+            machine.plugIn(ID);
+            events.awaitArrivals(REC, 1);
+            assertThat(probesOf(machine, ID)).isEqualTo(2);
+        }
+        assertThat(machine.violations()).isEmpty();
+    }
+
+    @Test
+    void aRecorderThatFailedToInitialiseOnceIsPickedUpWhenItsRetryIsDue() {
         FakeMachine machine = machineWith(ID, "REC-B");
         machine.failNext(INITIALIZE_DISC_RECORDER, ID, 0xC0AA0205, 1); // becoming ready, at the first look
         try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
+            t.awaitControlIdle(2);
+            assertThat(t.recorders()).containsExactly(RecorderId.of("REC-B"));
+            t.advanceClock(WindowsBackend.UNUSABLE_RETRY_FIRST);
             WindowsTestAgent.await(() -> t.recorders().contains(REC), "REC-A was found after all");
             assertThat(t.session("A").acquire(REC).block().lockCount()).isEqualTo(1);
         }
+        assertThat(machine.violations()).isEmpty();
+    }
+
+    @Test
+    void aBlankUniqueIdIsNeverProbed() {
+        FakeMachine machine = machineWith(ID);
+        try (WindowsTestAgent t = WindowsTestAgent.start(machine, "agent", Map.of(WindowsSettings.POLL_DEVICES_MILLIS,
+                "1000"))) {
+            machine.plugIn(""); // an event, and an entry of Count/Item, with an empty unique id
+            t.advanceClock(Duration.ofSeconds(1));
+            t.awaitControlIdle(3);
+            assertThat(t.recorders()).containsExactly(REC);
+        }
+        assertThat(machine.calls(c -> c.call() == INITIALIZE_DISC_RECORDER && c.argument().isBlank())).isEmpty();
         assertThat(machine.violations()).isEmpty();
     }
 
@@ -339,13 +381,10 @@ class WindowsErrorPathTests {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    /** Waits until REC has been removed and has arrived again {@code times} times, and is listed. */
-    static FakeMachine machineWith(String... ids) {
-        FakeMachine machine = new FakeMachine();
-        for (String id : ids) {
-            machine.addDevice(id);
-        }
-        return machine;
+    /** How many times the control worker probed {@code id} ({@code InitializeDiscRecorder} on a short-lived object). */
+    static int probesOf(FakeMachine machine, String id) {
+        return machine.calls(c -> c.call() == INITIALIZE_DISC_RECORDER && c.argument().equals(id)
+                && c.thread().equals("discagent-native-control")).size();
     }
 
     /** The calls made on recorder workers (not the control worker), in order. */

@@ -28,7 +28,7 @@ import reactor.core.publisher.Flux;
  * Arrival and removal: IMAPI2's {@code DDiscMaster2Events} reaching the agent through our native sink (whichever
  * entry IMAPI2 calls, on whichever thread), and the {@code Count}/{@code Item} polling fallback.
  */
-class WindowsHotplugTests {
+class WindowsHotplugTests extends ComLayerTestBase {
 
     static final String ID = "REC-A";
     static final String NEW = "\\\\?\\usbstor#cdrom&ven_pioneer&prod_bdr-xd07#9&2b&0#{53f56308-b6bf-11d0-94f2-00a0c91efb8b}";
@@ -71,7 +71,7 @@ class WindowsHotplugTests {
 
     @Test
     void aRemovalWhileHeldFailsTheHolderWithDevNotExist() {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        FakeMachine machine = machineWith(ID);
         try (WindowsTestAgent t = WindowsTestAgent.start(machine); EventLog events = new EventLog(t.agent)) {
             ClientSession session = t.session("Kiosk");
             AtomicReference<Throwable> holderFailure = new AtomicReference<>();
@@ -96,11 +96,12 @@ class WindowsHotplugTests {
 
     @Test
     void aRecorderThatComesBackGetsAFreshObject() {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        FakeMachine machine = machineWith(ID);
         try (WindowsTestAgent t = WindowsTestAgent.start(machine); EventLog events = new EventLog(t.agent)) {
             t.session("A").acquire(RecorderId.of(ID)).block();
             machine.unplug(ID);
             events.awaitRemovals(RecorderId.of(ID), 1);
+            WindowsTestAgent.await(() -> machine.objectsAlive(ID) == 0, "the removed recorder's object is released");
             machine.plugIn(ID);
             events.awaitArrivals(RecorderId.of(ID), 1);
             assertThat(t.session("B").acquire(RecorderId.of(ID)).block().lockCount()).isEqualTo(1);
@@ -112,7 +113,7 @@ class WindowsHotplugTests {
 
     @Test
     void duplicateAndUnknownNoticesChangeNothing() {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        FakeMachine machine = machineWith(ID);
         try (WindowsTestAgent t = WindowsTestAgent.start(machine); EventLog events = new EventLog(t.agent)) {
             machine.plugIn(NEW);
             events.awaitArrivals(RecorderId.of(NEW), 1);
@@ -129,7 +130,7 @@ class WindowsHotplugTests {
 
     @Test
     void pollingFindsArrivalsAndRemovals_whenEventsAreOff() {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        FakeMachine machine = machineWith(ID);
         Map<String, String> polling = Map.of(WindowsSettings.DEVICE_EVENTS, "false",
                 WindowsSettings.POLL_DEVICES_MILLIS, "1000");
         try (WindowsTestAgent t = WindowsTestAgent.start(machine, "agent", polling);
@@ -154,7 +155,7 @@ class WindowsHotplugTests {
 
     @Test
     void whenEventsCannotBeSubscribedPollingStartsByItself() {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        FakeMachine machine = machineWith(ID);
         machine.adviseResult = 0x80040202; // CONNECT_E_CANNOTCONNECT
         try (WindowsTestAgent t = WindowsTestAgent.start(machine); EventLog events = new EventLog(t.agent)) {
             machine.plugIn(NEW); // nobody is advised: no event
@@ -170,7 +171,7 @@ class WindowsHotplugTests {
 
     @Test
     void eventsAndPollingTogetherReportADeviceOnce() {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        FakeMachine machine = machineWith(ID);
         try (WindowsTestAgent t = WindowsTestAgent.start(machine, "agent",
                 Map.of(WindowsSettings.POLL_DEVICES_MILLIS, "500"));
                 EventLog events = new EventLog(t.agent)) {
@@ -184,7 +185,7 @@ class WindowsHotplugTests {
 
     @Test
     void aDeviceThatArrivesBeforeTheSubscriptionIsFoundByTheCatchUpDiff() throws Exception {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        FakeMachine machine = machineWith(ID);
         FakeMachine.Hang advise = machine.hangNext(ADVISE);
         CompletableFuture<WindowsTestAgent> starting = CompletableFuture.supplyAsync(
                 () -> WindowsTestAgent.start(machine));
@@ -199,7 +200,7 @@ class WindowsHotplugTests {
 
     @Test
     void closingUnadvisesAndLetsGoOfTheSink() {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+        FakeMachine machine = machineWith(ID);
         WindowsTestAgent started;
         try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
             assertThat(machine.advisedSinks()).isEqualTo(1);
@@ -211,8 +212,26 @@ class WindowsHotplugTests {
         assertThat(machine.violations()).isEmpty(); // including the sink's count back at 1 after Unadvise
     }
 
-    private static FakeMachine machineFiring(EventPath path, Delivery delivery) {
-        FakeMachine machine = WindowsErrorPathTests.machineWith(ID);
+    @Test
+    void theSinkOutlivesTheSource_soALateEventFindsItAlive() {
+        FakeMachine machine = machineWith(ID);
+        machine.lateEventAtSourceRelease = true; // it calls the sink once more when the master is released
+        ComEventSink sink;
+        try (WindowsTestAgent t = WindowsTestAgent.start(machine)) {
+            sink = t.backend.eventSink();
+            assertThat(sink).isNotNull();
+        }
+        WindowsTestAgent.await(sink::isDisposed, "the control worker left its apartment and let go of the sink");
+        assertThat(sink.deliveriesThroughInvoke()).isEqualTo(1); // the late call, answered
+        assertThat(sink.deliveriesAfterDispose()).isZero(); // it came while the sink was still ours
+        assertThat(sink.references()).isEqualTo(1);
+        assertThat(machine.calls(c -> c.thread().equals(CONTROL)).stream().map(FakeMachine.Call::call).toList())
+                .containsSubsequence(Imapi2Call.UNADVISE, Imapi2Call.RELEASE, Imapi2Call.CO_UNINITIALIZE);
+        assertThat(machine.violations()).isEmpty();
+    }
+
+    private FakeMachine machineFiring(EventPath path, Delivery delivery) {
+        FakeMachine machine = machineWith(ID);
         machine.eventPath = path;
         machine.delivery = delivery;
         return machine;

@@ -71,18 +71,37 @@ final class WindowsTestAgent implements AutoCloseable {
         long deadline = System.nanoTime() + BLOCK.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
+                throw new AssertionError("timed out waiting until " + what + "\n" + agentThreads());
             }
             Thread.onSpinWait();
             Thread.yield();
         }
     }
 
-    /** Waits until the control worker has pumped (and so run its idle work) {@code n} more times. */
+    /** Where the agent's native workers are, for a timeout's message. */
+    static String agentThreads() {
+        StringBuilder dump = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().startsWith("discagent-native")) {
+                dump.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+                for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                    dump.append("    at ").append(stack[i]).append('\n');
+                }
+            }
+        });
+        return dump.toString();
+    }
+
+    /**
+     * Wakes the control worker until it has pumped (and so run its idle work) {@code n} more times: an idle worker
+     * otherwise sleeps until a call, a message or the end of its idle interval.
+     */
     void awaitControlIdle(int n) {
         int target = machine.pumps("discagent-native-control") + n;
-        await(() -> machine.pumps("discagent-native-control") >= target, "the control worker idled " + n
-                + " more times");
+        await(() -> {
+            backend.wakeControl();
+            return machine.pumps("discagent-native-control") >= target;
+        }, "the control worker idled " + n + " more times");
     }
 
     /**
@@ -105,9 +124,10 @@ final class WindowsTestAgent implements AutoCloseable {
         }
     }
 
-    /** Moves the backend's polling clock. */
+    /** Moves the backend's polling clock, and wakes the control worker to look at it. */
     void advanceClock(Duration duration) {
         clock.addAndGet(duration.toNanos());
+        backend.wakeControl();
     }
 
     @Override

@@ -12,9 +12,12 @@ import java.lang.reflect.Proxy;
 import org.jspecify.annotations.Nullable;
 
 /**
- * IMAPI2's two dual interfaces as jna-platform {@code COM.util} declarations: {@code ObjectFactory} creates the
- * objects by CLSID and the proxies call every member through {@code IDispatch::Invoke} with the DISPID given here
- * (never by name). Properties return boxed types, so an empty VARIANT is {@code null} rather than an unboxing error.
+ * IMAPI2's two dual interfaces as jna-platform {@code COM.util} declarations, calling every member through
+ * {@code IDispatch::Invoke} with the DISPID given here. This was the binding until issue 21; it is kept on the test
+ * side only: the conformance test checks its DISPIDs against the reference, and a real-Windows probe
+ * ({@code RealWindowsObservationsTests#theVtableAndIDispatchAgreeOnARefusal}) compares a refusal through Invoke with
+ * the same refusal through the vtable, which the backend now uses (jna-platform's proxies leak a BSTR and the
+ * EXCEPINFO strings on every failed call, and ignore deferred fill-in and {@code wCode}).
  */
 final class JnaDispatch {
 
