@@ -79,10 +79,17 @@ class WindowsIdleWaitTests extends ComLayerTestBase {
                 EventLog events = new EventLog(t.agent)) {
             ClientSession session = t.session("A");
             session.acquire(RecorderId.of(ID)).block();
+            t.settle();
+            WindowsTestAgent.await(() -> machine.isWaiting(CONTROL), "the control worker waits");
+            int before = waitsOf(machine, CONTROL).size();
             machine.invalidateHandles(ID);
-            assertThat(session.release(RecorderId.of(ID)).block()).isZero();
-            events.awaitRemovals(RecorderId.of(ID), 1);
-            events.awaitArrivals(RecorderId.of(ID), 1); // the re-enumeration, without waiting for the hour
+            assertThat(session.release(RecorderId.of(ID)).block()).isZero(); // the handle is closed: forgotten
+            // the re-enumeration, without waiting for the hour
+            WindowsTestAgent.await(() -> waitsOf(machine, CONTROL).size() > before, "the control worker woke up");
+            assertThat(waitsOf(machine, CONTROL).get(before).wakeup()).isEqualTo(Imapi2.Wakeup.SIGNALLED);
+            // a dead handle is not a dead device: the agent keeps the recorder and opens a fresh object for it
+            assertThat(session.acquire(RecorderId.of(ID)).block().lockCount()).isEqualTo(1);
+            assertThat(events.removals(RecorderId.of(ID))).isZero();
         }
         assertThat(machine.violations()).isEmpty();
     }
