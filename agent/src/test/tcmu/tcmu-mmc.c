@@ -18,8 +18,10 @@
  *         release                 end a hold now
  *         medium-error LBA        READ/WRITE touching block LBA fail with MEDIUM ERROR (3/11/00 read, 3/0C/00 write)
  *         not-ready SECONDS       media commands answer NOT READY, becoming ready (2/04/01), that long
- *         swap FILE               the disc is taken out and FILE (a new blank disc, created if absent) put in:
- *                                 UNIT ATTENTION 6/28/00 once, GET EVENT STATUS NOTIFICATION reports new media
+ *         swap FILE [GAP]         the disc is taken out (tray open, no medium, for GAP seconds, default 0) and FILE
+ *                                 (a new blank disc, created if absent) put in: UNIT ATTENTION 6/28/00 once, and GET
+ *                                 EVENT STATUS NOTIFICATION reports media removal, then new media
+ *         slow MILLISECONDS       every WRITE takes at least that long (a slow burn, to act while it runs)
  *         remove                  the LUN leaves the SCSI host (the kernel deletes srN and sgN); replies when done
  *         add                     the LUN comes back
  *         clear                   no more faults
@@ -37,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -83,6 +86,9 @@ static struct {
     int hold_released;
     long long medium_error_lba; /* -1: none */
     double not_ready_until;
+    double swap_at;        /* a swap's new disc goes in at this time (0: no swap under way) */
+    char swap_image[512];
+    int write_delay_ms;
     /* counters */
     long commands, reads, writes, errors;
     long long blocks_written;
@@ -157,6 +163,27 @@ static void fill_sense(const struct reply *r, unsigned char *sense) {
     sense[7] = 10;
     sense[12] = r->asc;
     sense[13] = r->ascq;
+}
+
+/** Completes a swap whose gap is over: the new disc is in. Called with the lock held. */
+static void settle(void) {
+    if (drive.swap_at == 0 || now() < drive.swap_at) {
+        return;
+    }
+    int fd = open(drive.swap_image, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0 && ftruncate(fd, drive.blocks * BLOCK) == 0) {
+        close(drive.image_fd);
+        drive.image_fd = fd;
+        snprintf(drive.image, sizeof drive.image, "%s", drive.swap_image);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    drive.swap_at = 0;
+    drive.present = 1;
+    drive.tray_open = 0;
+    drive.unit_attention = 1;
+    drive.events = 2;          /* new media */
+    logf_("SWAP new disc %s is in", drive.image);
 }
 
 /** Commands a real drive answers even while it has no medium, reports a unit attention or is becoming ready. */
@@ -742,6 +769,11 @@ static int transfer(const unsigned char *cdb, struct iovec *iov, unsigned cnt, s
         }
         done += n;
     }
+    if (writing && drive.write_delay_ms > 0) {
+        pthread_mutex_unlock(&drive.lock);   /* control orders go on while the "drive" writes */
+        usleep(drive.write_delay_ms * 1000);
+        pthread_mutex_lock(&drive.lock);
+    }
     if (writing) {
         drive.writes++;
         drive.blocks_written += count;
@@ -804,6 +836,7 @@ static void serve_entry(struct tcmu_cmd_entry *ent) {
     pthread_mutex_lock(&drive.lock);
     drive.commands++;
     maybe_hold(op, ent->hdr.cmd_id, cdbhex);
+    settle();
     int rw = op == 0x28 || op == 0xA8 || op == 0x2A || op == 0xAA || op == 0x2E;
     size_t moved = 0;
     int data_out = 0;
@@ -1113,27 +1146,29 @@ static void order(char *line, char *answer, size_t n) {
         drive.not_ready_until = now() + atof(arg);
         snprintf(answer, n, "ok not-ready %s", arg);
     } else if (!strcmp(word, "swap") && arg) {
-        int fd = open_image(arg);
-        if (fd < 0) {
-            snprintf(answer, n, "error: %s: %s", arg, strerror(errno));
-        } else {
-            close(drive.image_fd);
-            drive.image_fd = fd;
-            snprintf(drive.image, sizeof drive.image, "%s", arg);
-            drive.present = 1;
-            drive.tray_open = 0;
-            drive.unit_attention = 1;
-            drive.events = 4;      /* media changed */
-            snprintf(answer, n, "ok swap %s", arg);
+        double gap = arg2 ? atof(arg2) : 0;
+        snprintf(drive.swap_image, sizeof drive.swap_image, "%s", arg);
+        drive.present = 0;
+        drive.tray_open = 1;
+        drive.events = 3;          /* media removal */
+        drive.swap_at = now() + gap;
+        if (gap <= 0) {
+            settle();
         }
+        snprintf(answer, n, "ok swap %s %.1f", arg, gap);
+    } else if (!strcmp(word, "slow") && arg) {
+        drive.write_delay_ms = atoi(arg);
+        snprintf(answer, n, "ok slow %d", drive.write_delay_ms);
     } else if (!strcmp(word, "clear")) {
         drive.hold_opcode = -1;
         drive.medium_error_lba = -1;
         drive.not_ready_until = 0;
+        drive.write_delay_ms = 0;
         snprintf(answer, n, "ok");
     } else if (!strcmp(word, "note")) {
         snprintf(answer, n, "ok");
     } else if (!strcmp(word, "status")) {
+        settle();
         snprintf(answer, n, "ok %s %s commands=%ld reads=%ld writes=%ld errors=%ld blocks_written=%lld "
                 "prevented=%d tray_open=%d holding=%d image=%s", drive.sr, drive.sg, drive.commands, drive.reads,
                 drive.writes, drive.errors, drive.blocks_written, drive.prevented, drive.tray_open, drive.holding,
@@ -1147,7 +1182,9 @@ static void order(char *line, char *answer, size_t n) {
         snprintf(answer, n, "error: unknown order '%s'", word);
     }
     pthread_mutex_unlock(&drive.lock);
-    if (!strcmp(word, "note")) {
+    if (!strcmp(word, "status")) {
+        /* asked often while waiting: not logged */
+    } else if (!strcmp(word, "note")) {
         logf_("NOTE %s%s%s", arg ? arg : "", arg2 ? " " : "", arg2 ? arg2 : "");
     } else {
         logf_("CONTROL %s%s%s%s%s -> %s", word, arg ? " " : "", arg ? arg : "", arg2 ? " " : "", arg2 ? arg2 : "",
@@ -1224,6 +1261,10 @@ static int serve(int argc, char **argv) {
     fflush(stdout);
     logf_("ready %s %s, %lld blocks, image %s", drive.sr, drive.sg, drive.blocks, drive.image);
     while (!stopping) {
+        struct pollfd pfd = {.fd = s, .events = POLLIN};
+        if (poll(&pfd, 1, 200) <= 0) {
+            continue;
+        }
         int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
         if (c < 0) {
             continue;
