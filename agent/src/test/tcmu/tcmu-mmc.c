@@ -186,6 +186,38 @@ static void settle(void) {
     logf_("SWAP new disc %s is in", drive.image);
 }
 
+/** The command's name for the log, also when it fails before it is looked at (unit attention, not ready). */
+static const char *command_name(unsigned char op) {
+    switch (op) {
+    case 0x00: return "TEST UNIT READY";
+    case 0x03: return "REQUEST SENSE";
+    case 0x04: return "FORMAT UNIT";
+    case 0x12: return "INQUIRY";
+    case 0x15: case 0x55: return "MODE SELECT";
+    case 0x1A: case 0x5A: return "MODE SENSE";
+    case 0x1B: return "START STOP UNIT";
+    case 0x1E: return "PREVENT ALLOW MEDIUM REMOVAL";
+    case 0x23: return "READ FORMAT CAPACITIES";
+    case 0x25: return "READ CAPACITY";
+    case 0x28: case 0xA8: return "READ";
+    case 0x2A: case 0xAA: case 0x2E: return "WRITE";
+    case 0x35: case 0x91: return "SYNCHRONIZE CACHE";
+    case 0x43: return "READ TOC/PMA/ATIP";
+    case 0x46: return "GET CONFIGURATION";
+    case 0x4A: return "GET EVENT STATUS NOTIFICATION";
+    case 0x51: return "READ DISC INFORMATION";
+    case 0x52: return "READ TRACK INFORMATION";
+    case 0x5B: return "CLOSE TRACK/SESSION";
+    case 0x5C: return "READ BUFFER CAPACITY";
+    case 0xAC: return "GET PERFORMANCE";
+    case 0xAD: return "READ DVD STRUCTURE";
+    case 0xB6: return "SET STREAMING";
+    case 0xBB: return "SET CD SPEED";
+    case 0xBD: return "MECHANISM STATUS";
+    default: return "UNSUPPORTED";
+    }
+}
+
 /** Commands a real drive answers even while it has no medium, reports a unit attention or is becoming ready. */
 static int medium_independent(unsigned char op) {
     switch (op) {
@@ -865,6 +897,7 @@ static void serve_entry(struct tcmu_cmd_entry *ent) {
     if (r->check) {
         drive.errors++;
     }
+    r->name = command_name(op);
     pthread_mutex_unlock(&drive.lock);
 
     if (r->check) {

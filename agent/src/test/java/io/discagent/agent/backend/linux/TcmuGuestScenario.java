@@ -150,16 +150,17 @@ public final class TcmuGuestScenario {
                 && arrived.info().product().equals("TCMU DVD+RW")
                 && arrived.info().paths().equals(List.of("/dev/" + sr)), arrived == null ? "no RecorderArrivedEvent("
                 + id + ")" : arrived.info());
-        MediaChangedEvent media = awaitEvent(MediaChangedEvent.class, e -> e.recorder().equals(id),
-                Duration.ofSeconds(5));
-        out.check("agent.media-state", media != null && media.state() == MediaState.MEDIA_PRESENT, media);
         out.observe("bind.commands", TcmuDrive.opcodes(drive.log()));
         out.log("kernel: " + Shell.run("sh", "-c", "dmesg | grep -E 'TCM|DISCAGNT|" + sr + "' | tail -4").output());
     }
 
     private void claim() {
-        fixture.drain();
         out.check("claim.acquire", a.acquire(id).block(BLOCK).lockCount() == 1, "Burner A holds " + id);
+        // the agent reads the medium when the kernel reports it (uevent and probe) or, at the latest, when it claims
+        // the drive (the state read right after the claim): either way, since the arrival
+        MediaChangedEvent media = awaitEvent(MediaChangedEvent.class, e -> e.recorder().equals(id),
+                Duration.ofSeconds(5));
+        out.check("agent.media-state", media != null && media.state() == MediaState.MEDIA_PRESENT, media);
         out.check("claim.tray-locked", drive.status("prevented") == 1, "the drive saw PREVENT: "
                 + drive.order("status"));
         try {
@@ -215,7 +216,7 @@ public final class TcmuGuestScenario {
         out.check("lock.acquire", a.acquire(id).block(BLOCK).lockCount() == 1, "Burner A holds " + id);
         List<String> nodes = List.of("/dev/" + sr, "/dev/" + sg);
         Path iso = job.resolve("lock-xorriso.iso");
-        drive.order("slow 100"); // a burn of ~12 s, long enough for every intruder to try
+        drive.order("slow 150"); // a burn of ~20 s, long enough for every intruder to try
         drive.note("lock.xorriso");
         long writesBefore = drive.status("writes");
         GuestCommand burn = GuestCommand.start("lock.xorriso", work, nodes, burnCommand("xorriso", iso, true));
@@ -229,9 +230,12 @@ public final class TcmuGuestScenario {
         intruders.add(GuestCommand.start("intruder.wodim-sr", work, nodes, "wodim", "dev=" + dev, "-toc"));
         intruders.add(GuestCommand.start("intruder.growisofs-sr", work, nodes, burnCommand("growisofs",
                 job.resolve("burn-growisofs.iso"), false)));
-        intruders.add(GuestCommand.start("intruder.wodim-sg", work, nodes, "wodim", "dev=" + gen, "-toc"));
-        intruders.add(GuestCommand.start("intruder.cdrskin-sg", work, nodes, "cdrskin", "dev=" + gen, "-toc"));
+        // the sg intruders one after the other: an O_EXCL open of sg (wodim's) refuses every other open of sg
+        GuestCommand cdrskinSg = GuestCommand.start("intruder.cdrskin-sg", work, nodes, "cdrskin", "dev=" + gen,
+                "-toc");
         List<GuestCommand.Outcome> tried = new ArrayList<>();
+        tried.add(cdrskinSg.await(Duration.ofSeconds(60)));
+        intruders.add(GuestCommand.start("intruder.wodim-sg", work, nodes, "wodim", "dev=" + gen, "-toc"));
         for (GuestCommand intruder : intruders) {
             tried.add(intruder.await(Duration.ofSeconds(60)));
         }
@@ -240,7 +244,7 @@ public final class TcmuGuestScenario {
         drive.order("slow 0");
         List<String> lines = drive.logSince("lock.xorriso");
         out.observe("lock.xorriso.commands", TcmuDrive.opcodes(lines));
-        out.observe("lock.xorriso.speed", speed(lines) + " (the drive slowed to 100 ms per WRITE)");
+        out.observe("lock.xorriso.speed", speed(lines) + " (the drive slowed to 150 ms per WRITE)");
         out.observe("lock.intruders-done-while-burning", stillBurning);
         String readBack = readBack(iso);
         out.check("lock.xorriso", writing && burned.ok() && sha256(iso).equals(readBack), "exit " + burned.exit()
