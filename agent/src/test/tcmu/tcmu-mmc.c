@@ -883,10 +883,7 @@ static void serve_entry(struct tcmu_cmd_entry *ent) {
             n = gather(iov, cnt, out_buffer, sizeof out_buffer);
             data_out = 1;
         }
-        execute(cdb, out_buffer, n, r);
-        if (rw && r->check == 0) {
-            /* unreachable: a READ/WRITE under a unit attention fails in execute */
-        }
+        execute(cdb, out_buffer, n, r);   /* a READ/WRITE under a unit attention fails here */
         if (!r->check && r->len && !data_out) {
             moved = scatter(iov, cnt, r->data, r->len < total ? r->len : total);
         }
@@ -1246,7 +1243,7 @@ static void *control_connection(void *arg) {
         }
     }
     line[got] = 0;
-    char answer[1024];
+    char answer[2048];
     order(line, answer, sizeof answer);
     strcat(answer, "\n");
     if (write(c, answer, strlen(answer)) < 0) {
