@@ -1,8 +1,8 @@
 #!/bin/bash
-# Prepares what SrDriveVmTests needs to boot a real Linux kernel with an emulated SCSI CD drive under QEMU:
-# the host packages, a Debian kernel (downloaded with apt and unpacked, never installed on the host), a busybox
-# initramfs that loads the SCSI CD-ROM, 9p and device-mapper modules, and two ISO images. Idempotent; about 15 s the first time,
-# 2 s afterwards.
+# Prepares what SrDriveVmTests and TcmuDriveVmTests need to boot a real Linux kernel with an emulated SCSI CD drive
+# under QEMU: the host packages, a pinned Debian kernel (downloaded with apt and unpacked, never installed on the
+# host), a busybox initramfs that loads the SCSI CD-ROM, 9p, device-mapper and SCSI target (TCMU, tcm_loop) modules,
+# and two ISO images. Idempotent; about 30 s the first time, 2 s afterwards.
 #
 # Usage (as root): agent/src/test/vm/setup.sh [CACHE_DIR]
 #   CACHE_DIR defaults to $DISCAGENT_VM_DIR or /var/cache/discagent-vm (the test looks in the same place).
@@ -16,7 +16,9 @@ rm -f "$CACHE/ready"
 
 # 1. Host packages: QEMU (TCG is enough), a static busybox for the initramfs, genisoimage for the discs, kmod for
 #    modprobe --show-depends.
-PACKAGES="qemu-system-x86 busybox-static genisoimage kmod"
+#    The TCMU drive's tests also need gcc (its handler is C, built by the test), and the burning tools that write
+#    to it (they run in the guest from the host's root): xorriso, cdrskin, growisofs, wodim, sg3-utils, strace.
+PACKAGES="qemu-system-x86 busybox-static genisoimage kmod gcc libc6-dev xorriso cdrskin growisofs wodim sg3-utils strace"
 missing=""
 for p in $PACKAGES; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -25,14 +27,18 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
 fi
 
-# 2. The kernel that linux-image-amd64 points at, unpacked from its .deb.
-KPKG=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-if [ -z "$KPKG" ]; then apt-get update -q >/dev/null; KPKG=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}'); fi
-[ -n "$KPKG" ] || { echo "setup.sh: cannot tell which kernel linux-image-amd64 depends on" >&2; exit 1; }
-DEB=$(ls "$CACHE/debs/${KPKG}"_*.deb 2>/dev/null | head -1 || true)
+# 2. The kernel, pinned: Debian's linux-image-6.1.0-57-amd64 6.1.192-3 (bookworm-security), the one the TCMU
+#    drive (TcmuDriveVmTests) was built and checked on. Set DISCAGENT_VM_KERNEL=package=version to try another; a
+#    downloaded .deb stays in the cache, so a pin that has left the archive still works where it was fetched once.
+KERNEL_PIN=${DISCAGENT_VM_KERNEL:-linux-image-6.1.0-57-amd64=6.1.192-3}
+KPKG=${KERNEL_PIN%%=*}; KVERSION=${KERNEL_PIN#*=}
+DEB=$(ls "$CACHE/debs/${KPKG}_${KVERSION}"_*.deb 2>/dev/null | head -1 || true)
 if [ -z "$DEB" ]; then
-  (cd "$CACHE/debs" && apt-get download "$KPKG" 2>&1 | grep -v -i unsandboxed || true)
-  DEB=$(ls "$CACHE/debs/${KPKG}"_*.deb | head -1)
+  (cd "$CACHE/debs" && { apt-get download "$KPKG=$KVERSION" 2>&1 || { apt-get update -q >/dev/null;
+    apt-get download "$KPKG=$KVERSION" 2>&1; }; } | grep -v -i unsandboxed || true)
+  DEB=$(ls "$CACHE/debs/${KPKG}_${KVERSION}"_*.deb 2>/dev/null | head -1 || true)
+  [ -n "$DEB" ] || { echo "setup.sh: the pinned kernel $KPKG=$KVERSION cannot be downloaded (apt-cache policy $KPKG);" \
+    "move the pin in this file, or set DISCAGENT_VM_KERNEL=package=version" >&2; exit 1; }
 fi
 KTREE=$(mktemp -d "$CACHE/kernel.XXXXXX"); trap 'rm -rf "$KTREE"' EXIT
 dpkg-deb -x "$DEB" "$KTREE"
@@ -46,7 +52,9 @@ mkdir -p "$ROOT"/{bin,proc,sys,dev,host,lib/modules}
 cp /bin/busybox "$ROOT/bin/busybox"
 [ -e "$KTREE/lib/modules/$KVER/modules.dep" ] || depmod -b "$KTREE" "$KVER"
 : > "$ROOT/modules.order"
-for m in virtio_pci 9pnet_virtio 9p virtio_scsi sr_mod sg isofs dm_mod; do
+# configfs, target_core_user (TCMU, over uio) and tcm_loop: the userspace MMC drive of TcmuDriveVmTests.
+for m in virtio_pci 9pnet_virtio 9p virtio_scsi sr_mod sg isofs dm_mod configfs target_core_mod uio \
+    target_core_user tcm_loop; do
   modprobe -d "$KTREE" -S "$KVER" --show-depends "$m"
 done | awk '$1=="insmod"{print $2}' | awk '!seen[$0]++' | while read -r ko; do
   cp "$ko" "$ROOT/lib/modules/"; basename "$ko" >> "$ROOT/modules.order"

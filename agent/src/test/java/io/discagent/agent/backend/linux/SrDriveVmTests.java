@@ -3,7 +3,6 @@ package io.discagent.agent.backend.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -30,14 +29,6 @@ import org.junit.jupiter.api.Test;
 class SrDriveVmTests {
 
     private static final Duration VM_LIMIT = Duration.ofSeconds(240);
-    private static final String GUEST_JOB = "/tmp/job";
-    /**
-     * Guest JVMs start about twice as fast under TCG without bytecode verification (the classes are our own build)
-     * and without Vert.x's DNS resolver (the agent resolves no names).
-     */
-    private static final String GUEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx192m "
-            + "-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote -Dvertx.disableDnsResolver=true";
-
     private static final Map<String, String> HOST = new LinkedHashMap<>();
     private static final List<String> GUEST = new ArrayList<>();
     private static String guestRc = "?";
@@ -58,10 +49,7 @@ class SrDriveVmTests {
                 "sr-drive").toAbsolutePath();
         TestFiles.deleteTree(job);
         Files.createDirectories(job);
-        Files.writeString(job.resolve("run.sh"), "#!/bin/sh\n"
-                + "export JAVA_TOOL_OPTIONS='" + GUEST_JVM_OPTIONS + "'\n"
-                + "exec " + ChildJvm.java() + " -cp " + guestClasspath(job) + " "
-                + SrGuestScenario.class.getName() + " " + GUEST_JOB + "\n");
+        GuestJava.writeRunScript(job, SrGuestScenario.class, GuestJava.GUEST_JOB);
         Path qmpDir = Files.createTempDirectory("discagent-qmp");
         Path socket = qmpDir.resolve("qmp.sock");
         long started = System.nanoTime();
@@ -192,33 +180,6 @@ class SrDriveVmTests {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /**
-     * The guest's class path: class directories are packed into jars in the job share, jars under /tmp (which the
-     * guest cannot see) copied there; other jars are read from the host root the guest mounts.
-     */
-    private static String guestClasspath(Path job) throws IOException {
-        List<String> entries = new ArrayList<>();
-        int n = 0;
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path source = Path.of(entry).toAbsolutePath();
-            if (!Files.exists(source)) {
-                continue;
-            }
-            if (Files.isDirectory(source)) {
-                String name = "cp/" + (n++) + "-" + source.getFileName() + ".jar";
-                TestFiles.jar(source, job.resolve(name)); // one file: no 9p lookup per class
-                entries.add(GUEST_JOB + "/" + name);
-            } else if (source.startsWith("/tmp")) {
-                String name = "cp/" + (n++) + "-" + source.getFileName();
-                TestFiles.copyTree(source, job.resolve(name));
-                entries.add(GUEST_JOB + "/" + name);
-            } else {
-                entries.add(source.toString());
-            }
-        }
-        return String.join(File.pathSeparator, entries);
     }
 
     private static String read(Path file) {
