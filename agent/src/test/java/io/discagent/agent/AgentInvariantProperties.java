@@ -318,16 +318,10 @@ class AgentInvariantProperties {
         }
     }
 
-    /** New lease grants add a count; leases that ended (cancelled, failed) with a count take it away again. */
+    /** Leases that ended (cancelled, failed) with a count take it away again ({@link #account} adds their grants). */
     private void accountLeases(Map<String, Integer> counts) {
         for (Lease lease : leases) {
             String key = lease.session + "/" + lease.recorder;
-            if (!lease.counted && lease.granted()) {
-                lease.counted = true;
-                if (!lease.uncounted) {
-                    counts.put(key, counts.getOrDefault(key, 0) + 1);
-                }
-            }
             if (lease.counted && !lease.uncounted && lease.probe.isTerminatedOrCancelled()) {
                 lease.uncounted = true;
                 counts.put(key, counts.getOrDefault(key, 0) - 1);
@@ -346,6 +340,15 @@ class AgentInvariantProperties {
                 request.counted = true;
                 granted.computeIfAbsent(request.session + "/" + request.recorder, k -> new ArrayList<>())
                         .add(request.probe.getReceivedOnNext().get(0).lockCount());
+            }
+        }
+        for (Lease lease : leases) { // a lease's grant is a count like any other, granted in the same step
+            if (!lease.counted && lease.granted()) {
+                lease.counted = true;
+                if (!lease.uncounted) {
+                    granted.computeIfAbsent(lease.session + "/" + lease.recorder, k -> new ArrayList<>())
+                            .add(lease.probe.getReceivedOnNext().get(0));
+                }
             }
         }
         granted.forEach((key, lockCounts) -> {

@@ -12,7 +12,7 @@ import io.discagent.api.RecorderId;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidClientNameException;
 import io.discagent.api.error.LockNotHeldException;
-import io.discagent.api.error.NoSuchRecorderException;
+import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.SessionClosedException;
 import io.discagent.api.error.VolumeMountedException;
@@ -89,13 +89,14 @@ class LockCountTests {
     }
 
     @Test
-    void releasingAnotherSessionsRecorderIsAnInvalidHandle() {
+    void releasingAnotherSessionsRecorderIsALockNotHeldNamingTheHolder() {
         ClientSession a = t.session("Kiosk A");
         ClientSession b = t.session("Kiosk B");
         a.acquire(SIM0).block();
         StepVerifier.create(b.release(SIM0)).expectErrorSatisfies(e -> {
             LockNotHeldException notHeld = (LockNotHeldException) e;
-            assertThat(notHeld.hresult()).isEqualTo(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE);
+            // one code, one type: LockNotHeldException is always ERROR_INVALID_FUNCTION; the holder is named
+            assertThat(notHeld.hresult()).isEqualTo(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION);
             assertThat(notHeld.owner()).contains("Kiosk A");
         }).verify();
         assertThat(a.lockCount(SIM0).block()).isEqualTo(1);
@@ -173,11 +174,11 @@ class LockCountTests {
     void anUnknownRecorderIsATypedError() {
         ClientSession a = t.session("Kiosk A");
         RecorderId nope = RecorderId.of("nope");
-        StepVerifier.create(a.acquire(nope)).expectError(NoSuchRecorderException.class).verify();
-        StepVerifier.create(a.release(nope)).expectError(NoSuchRecorderException.class).verify();
+        StepVerifier.create(a.acquire(nope)).expectError(RecorderRemovedException.class).verify();
+        StepVerifier.create(a.release(nope)).expectError(RecorderRemovedException.class).verify();
         StepVerifier.create(t.agent.exclusiveAccessOwner(nope)).expectErrorSatisfies(e ->
-                assertThat(((NoSuchRecorderException) e).hresult().code()).isEqualTo(0x80070037)).verify();
-        StepVerifier.create(t.agent.recorder(nope)).expectError(NoSuchRecorderException.class).verify();
+                assertThat(((RecorderRemovedException) e).hresult().code()).isEqualTo(0x80070037)).verify();
+        StepVerifier.create(t.agent.recorder(nope)).expectError(RecorderRemovedException.class).verify();
     }
 
     @Test

@@ -11,7 +11,6 @@ import io.discagent.api.LockGrant;
 import io.discagent.api.LockState;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.LockNotHeldException;
-import io.discagent.api.error.NoSuchRecorderException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.DeviceEvent;
 import io.discagent.api.event.LockTransition;
@@ -66,7 +65,7 @@ class RemovalTests {
             });
         }
         assertThat(holder.lockCount(SIM0).block()).isZero();
-        assertThat(holder.release(SIM0).onErrorResume(NoSuchRecorderException.class, e -> Mono.just(-1)).block())
+        assertThat(holder.release(SIM0).onErrorResume(RecorderRemovedException.class, e -> Mono.just(-1)).block())
                 .isEqualTo(-1);
         List<RecorderEvent> seen = events.getReceivedOnNext();
         LockTransition removedTransition = seen.stream().filter(LockTransition.class::isInstance)

@@ -8,7 +8,7 @@ import io.discagent.api.ClientSession;
 import io.discagent.api.LockState;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.EventOverflowException;
-import io.discagent.api.error.NoSuchRecorderException;
+import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.LockTransition.Cause;
 import io.discagent.api.event.RecorderEvent;
@@ -77,7 +77,7 @@ class StreamTests {
         t.settle();
         assertThat(only1.getReceivedOnNext()).allSatisfy(tr -> assertThat(tr.recorder()).isEqualTo(SIM1)).hasSize(2);
         StepVerifier.create(t.agent.lockTransitions(RecorderId.of("nope")))
-                .expectError(NoSuchRecorderException.class).verify(Duration.ofSeconds(5));
+                .expectError(RecorderRemovedException.class).verify(Duration.ofSeconds(5));
     }
 
     @Test

@@ -48,7 +48,7 @@ public interface ClientSession {
      * retries exhausted), {@link io.discagent.api.error.AcquireTimeoutException} (waited the whole wait timeout),
      * {@link io.discagent.api.error.PendingAcquireLimitException} (too many already waiting),
      * {@link io.discagent.api.error.CommandTimeoutException}, {@link io.discagent.api.error.RecorderRemovedException},
-     * {@link io.discagent.api.error.NoSuchRecorderException}, {@link io.discagent.api.error.VolumeMountedException},
+     * {@link io.discagent.api.error.RecorderRemovedException}, {@link io.discagent.api.error.VolumeMountedException},
      * {@link io.discagent.api.error.SessionClosedException}, and any native failure.
      *
      * @return the grant, with the session's new lock count

@@ -46,7 +46,7 @@ public interface RecorderAgent {
     /** Every recorder the agent knows, with its lock state. */
     Mono<List<RecorderInfo>> recorders();
 
-    /** One recorder, or {@link io.discagent.api.error.NoSuchRecorderException}. */
+    /** One recorder, or {@link io.discagent.api.error.RecorderRemovedException}. */
     Mono<RecorderInfo> recorder(RecorderId recorder);
 
     /**
@@ -64,7 +64,7 @@ public interface RecorderAgent {
     /**
      * Lock transitions of one recorder, starting with its current state.
      *
-     * @return the transitions, or {@link io.discagent.api.error.NoSuchRecorderException} if the recorder is unknown
+     * @return the transitions, or {@link io.discagent.api.error.RecorderRemovedException} if the recorder is unknown
      */
     Flux<LockTransition> lockTransitions(RecorderId recorder);
 

@@ -132,7 +132,7 @@ class AcquireReleaseApiTests {
         t.get("/api/v1/recorders/nope").problem(404, "HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)");
         JsonObject problem = t.get("/api/v1/recorders/nope/owner").problem(404,
                 "HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)");
-        assertThat(problem.getString("type")).isEqualTo("urn:discagent:problem:unknown-recorder");
+        assertThat(problem.getString("type")).isEqualTo("urn:discagent:problem:no-such-recorder");
     }
 
     @Test
@@ -142,7 +142,7 @@ class AcquireReleaseApiTests {
         JsonObject problem = t.release(a, "sim-0").problem(409, "HRESULT_FROM_WIN32(ERROR_INVALID_FUNCTION)");
         assertThat(problem.getString("hresult")).isEqualTo("0x80070001");
         t.acquire(b, "sim-0");
-        JsonObject notYours = t.release(a, "sim-0").problem(409, "HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)");
+        JsonObject notYours = t.release(a, "sim-0").problem(409, "HRESULT_FROM_WIN32(ERROR_INVALID_FUNCTION)");
         assertThat(notYours.getString("owner")).isEqualTo("Kiosk B");
         assertThat(t.lock("sim-0").getInteger("count")).isEqualTo(1);
         t.release(b, "sim-0");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.discagent.api.RecorderId;
 import io.discagent.service.TestService.Session;
-import io.discagent.service.cli.ExitCodes;
+import io.discagent.service.problem.ExitCode;
 import io.discagent.service.cli.Main;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
@@ -65,7 +65,7 @@ class CliTests {
         t.sim().lockExternally(RecorderId.of("sim-1"), "wodim");
         assertThat(run("owner", "sim-1").out().trim()).isEqualTo("wodim (outside the agent)");
         Run unknown = run("owner", "nope");
-        assertThat(unknown.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(unknown.exitCode()).isEqualTo(ExitCode.NOT_FOUND.code());
         assertThat(unknown.err()).contains("0x80070037");
     }
 
@@ -86,12 +86,12 @@ class CliTests {
         Session a = t.open("Kiosk A");
         t.acquire(a, "sim-0");
         Run locked = run("acquire", "sim-0", "--hold", "1s");
-        assertThat(locked.exitCode()).isEqualTo(ExitCodes.BUSY);
+        assertThat(locked.exitCode()).isEqualTo(ExitCode.BUSY.code());
         assertThat(locked.err()).contains("E_IMAPI_RECORDER_LOCKED", "owner: Kiosk A");
         Run waited = run("acquire", "sim-0", "--hold", "1s", "--wait", "200ms");
-        assertThat(waited.exitCode()).isEqualTo(ExitCodes.BUSY);
+        assertThat(waited.exitCode()).isEqualTo(ExitCode.BUSY.code());
         assertThat(waited.err()).contains("HRESULT_FROM_WIN32(ERROR_TIMEOUT)");
-        assertThat(run("acquire", "sim-0", "--client-name", "bad/name").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("acquire", "sim-0", "--client-name", "bad/name").exitCode()).isEqualTo(ExitCode.USAGE.code());
         assertThat(t.service.metrics().scrape()).contains("discagent_sessions_open 1.0");
     }
 
@@ -101,13 +101,13 @@ class CliTests {
         t.acquire(a, "sim-0");
         t.acquire(a, "sim-0");
         Run wrong = run("release", "sim-0", "--session", a.id(), "--session-token", "guess");
-        assertThat(wrong.exitCode()).isEqualTo(ExitCodes.DENIED);
+        assertThat(wrong.exitCode()).isEqualTo(ExitCode.DENIED.code());
         Run once = run("release", "sim-0", "--session", a.id(), "--session-token", a.token());
         assertThat(once.exitCode()).isZero();
         assertThat(once.out()).contains("lock count now 1");
         run("release", "sim-0", "--session", a.id(), "--session-token", a.token());
         Run atZero = run("release", "sim-0", "--session", a.id(), "--session-token", a.token());
-        assertThat(atZero.exitCode()).isEqualTo(ExitCodes.CONFLICT);
+        assertThat(atZero.exitCode()).isEqualTo(ExitCode.CONFLICT.code());
         assertThat(atZero.err()).contains("HRESULT_FROM_WIN32(ERROR_INVALID_FUNCTION)");
     }
 
@@ -147,8 +147,8 @@ class CliTests {
         assertThat(run("sim", "release-hangs", "cli-9").exitCode()).isZero();
         assertThat(run("sim", "list").out()).contains("\"cli-9\"");
         assertThat(run("sim", "remove", "cli-9").exitCode()).isZero();
-        assertThat(run("sim", "remove", "cli-9").exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
-        assertThat(run("sim", "fail", "sim-0", "--hresult", "nonsense").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("sim", "remove", "cli-9").exitCode()).isEqualTo(ExitCode.NOT_FOUND.code());
+        assertThat(run("sim", "fail", "sim-0", "--hresult", "nonsense").exitCode()).isEqualTo(ExitCode.USAGE.code());
     }
 
     @Test
@@ -160,15 +160,15 @@ class CliTests {
             assertThat(help.exitCode()).as(String.join(" ", command)).isZero();
             assertThat(help.out()).contains("Usage: discagent");
         }
-        assertThat(run("frobnicate").exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(run("acquire").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("frobnicate").exitCode()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(run("acquire").exitCode()).isEqualTo(ExitCode.USAGE.code());
         StringWriter err = new StringWriter();
         int unreachable = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
                 .execute("list", "--url", "http://127.0.0.1:1");
-        assertThat(unreachable).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(unreachable).isEqualTo(ExitCode.UNREACHABLE.code());
         assertThat(err.toString()).contains("cannot reach the agent");
         Run openBind = run("serve", "--host", "0.0.0.0", "--port", "0", "--access-token", "");
-        assertThat(openBind.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(openBind.exitCode()).isEqualTo(ExitCode.USAGE.code());
         assertThat(openBind.err()).contains("requires an access token");
     }
 

@@ -17,7 +17,7 @@ import io.discagent.api.RecorderInfo;
 import io.discagent.api.SessionId;
 import io.discagent.api.error.CommandTimeoutException;
 import io.discagent.api.error.InvalidArgumentException;
-import io.discagent.api.error.NoSuchRecorderException;
+import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RequestCancelledException;
 import io.discagent.api.error.SessionClosedException;
@@ -504,7 +504,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         return snapshot;
     }
 
-    /** The open recorder, or {@link NoSuchRecorderException} (a null id: {@link InvalidArgumentException}). */
+    /** The open recorder, or {@link RecorderRemovedException} (a null id: {@link InvalidArgumentException}). */
     private RecorderSlot slot(@Nullable RecorderId recorder) {
         RecorderSlot slot = registry.slot(InvalidArgumentException.requireNonNull(recorder, "recorder"));
         if (slot == null) {
@@ -513,8 +513,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         return slot;
     }
 
-    private static NoSuchRecorderException noSuchRecorder(RecorderId recorder) {
-        return new NoSuchRecorderException("no recorder with id " + recorder, recorder);
+    private static RecorderRemovedException noSuchRecorder(RecorderId recorder) {
+        return new RecorderRemovedException("no recorder with id " + recorder, recorder);
     }
 
     // ------------------------------------------------------------------------------------------------ close

@@ -546,7 +546,7 @@ final class RecorderSlot implements NativeCalls.Listener {
                     + session.clientName() + "' does not hold recorder " + id + ": its lock count is 0", id, null,
                     null, null);
         }
-        return new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE, "session '"
+        return new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, "session '"
                 + session.clientName() + "' does not hold recorder " + id + "; '" + h.session.clientName()
                 + "' does", id, h.session.clientName(), null, null);
     }

@@ -30,6 +30,6 @@ public final class AccessDeniedException extends NonTransientRecorderException {
      * @param recorder the recorder concerned, if any
      */
     public AccessDeniedException(String message, @Nullable RecorderId recorder) {
-        this(HResult.E_ACCESSDENIED, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(AccessDeniedException.class), message, recorder, null, null, null);
     }
 }

@@ -30,6 +30,6 @@ public final class AcquireTimeoutException extends TransientRecorderException {
      * @param recorder the recorder concerned, if any
      */
     public AcquireTimeoutException(String message, @Nullable RecorderId recorder) {
-        this(HResult.HRESULT_FROM_WIN32_ERROR_TIMEOUT, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(AcquireTimeoutException.class), message, recorder, null, null, null);
     }
 }

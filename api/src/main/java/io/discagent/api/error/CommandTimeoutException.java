@@ -30,6 +30,6 @@ public final class CommandTimeoutException extends TransientRecorderException {
      * @param recorder the recorder concerned, if any
      */
     public CommandTimeoutException(String message, @Nullable RecorderId recorder) {
-        this(HResult.E_IMAPI_RECORDER_COMMAND_TIMEOUT, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(CommandTimeoutException.class), message, recorder, null, null, null);
     }
 }

@@ -30,6 +30,6 @@ public final class DeviceNotReadyException extends TransientRecorderException {
      * @param recorder the recorder concerned, if any
      */
     public DeviceNotReadyException(String message, @Nullable RecorderId recorder) {
-        this(HResult.E_IMAPI_RECORDER_MEDIA_BECOMING_READY, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(DeviceNotReadyException.class), message, recorder, null, null, null);
     }
 }

@@ -30,6 +30,6 @@ public final class EventOverflowException extends TransientRecorderException {
      * @param recorder the recorder concerned, if any
      */
     public EventOverflowException(String message, @Nullable RecorderId recorder) {
-        this(HResult.HRESULT_FROM_WIN32_ERROR_BUFFER_OVERFLOW, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(EventOverflowException.class), message, recorder, null, null, null);
     }
 }

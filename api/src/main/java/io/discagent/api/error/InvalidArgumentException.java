@@ -31,7 +31,14 @@ public final class InvalidArgumentException extends NonTransientRecorderExceptio
      * @param recorder the recorder concerned, if any
      */
     public InvalidArgumentException(String message, @Nullable RecorderId recorder) {
-        this(HResult.E_INVALIDARG, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(InvalidArgumentException.class), message, recorder, null, null, null);
+    }
+
+    /**
+     * @param message what is wrong (name the parameter and its value)
+     */
+    public InvalidArgumentException(String message) {
+        this(message, null);
     }
 
     /**

@@ -30,6 +30,6 @@ public final class InvalidClientNameException extends NonTransientRecorderExcept
      * @param recorder the recorder concerned, if any
      */
     public InvalidClientNameException(String message, @Nullable RecorderId recorder) {
-        this(HResult.E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(InvalidClientNameException.class), message, recorder, null, null, null);
     }
 }

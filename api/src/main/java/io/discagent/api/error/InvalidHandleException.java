@@ -30,6 +30,6 @@ public final class InvalidHandleException extends NonTransientRecorderException 
      * @param recorder the recorder concerned, if any
      */
     public InvalidHandleException(String message, @Nullable RecorderId recorder) {
-        this(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(InvalidHandleException.class), message, recorder, null, null, null);
     }
 }

@@ -30,6 +30,6 @@ public final class LockNotHeldException extends NonTransientRecorderException {
      * @param recorder the recorder concerned, if any
      */
     public LockNotHeldException(String message, @Nullable RecorderId recorder) {
-        this(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(LockNotHeldException.class), message, recorder, null, null, null);
     }
 }

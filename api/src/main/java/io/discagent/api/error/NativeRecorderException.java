@@ -30,6 +30,6 @@ public final class NativeRecorderException extends NonTransientRecorderException
      * @param recorder the recorder concerned, if any
      */
     public NativeRecorderException(String message, @Nullable RecorderId recorder) {
-        this(HResult.E_FAIL, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(NativeRecorderException.class), message, recorder, null, null, null);
     }
 }

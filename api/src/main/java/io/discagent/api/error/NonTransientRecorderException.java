@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 /** A failure that trying again will not cure: the recorder is gone, the input is invalid, the session is closed. */
 public abstract sealed class NonTransientRecorderException extends RecorderException permits
         InvalidClientNameException, InvalidArgumentException, RecorderRemovedException, InvalidHandleException,
-        NoSuchRecorderException, LockNotHeldException, VolumeMountedException, AccessDeniedException,
+        LockNotHeldException, VolumeMountedException, AccessDeniedException,
         SessionClosedException, RequestCancelledException, NativeRecorderException {
 
     private static final long serialVersionUID = 1L;

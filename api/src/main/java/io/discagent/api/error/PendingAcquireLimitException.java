@@ -30,6 +30,6 @@ public final class PendingAcquireLimitException extends TransientRecorderExcepti
      * @param recorder the recorder concerned, if any
      */
     public PendingAcquireLimitException(String message, @Nullable RecorderId recorder) {
-        this(HResult.HRESULT_FROM_WIN32_ERROR_NOT_ENOUGH_QUOTA, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(PendingAcquireLimitException.class), message, recorder, null, null, null);
     }
 }

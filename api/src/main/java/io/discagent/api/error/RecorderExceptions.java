@@ -1,16 +1,110 @@
 package io.discagent.api.error;
 
 import io.discagent.api.RecorderId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one place that turns an HRESULT into the matching exception type: exact codes first, then
- * {@link NativeRecorderException} for everything else. Backends call it after their own native-code mapping
- * (errno or COM scode to HRESULT), so every code reaches callers as the same type on every platform.
+ * The one table of discagent's failure types: each row ties an {@link HResult} to the exception type that carries
+ * it. Every exception is built from it ({@link #create}); every exception's default HRESULT is read from it
+ * ({@link #defaultCode}); the service maps the types to HTTP problems from it. One code has one type; a type may
+ * have several codes (the three "not ready" codes). A code without a row becomes a {@link NativeRecorderException}.
+ *
+ * <p>Adding a failure: write its class (in the {@code permits} of its transient or non-transient branch), add its
+ * row here, and its problem kind in the service. A test walks the permitted subclasses of {@link RecorderException}
+ * and fails on any type without a row.
+ *
+ * <p>Backends call {@link #create} after their own native-code mapping (errno or COM scode to HRESULT), so every
+ * code reaches callers as the same type on every platform.
  */
 public final class RecorderExceptions {
 
+    /** Builds an exception of one type. */
+    @FunctionalInterface
+    public interface Factory {
+        RecorderException create(HResult hresult, String message, @Nullable RecorderId recorder,
+                @Nullable String owner, @Nullable NativeDetail nativeDetail, @Nullable Throwable cause);
+    }
+
+    /**
+     * One row of the table.
+     *
+     * @param code the HRESULT
+     * @param type the exception type that carries it
+     * @param factory how to build one
+     */
+    public record Row(HResult code, Class<? extends RecorderException> type, Factory factory) {
+    }
+
+    private static final Map<Integer, Row> BY_CODE = new LinkedHashMap<>();
+    private static final Map<Class<? extends RecorderException>, HResult> DEFAULT_CODE = new LinkedHashMap<>();
+
+    static {
+        // transient: trying again may succeed
+        row(HResult.E_IMAPI_RECORDER_LOCKED, RecorderLockedException.class, RecorderLockedException::new);
+        row(HResult.E_IMAPI_RECORDER_COMMAND_TIMEOUT, CommandTimeoutException.class, CommandTimeoutException::new);
+        row(HResult.HRESULT_FROM_WIN32_ERROR_TIMEOUT, AcquireTimeoutException.class, AcquireTimeoutException::new);
+        row(HResult.HRESULT_FROM_WIN32_ERROR_NOT_ENOUGH_QUOTA, PendingAcquireLimitException.class,
+                PendingAcquireLimitException::new);
+        row(HResult.E_IMAPI_RECORDER_MEDIA_BECOMING_READY, DeviceNotReadyException.class,
+                DeviceNotReadyException::new);
+        row(HResult.E_IMAPI_RECORDER_MEDIA_FORMAT_IN_PROGRESS, DeviceNotReadyException.class,
+                DeviceNotReadyException::new);
+        row(HResult.E_IMAPI_RECORDER_MEDIA_BUSY, DeviceNotReadyException.class, DeviceNotReadyException::new);
+        row(HResult.HRESULT_FROM_WIN32_ERROR_BUFFER_OVERFLOW, EventOverflowException.class,
+                EventOverflowException::new);
+        // non-transient: trying again will not cure it
+        row(HResult.E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID, InvalidClientNameException.class,
+                InvalidClientNameException::new);
+        row(HResult.E_INVALIDARG, InvalidArgumentException.class, InvalidArgumentException::new);
+        row(HResult.HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST, RecorderRemovedException.class,
+                RecorderRemovedException::new);
+        row(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE, InvalidHandleException.class,
+                InvalidHandleException::new);
+        row(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, LockNotHeldException.class, LockNotHeldException::new);
+        row(HResult.HRESULT_FROM_WIN32_ERROR_BAD_COMMAND, VolumeMountedException.class, VolumeMountedException::new);
+        row(HResult.E_ACCESSDENIED, AccessDeniedException.class, AccessDeniedException::new);
+        row(HResult.RPC_E_DISCONNECTED, SessionClosedException.class, SessionClosedException::new);
+        row(HResult.E_IMAPI_REQUEST_CANCELLED, RequestCancelledException.class, RequestCancelledException::new);
+        row(HResult.E_FAIL, NativeRecorderException.class, NativeRecorderException::new);
+    }
+
     private RecorderExceptions() {
+    }
+
+    private static void row(HResult code, Class<? extends RecorderException> type, Factory factory) {
+        if (BY_CODE.put(code.code(), new Row(code, type, factory)) != null) {
+            throw new IllegalStateException("two rows for " + code);
+        }
+        DEFAULT_CODE.putIfAbsent(type, code);
+    }
+
+    /** Every row, in table order. */
+    public static List<Row> rows() {
+        return Collections.unmodifiableList(new ArrayList<>(BY_CODE.values()));
+    }
+
+    /** The type that carries {@code code}: its row's, or {@link NativeRecorderException} for a code without one. */
+    public static Class<? extends RecorderException> typeOf(int code) {
+        Row row = BY_CODE.get(code);
+        return row == null ? NativeRecorderException.class : row.type();
+    }
+
+    /**
+     * The HRESULT an exception of {@code type} carries when none is given: the first row of that type.
+     *
+     * @throws IllegalStateException for a type without a row (a test makes sure there is none)
+     */
+    public static HResult defaultCode(Class<? extends RecorderException> type) {
+        HResult code = DEFAULT_CODE.get(type);
+        if (code == null) {
+            throw new IllegalStateException(type.getSimpleName() + " has no row in RecorderExceptions");
+        }
+        return code;
     }
 
     /**
@@ -26,42 +120,9 @@ public final class RecorderExceptions {
      */
     public static RecorderException create(HResult hresult, String message, @Nullable RecorderId recorder,
             @Nullable String owner, @Nullable NativeDetail nativeDetail, @Nullable Throwable cause) {
-        switch (hresult.code()) {
-            case 0xC0AA0210:
-                return new RecorderLockedException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0xC0AA020D:
-                return new CommandTimeoutException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x800705B4:
-                return new AcquireTimeoutException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x80070718:
-                return new PendingAcquireLimitException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0xC0AA0205:
-            case 0xC0AA0206:
-            case 0xC0AA0207:
-                return new DeviceNotReadyException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x8007006F:
-                return new EventOverflowException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0xC0AA0211:
-                return new InvalidClientNameException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x80070057:
-                return new InvalidArgumentException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x80070037:
-                return new RecorderRemovedException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x80070006:
-                return new InvalidHandleException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x80070001:
-                return new LockNotHeldException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x80070016:
-                return new VolumeMountedException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x80070005:
-                return new AccessDeniedException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0x80010108:
-                return new SessionClosedException(hresult, message, recorder, owner, nativeDetail, cause);
-            case 0xC0AA0002:
-                return new RequestCancelledException(hresult, message, recorder, owner, nativeDetail, cause);
-            default:
-                return new NativeRecorderException(hresult, message, recorder, owner, nativeDetail, cause);
-        }
+        Row row = BY_CODE.get(hresult.code());
+        Factory factory = row == null ? NativeRecorderException::new : row.factory();
+        return factory.create(hresult, message, recorder, owner, nativeDetail, cause);
     }
 
     /**
@@ -77,10 +138,15 @@ public final class RecorderExceptions {
     }
 
     /**
-     * Whether the failure means the device or its handle is gone for good: {@code ERROR_DEV_NOT_EXIST} or
-     * {@code ERROR_INVALID_HANDLE}. The agent drops its state for the recorder when it sees one.
+     * Whether the failure means the device is gone for good ({@code ERROR_DEV_NOT_EXIST}): the agent drops the
+     * recorder. A dead handle ({@code ERROR_INVALID_HANDLE}) is not a dead device: the handle is opened again.
      */
     public static boolean isDeviceGone(Throwable error) {
+        return error instanceof RecorderRemovedException;
+    }
+
+    /** Whether the failure means the device is gone or its handle died: a backend drops what it knows of it. */
+    public static boolean isDeviceOrHandleGone(Throwable error) {
         return error instanceof RecorderRemovedException || error instanceof InvalidHandleException;
     }
 }

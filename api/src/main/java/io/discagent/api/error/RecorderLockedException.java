@@ -30,7 +30,7 @@ public final class RecorderLockedException extends TransientRecorderException {
      * @param recorder the recorder concerned, if any
      */
     public RecorderLockedException(String message, @Nullable RecorderId recorder) {
-        this(HResult.E_IMAPI_RECORDER_LOCKED, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(RecorderLockedException.class), message, recorder, null, null, null);
     }
 
     /**
@@ -39,7 +39,7 @@ public final class RecorderLockedException extends TransientRecorderException {
      * @param owner the holder, if known
      */
     public RecorderLockedException(String message, @Nullable RecorderId recorder, @Nullable String owner) {
-        this(HResult.E_IMAPI_RECORDER_LOCKED, message, recorder, owner, null, null);
+        this(RecorderExceptions.defaultCode(RecorderLockedException.class), message, recorder, owner, null, null);
     }
 
     /** The same failure, naming the holder. */

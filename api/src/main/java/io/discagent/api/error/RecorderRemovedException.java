@@ -4,7 +4,9 @@ import io.discagent.api.RecorderId;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The recorder was removed (unplugged, or gone from the system) while the request was held or pending.
+ * The recorder does not exist or has been removed (unplugged, or gone from the system): an unknown recorder id, or
+ * a recorder that left while it was held or awaited. {@code HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)} means both, so
+ * both are this one type.
  *
  * <p>Default HRESULT: {@link HResult#HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST}.
  */
@@ -30,6 +32,6 @@ public final class RecorderRemovedException extends NonTransientRecorderExceptio
      * @param recorder the recorder concerned, if any
      */
     public RecorderRemovedException(String message, @Nullable RecorderId recorder) {
-        this(HResult.HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(RecorderRemovedException.class), message, recorder, null, null, null);
     }
 }

@@ -30,6 +30,6 @@ public final class RequestCancelledException extends NonTransientRecorderExcepti
      * @param recorder the recorder concerned, if any
      */
     public RequestCancelledException(String message, @Nullable RecorderId recorder) {
-        this(HResult.E_IMAPI_REQUEST_CANCELLED, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(RequestCancelledException.class), message, recorder, null, null, null);
     }
 }

@@ -30,6 +30,6 @@ public final class SessionClosedException extends NonTransientRecorderException 
      * @param recorder the recorder concerned, if any
      */
     public SessionClosedException(String message, @Nullable RecorderId recorder) {
-        this(HResult.RPC_E_DISCONNECTED, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(SessionClosedException.class), message, recorder, null, null, null);
     }
 }

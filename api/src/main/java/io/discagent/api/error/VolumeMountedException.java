@@ -30,6 +30,6 @@ public final class VolumeMountedException extends NonTransientRecorderException 
      * @param recorder the recorder concerned, if any
      */
     public VolumeMountedException(String message, @Nullable RecorderId recorder) {
-        this(HResult.HRESULT_FROM_WIN32_ERROR_BAD_COMMAND, message, recorder, null, null, null);
+        this(RecorderExceptions.defaultCode(VolumeMountedException.class), message, recorder, null, null, null);
     }
 }

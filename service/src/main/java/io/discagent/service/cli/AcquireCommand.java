@@ -1,5 +1,6 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.problem.ExitCode;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -67,7 +68,7 @@ final class AcquireCommand extends ClientCommand {
                     new JsonObject().put("sessionId", sessionId), "X-Session-Token", token);
             out().println("released " + recorder + " (lock count " + released.getInteger("lockCount") + ")");
             out().flush();
-            return ExitCodes.OK;
+            return ExitCode.OK.code();
         } finally {
             try {
                 client.call("DELETE", "/api/v1/sessions/" + segment(sessionId), null, "X-Session-Token", token);

@@ -1,5 +1,7 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.problem.ExitCode;
+import io.discagent.service.problem.ProblemKind;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -70,7 +72,7 @@ final class AgentClient {
         try {
             return new JsonObject(response.body());
         } catch (DecodeException e) {
-            throw new Failure(ExitCodes.FAILURE, "the agent answered something that is not JSON");
+            throw new Failure(ExitCode.FAILURE.code(), "the agent answered something that is not JSON");
         }
     }
 
@@ -108,20 +110,22 @@ final class AgentClient {
         try {
             return http.send(request, handler);
         } catch (ConnectException e) {
-            throw new Failure(ExitCodes.UNREACHABLE, "cannot reach the agent at " + base
+            throw new Failure(ExitCode.UNREACHABLE.code(), "cannot reach the agent at " + base
                     + " (is `discagent serve` running? use --url)");
         } catch (IOException e) {
-            throw new Failure(ExitCodes.UNREACHABLE, "talking to the agent at " + base + " failed: " + e);
+            throw new Failure(ExitCode.UNREACHABLE.code(), "talking to the agent at " + base + " failed: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Failure(ExitCodes.FAILURE, "interrupted");
+            throw new Failure(ExitCode.FAILURE.code(), "interrupted");
         }
     }
 
     private static Failure failure(int status, @Nullable String body) {
         String message = "HTTP " + status;
+        String type = null;
         try {
             JsonObject problem = new JsonObject(body == null ? "" : body);
+            type = problem.getString("type");
             message = problem.getString("detail", message) + " [" + problem.getString("hresult", "?") + " "
                     + problem.getString("hresultName", "?") + "]";
             if (problem.getString("owner") != null) {
@@ -130,6 +134,6 @@ final class AgentClient {
         } catch (DecodeException | ClassCastException e) {
             // not a problem document: keep the status
         }
-        return new Failure(ExitCodes.ofStatus(status), message);
+        return new Failure(ProblemKind.exitCodeOf(type, status).code(), message);
     }
 }

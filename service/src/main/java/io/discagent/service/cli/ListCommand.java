@@ -1,5 +1,6 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.problem.ExitCode;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +17,7 @@ final class ListCommand extends ClientCommand {
         JsonObject body = client.call("GET", "/api/v1/recorders", null);
         if (json) {
             out().println(body.encodePrettily());
-            return ExitCodes.OK;
+            return ExitCode.OK.code();
         }
         out().printf("%-16s %-5s %-28s %5s  %s%n", "ID", "STATE", "OWNER", "COUNT", "NAME");
         for (Object item : body.getJsonArray("recorders")) {
@@ -26,6 +27,6 @@ final class ListCommand extends ClientCommand {
             out().printf("%-16s %-5s %-28s %5d  %s%n", recorder.getString("id"), lock.getString("state"),
                     owner == null ? "-" : owner, lock.getInteger("count"), recorder.getString("displayName"));
         }
-        return ExitCodes.OK;
+        return ExitCode.OK.code();
     }
 }

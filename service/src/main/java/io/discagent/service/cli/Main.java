@@ -1,5 +1,6 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.problem.ExitCode;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,13 +13,10 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code discagent} command: {@code serve} runs the service; {@code list}, {@code acquire}, {@code release},
  * {@code owner}, {@code watch} and {@code sim} talk to a running one. {@code --help} works everywhere; the exit
- * codes are in {@link ExitCodes}.
+ * codes are in {@link ExitCode}.
  */
 @Command(name = "discagent", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Exclusive access to optical disc recorders, shared between the applications of one machine.",
-        footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 agent unreachable, 4 not found, 5 recorder busy "
-                + "(locked, wait timed out, too many), 6 token denied, 7 lock not held or session closed, "
-                + "8 recorder failure."})
+        description = "Exclusive access to optical disc recorders, shared between the applications of one machine.")
 public final class Main implements Runnable {
 
     /** The subcommands, in the order {@code --help} lists them. */
@@ -64,10 +62,11 @@ public final class Main implements Runnable {
         } else {
             SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
         }
+        cl.getCommandSpec().usageMessage().footer("", ExitCode.summary()); // written from the one list of codes
         cl.registerConverter(java.time.Duration.class, Durations::parse);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             line.getErr().println("discagent: " + e.getMessage());
-            return ExitCodes.FAILURE;
+            return ExitCode.FAILURE.code();
         });
         return cl;
     }

@@ -1,5 +1,6 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.problem.ExitCode;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +27,6 @@ final class OwnerCommand extends ClientCommand {
             out().println(owner == null ? "free" : owner + (body.getBoolean("external") ? " (outside the agent)"
                     : " (count " + body.getJsonObject("lock").getInteger("count") + ")"));
         }
-        return ExitCodes.OK;
+        return ExitCode.OK.code();
     }
 }

@@ -1,5 +1,6 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.problem.ExitCode;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,6 +26,6 @@ final class ReleaseCommand extends ClientCommand {
         JsonObject result = client.call("POST", "/api/v1/recorders/" + segment(recorder) + "/release",
                 new JsonObject().put("sessionId", session), "X-Session-Token", token);
         out().println("released " + recorder + "; lock count now " + result.getInteger("lockCount"));
-        return ExitCodes.OK;
+        return ExitCode.OK.code();
     }
 }

@@ -1,5 +1,6 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.problem.ExitCode;
 import io.discagent.service.DiscService;
 import io.discagent.service.ServiceConfig;
 import java.time.Duration;
@@ -88,14 +89,14 @@ final class ServeCommand implements Callable<Integer> {
             built = config.build();
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("discagent: " + e.getMessage());
-            return ExitCodes.USAGE;
+            return ExitCode.USAGE.code();
         }
         DiscService service;
         try {
             service = DiscService.start(built);
         } catch (IllegalStateException e) {
             spec.commandLine().getErr().println("discagent: " + e.getMessage());
-            return ExitCodes.FAILURE;
+            return ExitCode.FAILURE.code();
         }
         var out = spec.commandLine().getOut();
         out.println("discagent is serving the " + service.agent().backendName() + " backend at " + service.url()
@@ -105,7 +106,7 @@ final class ServeCommand implements Callable<Integer> {
         if (exitWhenReady) {
             out.flush();
             service.close();
-            return ExitCodes.OK;
+            return ExitCode.OK.code();
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -115,6 +116,6 @@ final class ServeCommand implements Callable<Integer> {
         out.println("Press Ctrl-C to stop.");
         out.flush();
         stopped.await();
-        return ExitCodes.OK;
+        return ExitCode.OK.code();
     }
 }

@@ -1,5 +1,6 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.problem.ExitCode;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +24,7 @@ final class SimCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getOut());
-        return ExitCodes.USAGE;
+        return ExitCode.USAGE.code();
     }
 
     /** A sim subcommand: client options plus the admin token. */
@@ -46,7 +47,7 @@ final class SimCommand implements Callable<Integer> {
 
         int done(String message) {
             out().println(message);
-            return ExitCodes.OK;
+            return ExitCode.OK.code();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.problem.ExitCode;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -38,7 +39,7 @@ final class WatchCommand extends ClientCommand {
                 if (line.isEmpty()) {
                     if (data.length() > 0 && print(event, data.toString())) {
                         if (count != null && ++printed >= count) {
-                            return ExitCodes.OK;
+                            return ExitCode.OK.code();
                         }
                     }
                     event = null;
@@ -51,7 +52,7 @@ final class WatchCommand extends ClientCommand {
             }
         }
         err().println("discagent: the event stream ended");
-        return ExitCodes.UNREACHABLE;
+        return ExitCode.UNREACHABLE.code();
     }
 
     /** Prints one event; returns whether it counted as an event. */

@@ -1,5 +1,6 @@
 package io.discagent.service.http;
 
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.RecorderId;
 import io.discagent.api.event.RecorderEvent;
 import io.discagent.service.events.EventFeed;
@@ -85,7 +86,7 @@ final class EventEndpoints {
         for (String value : wanted) {
             for (String part : value.split(",")) {
                 if (part.isBlank() || part.length() > PathParams.MAX_ID_LENGTH) {
-                    throw ApiError.badRequest("'recorder' must name recorder ids");
+                    throw new InvalidArgumentException("'recorder' must name recorder ids");
                 }
                 ids.add(RecorderId.of(part.trim()));
             }
@@ -108,7 +109,7 @@ final class EventEndpoints {
             }
             return OptionalLong.of(sequence);
         } catch (NumberFormatException e) {
-            throw ApiError.badRequest("Last-Event-ID / since must be an event sequence (a whole number >= 0)");
+            throw new InvalidArgumentException("Last-Event-ID / since must be an event sequence (a whole number >= 0)");
         }
     }
 
@@ -213,7 +214,7 @@ final class EventEndpoints {
                     leases.socketClosed(lease);
                 }
             });
-        }).onFailure(error -> Replies.problem(rc, ApiError.badRequest("WebSocket upgrade failed: "
+        }).onFailure(error -> Replies.problem(rc, new InvalidArgumentException("WebSocket upgrade failed: "
                 + error.getMessage())));
     }
 
@@ -271,12 +272,12 @@ final class EventEndpoints {
                 JsonObject json = new JsonObject(message);
                 String type = json.getValue("type") instanceof String ? json.getString("type") : null;
                 if (!"bind".equals(type)) {
-                    throw ApiError.badRequest("messages must be {\"type\":\"bind\",\"sessionId\":..,\"token\":..}");
+                    throw new InvalidArgumentException("messages must be {\"type\":\"bind\",\"sessionId\":..,\"token\":..}");
                 }
                 Object sid = json.getValue("sessionId");
                 Object token = json.getValue("token");
                 if (!(sid instanceof String) || !(token instanceof String)) {
-                    throw ApiError.badRequest("bind needs sessionId and token as strings");
+                    throw new InvalidArgumentException("bind needs sessionId and token as strings");
                 }
                 Lease lease = leases.authorize((String) sid, (String) token);
                 leases.bindToSocket(lease);
@@ -285,7 +286,7 @@ final class EventEndpoints {
                 }
                 reply = new JsonObject().put("type", "bound").put("sessionId", lease.id());
             } catch (DecodeException e) {
-                reply = problemMessage(ApiError.badRequest("the message is not valid JSON"));
+                reply = problemMessage(new InvalidArgumentException("the message is not valid JSON"));
             } catch (RuntimeException e) {
                 reply = problemMessage(e);
             }

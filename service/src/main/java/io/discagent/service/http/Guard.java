@@ -1,5 +1,7 @@
 package io.discagent.service.http;
 
+import io.discagent.service.problem.ProblemKind;
+import io.discagent.service.problem.ServiceProblem;
 import io.discagent.service.session.Secrets;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
@@ -68,7 +70,7 @@ public final class Guard {
         boolean allowed = host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.")
                 || host.equals("::1") || host.equals(boundHost);
         if (!allowed) {
-            throw ApiError.forbidden("the Host header '" + ApiError.shorten(host) + "' does not name this machine's "
+            throw ServiceProblem.of(ProblemKind.FORBIDDEN, "the Host header '" + ServiceProblem.shorten(host) + "' does not name this machine's "
                     + "loopback interface");
         }
     }
@@ -82,10 +84,10 @@ public final class Guard {
             given = rc.request().getParam("access_token");
         }
         if (given == null) {
-            throw ApiError.unauthorized("this service needs its access token: Authorization: Bearer <token>");
+            throw ServiceProblem.of(ProblemKind.UNAUTHORIZED, "this service needs its access token: Authorization: Bearer <token>");
         }
         if (!Secrets.matches(accessToken, given)) {
-            throw ApiError.unauthorized("the access token is wrong");
+            throw ServiceProblem.of(ProblemKind.UNAUTHORIZED, "the access token is wrong");
         }
     }
 
@@ -100,14 +102,14 @@ public final class Guard {
             return false;
         }
         if (adminToken == null || !Secrets.matches(adminToken, given)) {
-            throw ApiError.forbidden("the admin token is wrong, or none is configured");
+            throw ServiceProblem.of(ProblemKind.FORBIDDEN, "the admin token is wrong, or none is configured");
         }
         return true;
     }
 
     private void requireAdmin(RoutingContext rc) {
         if (!isAdmin(rc)) {
-            throw ApiError.forbidden("on a non-loopback bind, simulator control needs the admin token ("
+            throw ServiceProblem.of(ProblemKind.FORBIDDEN, "on a non-loopback bind, simulator control needs the admin token ("
                     + ADMIN_HEADER + ")");
         }
     }

@@ -1,5 +1,7 @@
 package io.discagent.service.http;
 
+import io.discagent.service.problem.ServiceProblem;
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.api.RecorderAgent;
 import io.discagent.service.ServiceConfig;
@@ -65,12 +67,12 @@ public final class HttpApi {
             route.handler(guard.handler(endpoint.access(), endpoint.acceptsTokenInQuery()));
             route.handler(endpoint.handler());
         }
-        r.errorHandler(404, rc -> Replies.problem(rc, ApiError.noRoute(method(rc), rc.request().path())));
-        r.errorHandler(405, rc -> Replies.problem(rc, ApiError.methodNotAllowed(method(rc), rc.request().path())));
-        r.errorHandler(413, rc -> Replies.problem(rc, ApiError.tooLarge(maxBodyBytes)));
+        r.errorHandler(404, rc -> Replies.problem(rc, ServiceProblem.noRoute(method(rc), rc.request().path())));
+        r.errorHandler(405, rc -> Replies.problem(rc, ServiceProblem.methodNotAllowed(method(rc), rc.request().path())));
+        r.errorHandler(413, rc -> Replies.problem(rc, ServiceProblem.tooLarge(maxBodyBytes)));
         r.errorHandler(400, rc -> Replies.problem(rc, rc.failure() != null ? rc.failure()
-                : ApiError.badRequest("the request is malformed")));
-        r.errorHandler(415, rc -> Replies.problem(rc, ApiError.unsupportedMediaType(
+                : new InvalidArgumentException("the request is malformed")));
+        r.errorHandler(415, rc -> Replies.problem(rc, ServiceProblem.unsupportedMediaType(
                 rc.request().getHeader("Content-Type"))));
         r.errorHandler(500, rc -> Replies.problem(rc, rc.failure() != null ? rc.failure()
                 : new IllegalStateException("failed without a cause")));

@@ -1,5 +1,6 @@
 package io.discagent.service.http;
 
+import io.discagent.service.problem.ProblemKind;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -22,27 +23,9 @@ public final class OpenApi {
     private OpenApi() {
     }
 
-    /** The description of a problem status in the document. */
+    /** The description of a problem status in the document: the kinds of that status ({@link ProblemKind}). */
     static String problemDescription(int status) {
-        switch (status) {
-            case 400: return "Malformed or invalid input (E_INVALIDARG)";
-            case 401: return "Access token missing or wrong";
-            case 403: return "Token does not grant this (wrong session or admin token, or Host not allowed)";
-            case 404: return "Unknown recorder (0x80070037) or session (0x80070006)";
-            case 409: return "Lock not held: release at a count of zero (0x80070001 or 0x80070006), or a "
-                    + "conflicting request";
-            case 410: return "Session closed (RPC_E_DISCONNECTED)";
-            case 413: return "Request body too large";
-            case 415: return "Request body is not application/json";
-            case 422: return "Invalid client name (E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID)";
-            case 423: return "Recorder locked by another client (E_IMAPI_RECORDER_LOCKED); the owner is named";
-            case 429: return "Too many sessions or pending acquires (HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_QUOTA))";
-            case 502: return "The recorder failed (its HRESULT is given)";
-            case 503: return "Recorder not responding (E_IMAPI_RECORDER_COMMAND_TIMEOUT) or not ready";
-            case 504: return "The wait for the recorder timed out (HRESULT_FROM_WIN32(ERROR_TIMEOUT)); the owner is "
-                    + "named";
-            default: return "Problem";
-        }
+        return ProblemKind.describeStatus(status);
     }
 
     /** The document for {@code endpoints}. */

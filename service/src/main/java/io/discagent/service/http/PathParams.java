@@ -1,5 +1,6 @@
 package io.discagent.service.http;
 
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.RecorderId;
 import io.vertx.ext.web.RoutingContext;
 
@@ -21,10 +22,10 @@ final class PathParams {
     static String id(RoutingContext rc, String name) {
         String value = rc.pathParam(name);
         if (value == null || value.isBlank()) {
-            throw ApiError.badRequest("the " + name + " path parameter is empty");
+            throw new InvalidArgumentException("the " + name + " path parameter is empty");
         }
         if (value.length() > MAX_ID_LENGTH) {
-            throw ApiError.badRequest("the " + name + " path parameter is longer than " + MAX_ID_LENGTH);
+            throw new InvalidArgumentException("the " + name + " path parameter is longer than " + MAX_ID_LENGTH);
         }
         return value;
     }

@@ -1,5 +1,6 @@
 package io.discagent.service.http;
 
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderAgent;
@@ -173,7 +174,7 @@ final class RecorderEndpoints {
             return RetryPolicy.none();
         }
         if (raw instanceof String) {
-            throw ApiError.badRequest("'retry' must be \"automatic\", \"none\" or a backoff object");
+            throw new InvalidArgumentException("'retry' must be \"automatic\", \"none\" or a backoff object");
         }
         RequestBody backoff = body.optionalObject("retry", BACKOFF_FIELDS);
         long maxAttempts = backoff.requiredLong("maxAttempts", 1, 1000);

@@ -1,5 +1,7 @@
 package io.discagent.service.http;
 
+import io.discagent.service.problem.ServiceProblem;
+import io.discagent.api.error.InvalidArgumentException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -34,28 +36,28 @@ public final class RequestBody {
         Buffer buffer = rc.body() == null ? null : rc.body().buffer();
         if (buffer == null || buffer.length() == 0) {
             if (required) {
-                throw ApiError.badRequest("a JSON object body is required");
+                throw new InvalidArgumentException("a JSON object body is required");
             }
             return new RequestBody(new JsonObject());
         }
         String contentType = rc.request().getHeader("Content-Type");
         if (contentType == null || !contentType.trim().toLowerCase(java.util.Locale.ROOT).matches(
                 "application/json\\s*(;.*)?")) {
-            throw ApiError.unsupportedMediaType(contentType);
+            throw ServiceProblem.unsupportedMediaType(contentType);
         }
         Object value;
         try {
             value = Json.decodeValue(buffer);
         } catch (DecodeException e) {
-            throw ApiError.badRequest("the body is not valid JSON");
+            throw new InvalidArgumentException("the body is not valid JSON");
         }
         if (!(value instanceof JsonObject)) {
-            throw ApiError.badRequest("the body must be a JSON object");
+            throw new InvalidArgumentException("the body must be a JSON object");
         }
         JsonObject object = (JsonObject) value;
         for (String name : object.fieldNames()) {
             if (!fields.contains(name)) {
-                throw ApiError.badRequest("unknown field '" + ApiError.shorten(name) + "'; known fields: "
+                throw new InvalidArgumentException("unknown field '" + ServiceProblem.shorten(name) + "'; known fields: "
                         + String.join(", ", new java.util.TreeSet<>(fields)));
             }
         }
@@ -76,7 +78,7 @@ public final class RequestBody {
     public String requiredString(String name) {
         String value = optionalString(name);
         if (value == null) {
-            throw ApiError.badRequest("'" + name + "' is required");
+            throw new InvalidArgumentException("'" + name + "' is required");
         }
         return value;
     }
@@ -88,7 +90,7 @@ public final class RequestBody {
             return null;
         }
         if (!(value instanceof String)) {
-            throw ApiError.badRequest("'" + name + "' must be a string");
+            throw new InvalidArgumentException("'" + name + "' must be a string");
         }
         return (String) value;
     }
@@ -100,7 +102,7 @@ public final class RequestBody {
             return fallback;
         }
         if (!(value instanceof Boolean)) {
-            throw ApiError.badRequest("'" + name + "' must be true or false");
+            throw new InvalidArgumentException("'" + name + "' must be true or false");
         }
         return (Boolean) value;
     }
@@ -118,7 +120,7 @@ public final class RequestBody {
     public long requiredLong(String name, long min, long max) {
         Object value = json.getValue(name);
         if (value == null) {
-            throw ApiError.badRequest("'" + name + "' is required");
+            throw new InvalidArgumentException("'" + name + "' is required");
         }
         return integer(name, value, min, max);
     }
@@ -130,11 +132,11 @@ public final class RequestBody {
             return fallback;
         }
         if (!(value instanceof Number)) {
-            throw ApiError.badRequest("'" + name + "' must be a number");
+            throw new InvalidArgumentException("'" + name + "' must be a number");
         }
         double d = ((Number) value).doubleValue();
         if (!(d >= min && d <= max)) {
-            throw ApiError.badRequest("'" + name + "' must be between " + min + " and " + max);
+            throw new InvalidArgumentException("'" + name + "' must be between " + min + " and " + max);
         }
         return d;
     }
@@ -146,12 +148,12 @@ public final class RequestBody {
             return null;
         }
         if (!(value instanceof JsonObject)) {
-            throw ApiError.badRequest("'" + name + "' must be an object");
+            throw new InvalidArgumentException("'" + name + "' must be an object");
         }
         JsonObject object = (JsonObject) value;
         for (String field : object.fieldNames()) {
             if (!fields.contains(field)) {
-                throw ApiError.badRequest("unknown field '" + ApiError.shorten(field) + "' in '" + name + "'");
+                throw new InvalidArgumentException("unknown field '" + ServiceProblem.shorten(field) + "' in '" + name + "'");
             }
         }
         return new RequestBody(object);
@@ -169,13 +171,13 @@ public final class RequestBody {
             try {
                 integer = decimal.toBigIntegerExact();
             } catch (ArithmeticException e) {
-                throw ApiError.badRequest("'" + name + "' must be a whole number");
+                throw new InvalidArgumentException("'" + name + "' must be a whole number");
             }
         } else {
-            throw ApiError.badRequest("'" + name + "' must be a whole number");
+            throw new InvalidArgumentException("'" + name + "' must be a whole number");
         }
         if (integer.compareTo(BigInteger.valueOf(min)) < 0 || integer.compareTo(BigInteger.valueOf(max)) > 0) {
-            throw ApiError.badRequest("'" + name + "' must be between " + min + " and " + max);
+            throw new InvalidArgumentException("'" + name + "' must be between " + min + " and " + max);
         }
         return integer.longValueExact();
     }

@@ -1,5 +1,8 @@
 package io.discagent.service.http;
 
+import io.discagent.service.problem.ProblemKind;
+import io.discagent.service.problem.ServiceProblem;
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.agent.backend.simulated.SimulatedDeviceState;
 import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.api.RecorderId;
@@ -93,7 +96,7 @@ final class SimulatorEndpoints {
         try {
             action.run();
         } catch (IllegalStateException e) {
-            throw ApiError.simConflict(e.getMessage());
+            throw ServiceProblem.of(ProblemKind.SIM_CONFLICT, e.getMessage());
         }
     }
 
@@ -109,7 +112,7 @@ final class SimulatorEndpoints {
         RequestBody body = RequestBody.read(rc, Set.of("id"), false);
         String id = body.optionalString("id");
         if (id != null && (id.isBlank() || id.length() > 64 || !id.matches("[A-Za-z0-9._-]+"))) {
-            throw ApiError.badRequest("'id' must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+            throw new InvalidArgumentException("'id' must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
         }
         RecorderId[] added = new RecorderId[1];
         simulate(() -> added[0] = id == null ? sim.addRecorder() : sim.addRecorder(id));
@@ -121,7 +124,7 @@ final class SimulatorEndpoints {
         RecorderId id = PathParams.recorder(rc);
         String owner = RequestBody.read(rc, Set.of("owner"), true).requiredString("owner");
         if (owner.isBlank() || owner.length() > 128) {
-            throw ApiError.badRequest("'owner' must be 1 to 128 characters");
+            throw new InvalidArgumentException("'owner' must be 1 to 128 characters");
         }
         simulate(() -> sim.lockExternally(id, owner));
         Replies.noContent(rc);
@@ -139,11 +142,11 @@ final class SimulatorEndpoints {
             simulate(() -> sim.failNext(id, operation, hresult, times));
         } else if (kind.equals("hang")) {
             if (body.has("hresult")) {
-                throw ApiError.badRequest("a hang takes no hresult");
+                throw new InvalidArgumentException("a hang takes no hresult");
             }
             simulate(() -> sim.hangNext(id, operation, times));
         } else {
-            throw ApiError.badRequest("'kind' must be \"fail\" or \"hang\"");
+            throw new InvalidArgumentException("'kind' must be \"fail\" or \"hang\"");
         }
         Replies.noContent(rc);
     }
@@ -159,11 +162,11 @@ final class SimulatorEndpoints {
                 value = -1;
             }
             if (value < 0 || value > 0xFFFFFFFFL) {
-                throw ApiError.badRequest("'hresult' is not a 32-bit hexadecimal code");
+                throw new InvalidArgumentException("'hresult' is not a 32-bit hexadecimal code");
             }
             HResult hresult = HResult.of((int) value);
             if (!hresult.isFailure()) {
-                throw ApiError.badRequest("'hresult' must be a failure code (severity bit set)");
+                throw new InvalidArgumentException("'hresult' must be a failure code (severity bit set)");
             }
             return hresult;
         }
@@ -172,7 +175,7 @@ final class SimulatorEndpoints {
                 return known;
             }
         }
-        throw ApiError.badRequest("'hresult' must be a failure HRESULT: hexadecimal (0xC0AA0210) or a known name");
+        throw new InvalidArgumentException("'hresult' must be a failure HRESULT: hexadecimal (0xC0AA0210) or a known name");
     }
 
     private void latency(RoutingContext rc) {
@@ -194,7 +197,7 @@ final class SimulatorEndpoints {
         RecorderId id = PathParams.recorder(rc);
         String mountPoint = RequestBody.read(rc, Set.of("mountPoint"), true).requiredString("mountPoint");
         if (mountPoint.isBlank() || mountPoint.length() > 256) {
-            throw ApiError.badRequest("'mountPoint' must be 1 to 256 characters");
+            throw new InvalidArgumentException("'mountPoint' must be 1 to 256 characters");
         }
         simulate(() -> sim.mountVolume(id, mountPoint));
         Replies.noContent(rc);
@@ -203,7 +206,7 @@ final class SimulatorEndpoints {
     private static <E extends Enum<E>> E enumValue(Class<E> type, String text, E fallback, String field) {
         if (text == null) {
             if (fallback == null) {
-                throw ApiError.badRequest("'" + field + "' is required");
+                throw new InvalidArgumentException("'" + field + "' is required");
             }
             return fallback;
         }
@@ -216,7 +219,7 @@ final class SimulatorEndpoints {
         for (E constant : type.getEnumConstants()) {
             names.append(names.length() == 0 ? "" : ", ").append(constant.name());
         }
-        throw ApiError.badRequest("'" + field + "' must be one of " + names);
+        throw new InvalidArgumentException("'" + field + "' must be one of " + names);
     }
 
     static JsonObject deviceJson(SimulatedDeviceState state) {

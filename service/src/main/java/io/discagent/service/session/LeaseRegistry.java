@@ -3,7 +3,10 @@ package io.discagent.service.session;
 import io.discagent.api.ClientNames;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.error.SessionClosedException;
-import io.discagent.service.http.ApiError;
+import io.discagent.api.error.InvalidArgumentException;
+import io.discagent.api.error.PendingAcquireLimitException;
+import io.discagent.service.problem.ProblemKind;
+import io.discagent.service.problem.ServiceProblem;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -107,10 +110,10 @@ public final class LeaseRegistry {
         ClientNames.requireValid(clientName);
         Duration lease = ttl == null ? defaultTtl : ttl;
         if (lease.compareTo(minTtl) < 0 || lease.compareTo(maxTtl) > 0) {
-            throw ApiError.badRequest("ttlMillis must be between " + minTtl.toMillis() + " and " + maxTtl.toMillis());
+            throw new InvalidArgumentException("ttlMillis must be between " + minTtl.toMillis() + " and " + maxTtl.toMillis());
         }
         if (open.size() + opening >= maxSessions) {
-            throw ApiError.tooManySessions(maxSessions);
+            throw ServiceProblem.tooManySessions(maxSessions);
         }
         opening++;
         Promise<Lease> promise = Promise.promise();
@@ -132,33 +135,33 @@ public final class LeaseRegistry {
     /**
      * The open session {@code sessionId}, if {@code token} is its token.
      *
-     * @throws ApiError 401 without a token, 403 with another session's token, 404 for an unknown session
+     * @throws ServiceProblem 401 without a token, 403 with another session's token, 404 for an unknown session
      * @throws SessionClosedException (410) for a session that was closed
      */
     public Lease authorize(@Nullable String sessionId, @Nullable String token) {
         checkContext();
         if (sessionId == null || sessionId.isEmpty()) {
-            throw ApiError.badRequest("sessionId is required");
+            throw new InvalidArgumentException("sessionId is required");
         }
         if (token == null || token.isEmpty()) {
-            throw ApiError.unauthorized("session calls need the session's token in the X-Session-Token header");
+            throw ServiceProblem.of(ProblemKind.UNAUTHORIZED, "session calls need the session's token in the X-Session-Token header");
         }
         Lease lease = open.get(sessionId);
         if (lease != null) {
             if (!Secrets.matches(lease.token, token)) {
-                throw ApiError.forbidden("the token is not the token of session " + sessionId);
+                throw ServiceProblem.of(ProblemKind.FORBIDDEN, "the token is not the token of session " + sessionId);
             }
             return lease;
         }
         Closed gone = closed.get(sessionId);
         if (gone != null) {
             if (!Secrets.matches(gone.token, token)) {
-                throw ApiError.forbidden("the token is not the token of session " + sessionId);
+                throw ServiceProblem.of(ProblemKind.FORBIDDEN, "the token is not the token of session " + sessionId);
             }
             throw new SessionClosedException("session " + sessionId + " ('" + gone.clientName + "') was closed: "
                     + gone.cause.reason(), null);
         }
-        throw ApiError.unknownSession(sessionId);
+        throw ServiceProblem.unknownSession(sessionId);
     }
 
     /** The open session {@code sessionId}, for an admin (no session token). */
@@ -172,7 +175,7 @@ public final class LeaseRegistry {
         if (gone != null) {
             throw new SessionClosedException("session " + sessionId + " was closed: " + gone.cause.reason(), null);
         }
-        throw ApiError.unknownSession(sessionId);
+        throw ServiceProblem.unknownSession(sessionId);
     }
 
     /** Extends the lease by its TTL from now. */
@@ -187,7 +190,8 @@ public final class LeaseRegistry {
     public void beginAcquire(Lease lease, int limit) {
         checkContext();
         if (lease.pendingAcquires >= limit) {
-            throw ApiError.tooManyPending(limit);
+            throw new PendingAcquireLimitException("this session already has " + limit
+                    + " acquire requests in progress (the limit)", null);
         }
         lease.pendingAcquires++;
     }

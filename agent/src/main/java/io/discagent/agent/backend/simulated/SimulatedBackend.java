@@ -7,10 +7,9 @@ import io.discagent.agent.spi.RecorderDescriptor;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidHandleException;
-import io.discagent.api.error.NoSuchRecorderException;
+import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderExceptions;
 import io.discagent.api.error.RecorderLockedException;
-import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -401,7 +400,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
         synchronized (lock) {
             SimulatedDevice device = devices.get(recorder);
             if (device == null) {
-                throw new NoSuchRecorderException("no simulated recorder " + recorder, recorder);
+                throw new RecorderRemovedException("no simulated recorder " + recorder, recorder);
             }
             return device.snapshot();
         }
@@ -430,7 +429,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     private SimulatedDevice device(RecorderId recorder) {
         SimulatedDevice device = devices.get(Objects.requireNonNull(recorder, "recorder"));
         if (device == null || !device.present) {
-            throw new NoSuchRecorderException("no simulated recorder " + recorder + " is present", recorder);
+            throw new RecorderRemovedException("no simulated recorder " + recorder + " is present", recorder);
         }
         return device;
     }

@@ -4,7 +4,7 @@ import io.discagent.agent.spi.BackendRecorder;
 import io.discagent.api.ClientNames;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidClientNameException;
-import io.discagent.api.error.LockNotHeldException;
+import io.discagent.api.error.RecorderExceptions;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.VolumeMountedException;
 import org.jspecify.annotations.Nullable;
@@ -65,10 +65,11 @@ final class SimulatedRecorder implements BackendRecorder {
                 return; // the lock is gone already: nothing to drop
             }
             if (device.holder != this) {
+                // cdrom.sys: ERROR_INVALID_FUNCTION when nobody holds it, ERROR_INVALID_HANDLE when another handle does
                 HResult code = device.holder == null ? HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION
                         : HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE;
-                throw new LockNotHeldException(code, "this handle does not hold simulated recorder " + device.id,
-                        device.id, null, null, null);
+                throw RecorderExceptions.create(code, "this handle does not hold simulated recorder " + device.id,
+                        device.id, device.holderName, null, null);
             }
             dropLock();
         }

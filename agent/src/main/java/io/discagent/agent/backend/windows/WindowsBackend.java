@@ -383,7 +383,7 @@ public final class WindowsBackend implements RecorderBackend {
         } catch (RuntimeException e) {
             apartment.release(recorder);
             RecorderException failure = ComErrors.map(e, Imapi2Call.INITIALIZE_DISC_RECORDER, id);
-            if (RecorderExceptions.isDeviceGone(failure)) {
+            if (RecorderExceptions.isDeviceOrHandleGone(failure)) {
                 forget(descriptor.id(), false);
             }
             throw failure;

@@ -104,7 +104,7 @@ final class WindowsRecorder implements BackendRecorder {
 
     private RecorderException failed(RuntimeException e, Imapi2Call call) {
         RecorderException failure = ComErrors.map(e, call, id);
-        if (RecorderExceptions.isDeviceGone(failure)) {
+        if (RecorderExceptions.isDeviceOrHandleGone(failure)) {
             deviceGone = true;
         }
         return failure;

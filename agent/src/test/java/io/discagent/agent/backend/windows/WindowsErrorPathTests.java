@@ -228,7 +228,8 @@ class WindowsErrorPathTests extends ComLayerTestBase {
         }
         assertThat(machine.calls(c -> c.call() == INITIALIZE_DISC_RECORDER
                 && !c.thread().equals("discagent-native-control"))).hasSize(3);
-        assertThat(machine.maxObjectsAlive(ID)).isEqualTo(1);
+        // the recorder's own object, and at most the control worker's short-lived probe of the re-enumeration
+        assertThat(machine.maxObjectsAlive(ID)).isLessThanOrEqualTo(2);
         assertThat(machine.violations()).isEmpty();
     }
 

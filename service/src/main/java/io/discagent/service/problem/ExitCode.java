@@ -1,0 +1,45 @@
+package io.discagent.service.problem;
+
+/**
+ * The exit codes of the {@code discagent} command. The help footer and the docs are written from this list; the code
+ * of a failed request comes from its {@link ProblemKind}.
+ */
+public enum ExitCode {
+
+    OK(0, "ok"),
+    FAILURE(1, "failure"),
+    USAGE(2, "usage"),
+    UNREACHABLE(3, "agent unreachable"),
+    NOT_FOUND(4, "not found"),
+    BUSY(5, "recorder busy (locked, wait timed out, too many)"),
+    DENIED(6, "token denied"),
+    CONFLICT(7, "lock not held or session closed"),
+    RECORDER_FAILURE(8, "recorder failure");
+
+    private final int code;
+    private final String meaning;
+
+    ExitCode(int code, String meaning) {
+        this.code = code;
+        this.meaning = meaning;
+    }
+
+    /** The process exit status. */
+    public int code() {
+        return code;
+    }
+
+    /** What it means, in a few words. */
+    public String meaning() {
+        return meaning;
+    }
+
+    /** "Exit codes: 0 ok, 1 failure, ...": the help footer. */
+    public static String summary() {
+        StringBuilder text = new StringBuilder("Exit codes:");
+        for (ExitCode exit : values()) {
+            text.append(exit == OK ? " " : ", ").append(exit.code).append(' ').append(exit.meaning);
+        }
+        return text.append('.').toString();
+    }
+}
