@@ -15,8 +15,9 @@ mkdir -p "$CACHE/debs"
 rm -f "$CACHE/ready"
 
 # 1. Host packages: QEMU (TCG is enough), a static busybox for the initramfs, genisoimage for the discs, kmod for
-#    modprobe --show-depends.
-PACKAGES="qemu-system-x86 busybox-static genisoimage kmod"
+#    modprobe --show-depends; and the burning tools the guest runs from the host root against the held drive
+#    (xorriso, cdrskin, wodim, growisofs, eject, sg3-utils), traced with strace to count what reaches the drive.
+PACKAGES="qemu-system-x86 busybox-static genisoimage kmod xorriso cdrskin wodim growisofs eject sg3-utils strace"
 missing=""
 for p in $PACKAGES; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
