@@ -25,6 +25,7 @@ import io.discagent.api.error.SessionClosedException;
 import io.discagent.api.event.AcquireTimedOutEvent;
 import io.discagent.api.event.CommandTimedOutEvent;
 import io.discagent.api.event.DeviceEvent;
+import io.discagent.api.event.EjectRequestedEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.LockTransition.Cause;
 import io.discagent.api.event.MediaChangedEvent;
@@ -33,6 +34,7 @@ import io.discagent.api.event.RecorderArrivedEvent;
 import io.discagent.api.event.RecorderEvent;
 import io.discagent.api.event.RecorderRemovedEvent;
 import io.discagent.api.event.TimeoutEvent;
+import io.discagent.api.event.TrayUnlockedEvent;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -282,6 +284,27 @@ public final class AgentCore implements RecorderAgent {
                 RecorderSlot slot = slots.get(RecorderId.of(id));
                 if (slot != null) {
                     slot.lockLost(reason);
+                }
+            });
+        }
+
+        // Issue 14: device events the Linux backend reports about a held drive; they only publish an event.
+        @Override
+        public void trayUnlocked(String id, @Nullable String culprit, boolean trayOpened, boolean relocked) {
+            loop.execute(() -> {
+                RecorderSlot slot = slots.get(RecorderId.of(id));
+                if (slot != null) {
+                    publish(new TrayUnlockedEvent(++sequence, now(), slot.id, culprit, trayOpened, relocked));
+                }
+            });
+        }
+
+        @Override
+        public void ejectRequested(String id) {
+            loop.execute(() -> {
+                RecorderSlot slot = slots.get(RecorderId.of(id));
+                if (slot != null) {
+                    publish(new EjectRequestedEvent(++sequence, now(), slot.id, slot.currentOwner()));
                 }
             });
         }

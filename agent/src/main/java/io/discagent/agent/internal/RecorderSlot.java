@@ -181,7 +181,7 @@ final class RecorderSlot {
     }
 
     private LockGrant grant() {
-        return new LockGrant(id, holder().id(), count, hold().id);
+        return new LockGrant(id, holder().id(), count, hold().id, descriptor.paths()); // issue 14: device paths
     }
 
     private void beginNativeAcquire(PendingAcquire request) {
