@@ -91,7 +91,7 @@ public final class SrGuestScenario {
         List<RecorderInfo> recorders = fixture.agent.recorders().block(BLOCK);
         RecorderInfo sr0 = recorders.stream().filter(r -> r.id().equals(SR0)).findFirst().orElse(null);
         out.check("discovery.sr0", sr0 != null && sr0.vendor().equals("QEMU") && sr0.product().startsWith("QEMU CD-ROM")
-                && sr0.paths().equals(List.of("/dev/sr0")), recorders);
+                && sr0.paths().equals(List.of("/dev/sr0", "/dev/sg0")), recorders);
         String polling = Sysfs.read(Path.of("/sys/block/sr0/events_poll_msecs"));
         out.check("discovery.kernel-media-polling", "500".equals(polling), "events_poll_msecs=" + polling);
     }
