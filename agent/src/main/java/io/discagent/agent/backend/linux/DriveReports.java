@@ -18,4 +18,7 @@ interface DriveReports {
      * @param culprit the other processes that had the drive open when it was noticed, if any
      */
     void trayUnlocked(String id, @Nullable String culprit, boolean trayOpened, boolean relocked);
+
+    /** Someone pressed the eject button of the held drive (its tray is locked). */
+    void ejectRequested(String id);
 }

@@ -143,6 +143,14 @@ public final class LinuxBackend implements RecorderBackend {
                 l.trayUnlocked(id, culprit, trayOpened, relocked);
             }
         }
+
+        @Override
+        public void ejectRequested(String id) {
+            HotplugListener l = listener;
+            if (l != null) {
+                l.ejectRequested(id);
+            }
+        }
     };
 
     /**

@@ -166,7 +166,9 @@ final class LinuxRecorder implements BackendRecorder {
     }
 
     /**
-     * Polls the held descriptor (no descriptor is opened for this): {@code null} while not held.
+     * Polls the held descriptor (no descriptor is opened for this): {@code null} while not held. On optical drives
+     * each poll also checks the tray lock ({@link #watchTray}) and asks for an eject request (the kernel does not
+     * report those while the drive is held).
      *
      * @throws io.discagent.api.error.RecorderRemovedException when the drive is gone ({@code ENODEV})
      */
@@ -180,6 +182,11 @@ final class LinuxRecorder implements BackendRecorder {
         try {
             MediaState state = MediaProbe.probe(held.fd(), scsiTimeoutMillis);
             watchTray(held, state);
+            if (MediaProbe.ejectRequested(held.fd(), scsiTimeoutMillis)) {
+                LOG.log(Level.INFO, "eject requested on {0}, held for ''{1}'' (its tray is locked)", device.node(),
+                        holder);
+                reports.ejectRequested(device.name());
+            }
             return state;
         } catch (NativeCallException e) {
             if (e.is(Linux.ENODEV, Linux.ENXIO)) {
