@@ -74,4 +74,16 @@ class ParsingTests {
         assertThat(ScsiCommands.trayLocked(otherPage)).isNull();
         assertThat(ScsiCommands.trayLocked(new byte[4])).isNull();
     }
+
+    @Test
+    void anEjectRequestIsMediaEventOne() {
+        // GET EVENT STATUS NOTIFICATION: 4-byte header (length, NEA + class 4 = media, supported), media descriptor
+        byte[] request = {0, 6, 0x04, 0x10, 0x01, 0x02, 0, 0};
+        assertThat(MediaProbe.isEjectRequest(request)).isTrue();
+        byte[] newMedia = {0, 6, 0x04, 0x10, 0x02, 0x02, 0, 0};
+        assertThat(MediaProbe.isEjectRequest(newMedia)).isFalse();
+        byte[] noEventAvailable = {0, 2, (byte) 0x84, 0x10, 0x01, 0x02, 0, 0};
+        assertThat(MediaProbe.isEjectRequest(noEventAvailable)).isFalse();
+        assertThat(MediaProbe.isEjectRequest(new byte[] {0, 6, 0x04})).isFalse();
+    }
 }

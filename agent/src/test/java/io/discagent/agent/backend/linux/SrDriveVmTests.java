@@ -13,15 +13,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The Linux backend against a real kernel's {@code sr} driver: a stock Debian kernel under QEMU (TCG) with a CD drive
- * on virtio-scsi runs {@link SrGuestScenario} from the built classes, while this test plays the user through QMP
- * ({@link DriveActions}): eject, change discs, pull the drive, plug it back. One boot serves every test below (about
- * a minute); QEMU runs under {@code timeout}.
+ * on virtio-scsi runs {@link SrGuestScenario} from the built classes, with the real burning tools of the host root
+ * ({@link ToolMatrix}), while this test plays the user through QMP ({@link DriveActions}): eject, change discs, pull
+ * the drive, plug it back. One boot serves every test below (about three and a half minutes); QEMU runs under
+ * {@code timeout}.
  *
  * <p>Prerequisites: root, and what {@code agent/src/test/vm/setup.sh} installs and prepares (in
  * {@code $DISCAGENT_VM_DIR}, default {@code /var/cache/discagent-vm}); without them every test is skipped with the
@@ -29,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class SrDriveVmTests {
 
-    private static final Duration VM_LIMIT = Duration.ofSeconds(240);
+    private static final Duration VM_LIMIT = Duration.ofSeconds(480);
     private static final String GUEST_JOB = "/tmp/job";
     /**
      * Guest JVMs start about twice as fast under TCG without bytecode verification (the classes are our own build)
@@ -45,6 +48,7 @@ class SrDriveVmTests {
     private static Duration wall = Duration.ZERO;
 
     @BeforeAll
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // the VM's own limit is VM_LIMIT
     static void runTheScenarioInAVm() throws IOException {
         assumeTrue(System.getProperty("os.name", "").toLowerCase().startsWith("linux"), "VM tests run on Linux");
         assumeTrue(LoopDevice.uid() == 0, "VM tests need root (the guest reads the host's root file system "
@@ -61,7 +65,7 @@ class SrDriveVmTests {
         Files.writeString(job.resolve("run.sh"), "#!/bin/sh\n"
                 + "export JAVA_TOOL_OPTIONS='" + GUEST_JVM_OPTIONS + "'\n"
                 + "exec " + ChildJvm.java() + " -cp " + guestClasspath(job) + " "
-                + SrGuestScenario.class.getName() + " " + GUEST_JOB + "\n");
+                + SrGuestScenario.class.getName() + " " + GUEST_JOB + " " + images.dir() + "\n");
         Path qmpDir = Files.createTempDirectory("discagent-qmp");
         Path socket = qmpDir.resolve("qmp.sock");
         long started = System.nanoTime();
@@ -109,9 +113,49 @@ class SrDriveVmTests {
     }
 
     @Test
+    void theGenericNodeIsHeldWithTheBlockNode() {
+        assertGuestChecks("generic.acquire", "generic.open-refused-802", "generic.open-refused-800",
+                "generic.open-refused-882", "generic.posix-lock", "generic.release", "generic.free-after-release");
+    }
+
+    @Test
+    void aToolHoldingEitherNodeIsNamedWithItsPid() {
+        assertGuestChecks("holder.xorriso-on-sr", "holder.xorriso-on-sr.gone", "holder.xorriso-on-sg",
+                "holder.xorriso-on-sg.nothing-held", "holder.xorriso-on-sg.gone");
+    }
+
+    @Test
+    void everyExclusiveToolIsRefusedOnBothNodesWithoutReachingTheDrive() {
+        for (ToolMatrix.Invocation invocation : ToolMatrix.EXCLUSIVE) {
+            assertGuestChecks("tool." + invocation.label() + ".works-when-free",
+                    "tool." + invocation.label() + ".refused-while-held");
+        }
+        assertGuestChecks("tools.acquire", "tools.tray-never-unlocked-while-refusing", "tools.qmp-locked-while-held");
+        assertThat(HOST.get("query.tools-held")).contains("locked=true").contains("tray_open=false");
+    }
+
+    @Test
+    void nonExclusiveToolsGetThroughAndTheTrayIsLockedAgainAfterThem() {
+        for (ToolMatrix.Invocation invocation : ToolMatrix.nonExclusive(Path.of("disc"))) {
+            assertGuestChecks("tool." + invocation.label() + ".gets-through-while-held");
+        }
+        assertGuestChecks("tools.qmp-locked-after-non-exclusive-tools", "tools.release");
+        assertThat(HOST.get("query.after-non-exclusive-tools")).contains("locked=true");
+    }
+
+    @Test
+    void aTrayUnlockedOrOpenedByAnotherProcessIsLockedAgainWithAnEvent() {
+        assertGuestChecks("watch.acquire", "watch.sg_prevent-allow", "watch.locked-again-after-allow",
+                "watch.culprit-named", "watch.eject-i-off", "watch.eject-F", "watch.locked-again-after-eject-F",
+                "watch.tray-closed", "watch.eject-F-as-cdrom-user", "watch.tray-closed-again", "watch.release");
+        assertThat(HOST.get("query.after-allow")).contains("locked=true").contains("tray_open=false");
+        assertThat(HOST.get("query.after-eject-F")).contains("locked=true").contains("tray_open=true");
+    }
+
+    @Test
     void theTrayCannotBeEjectedWhileHeldAndCanAfterRelease() {
         assertGuestChecks("tray.acquire", "tray.second-claim-refused", "tray.owner", "tray.software-eject-refused",
-                "tray.release");
+                "tray.eject-request-published", "tray.release");
         assertThat(HOST.get("eject.while-held")).startsWith("error:").contains("is locked")
                 .contains("locked=true").contains("tray_open=false");
         assertThat(HOST.get("eject.after-release")).startsWith("ok").contains("locked=false")
