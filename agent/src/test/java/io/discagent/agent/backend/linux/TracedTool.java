@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  * @param refusals the failed calls on drive nodes, as {@code openat /dev/sr0 EBUSY}
  * @param took how long it ran
  */
-record TracedTool(String label, List<String> command, int exit, String output, Map<String, Integer> driveCommands,
+public record TracedTool(String label, List<String> command, int exit, String output, Map<String, Integer> driveCommands,
         List<String> opens, List<String> refusals, Duration took) {
 
     private static final Pattern CALL = Pattern.compile("^(?:\\d+\\s+)?(\\w+)\\((.*)\\)\\s+=\\s+(-?\\d+|\\?)(?:\\s+(\\w+))?.*$");
@@ -45,16 +45,51 @@ record TracedTool(String label, List<String> command, int exit, String output, M
     /** The errnos that mean "someone else holds it" (a missing node, ENOENT, is not a refusal). */
     private static final Set<String> REFUSALS = Set.of("EBUSY", "EAGAIN", "EWOULDBLOCK", "EACCES", "EPERM");
 
+    /** The traced command line: {@code timeout} around {@code strace -f} around {@code command}. */
+    private static List<String> traced(Path trace, Duration limit, List<String> command) {
+        List<String> traced = new ArrayList<>(List.of("timeout", "--signal=KILL", Long.toString(limit.toSeconds()),
+                "strace", "-f", "-qq", "-e", "trace=open,openat,ioctl,flock,fcntl", "-e", "status=successful,failed",
+                "-o", trace.toString()));
+        traced.addAll(command);
+        return traced;
+    }
+
+    /**
+     * A shell command that runs {@code command} traced as {@link #run} does and leaves its trace, output and exit
+     * code in {@code dir}, for a script that runs where this JVM cannot (under {@code discagent exec}); read the
+     * outcome with {@link #read}.
+     */
+    public static String shellLine(String label, Path dir, Duration limit, List<String> command) {
+        StringBuilder line = new StringBuilder();
+        for (String word : traced(dir.resolve(label + ".strace"), limit, command)) {
+            line.append('\'').append(word.replace("'", "'\\''")).append("' ");
+        }
+        return line.append("> ").append(dir.resolve(label + ".out")).append(" 2>&1 </dev/null; echo $? > ")
+                .append(dir.resolve(label + ".rc")).toString();
+    }
+
+    /** The outcome of a {@link #shellLine} that ran. */
+    public static TracedTool read(String label, Path dir, List<String> command) {
+        try {
+            Path rc = dir.resolve(label + ".rc");
+            Path out = dir.resolve(label + ".out");
+            Path trace = dir.resolve(label + ".strace");
+            return parse(label, command, Files.exists(rc) ? Integer.parseInt(Files.readString(rc).trim()) : -1,
+                    Files.exists(out) ? Files.readString(out) : "", Files.exists(trace) ? Files.readAllLines(trace)
+                    : List.of(), Duration.ZERO);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Runs {@code command} under strace (bounded by {@code limit}), writing the trace and output beside {@code dir}. */
-    static TracedTool run(String label, Path dir, Duration limit, String... command) {
+    public static TracedTool run(String label, Path dir, Duration limit, String... command) {
         try {
             Files.createDirectories(dir);
             Path trace = dir.resolve(label + ".strace");
             Path out = dir.resolve(label + ".out");
-            List<String> traced = new ArrayList<>(List.of("timeout", "--signal=KILL", Long.toString(limit.toSeconds()),
-                    "strace", "-f", "-qq", "-e", "trace=open,openat,ioctl,flock,fcntl", "-e",
-                    "status=successful,failed", "-o", trace.toString()));
-            traced.addAll(List.of(command));
+            List<String> traced = traced(trace, limit, List.of(command));
+
             long started = System.nanoTime();
             Process p = new ProcessBuilder(traced).redirectErrorStream(true).redirectOutput(out.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
@@ -75,7 +110,7 @@ record TracedTool(String label, List<String> command, int exit, String output, M
     }
 
     /** Reads a trace (one call per line, as {@code strace -f -e status=...} writes it once the call returned). */
-    static TracedTool parse(String label, List<String> command, int exit, String output, List<String> trace,
+    public static TracedTool parse(String label, List<String> command, int exit, String output, List<String> trace,
             Duration took) {
         Map<String, Integer> drive = new LinkedHashMap<>();
         List<String> opens = new ArrayList<>();
@@ -138,30 +173,30 @@ record TracedTool(String label, List<String> command, int exit, String output, M
     }
 
     /** How many calls reached the drive. */
-    int commandsReachingTheDrive() {
+    public int commandsReachingTheDrive() {
         return driveCommands.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     /** Whether it failed, met a refusal on a drive node or said it found the drive busy, and reached nothing. */
-    boolean refusedWithoutReachingTheDrive() {
+    public boolean refusedWithoutReachingTheDrive() {
         return exit != 0 && commandsReachingTheDrive() == 0 && (!refusals.isEmpty() || saysBusy());
     }
 
     /** Whether its output says the drive is busy, in any of the tools' words. */
-    boolean saysBusy() {
+    public boolean saysBusy() {
         String text = output.toLowerCase(java.util.Locale.ROOT);
         return text.contains("busy") || text.contains("cannot open") || text.contains("could not grab");
     }
 
     /** The last line of its output that says something. */
-    String lastWords() {
+    public String lastWords() {
         String[] lines = output.strip().split("\n");
         String last = lines.length == 0 ? "" : lines[lines.length - 1].strip();
         return last.length() > 160 ? last.substring(0, 160) + "..." : last;
     }
 
     /** One line for the transcript. */
-    String summary() {
+    public String summary() {
         return "rc=" + exit + " reached=" + commandsReachingTheDrive() + " " + driveCommands + " opens=" + opens
                 + " refusals=" + refusals + " took=" + took.toMillis() + "ms last: " + lastWords();
     }

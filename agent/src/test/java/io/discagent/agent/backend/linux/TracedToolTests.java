@@ -52,4 +52,18 @@ class TracedToolTests {
         assertThat(run.driveCommands()).containsEntry("blocking open of /dev/sr0", 1);
         assertThat(run.refusedWithoutReachingTheDrive()).isFalse();
     }
+
+    @Test
+    void aShellLineQuotesEveryWordAndRunsInAShell() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("traced");
+        String line = TracedTool.shellLine("x", dir, Duration.ofSeconds(9), List.of("sh", "-c", "echo \"it's\""));
+        assertThat(line).startsWith("'timeout' '--signal=KILL' '9' 'strace' ")
+                .contains("'sh' '-c' 'echo \"it'\\''s\"' ").endsWith("; echo $? > " + dir.resolve("x.rc"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(Shell.exists("strace"), "strace is not installed");
+        assertThat(Shell.run("sh", "-c", line).exit()).isZero();
+        TracedTool run = TracedTool.read("x", dir, List.of("sh"));
+        assertThat(run.exit()).isZero();
+        assertThat(run.output().trim()).isEqualTo("it's");
+        TestFiles.deleteTree(dir);
+    }
 }
