@@ -132,6 +132,15 @@ class ExecCommandTests {
     }
 
     @Test
+    void standaloneWithoutARealDriveDoesNotPretend() {
+        try (CliProcess exec = CliProcess.start("exec", "--standalone", "--backend-property",
+                "linux.scanOptical=false", "--", "true")) {
+            assertThat(exec.exitStatus(LIMIT)).isEqualTo(ExitCodes.NOT_FOUND);
+            assertThat(exec.err()).contains("no recorder found on this machine");
+        }
+    }
+
+    @Test
     void anExplicitUrlWithoutAServiceIsAnError() {
         try (CliProcess exec = CliProcess.start("exec", "--url", "http://127.0.0.1:9", "--", "true")) {
             assertThat(exec.exitStatus(LIMIT)).isEqualTo(ExitCodes.UNREACHABLE);

@@ -41,13 +41,21 @@ final class ExecEmbeddedHold implements ExecHold {
         this.session = session;
     }
 
-    /** Starts an agent on {@code backend} and opens a session. */
+    /**
+     * Starts an agent on {@code backend} and opens a session. With {@code auto}, a machine without recorders would get
+     * the simulated backend, whose paths no tool can open: that is refused.
+     */
     static ExecEmbeddedHold open(String backend, Map<String, String> properties, String clientName) {
         AgentOptions.Builder options = AgentOptions.builder().backend(backend);
         properties.forEach(options::backendProperty);
         DiscAgent agent = DiscAgent.start(options.build()).block(START);
         if (agent == null) {
             throw new AgentClient.Failure(ExitCodes.FAILURE, "the agent did not start");
+        }
+        if (backend.equals("auto") && !agent.backendName().equals("linux") && !agent.backendName().equals("windows")) {
+            agent.close().block(START);
+            throw new AgentClient.Failure(ExitCodes.NOT_FOUND, "no recorder found on this machine (the " + agent
+                    .backendName() + " backend only pretends; choose it with --backend to try exec on it)");
         }
         try {
             return new ExecEmbeddedHold(agent, agent.openSession(clientName).block(START));
