@@ -59,6 +59,9 @@ import picocli.CommandLine.Spec;
                 + "discagent exit codes (5 busy, 3 no service at an explicit --url, 4 no such recorder, ...)."})
 final class ExecCommand implements Callable<Integer> {
 
+    /** The agent's loggers (System.Logger goes to java.util.logging), held so that the level set here sticks. */
+    private static final java.util.logging.Logger AGENT_LOG = java.util.logging.Logger.getLogger("io.discagent");
+
     /** How long a command that has to stop gets after SIGTERM before SIGKILL. */
     private static final Duration GRACE = Duration.ofSeconds(5);
     private static final Duration TICK = Duration.ofMillis(200);
@@ -98,7 +101,7 @@ final class ExecCommand implements Callable<Integer> {
             description = "The session lease with a service; heartbeats go every sixth of it.")
     java.time.Duration ttl;
 
-    @Option(names = {"-v", "--verbose"}, description = "Say what is held, and how.")
+    @Option(names = {"-v", "--verbose"}, description = "Say what is held, and how; show the agent's log.")
     boolean verbose;
 
     @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments (after --).")
@@ -112,9 +115,15 @@ final class ExecCommand implements Callable<Integer> {
             return ExitCodes.FAILURE;
         }
         ExecSignals signals = ExecSignals.install();
+        java.util.logging.Level agentLogLevel = AGENT_LOG.getLevel();
+        if (!verbose) {
+            // a standalone agent's notes (the tool's own tray unlocks among them) would mix with the tool's output
+            AGENT_LOG.setLevel(java.util.logging.Level.SEVERE);
+        }
         try {
             return holdAndRun(err, signals);
         } finally {
+            AGENT_LOG.setLevel(agentLogLevel);
             signals.restore();
         }
     }

@@ -12,6 +12,9 @@ import sun.misc.SignalHandler;
  * {@code exec} exits with 128 + the signal. A Ctrl-C or Ctrl-\ typed in the terminal reaches the command by itself
  * when {@code exec} runs in the terminal's foreground (the command shares its process group), so those are not sent
  * twice. The JVM's own handlers come back when {@code exec} is done.
+ *
+ * <p>It uses {@code sun.misc.Signal} (module {@code jdk.unsupported}): the only way for a JVM to take SIGTERM, SIGINT
+ * and SIGHUP itself instead of shutting down.
  */
 final class ExecSignals {
 
