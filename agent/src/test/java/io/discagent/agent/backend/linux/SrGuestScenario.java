@@ -317,7 +317,7 @@ public final class SrGuestScenario {
         long after = Duration.ofNanos(System.nanoTime() - done).toMillis();
         out.check(check, event != null && event.recorder().equals(SR0) && event.relocked()
                 && event.trayOpened() == opensTheTray && run.commandsReachingTheDrive() > 0
-                && after < POLL.multipliedBy(4).toMillis(), event + " " + after + " ms after it ended (poll "
+                && after < POLL.multipliedBy(6).toMillis(), event + " " + after + " ms after it ended (poll "
                 + POLL.toMillis() + " ms)");
     }
 
