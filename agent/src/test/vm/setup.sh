@@ -15,10 +15,10 @@ mkdir -p "$CACHE/debs"
 rm -f "$CACHE/ready"
 
 # 1. Host packages: QEMU (TCG is enough), a static busybox for the initramfs, genisoimage for the discs, kmod for
-#    modprobe --show-depends.
-#    The TCMU drive's tests also need gcc (its handler is C, built by the test), and the burning tools that write
-#    to it (they run in the guest from the host's root): xorriso, cdrskin, growisofs, wodim, sg3-utils, strace.
-PACKAGES="qemu-system-x86 busybox-static genisoimage kmod gcc libc6-dev xorriso cdrskin growisofs wodim sg3-utils strace"
+#    modprobe --show-depends; the burning tools the guest runs from the host root against the held drive and the
+#    TCMU drive (xorriso, cdrskin, wodim, growisofs, eject, sg3-utils), traced with strace to count what reaches the
+#    drive; and gcc for the TCMU drive's handler (C, built by the test).
+PACKAGES="qemu-system-x86 busybox-static genisoimage kmod gcc libc6-dev xorriso cdrskin wodim growisofs eject sg3-utils strace"
 missing=""
 for p in $PACKAGES; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -3,11 +3,13 @@ package io.discagent.examples;
 import io.discagent.api.LockState;
 import io.discagent.api.event.AcquireTimedOutEvent;
 import io.discagent.api.event.CommandTimedOutEvent;
+import io.discagent.api.event.EjectRequestedEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.MediaChangedEvent;
 import io.discagent.api.event.RecorderArrivedEvent;
 import io.discagent.api.event.RecorderEvent;
 import io.discagent.api.event.RecorderRemovedEvent;
+import io.discagent.api.event.TrayUnlockedEvent;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -48,6 +50,14 @@ public final class Console {
         if (event instanceof RecorderRemovedEvent e) {
             return e.recorder() + " removed (was held by '" + e.lastOwner() + "', " + e.failedWaiters()
                     + " waiters failed)";
+        }
+        if (event instanceof TrayUnlockedEvent e) {
+            return e.recorder() + " tray " + (e.trayOpened() ? "opened" : "unlocked") + " by "
+                    + (e.culprit() == null ? "another process" : e.culprit()) + (e.relocked() ? ", locked again" : "");
+        }
+        if (event instanceof EjectRequestedEvent e) {
+            return e.recorder() + " eject button pressed" + (e.holder() == null ? "" : " (held by '" + e.holder()
+                    + "')");
         }
         MediaChangedEvent e = (MediaChangedEvent) event;
         return e.recorder() + " media " + e.state();

@@ -38,6 +38,7 @@ class AcquireReleaseApiTests {
         assertThat(second.status()).isEqualTo(200);
         assertThat(second.json().getInteger("lockCount")).isEqualTo(2);
         assertThat(second.json().getString("sessionId")).isEqualTo(a.id());
+        assertThat(second.json().getJsonArray("devicePaths").getList()).containsExactly("sim://sim-0");
         assertThat(t.lock("sim-0").getString("state")).isEqualTo("held");
         assertThat(t.lock("sim-0").getString("owner")).isEqualTo("Kiosk A");
         assertThat(t.lock("sim-0").getInteger("count")).isEqualTo(2);

@@ -55,6 +55,29 @@ class EventStreamTests {
     }
 
     @Test
+    void trayUnlocksAndEjectRequestsOfAHeldDriveAreStreamed() {
+        try (TestService t = TestService.start(); SseClient sse = SseClient.connect(t.http, t.base + "/api/v1/events")) {
+            sse.next(2);
+            Session a = t.open("Kiosk A");
+            t.acquire(a, "sim-0");
+            assertThat(sse.next().cause()).isEqualTo("ACQUIRED");
+
+            t.sim().unlockTrayExternally(RecorderId.of("sim-0"), "eject (pid 4242)");
+            Frame unlocked = sse.next();
+            assertThat(unlocked.event()).isEqualTo("tray-unlocked");
+            assertThat(unlocked.data().getString("culprit")).isEqualTo("eject (pid 4242)");
+            assertThat(unlocked.data().getBoolean("trayOpened")).isFalse();
+            assertThat(unlocked.data().getBoolean("relocked")).isTrue();
+
+            t.sim().pressEjectButton(RecorderId.of("sim-0"));
+            Frame eject = sse.next();
+            assertThat(eject.event()).isEqualTo("eject-requested");
+            assertThat(eject.data().getString("holder")).isEqualTo("Kiosk A");
+            assertThat(eject.data().getString("type")).isEqualTo("eject-requested");
+        }
+    }
+
+    @Test
     void sseFiltersByRecorder() {
         try (TestService t = TestService.start();
                 SseClient sse = SseClient.connect(t.http, t.base + "/api/v1/events?recorder=sim-1")) {

@@ -24,6 +24,7 @@ import io.discagent.api.error.SessionClosedException;
 import io.discagent.api.event.AcquireTimedOutEvent;
 import io.discagent.api.event.CommandTimedOutEvent;
 import io.discagent.api.event.DeviceEvent;
+import io.discagent.api.event.EjectRequestedEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.LockTransition.Cause;
 import io.discagent.api.event.MediaChangedEvent;
@@ -32,6 +33,7 @@ import io.discagent.api.event.RecorderArrivedEvent;
 import io.discagent.api.event.RecorderEvent;
 import io.discagent.api.event.RecorderRemovedEvent;
 import io.discagent.api.event.TimeoutEvent;
+import io.discagent.api.event.TrayUnlockedEvent;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -210,6 +212,26 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
                 RecorderSlot slot = registry.slot(RecorderId.of(id));
                 if (slot != null) {
                     slot.lockLost(reason);
+                }
+            });
+        }
+
+        @Override
+        public void trayUnlocked(String id, @Nullable String culprit, boolean trayOpened, boolean relocked) {
+            loop.execute(() -> {
+                RecorderSlot slot = registry.slot(RecorderId.of(id));
+                if (slot != null) {
+                    publish(new TrayUnlockedEvent(++sequence, now(), slot.id, culprit, trayOpened, relocked));
+                }
+            });
+        }
+
+        @Override
+        public void ejectRequested(String id) {
+            loop.execute(() -> {
+                RecorderSlot slot = registry.slot(RecorderId.of(id));
+                if (slot != null) {
+                    publish(new EjectRequestedEvent(++sequence, now(), slot.id, slot.currentOwner()));
                 }
             });
         }

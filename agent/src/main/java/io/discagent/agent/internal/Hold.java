@@ -15,14 +15,17 @@ final class Hold {
     final long id;
     final RecorderId recorder;
     final SessionImpl session;
+    /** The held drive's device paths, which every grant of the hold carries. */
+    private final List<String> devicePaths;
     private final ArrayList<Grant> grants = new ArrayList<>(2);
     private List<HoldScope> scopes = List.of();
     private boolean ended;
 
-    Hold(long id, RecorderId recorder, SessionImpl session) {
+    Hold(long id, RecorderId recorder, SessionImpl session, List<String> devicePaths) {
         this.id = id;
         this.recorder = recorder;
         this.session = session;
+        this.devicePaths = devicePaths;
     }
 
     int count() {
@@ -35,7 +38,7 @@ final class Hold {
 
     /** One more count. */
     Grant grant() {
-        Grant grant = new Grant(this, new LockGrant(recorder, session.id(), grants.size() + 1, id));
+        Grant grant = new Grant(this, new LockGrant(recorder, session.id(), grants.size() + 1, id, devicePaths));
         grants.add(grant);
         return grant;
     }

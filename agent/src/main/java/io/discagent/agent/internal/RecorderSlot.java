@@ -320,7 +320,7 @@ final class RecorderSlot implements NativeCalls.Listener {
 
     /** The head's native acquire succeeded: a new hold, granted to it and to its session's queued requests. */
     private void take(AcquireOperation op) {
-        Hold newHold = new Hold(ctx.nextHoldId(), id, op.session);
+        Hold newHold = new Hold(ctx.nextHoldId(), id, op.session, descriptor.paths());
         hold = newHold;
         phase = Phase.HELD;
         List<AcquireOperation> receivers = new ArrayList<>(1);

@@ -1,6 +1,10 @@
 package io.discagent.api.event;
 
-/** A recorder arrived, was removed, or had its media changed. */
+/**
+ * A recorder arrived, was removed, had its media changed, had its locked tray unlocked by another process, or had
+ * its eject button pressed while locked.
+ */
 public sealed interface DeviceEvent extends RecorderEvent
-        permits RecorderArrivedEvent, RecorderRemovedEvent, MediaChangedEvent {
+        permits RecorderArrivedEvent, RecorderRemovedEvent, MediaChangedEvent, TrayUnlockedEvent,
+        EjectRequestedEvent {
 }

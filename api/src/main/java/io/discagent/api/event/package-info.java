@@ -1,5 +1,6 @@
 /**
- * The events an agent publishes: lock transitions, timeouts, and device arrival, removal and media changes.
+ * The events an agent publishes: lock transitions, timeouts, and device arrival, removal, media changes, tray
+ * unlocks by other processes and eject requests.
  */
 @NullMarked
 package io.discagent.api.event;

@@ -12,8 +12,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code discagent} command: {@code serve} runs the service; {@code list}, {@code acquire}, {@code release},
- * {@code owner}, {@code watch} and {@code sim} talk to a running one. {@code --help} works everywhere; the exit
- * codes are in {@link ExitCode}.
+ * {@code owner}, {@code watch} and {@code sim} talk to a running one; {@code exec} holds a recorder while a command
+ * runs (through a running service, or on its own). {@code --help} works everywhere; the exit codes are in
+ * {@link ExitCode}.
  */
 @Command(name = "discagent", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Exclusive access to optical disc recorders, shared between the applications of one machine.")
@@ -28,6 +29,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("acquire", AcquireCommand::new);
         SUBCOMMANDS.put("release", ReleaseCommand::new);
         SUBCOMMANDS.put("owner", OwnerCommand::new);
+        SUBCOMMANDS.put("exec", ExecCommand::new);
         SUBCOMMANDS.put("watch", WatchCommand::new);
         SUBCOMMANDS.put("sim", SimCommand::new);
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
@@ -64,6 +66,9 @@ public final class Main implements Runnable {
         }
         cl.getCommandSpec().usageMessage().footer("", ExitCode.summary()); // written from the one list of codes
         cl.registerConverter(java.time.Duration.class, Durations::parse);
+        if (cl.getSubcommands().containsKey("exec")) {
+            cl.getSubcommands().get("exec").setStopAtPositional(true); // COMMAND's own options are COMMAND's
+        }
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             line.getErr().println("discagent: " + e.getMessage());
             return ExitCode.FAILURE.code();

@@ -90,6 +90,13 @@ final class WatchCommand extends ClientCommand {
                         : " (was held by '" + e.getString("lastOwner") + "')");
             case "media-changed":
                 return head + "media: " + e.getString("media");
+            case "tray-unlocked":
+                return head + (e.getBoolean("trayOpened", false) ? "tray opened" : "tray unlocked")
+                        + " by " + (e.getString("culprit") == null ? "another process" : e.getString("culprit"))
+                        + (e.getBoolean("relocked", false) ? "; locked again" : "; NOT locked again");
+            case "eject-requested":
+                return head + "eject button pressed" + (e.getString("holder") == null ? ""
+                        : " (held by '" + e.getString("holder") + "')");
             case "acquire-timed-out":
                 return head + "'" + e.getString("clientName") + "' gave up after " + e.getLong("waitedMillis")
                         + " ms" + (e.getString("owner") == null ? "" : " (held by '" + e.getString("owner") + "')");

@@ -4,11 +4,13 @@ import io.discagent.api.LockState;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.event.AcquireTimedOutEvent;
 import io.discagent.api.event.CommandTimedOutEvent;
+import io.discagent.api.event.EjectRequestedEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.MediaChangedEvent;
 import io.discagent.api.event.RecorderArrivedEvent;
 import io.discagent.api.event.RecorderEvent;
 import io.discagent.api.event.RecorderRemovedEvent;
+import io.discagent.api.event.TrayUnlockedEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -35,6 +37,12 @@ public final class EventJson {
         if (event instanceof MediaChangedEvent) {
             return "media-changed";
         }
+        if (event instanceof TrayUnlockedEvent) {
+            return "tray-unlocked";
+        }
+        if (event instanceof EjectRequestedEvent) {
+            return "eject-requested";
+        }
         if (event instanceof AcquireTimedOutEvent) {
             return "acquire-timed-out";
         }
@@ -58,6 +66,11 @@ public final class EventJson {
             json.put("lastOwner", r.lastOwner()).put("failedWaiters", r.failedWaiters());
         } else if (event instanceof MediaChangedEvent) {
             json.put("media", ((MediaChangedEvent) event).state().name());
+        } else if (event instanceof TrayUnlockedEvent) {
+            TrayUnlockedEvent u = (TrayUnlockedEvent) event;
+            json.put("culprit", u.culprit()).put("trayOpened", u.trayOpened()).put("relocked", u.relocked());
+        } else if (event instanceof EjectRequestedEvent) {
+            json.put("holder", ((EjectRequestedEvent) event).holder());
         } else if (event instanceof AcquireTimedOutEvent) {
             AcquireTimedOutEvent a = (AcquireTimedOutEvent) event;
             json.put("clientName", a.clientName()).put("waitedMillis", a.waited().toMillis()).put("owner", a.owner());

@@ -162,7 +162,8 @@ final class RecorderEndpoints {
                 .put("recorder", grant.recorder().value())
                 .put("sessionId", grant.session().value())
                 .put("lockCount", grant.lockCount())
-                .put("holdId", grant.holdId());
+                .put("holdId", grant.holdId())
+                .put("devicePaths", new JsonArray(grant.devicePaths()));
     }
 
     private RetryPolicy retry(RequestBody body) {

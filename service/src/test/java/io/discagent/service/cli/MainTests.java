@@ -7,12 +7,13 @@ import org.junit.jupiter.api.Test;
 /** How {@link Main} builds its command line for the word it is invoked with. */
 class MainTests {
 
-    private static final String[] ALL = {"serve", "list", "acquire", "release", "owner", "watch", "sim", "help"};
+    private static final String[] ALL = {"serve", "list", "acquire", "release", "owner", "exec", "watch", "sim", "help"};
 
     @Test
     void aNamedSubcommandIsTheOnlyOneBuilt() {
         assertThat(Main.commandLine("serve").getSubcommands()).containsOnlyKeys("serve");
         assertThat(Main.commandLine("watch").getSubcommands()).containsOnlyKeys("watch");
+        assertThat(Main.commandLine("exec").getSubcommands().get("exec").isStopAtPositional()).isTrue();
     }
 
     @Test

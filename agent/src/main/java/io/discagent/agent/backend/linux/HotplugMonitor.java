@@ -180,6 +180,7 @@ final class HotplugMonitor implements AutoCloseable {
     private void mediaChanged(LinuxDevice device, Uevent event) {
         if (event.ejectRequest()) {
             LOG.log(Level.INFO, "eject requested on {0} (its tray is locked)", device.node());
+            listener().ejectRequested(device.name());
         }
         if (own.holds(device.name())) {
             return; // the recorder polls its held descriptor on its own worker; no probe from this thread

@@ -111,7 +111,7 @@ public final class LinuxBackend implements RecorderBackend {
         if (device == null) {
             throw new RecorderRemovedException(descriptor.paths() + " is gone", RecorderId.of(descriptor.id()));
         }
-        return new LinuxRecorder(device, settings.scsiTimeoutMillis(), own, owners, this::reportMedia);
+        return new LinuxRecorder(device, settings.scsiTimeoutMillis(), own, owners, reports);
     }
 
     @Override
@@ -126,13 +126,32 @@ public final class LinuxBackend implements RecorderBackend {
         hotplug.close();
     }
 
-    /** A recorder read its media state (any recorder worker): passed on once hotplug reporting has started. */
-    private void reportMedia(String id, MediaState state) {
-        HotplugListener l = listener;
-        if (l != null) {
-            l.mediaChanged(id, state);
+    /** What recorder workers report about held drives: passed on once hotplug reporting has started. */
+    private final DriveReports reports = new DriveReports() {
+        @Override
+        public void media(String id, MediaState state) {
+            HotplugListener l = listener;
+            if (l != null) {
+                l.mediaChanged(id, state);
+            }
         }
-    }
+
+        @Override
+        public void trayUnlocked(String id, @Nullable String culprit, boolean trayOpened, boolean relocked) {
+            HotplugListener l = listener;
+            if (l != null) {
+                l.trayUnlocked(id, culprit, trayOpened, relocked);
+            }
+        }
+
+        @Override
+        public void ejectRequested(String id) {
+            HotplugListener l = listener;
+            if (l != null) {
+                l.ejectRequested(id);
+            }
+        }
+    };
 
     /**
      * Turns the kernel's media polling on for an optical drive whose polling is off and whose system default is off

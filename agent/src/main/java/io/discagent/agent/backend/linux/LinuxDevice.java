@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One block device the backend offers as a recorder: an optical drive ({@code /dev/sr*}) or a device named in
@@ -31,11 +32,26 @@ record LinuxDevice(String name, Path node, DeviceNumber number, boolean optical,
         return Sysfs.CLASS_BLOCK.resolve(name);
     }
 
-    /** The descriptor the agent sees. */
+    /**
+     * The drive's SCSI generic sibling ({@code /dev/sg0}), looked up in sysfs now: it may appear a moment after the
+     * block device, so the claim looks it up again when it is taken.
+     */
+    Optional<GenericNode> generic() {
+        return GenericNode.of(name);
+    }
+
+    /**
+     * The descriptor the agent sees. Its paths are the node to open, then the generic sibling if there is one now
+     * (the claim holds both, so both are the holder's device paths).
+     */
     RecorderDescriptor descriptor() {
         Map<String, String> all = new LinkedHashMap<>(attributes);
         all.put("kind", optical ? "optical" : "block");
         all.put("devno", number.toString());
-        return new RecorderDescriptor(name, vendor, product, revision, List.of(node.toString()), all);
+        Optional<GenericNode> generic = generic();
+        generic.ifPresent(g -> all.put("generic", g.number().toString()));
+        List<String> paths = generic.map(g -> List.of(node.toString(), g.node().toString()))
+                .orElse(List.of(node.toString()));
+        return new RecorderDescriptor(name, vendor, product, revision, paths, all);
     }
 }

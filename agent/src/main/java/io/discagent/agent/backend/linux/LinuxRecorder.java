@@ -10,6 +10,7 @@ import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidClientNameException;
 import io.discagent.api.error.InvalidHandleException;
 import io.discagent.api.error.LockNotHeldException;
+import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.VolumeMountedException;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
@@ -17,7 +18,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.util.List;
-import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -38,19 +38,20 @@ final class LinuxRecorder implements BackendRecorder {
     private final OwnDescriptors own;
     private final OwnerDiscovery owners;
     private final LinuxErrors errors;
-    private final BiConsumer<String, MediaState> mediaReporter;
+    private final DriveReports reports;
     private @Nullable DeviceClaim claim;
     private @Nullable String holder;
     private boolean closed;
 
     /**
-     * @param mediaReporter where the media state read right after taking a claim goes (the hotplug listener), so
-     *     that the agent's polling of the held descriptor has a known state to compare with
+     * @param reports where the media state read right after taking a claim goes (the hotplug listener), so that the
+     *     agent's polling of the held descriptor has a known state to compare with, and where a tray unlocked by
+     *     another process is reported
      */
     LinuxRecorder(LinuxDevice device, int scsiTimeoutMillis, OwnDescriptors own, OwnerDiscovery owners,
-            BiConsumer<String, MediaState> mediaReporter) {
+            DriveReports reports) {
         this.device = device;
-        this.mediaReporter = mediaReporter;
+        this.reports = reports;
         this.id = RecorderId.of(device.name());
         this.scsiTimeoutMillis = scsiTimeoutMillis;
         this.own = own;
@@ -81,9 +82,12 @@ final class LinuxRecorder implements BackendRecorder {
         claim = taken;
         holder = clientName;
         reportMedia(taken);
-        LOG.log(Level.DEBUG, "{0} held for ''{1}'' ({2}{3})", device.node(), clientName,
-                taken.readOnly() ? "read-only" : "read-write", device.optical()
-                        ? taken.trayLocked() ? ", tray locked" : ", tray NOT locked: " + taken.trayLockProblem() : "");
+        GenericNode generic = taken.generic();
+        LOG.log(Level.DEBUG, "{0} held for ''{1}'' ({2}{3}{4})", device.node(), clientName,
+                taken.readOnly() ? "read-only" : "read-write", generic != null ? ", with " + generic.node()
+                        : taken.genericProblem() != null ? ", without its generic node: " + taken.genericProblem() : "",
+                device.optical() ? taken.trayLocked() ? ", tray locked" + (taken.lockStateReported() ? " (watched)"
+                        : " (re-asserted on each poll)") : ", tray NOT locked: " + taken.trayLockProblem() : "");
     }
 
     private void reportMedia(DeviceClaim taken) {
@@ -93,7 +97,7 @@ final class LinuxRecorder implements BackendRecorder {
         try {
             MediaState state = MediaProbe.probe(taken.fd(), scsiTimeoutMillis);
             if (state != null) {
-                mediaReporter.accept(device.name(), state);
+                reports.media(device.name(), state);
             }
         } catch (NativeCallException e) {
             LOG.log(Level.DEBUG, "media state of {0} after the claim: {1}", device.node(), e.getMessage());
@@ -110,6 +114,13 @@ final class LinuxRecorder implements BackendRecorder {
             throw new VolumeMountedException(HResult.HRESULT_FROM_WIN32_ERROR_BAD_COMMAND, "a file system is "
                     + where + " from " + device.node() + "; acquire with force to dismount it", id, where, null,
                     null);
+        }
+        // Dismount only for a claim that can succeed: another holder would make it fail after the user's file
+        // system was gone for nothing.
+        String others = owners.blockersBesidesMounts(device);
+        if (others != null) {
+            throw new RecorderLockedException(device.node() + " is busy: " + others + " (besides the file system "
+                    + where + ", which was left mounted)", id, others);
         }
         for (MountTable.Mount mount : mounts) {
             try {
@@ -155,7 +166,9 @@ final class LinuxRecorder implements BackendRecorder {
     }
 
     /**
-     * Polls the held descriptor (no descriptor is opened for this): {@code null} while not held.
+     * Polls the held descriptor (no descriptor is opened for this): {@code null} while not held. On optical drives
+     * each poll also checks the tray lock ({@link #watchTray}) and asks for an eject request (the kernel does not
+     * report those while the drive is held).
      *
      * @throws io.discagent.api.error.RecorderRemovedException when the drive is gone ({@code ENODEV})
      */
@@ -167,13 +180,38 @@ final class LinuxRecorder implements BackendRecorder {
             return null;
         }
         try {
-            return MediaProbe.probe(held.fd(), scsiTimeoutMillis);
+            MediaState state = MediaProbe.probe(held.fd(), scsiTimeoutMillis);
+            watchTray(held, state);
+            if (MediaProbe.ejectRequested(held.fd(), scsiTimeoutMillis)) {
+                LOG.log(Level.INFO, "eject requested on {0}, held for ''{1}'' (its tray is locked)", device.node(),
+                        holder);
+                reports.ejectRequested(device.name());
+            }
+            return state;
         } catch (NativeCallException e) {
             if (e.is(Linux.ENODEV, Linux.ENXIO)) {
                 LOG.log(Level.INFO, "{0} vanished while held ({1})", device.node(), e.getMessage());
             }
             throw errors.of(e, OwnerDiscovery.Conflict.CLAIM);
         }
+    }
+
+    /**
+     * On every poll of a held drive: was its tray unlocked (or opened) by another process? Then it is locked again,
+     * logged and reported with the processes that have the drive open now (the culprit, if it is still there).
+     */
+    private void watchTray(DeviceClaim held, @Nullable MediaState state) {
+        DeviceClaim.TrayState tray = held.checkTray(scsiTimeoutMillis);
+        if (tray == DeviceClaim.TrayState.AS_HELD) {
+            return;
+        }
+        String culprit = owners.drivePeers(device);
+        boolean opened = state == MediaState.TRAY_OPEN;
+        boolean relocked = tray == DeviceClaim.TrayState.UNLOCKED_RELOCKED;
+        LOG.log(Level.WARNING, "the tray of {0}, held for ''{1}'', was {2} by {3}; {4}", device.node(), holder,
+                opened ? "opened" : "unlocked", culprit == null ? "a process that is gone (or this agent cannot see)"
+                        : culprit, relocked ? "locked again" : "locking it again failed");
+        reports.trayUnlocked(device.name(), culprit, opened, relocked);
     }
 
     /** Drops a hold still taken (ALLOW, close) and makes the handle unusable. */

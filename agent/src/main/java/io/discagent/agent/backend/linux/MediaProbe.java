@@ -38,6 +38,25 @@ final class MediaProbe {
         }
     }
 
+    /**
+     * Whether the drive reports an eject request (its button was pressed while the tray is locked): GET EVENT STATUS
+     * NOTIFICATION, media class, event code 1. The kernel does the same in its own event polling and sends
+     * {@code DISK_EJECT_REQUEST}, but it blocks that polling while a process holds the drive exclusively for writing
+     * ({@code DISK_EVENT_FLAG_BLOCK_ON_EXCL_WRITE} in sr), so the holder has to ask itself. The event is reported once.
+     *
+     * @throws io.discagent.agent.backend.linux.jna.NativeCallException when the device is gone or refuses the ioctl
+     */
+    static boolean ejectRequested(DeviceFd fd, int timeoutMillis) {
+        SgIoResult gesn = fd.sgIo("GET EVENT STATUS NOTIFICATION", ScsiCommands.getEventStatusMedia(), 8,
+                timeoutMillis);
+        return gesn.ok() && isEjectRequest(gesn.data());
+    }
+
+    /** Whether a GET EVENT STATUS NOTIFICATION reply carries a media-class "eject request" event. */
+    static boolean isEjectRequest(byte[] reply) {
+        return reply.length >= 6 && (reply[2] & 0x80) == 0 && (reply[2] & 0x07) == 4 && (reply[4] & 0x0f) == 1;
+    }
+
     private static @Nullable MediaState fromEventStatus(DeviceFd fd, int timeoutMillis) {
         SgIoResult gesn = fd.sgIo("GET EVENT STATUS NOTIFICATION", ScsiCommands.getEventStatusMedia(), 8,
                 timeoutMillis);

@@ -396,6 +396,32 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     }
 
     @Override
+    public void unlockTrayExternally(RecorderId recorder, @Nullable String culprit) {
+        HotplugListener notify;
+        synchronized (lock) {
+            if (device(recorder).holder == null) {
+                throw new IllegalStateException("the agent does not hold " + recorder + ": its tray is not locked");
+            }
+            notify = listener;
+        }
+        if (notify != null) {
+            notify.trayUnlocked(recorder.value(), culprit, false, true);
+        }
+    }
+
+    @Override
+    public void pressEjectButton(RecorderId recorder) {
+        HotplugListener notify;
+        synchronized (lock) {
+            device(recorder);
+            notify = listener;
+        }
+        if (notify != null) {
+            notify.ejectRequested(recorder.value());
+        }
+    }
+
+    @Override
     public SimulatedDeviceState state(RecorderId recorder) {
         synchronized (lock) {
             SimulatedDevice device = devices.get(recorder);

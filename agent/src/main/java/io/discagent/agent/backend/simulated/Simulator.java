@@ -5,6 +5,7 @@ import io.discagent.api.error.HResult;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The control panel of the simulated backend: virtual recorders for kiosk demos, for testing your own application
@@ -68,6 +69,19 @@ public interface Simulator {
 
     /** Changes the medium and reports it. */
     void changeMedia(RecorderId recorder, MediaState state);
+
+    /**
+     * Another process unlocks the tray of a recorder the agent holds (as {@code sg_prevent --allow} would) and the
+     * backend locks it again at once: reports {@code trayUnlocked} to the agent, which publishes a
+     * {@link io.discagent.api.event.TrayUnlockedEvent}.
+     *
+     * @param culprit the process to name, or {@code null} for one that could not be found
+     * @throws IllegalStateException when the agent does not hold the recorder (an unheld tray is not locked)
+     */
+    void unlockTrayExternally(RecorderId recorder, @Nullable String culprit);
+
+    /** Someone presses the recorder's eject button: reports an eject request ({@code EjectRequestedEvent}). */
+    void pressEjectButton(RecorderId recorder);
 
     /** What the simulated device knows now. */
     SimulatedDeviceState state(RecorderId recorder);

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * The person at the drive, through QMP: eject (refused by QEMU while the guest prevents medium removal), force an
- * eject, change the disc, pull the drive out and plug one back in. Each action answers one line: QEMU's verdict and
- * the drive's state afterwards ({@code locked=... tray_open=... medium=...}).
+ * eject, close the tray, change the disc, pull the drive out and plug one back in. Each action answers one line:
+ * QEMU's verdict and the drive's state afterwards ({@code locked=... tray_open=... medium=...}).
  */
 final class DriveActions {
 
@@ -31,6 +31,8 @@ final class DriveActions {
             case "change-medium" -> verdict(qmp.execute("blockdev-change-medium", "{\"id\":" + MiniJson.quote(drive)
                     + ",\"filename\":" + MiniJson.quote(disc(label).toString())
                     + ",\"format\":\"raw\",\"read-only-mode\":\"read-only\"}")) + " | " + state();
+            case "close-tray" -> verdict(qmp.execute("blockdev-close-tray", "{\"id\":" + MiniJson.quote(drive)
+                    + "}")) + " | " + state();
             case "query" -> state();
             case "unplug" -> unplug();
             case "plug" -> plug(label);

@@ -7,22 +7,25 @@ import java.nio.file.Path;
  * {@code out.log} in the job share): {@code CHECK name PASS|FAIL detail}, {@code OBS key value} and timestamped log
  * lines. The host test reads the lines back and asserts on them.
  */
-final class GuestTranscript {
+public final class GuestTranscript {
 
     private int failures;
 
+    public GuestTranscript() {
+    }
+
     /** Seconds since the guest booted ({@code /proc/uptime}). */
-    static String uptime() {
+    public static String uptime() {
         String uptime = Sysfs.read(Path.of("/proc/uptime"), "?");
         return uptime.split(" ")[0];
     }
 
-    synchronized void log(String message) {
+    public synchronized void log(String message) {
         System.out.println("[" + uptime() + "] " + message);
         System.out.flush();
     }
 
-    synchronized void check(String name, boolean passed, Object detail) {
+    public synchronized void check(String name, boolean passed, Object detail) {
         if (!passed) {
             failures++;
         }
@@ -30,12 +33,12 @@ final class GuestTranscript {
         System.out.flush();
     }
 
-    synchronized void observe(String key, Object value) {
+    public synchronized void observe(String key, Object value) {
         System.out.println("OBS " + key + " " + value);
         System.out.flush();
     }
 
-    synchronized int failures() {
+    public synchronized int failures() {
         return failures;
     }
 }

@@ -11,7 +11,7 @@ import java.time.Duration;
  * {@code req-NN-action.label} in the job share and waits until the host writes {@code ack-NN-action.label} with what
  * QEMU answered.
  */
-final class HostSteps {
+public final class HostSteps {
 
     private static final Duration LIMIT = Duration.ofSeconds(60);
 
@@ -19,13 +19,13 @@ final class HostSteps {
     private final GuestTranscript transcript;
     private int step;
 
-    HostSteps(Path job, GuestTranscript transcript) {
+    public HostSteps(Path job, GuestTranscript transcript) {
         this.job = job;
         this.transcript = transcript;
     }
 
     /** Asks for {@code action.label} and returns the host's one-line answer. */
-    String ask(String actionAndLabel) {
+    public String ask(String actionAndLabel) {
         String name = String.format("%02d-%s", ++step, actionAndLabel);
         Path ack = job.resolve("ack-" + name);
         try {

@@ -151,6 +151,49 @@ class LoopClaimTests {
     }
 
     @Test
+    void anInheritedFlockIsNamedAfterTheLiveProcessThatCarriesIt() throws IOException {
+        // flock(1) without -o: the command inherits the locked descriptor; then flock(1) itself dies
+        helper = new ProcessBuilder("flock", "-x", loop.node.toString(), "sleep", "600").start();
+        long inode = (Long) Files.getAttribute(loop.node, "unix:ino");
+        assertThat(Shell.await(Duration.ofSeconds(10), () -> locksMention(helper.pid(), inode)
+                && helper.descendants().findAny().isPresent())).isTrue();
+        ProcessHandle sleeper = helper.descendants().findFirst().orElseThrow();
+        helper.destroyForcibly();
+        assertThat(Shell.await(Duration.ofSeconds(10), () -> !helper.isAlive())).isTrue();
+        assertThat(locksMention(helper.pid(), inode)).as("/proc/locks keeps the dead pid").isTrue();
+        ClientSession session = startAgentAndSession("Burner A");
+
+        RecorderLockedException locked = lockedOnAcquire(session, AcquireOptions.DEFAULT);
+        assertThat(locked.owner()).contains("sleep (pid " + sleeper.pid() + ")");
+        assertThat(locked.getMessage()).doesNotContain("pid " + helper.pid() + ")");
+
+        sleeper.destroyForcibly();
+        assertThat(Shell.await(Duration.ofSeconds(10), () -> !locksMention(helper.pid(), inode))).isTrue();
+        assertThat(session.acquire(id()).block(BLOCK).lockCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aForcedAcquireLooksForOtherHoldersBeforeItDismounts() throws IOException {
+        loop.format();
+        Path mountPoint = loop.mount(dir);
+        helper = new ProcessBuilder("flock", "-x", "-o", loop.node.toString(), "sleep", "600").start();
+        long inode = (Long) Files.getAttribute(loop.node, "unix:ino");
+        assertThat(Shell.await(Duration.ofSeconds(10), () -> locksMention(helper.pid(), inode))).isTrue();
+        ClientSession session = startAgentAndSession("Burner A");
+
+        RecorderLockedException locked = lockedOnAcquire(session, AcquireOptions.DEFAULT.withForce(true));
+        assertThat(locked.owner()).contains("flock (pid " + helper.pid() + ")");
+        assertThat(locked.getMessage()).contains("left mounted");
+        assertThat(loop.isMounted()).as("not dismounted for a claim that would fail").isTrue();
+
+        helper.destroyForcibly();
+        assertThat(Shell.await(Duration.ofSeconds(10), () -> !locksMention(helper.pid(), inode))).isTrue();
+        assertThat(session.acquire(id(), AcquireOptions.DEFAULT.withForce(true)).block(BLOCK).lockCount())
+                .isEqualTo(1);
+        assertThat(loop.isMounted()).isFalse();
+    }
+
+    @Test
     void aForeignPosixLockHolderIsNamed() {
         try (ChildJvm libburnLike = ChildJvm.hold("posix", loop.node.toString())) {
             ClientSession session = startAgentAndSession("Burner A");

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The text formats the backend reads: mountinfo lines, uevent datagrams, {@code dev_t} values. */
+/**
+ * The formats the backend reads: mountinfo lines, uevent datagrams, {@code dev_t} values, MODE SENSE page 2Ah.
+ */
 class ParsingTests {
 
     @Test
@@ -49,5 +51,39 @@ class ParsingTests {
         long dev = ((259L & 0xfff) << 8) | (256L & 0xff) | ((256L & ~0xffL) << 12);
         assertThat(DeviceNumber.fromDevT(dev)).isEqualTo(new DeviceNumber(259, 256));
         assertThat(DeviceNumber.parse("11:0")).isEqualTo(new DeviceNumber(11, 0));
+    }
+
+    @Test
+    void theTrayLockBitComesFromByteSixOfTheCapabilitiesPage() {
+        // QEMU's scsi-cd: header of 8 bytes (no block descriptors), page 2Ah; byte 6 was 0x2f held, 0x2d after ALLOW
+        byte[] held = new byte[8 + 28];
+        held[8] = 0x2a;
+        held[9] = 26;
+        held[8 + 6] = 0x2f;
+        assertThat(ScsiCommands.trayLocked(held)).isTrue();
+        held[8 + 6] = 0x2d;
+        assertThat(ScsiCommands.trayLocked(held)).isFalse();
+        // with an 8-byte block descriptor before the page
+        byte[] withDescriptor = new byte[16 + 28];
+        withDescriptor[7] = 8;
+        withDescriptor[16] = (byte) 0xaa; // PS bit + page 2Ah
+        withDescriptor[16 + 6] = 0x02;
+        assertThat(ScsiCommands.trayLocked(withDescriptor)).isTrue();
+        byte[] otherPage = held.clone();
+        otherPage[8] = 0x01;
+        assertThat(ScsiCommands.trayLocked(otherPage)).isNull();
+        assertThat(ScsiCommands.trayLocked(new byte[4])).isNull();
+    }
+
+    @Test
+    void anEjectRequestIsMediaEventOne() {
+        // GET EVENT STATUS NOTIFICATION: 4-byte header (length, NEA + class 4 = media, supported), media descriptor
+        byte[] request = {0, 6, 0x04, 0x10, 0x01, 0x02, 0, 0};
+        assertThat(MediaProbe.isEjectRequest(request)).isTrue();
+        byte[] newMedia = {0, 6, 0x04, 0x10, 0x02, 0x02, 0, 0};
+        assertThat(MediaProbe.isEjectRequest(newMedia)).isFalse();
+        byte[] noEventAvailable = {0, 2, (byte) 0x84, 0x10, 0x01, 0x02, 0, 0};
+        assertThat(MediaProbe.isEjectRequest(noEventAvailable)).isFalse();
+        assertThat(MediaProbe.isEjectRequest(new byte[] {0, 6, 0x04})).isFalse();
     }
 }

@@ -7,17 +7,20 @@ import io.discagent.agent.backend.linux.jna.NativeCallException;
 import io.discagent.agent.backend.linux.jna.SgIoResult;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
+import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.RecorderRemovedException;
+import io.discagent.api.event.EjectRequestedEvent;
 import io.discagent.api.event.MediaChangedEvent;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
 import io.discagent.api.event.RecorderArrivedEvent;
 import io.discagent.api.event.RecorderEvent;
 import io.discagent.api.event.RecorderRemovedEvent;
+import io.discagent.api.event.TrayUnlockedEvent;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -31,8 +34,10 @@ import reactor.core.publisher.Flux;
 
 /**
  * Runs inside the QEMU guest, against the real {@code sr} driver: an agent on the Linux backend holds
- * {@code /dev/sr0} while the host (through {@link HostSteps}) ejects, changes media, unplugs and replugs the drive.
- * Every outcome is reported through {@link GuestTranscript}; {@link SrDriveVmTests} asserts on it.
+ * {@code /dev/sr0} (and its SCSI generic node {@code /dev/sg0}) while the real burning tools try to get at the drive
+ * ({@link ToolMatrix}), other processes unlock or open its tray, and the host (through {@link HostSteps}) ejects,
+ * changes media, unplugs and replugs the drive. Every outcome is reported through {@link GuestTranscript};
+ * {@link SrDriveVmTests} asserts on it.
  */
 public final class SrGuestScenario {
 
@@ -42,31 +47,41 @@ public final class SrGuestScenario {
     private static final byte[] START_STOP_UNIT_EJECT = {0x1b, 0, 0, 0, 0x02, 0};
     private static final long CDROMEJECT = 0x5309;
 
+    /** The agent's media poll interval in the guest: the tray watch runs on each poll of a held drive. */
+    static final Duration POLL = Duration.ofMillis(500);
+
     private final LinuxAgentFixture fixture;
     private final GuestTranscript out;
     private final HostSteps host;
+    private final Path traces;
+    private final Path disc;
     private ClientSession a;
     private RecorderId replugged = SR0;
 
-    private SrGuestScenario(LinuxAgentFixture fixture, GuestTranscript out, HostSteps host) {
+    private SrGuestScenario(LinuxAgentFixture fixture, GuestTranscript out, HostSteps host, Path traces, Path disc) {
         this.fixture = fixture;
         this.out = out;
         this.host = host;
+        this.traces = traces;
+        this.disc = disc;
     }
 
+    /** {@code args}: the job share, the directory of the disc images. */
     public static void main(String[] args) {
         GuestTranscript out = new GuestTranscript();
         HostSteps host = new HostSteps(Path.of(args[0]), out);
+        Path traces = Path.of(args[0], "traces");
+        Path disc = Path.of(args[1], "disc2.iso");
         int rc = 0;
         out.log("scenario starts; kernel " + Sysfs.read(Path.of("/proc/sys/kernel/osrelease"), "?"));
         try (LinuxAgentFixture fixture = LinuxAgentFixture.start(AgentOptions.builder()
                 .backend("linux")
                 .backendProperty("linux.kernelEventPollMillis", "500")
-                .mediaPollInterval(Duration.ofMillis(500))
+                .mediaPollInterval(POLL)
                 .commandTimeout(Duration.ofSeconds(20))
                 .build(), event -> out.log("EVENT " + event))) {
             out.log("agent started");
-            new SrGuestScenario(fixture, out, host).run();
+            new SrGuestScenario(fixture, out, host, traces, disc).run();
         } catch (Throwable t) {
             out.log("ABORTED " + t);
             t.printStackTrace(System.out);
@@ -80,6 +95,10 @@ public final class SrGuestScenario {
         discovery();
         a = fixture.session("Burner A");
         kernelHolder();
+        genericNode();
+        toolHolders();
+        tools();
+        trayWatch();
         trayLock();
         media();
         unplugWhileHeld();
@@ -91,7 +110,7 @@ public final class SrGuestScenario {
         List<RecorderInfo> recorders = fixture.agent.recorders().block(BLOCK);
         RecorderInfo sr0 = recorders.stream().filter(r -> r.id().equals(SR0)).findFirst().orElse(null);
         out.check("discovery.sr0", sr0 != null && sr0.vendor().equals("QEMU") && sr0.product().startsWith("QEMU CD-ROM")
-                && sr0.paths().equals(List.of("/dev/sr0")), recorders);
+                && sr0.paths().equals(List.of("/dev/sr0", "/dev/sg0")), recorders);
         String polling = Sysfs.read(Path.of("/sys/block/sr0/events_poll_msecs"));
         out.check("discovery.kernel-media-polling", "500".equals(polling), "events_poll_msecs=" + polling);
     }
@@ -125,6 +144,194 @@ public final class SrGuestScenario {
                 && a.release(SR0).block(BLOCK) == 0, "acquired and released after dmsetup remove");
     }
 
+    /** The claim holds the drive's SCSI generic node too: nobody else can open it. */
+    private void genericNode() {
+        LockGrant grant = a.acquire(SR0).block(BLOCK);
+        out.check("generic.acquire", grant.lockCount() == 1 && grant.devicePaths().equals(List.of("/dev/sr0",
+                "/dev/sg0")), grant);
+        for (int flags : new int[] {Linux.O_RDWR | Linux.O_NONBLOCK, Linux.O_RDONLY | Linux.O_NONBLOCK,
+                Linux.O_RDWR | Linux.O_NONBLOCK | Linux.O_EXCL}) {
+            String name = "generic.open-refused-" + Integer.toHexString(flags);
+            try {
+                DeviceFd opened = DeviceFd.open("/dev/sg0", flags);
+                opened.close(); // (this drops the agent's POSIX lock on sg0: the check has failed anyway)
+                out.check(name, false, "opened /dev/sg0 while held");
+            } catch (NativeCallException e) {
+                out.check(name, e.errno() == Linux.EBUSY, e.getMessage());
+            }
+        }
+        String locks = Sysfs.read(Path.of("/proc/locks"), "");
+        String sgKey = lockKey(Path.of("/dev/sg0"));
+        long self = ProcessHandle.current().pid();
+        out.check("generic.posix-lock", locks.lines().anyMatch(l -> l.contains("POSIX") && l.contains(" " + self + " ")
+                && l.contains(" " + sgKey + " ")), "sg0 is " + sgKey + "; /proc/locks: " + locks.replace('\n', ';'));
+        out.check("generic.release", a.release(SR0).block(BLOCK) == 0, "released");
+        try {
+            DeviceFd.open("/dev/sg0", Linux.O_RDWR | Linux.O_NONBLOCK | Linux.O_EXCL).close();
+            out.check("generic.free-after-release", true, "an O_EXCL open of /dev/sg0 works again");
+        } catch (NativeCallException e) {
+            out.check("generic.free-after-release", false, e.getMessage());
+        }
+    }
+
+    /** A tool that holds the drive (on sr or on sg) makes the acquire fail, naming it and its pid. */
+    private void toolHolders() {
+        toolHolder("holder.xorriso-on-sr", Path.of("/dev/sr0"), "xorriso", "-outdev", "/dev/sr0", "-dialog", "on");
+        toolHolder("holder.xorriso-on-sg", Path.of("/dev/sg0"), "xorriso", "-scsi_dev_family", "sg", "-outdev",
+                "/dev/sg0", "-dialog", "on");
+    }
+
+    private void toolHolder(String check, Path node, String... command) {
+        Process tool;
+        try {
+            java.nio.file.Files.createDirectories(traces);
+            tool = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(traces.resolve(check + ".out").toFile()).start(); // its input stays open
+        } catch (IOException e) {
+            out.check(check, false, "cannot start " + List.of(command) + ": " + e);
+            return;
+        }
+        try {
+            boolean holding = Shell.await(Duration.ofSeconds(30), () -> Sysfs.read(traces.resolve(check + ".out"),
+                    "").contains("Drive current"));
+            String expected = "xorriso (pid " + tool.pid() + ")";
+            try {
+                a.acquire(SR0).block(BLOCK);
+                a.release(SR0).block(BLOCK);
+                out.check(check, false, "acquired while " + expected + " held " + node + " (holding: " + holding
+                        + ")");
+            } catch (RecorderLockedException e) {
+                String owner = fixture.agent.exclusiveAccessOwner(SR0).block(BLOCK);
+                out.check(check, e.hresult().equals(HResult.E_IMAPI_RECORDER_LOCKED)
+                        && e.owner().orElse("").contains(expected) && owner != null && owner.contains(expected),
+                        e.getMessage() + "; owner query: " + owner);
+            }
+            if (node.toString().equals("/dev/sg0")) {
+                // the acquire failed at the generic node, after claiming sr0: it must have let go of sr0
+                try {
+                    DeviceFd.open("/dev/sr0", Linux.O_RDONLY | Linux.O_NONBLOCK | Linux.O_EXCL).close();
+                    out.check(check + ".nothing-held", true, "/dev/sr0 can be claimed while the tool holds sg0");
+                } catch (NativeCallException e) {
+                    out.check(check + ".nothing-held", false, e.getMessage());
+                }
+            }
+        } finally {
+            try {
+                tool.getOutputStream().close(); // end of its dialog
+            } catch (IOException ignored) {
+                // it is gone
+            }
+            Shell.await(Duration.ofSeconds(15), () -> !tool.isAlive());
+            tool.destroyForcibly();
+            Shell.await(Duration.ofSeconds(5), () -> !tool.isAlive());
+        }
+        boolean acquired = a.acquire(SR0).block(BLOCK).lockCount() == 1;
+        out.check(check + ".gone", acquired && a.release(SR0).block(BLOCK) == 0, "acquired and released after the "
+                + "tool ended");
+    }
+
+    /** The tool matrix: every exclusive invocation refused while held, the non-exclusive ones measured. */
+    private void tools() {
+        List<String> missing = ToolMatrix.missingTools();
+        if (!missing.isEmpty()) {
+            out.check("tools.installed", false, "missing: " + missing + " (agent/src/test/vm/setup.sh installs them)");
+            return;
+        }
+        ToolMatrix matrix = new ToolMatrix(out, traces);
+        long started = System.nanoTime();
+        matrix.runWhileFree();
+        out.observe("tools.free-phase-ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
+        out.check("tools.acquire", a.acquire(SR0).block(BLOCK).lockCount() == 1, "Burner A holds sr0");
+        fixture.drain();
+        started = System.nanoTime();
+        matrix.runWhileHeld();
+        out.observe("tools.held-phase-ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
+        TrayUnlockedEvent slipped = awaitEvent(TrayUnlockedEvent.class, e -> true, POLL.multipliedBy(3));
+        out.check("tools.tray-never-unlocked-while-refusing", slipped == null, slipped == null
+                ? "no TrayUnlockedEvent" : slipped);
+        String state = host.ask("query.tools-held");
+        out.check("tools.qmp-locked-while-held", state.contains("locked=true") && state.contains("tray_open=false"),
+                state);
+        fixture.drain();
+        matrix.runNonExclusiveWhileHeld(disc);
+        // libburn's release sends ALLOW MEDIUM REMOVAL: the watch sees the unlocked tray and locks it again
+        TrayUnlockedEvent unlocked = awaitEvent(TrayUnlockedEvent.class, e -> true, POLL.multipliedBy(4));
+        out.observe("tools.non-exclusive-tray-unlock", unlocked == null ? "none" : unlocked);
+        Shell.await(POLL.multipliedBy(3), () -> false); // a few polls, so that a late unlock is locked again too
+        String after = host.ask("query.after-non-exclusive-tools");
+        out.check("tools.qmp-locked-after-non-exclusive-tools", after.contains("locked=true")
+                && after.contains("tray_open=false"), after);
+        out.check("tools.release", a.release(SR0).block(BLOCK) == 0, "released");
+        matrix.report();
+    }
+
+    /**
+     * Any process with write access may unlock the tray of the held drive; the agent notices on its next poll, locks it
+     * again and publishes a TrayUnlockedEvent naming whoever still has the drive open.
+     */
+    private void trayWatch() {
+        out.check("watch.acquire", a.acquire(SR0).block(BLOCK).lockCount() == 1, "Burner A holds sr0");
+        unlockBy("watch.sg_prevent-allow", false, "sg_prevent", "--allow", "/dev/sr0");
+        out.check("watch.locked-again-after-allow", host.ask("query.after-allow").contains("locked=true"),
+                "QMP after the watch");
+
+        fixture.drain();
+        Process culprit;
+        try {
+            culprit = new ProcessBuilder("sh", "-c", "exec 3</dev/sr0; sg_prevent --allow /dev/sr0; exec sleep 60")
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        TrayUnlockedEvent named = awaitEvent(TrayUnlockedEvent.class, e -> true, Duration.ofSeconds(10));
+        out.check("watch.culprit-named", named != null && named.relocked() && named.culprit() != null
+                && named.culprit().contains("sleep (pid " + culprit.pid() + ")"), named);
+        culprit.destroyForcibly();
+        Shell.await(Duration.ofSeconds(5), () -> !culprit.isAlive());
+
+        unlockBy("watch.eject-i-off", false, "eject", "-i", "off", "/dev/sr0");
+        unlockBy("watch.eject-F", true, "eject", "-F", "/dev/sr0");
+        out.check("watch.locked-again-after-eject-F", host.ask("query.after-eject-F").contains("locked=true"),
+                "QMP after the watch");
+        expectMedia("watch.tray-closed", "close-tray.after-eject-F", s -> s == MediaState.MEDIA_PRESENT);
+
+        // an ordinary user of group cdrom does it too (the node as udev makes it: root:cdrom 0660)
+        Shell.run("chgrp", "cdrom", "/dev/sr0");
+        Shell.run("chmod", "660", "/dev/sr0");
+        unlockBy("watch.eject-F-as-cdrom-user", true, "setpriv", "--reuid=65534", "--regid=cdrom", "--clear-groups",
+                "eject", "-F", "/dev/sr0");
+        Shell.run("chmod", "600", "/dev/sr0");
+        Shell.run("chgrp", "root", "/dev/sr0");
+        expectMedia("watch.tray-closed-again", "close-tray.after-user-eject-F", s -> s == MediaState.MEDIA_PRESENT);
+        out.check("watch.release", a.release(SR0).block(BLOCK) == 0, "released");
+    }
+
+    /** Runs {@code command} (traced) against the held drive and expects the watch to lock the tray again. */
+    private void unlockBy(String check, boolean opensTheTray, String... command) {
+        fixture.drain();
+        TracedTool run = TracedTool.run(check.substring(check.indexOf('.') + 1), traces, Duration.ofSeconds(30),
+                command);
+        long done = System.nanoTime();
+        out.observe(check + ".run", run.summary());
+        TrayUnlockedEvent event = awaitEvent(TrayUnlockedEvent.class, e -> true, Duration.ofSeconds(10));
+        long after = Duration.ofNanos(System.nanoTime() - done).toMillis();
+        out.check(check, event != null && event.recorder().equals(SR0) && event.relocked()
+                && event.trayOpened() == opensTheTray && run.commandsReachingTheDrive() > 0
+                && after < POLL.multipliedBy(6).toMillis(), event + " " + after + " ms after it ended (poll "
+                + POLL.toMillis() + " ms)");
+    }
+
+    /** {@code MAJ:MIN:INODE} of a node, as /proc/locks prints it. */
+    private static String lockKey(Path node) {
+        try {
+            DeviceNumber fs = DeviceNumber.fromDevT((Long) Files.getAttribute(node, "unix:dev"));
+            return String.format("%02x:%02x:%d", fs.major(), fs.minor(), (Long) Files.getAttribute(node,
+                    "unix:ino"));
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
     private void trayLock() {
         out.check("tray.acquire", a.acquire(SR0).block(BLOCK).lockCount() == 1, "Burner A holds sr0");
         try {
@@ -136,7 +343,12 @@ public final class SrGuestScenario {
         String owner = fixture.agent.exclusiveAccessOwner(SR0).block(BLOCK);
         out.check("tray.owner", "Burner A".equals(owner), owner);
         softwareEjectWhileHeld();
+        fixture.drain();
         host.ask("eject.while-held");
+        // QEMU tells the guest that the button was pressed; the kernel's polling turns it into DISK_EJECT_REQUEST
+        EjectRequestedEvent button = awaitEvent(EjectRequestedEvent.class, e -> e.recorder().equals(SR0),
+                Duration.ofSeconds(5));
+        out.check("tray.eject-request-published", button != null && "Burner A".equals(button.holder()), button);
         out.check("tray.release", a.release(SR0).block(BLOCK) == 0, "released");
         fixture.drain();
         long asked = System.nanoTime();

@@ -1,0 +1,85 @@
+package io.discagent.service.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * The signals {@code discagent exec} receives (SIGINT, SIGTERM, SIGHUP): while the command runs they are passed on
+ * to it, and {@code exec} goes on waiting for it to end; while the acquire still waits, they end the wait and
+ * {@code exec} exits with 128 + the signal. A Ctrl-C or Ctrl-\ typed in the terminal reaches the command by itself
+ * when {@code exec} runs in the terminal's foreground (the command shares its process group), so those are not sent
+ * twice. The JVM's own handlers come back when {@code exec} is done.
+ *
+ * <p>It uses {@code sun.misc.Signal} (module {@code jdk.unsupported}): the only way for a JVM to take SIGTERM, SIGINT
+ * and SIGHUP itself instead of shutting down.
+ */
+final class ExecSignals {
+
+    private static final String[] NAMES = {"INT", "TERM", "HUP"};
+
+    private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
+    private volatile @Nullable ExecHold waiting;
+    private volatile @Nullable ExecChild running;
+    private volatile int caught;
+
+    private ExecSignals() {
+    }
+
+    static ExecSignals install() {
+        ExecSignals signals = new ExecSignals();
+        for (String name : NAMES) {
+            Signal signal = new Signal(name);
+            try {
+                signals.previous.put(signal, Signal.handle(signal, s -> signals.received(s.getNumber())));
+            } catch (IllegalArgumentException e) {
+                // the JVM keeps this one (-Xrs, or an embedding that took it)
+            }
+        }
+        return signals;
+    }
+
+    /** From now on, a signal ends the acquire of {@code hold}. */
+    void whileWaiting(ExecHold hold) {
+        waiting = hold;
+    }
+
+    /** From now on, signals go to {@code child} ({@code null}: it has ended). */
+    void whileRunning(@Nullable ExecChild child) {
+        waiting = null;
+        running = child;
+    }
+
+    /** The signal that ended the wait, or 0. */
+    int caught() {
+        return caught;
+    }
+
+    private void received(int number) {
+        ExecChild child = running;
+        if (child != null) {
+            boolean fromTerminal = number == ExecChild.SIGINT && ExecChild.inTerminalForeground();
+            if (!fromTerminal) {
+                child.signal(number);
+            }
+            return;
+        }
+        caught = number;
+        ExecHold hold = waiting;
+        if (hold != null) {
+            hold.abort();
+        }
+    }
+
+    void restore() {
+        previous.forEach((signal, handler) -> {
+            try {
+                Signal.handle(signal, handler);
+            } catch (IllegalArgumentException ignored) {
+                // not ours to restore
+            }
+        });
+    }
+}
