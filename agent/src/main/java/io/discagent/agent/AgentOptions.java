@@ -5,6 +5,7 @@ import io.discagent.api.error.InvalidArgumentException;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -12,15 +13,53 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * How to start a {@link DiscAgent}. Immutable; build with {@link #builder()}.
+ * How to start a {@link DiscAgent}. Immutable; build with {@link #builder()}, or change a copy with
+ * {@link #toBuilder()}.
+ *
+ * <p>Every tunable is described once, in {@link #settings()}: its name, type, default ({@code DEFAULT_*}) and
+ * meaning. The service's command-line options, its configuration keys and its documentation are derived from that
+ * list, so a setting added here reaches all of them (Vert.x's {@code VertxOptions} is the shape).
  */
 public final class AgentOptions {
+
+    /** The default backend: the platform's real one when it finds recorders, else the simulated one. */
+    public static final String DEFAULT_BACKEND = "auto";
 
     /** IMAPI2's default command timeout ({@code IMAPI2_DEFAULT_COMMAND_TIMEOUT}, 10 s). */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
+    /** How many acquire requests may wait for one recorder by default. */
+    public static final int DEFAULT_PENDING_ACQUIRE_MAX_COUNT = 1000;
+
+    /** How many unrequested events a subscriber may fall behind by default. */
+    public static final int DEFAULT_EVENT_BUFFER_SIZE = 1024;
+
     /** How long an overflowed event subscriber has to take its buffered events (1 s). */
     public static final Duration DEFAULT_EVENT_OVERFLOW_GRACE = Duration.ofSeconds(1);
+
+    /** How often media and the tray lock of held drives are polled by default. */
+    public static final Duration DEFAULT_MEDIA_POLL_INTERVAL = Duration.ofSeconds(2);
+
+    private static final List<Setting<Builder, AgentOptions, ?>> SETTINGS = List.of(
+            new Setting<>("backend", String.class, DEFAULT_BACKEND,
+                    "The backend: auto (the real recorders if there are any, else simulated), simulated, linux or "
+                            + "windows.", Builder::backend, AgentOptions::backend),
+            new Setting<>("commandTimeout", Duration.class, DEFAULT_COMMAND_TIMEOUT,
+                    "How long a native call may take before its caller fails with E_IMAPI_RECORDER_COMMAND_TIMEOUT "
+                            + "(0: no limit).", Builder::commandTimeout, AgentOptions::commandTimeout),
+            new Setting<>("pendingAcquireMaxCount", Integer.class, DEFAULT_PENDING_ACQUIRE_MAX_COUNT,
+                    "How many acquire requests may wait for one recorder; beyond it a request fails at once.",
+                    Builder::pendingAcquireMaxCount, AgentOptions::pendingAcquireMaxCount),
+            new Setting<>("eventBufferSize", Integer.class, DEFAULT_EVENT_BUFFER_SIZE,
+                    "How many unrequested events an event subscriber may fall behind before it is ended.",
+                    Builder::eventBufferSize, AgentOptions::eventBufferSize),
+            new Setting<>("eventOverflowGrace", Duration.class, DEFAULT_EVENT_OVERFLOW_GRACE,
+                    "How long a subscriber that fell behind has to take its buffered events before its overflow "
+                            + "error comes without them.", Builder::eventOverflowGrace,
+                    AgentOptions::eventOverflowGrace),
+            new Setting<>("mediaPollInterval", Duration.class, DEFAULT_MEDIA_POLL_INTERVAL,
+                    "How often media state (and on Linux the tray lock of held drives) is polled (0: never).",
+                    Builder::mediaPollInterval, AgentOptions::mediaPollInterval));
 
     private final String backend;
     private final @Nullable RecorderBackend backendInstance;
@@ -54,6 +93,27 @@ public final class AgentOptions {
     /** The defaults: {@code auto} backend, 10 s command timeout, 1000 pending acquires per recorder. */
     public static AgentOptions defaults() {
         return builder().build();
+    }
+
+    /** Every tunable of the agent, described once (see the class comment). */
+    public static List<Setting<Builder, AgentOptions, ?>> settings() {
+        return SETTINGS;
+    }
+
+    /** A builder that starts from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.backend = backend;
+        b.backendInstance = backendInstance;
+        b.backendProperties.putAll(backendProperties);
+        b.commandTimeout = commandTimeout;
+        b.pendingAcquireMaxCount = pendingAcquireMaxCount;
+        b.eventBufferSize = eventBufferSize;
+        b.eventOverflowGrace = eventOverflowGrace;
+        b.mediaPollInterval = mediaPollInterval;
+        b.timeScheduler = timeScheduler;
+        b.vertx = vertx;
+        return b;
     }
 
     /** The backend to use: {@code auto}, {@code simulated}, {@code linux} or {@code windows}. */
@@ -109,17 +169,17 @@ public final class AgentOptions {
         return Optional.ofNullable(vertx);
     }
 
-    /** Builds {@link AgentOptions}. */
+    /** Builds {@link AgentOptions}. Every setter validates its argument ({@code InvalidArgumentException}). */
     public static final class Builder {
 
-        private String backend = "auto";
+        private String backend = DEFAULT_BACKEND;
         private @Nullable RecorderBackend backendInstance;
         private final Map<String, String> backendProperties = new LinkedHashMap<>();
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
-        private int pendingAcquireMaxCount = 1000;
-        private int eventBufferSize = 1024;
+        private int pendingAcquireMaxCount = DEFAULT_PENDING_ACQUIRE_MAX_COUNT;
+        private int eventBufferSize = DEFAULT_EVENT_BUFFER_SIZE;
         private Duration eventOverflowGrace = DEFAULT_EVENT_OVERFLOW_GRACE;
-        private Duration mediaPollInterval = Duration.ofSeconds(2);
+        private Duration mediaPollInterval = DEFAULT_MEDIA_POLL_INTERVAL;
         private Scheduler timeScheduler = Schedulers.parallel();
         private @Nullable Vertx vertx;
 
@@ -131,7 +191,7 @@ public final class AgentOptions {
          * otherwise the simulated one), {@code simulated}, {@code linux} or {@code windows}.
          */
         public Builder backend(String name) {
-            this.backend = InvalidArgumentException.requireNonNull(name, "name");
+            this.backend = InvalidArgumentException.requireNonNull(name, "backend");
             return this;
         }
 
@@ -143,19 +203,20 @@ public final class AgentOptions {
 
         /** A backend property, such as {@code simulated.recorders=3} or {@code linux.devices=/dev/loop7}. */
         public Builder backendProperty(String key, String value) {
-            backendProperties.put(InvalidArgumentException.requireNonNull(key, "key"), InvalidArgumentException.requireNonNull(value, "value"));
+            backendProperties.put(InvalidArgumentException.requireNonNull(key, "key"),
+                    InvalidArgumentException.requireNonNull(value, "value"));
             return this;
         }
 
         /** Backend properties. */
         public Builder backendProperties(Map<String, String> properties) {
-            backendProperties.putAll(properties);
+            InvalidArgumentException.requireNonNull(properties, "properties").forEach(this::backendProperty);
             return this;
         }
 
         /**
          * How long a native call may take before its caller fails with {@code E_IMAPI_RECORDER_COMMAND_TIMEOUT}
-         * (default 10 s; {@link Duration#ZERO} disables the timeout).
+         * (default 10 s; {@link Duration#ZERO}, or a duration of 100 years and more, means no limit).
          */
         public Builder commandTimeout(Duration timeout) {
             this.commandTimeout = requireNotNegative(timeout, "commandTimeout");

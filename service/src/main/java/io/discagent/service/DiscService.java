@@ -64,10 +64,21 @@ public final class DiscService implements AutoCloseable {
      *
      * @throws IllegalStateException when the agent or the server could not start (for example, the port is taken)
      */
-    public static DiscService start(ServiceConfig given) {
+    public static DiscService start(ServiceConfig config) {
+        return start(config, null);
+    }
+
+    /**
+     * Starts the agent and the HTTP server on {@code time}, the scheduler of every delay of the service and the
+     * agent (tests pass a {@code VirtualTimeScheduler}); the caller disposes it. With {@code null} the service makes
+     * its own ({@code discagent-time}) and disposes it when it stops.
+     *
+     * @throws IllegalStateException when the agent or the server could not start (for example, the port is taken)
+     */
+    public static DiscService start(ServiceConfig config, @Nullable Scheduler time) {
         // Start-up uses both cores: Reactor's time scheduler and the metrics registry share no classes with Vert.x,
         // so a second thread builds them while this one creates Vert.x (each side is ~0.1 s of class loading).
-        CompletableFuture<StartedAside> aside = CompletableFuture.supplyAsync(() -> StartedAside.start(given),
+        CompletableFuture<StartedAside> aside = CompletableFuture.supplyAsync(() -> StartedAside.start(time),
                 task -> new Thread(task, "discagent-start").start());
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
                 .setInternalBlockingPoolSize(2));
@@ -79,28 +90,23 @@ public final class DiscService implements AutoCloseable {
             throw new IllegalStateException("the service could not start: " + e.getMessage(), e);
         }
         Scheduler ownedTime = started.ownedTime();
-        ServiceConfig config = ownedTime == null ? given : given.withTimeScheduler(ownedTime);
+        Scheduler scheduler = ownedTime != null ? ownedTime : time;
         DiscAgent agent = null;
         try {
-            agent = DiscAgent.start(AgentOptions.builder()
-                    .backend(config.backend())
-                    .backendProperties(config.backendProperties())
-                    .commandTimeout(config.commandTimeout())
-                    .timeScheduler(config.timeScheduler())
-                    .vertx(vertx)
-                    .build()).block(STARTUP);
+            agent = DiscAgent.start(config.agent().toBuilder().timeScheduler(scheduler).vertx(vertx).build())
+                    .block(STARTUP);
             ServiceMetrics metrics = started.metrics();
             metrics.observe(agent);
-            EventFeed feed = new EventFeed(agent, config.timeScheduler(), config.replayEvents(),
+            EventFeed feed = new EventFeed(agent, scheduler, config.replayEvents(),
                     config.replayWindow());
             feed.start().block(STARTUP);
             metrics.streamClients(feed::clients);
-            HttpVerticle http = new HttpVerticle(agent, feed, metrics, config);
+            HttpVerticle http = new HttpVerticle(agent, feed, metrics, config, scheduler);
             String deployment = vertx.deployVerticle(http).toCompletionStage().toCompletableFuture()
                     .get(STARTUP.toSeconds(), TimeUnit.SECONDS);
             DemoTraffic demo = null;
             if (config.demo() && agent.simulator().isPresent()) {
-                demo = DemoTraffic.start(agent, agent.simulator().get(), config.timeScheduler());
+                demo = DemoTraffic.start(agent, agent.simulator().get(), scheduler);
             }
             return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo, ownedTime);
         } catch (Exception e) {
@@ -121,10 +127,9 @@ public final class DiscService implements AutoCloseable {
     /** What {@link #start} builds beside Vert.x: the time scheduler (unless the configuration has one) and metrics. */
     private record StartedAside(@Nullable Scheduler ownedTime, ServiceMetrics metrics) {
 
-        static StartedAside start(ServiceConfig config) {
+        static StartedAside start(@Nullable Scheduler given) {
             ServiceMetrics metrics = new ServiceMetrics(); // first: if it fails, no scheduler thread is left behind
-            Scheduler ownedTime = config.hasTimeScheduler() ? null
-                    : Schedulers.newParallel("discagent-time", 2, true);
+            Scheduler ownedTime = given != null ? null : Schedulers.newParallel("discagent-time", 2, true);
             return new StartedAside(ownedTime, metrics);
         }
     }
@@ -193,22 +198,24 @@ public final class DiscService implements AutoCloseable {
         private final EventFeed feed;
         private final ServiceMetrics metrics;
         private final ServiceConfig config;
+        private final Scheduler time;
         private @Nullable HttpServer server;
         private @Nullable HttpApi api;
         private @Nullable LeaseRegistry leases;
 
-        HttpVerticle(DiscAgent agent, EventFeed feed, ServiceMetrics metrics, ServiceConfig config) {
+        HttpVerticle(DiscAgent agent, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
             this.agent = agent;
             this.feed = feed;
             this.metrics = metrics;
             this.config = config;
+            this.time = time;
         }
 
         @Override
         public Future<?> start() {
-            leases = new LeaseRegistry(agent, context, config.timeScheduler(), config.maxSessions(),
+            leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
                     config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
-            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config);
+            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config, time);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())

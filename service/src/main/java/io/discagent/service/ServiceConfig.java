@@ -1,33 +1,75 @@
 package io.discagent.service;
 
+import io.discagent.agent.AgentOptions;
+import io.discagent.agent.Setting;
+import io.discagent.api.error.InvalidArgumentException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
-import reactor.core.scheduler.Scheduler;
 
 /**
- * How to run the service: where it listens, which tokens protect it, session leases, limits and the agent's backend.
- * Immutable; build with {@link #builder()}.
+ * How to run the service: where it listens, which tokens protect it, session leases and limits, and the agent's own
+ * {@link AgentOptions} (nested, not copied). Immutable; build with {@link #builder()}.
+ *
+ * <p>Every tunable of the service is described once in {@link #settings()} (with its {@code DEFAULT_*}), like the
+ * agent's in {@link AgentOptions#settings()}: {@code discagent serve}'s options and the docs are derived from both
+ * lists. The time scheduler is not configuration: {@link DiscService#start(ServiceConfig, reactor.core.scheduler
+ * .Scheduler)} takes it.
  */
 public final class ServiceConfig {
 
-    /** The default port. */
-    public static final int DEFAULT_PORT = 8731;
-
     /** The default address: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
+    /** The default port. */
+    public static final int DEFAULT_PORT = 8731;
+    public static final Duration DEFAULT_SESSION_TTL = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_MIN_SESSION_TTL = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_MAX_SESSION_TTL = Duration.ofHours(1);
+    public static final Duration DEFAULT_MAX_WAIT = Duration.ofHours(1);
+    public static final int DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+    public static final int DEFAULT_MAX_SESSIONS = 256;
+    public static final int DEFAULT_MAX_PENDING_PER_SESSION = 16;
+    public static final int DEFAULT_REPLAY_EVENTS = 1024;
+    public static final Duration DEFAULT_REPLAY_WINDOW = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_KEEP_ALIVE_INTERVAL = Duration.ofSeconds(15);
+
+    private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
+            new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
+                    + "access token.", Builder::host, ServiceConfig::host),
+            new Setting<>("port", Integer.class, DEFAULT_PORT, "The port (0: any free one).", Builder::port,
+                    ServiceConfig::port),
+            new Setting<>("sessionTtl", Duration.class, DEFAULT_SESSION_TTL,
+                    "A session's lease when it asks for none.", Builder::sessionTtl, ServiceConfig::sessionTtl),
+            new Setting<>("minSessionTtl", Duration.class, DEFAULT_MIN_SESSION_TTL,
+                    "The shortest lease a client may ask for.", Builder::minSessionTtl, ServiceConfig::minSessionTtl),
+            new Setting<>("maxSessionTtl", Duration.class, DEFAULT_MAX_SESSION_TTL,
+                    "The longest lease a client may ask for.", Builder::maxSessionTtl, ServiceConfig::maxSessionTtl),
+            new Setting<>("maxWait", Duration.class, DEFAULT_MAX_WAIT, "The longest wait an acquire may ask for.",
+                    Builder::maxWait, ServiceConfig::maxWait),
+            new Setting<>("maxBody", Integer.class, DEFAULT_MAX_BODY_BYTES, "The largest request body, in bytes.",
+                    Builder::maxBodyBytes, ServiceConfig::maxBodyBytes),
+            new Setting<>("maxSessions", Integer.class, DEFAULT_MAX_SESSIONS, "How many sessions may be open at once.",
+                    Builder::maxSessions, ServiceConfig::maxSessions),
+            new Setting<>("maxPending", Integer.class, DEFAULT_MAX_PENDING_PER_SESSION,
+                    "How many acquire requests one session may have in progress at once.",
+                    Builder::maxPendingPerSession, ServiceConfig::maxPendingPerSession),
+            new Setting<>("replayEvents", Integer.class, DEFAULT_REPLAY_EVENTS,
+                    "How many recent events are kept for Last-Event-ID replay.", Builder::replayEvents,
+                    ServiceConfig::replayEvents),
+            new Setting<>("replayWindow", Duration.class, DEFAULT_REPLAY_WINDOW,
+                    "How old a kept event may be for Last-Event-ID replay.", Builder::replayWindow,
+                    ServiceConfig::replayWindow),
+            new Setting<>("keepAliveInterval", Duration.class, DEFAULT_KEEP_ALIVE_INTERVAL,
+                    "How often idle event streams get a keep-alive (SSE comment, WebSocket ping).",
+                    Builder::keepAliveInterval, ServiceConfig::keepAliveInterval));
 
     private final String host;
     private final int port;
     private final @Nullable String accessToken;
     private final @Nullable String adminToken;
-    private final String backend;
-    private final Map<String, String> backendProperties;
     private final Duration sessionTtl;
     private final Duration minSessionTtl;
     private final Duration maxSessionTtl;
@@ -38,17 +80,14 @@ public final class ServiceConfig {
     private final int replayEvents;
     private final Duration replayWindow;
     private final Duration keepAliveInterval;
-    private final Duration commandTimeout;
-    private final @Nullable Scheduler timeScheduler;
     private final boolean demo;
+    private final AgentOptions agent;
 
     private ServiceConfig(Builder b) {
         this.host = b.host;
         this.port = b.port;
         this.accessToken = b.accessToken;
         this.adminToken = b.adminToken;
-        this.backend = b.backend;
-        this.backendProperties = Map.copyOf(b.backendProperties);
         this.sessionTtl = b.sessionTtl;
         this.minSessionTtl = b.minSessionTtl;
         this.maxSessionTtl = b.maxSessionTtl;
@@ -59,14 +98,23 @@ public final class ServiceConfig {
         this.replayEvents = b.replayEvents;
         this.replayWindow = b.replayWindow;
         this.keepAliveInterval = b.keepAliveInterval;
-        this.commandTimeout = b.commandTimeout;
-        this.timeScheduler = b.timeScheduler;
         this.demo = b.demo;
+        this.agent = b.agent.build();
     }
 
     /** A builder with the safe defaults. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Every tunable of the service, described once (see the class comment). */
+    public static List<Setting<Builder, ServiceConfig, ?>> settings() {
+        return SETTINGS;
+    }
+
+    /** The agent's options. */
+    public AgentOptions agent() {
+        return agent;
     }
 
     /** The address to bind ({@code 127.0.0.1} by default). */
@@ -87,16 +135,6 @@ public final class ServiceConfig {
     /** The token of admin actions ({@code X-Admin-Token}), if one is configured. */
     public Optional<String> adminToken() {
         return Optional.ofNullable(adminToken);
-    }
-
-    /** The agent's backend: {@code auto}, {@code simulated}, {@code linux} or {@code windows}. */
-    public String backend() {
-        return backend;
-    }
-
-    /** Properties for the backend, such as {@code simulated.recorders=3}. */
-    public Map<String, String> backendProperties() {
-        return backendProperties;
     }
 
     /** The lease of a session that does not ask for another one. */
@@ -149,53 +187,6 @@ public final class ServiceConfig {
         return keepAliveInterval;
     }
 
-    /** The agent's native command timeout. */
-    public Duration commandTimeout() {
-        return commandTimeout;
-    }
-
-    /**
-     * The scheduler of every delay of the service and the agent (lease expiry, keep-alives, waits, backoff).
-     *
-     * @throws IllegalStateException when none was given and the service has not made its own yet
-     */
-    public Scheduler timeScheduler() {
-        if (timeScheduler == null) {
-            throw new IllegalStateException("no time scheduler: the service makes its own at start");
-        }
-        return timeScheduler;
-    }
-
-    /** Whether a time scheduler was given (otherwise the service makes one, and disposes it when it stops). */
-    public boolean hasTimeScheduler() {
-        return timeScheduler != null;
-    }
-
-    /** A copy with this time scheduler. */
-    public ServiceConfig withTimeScheduler(Scheduler scheduler) {
-        Builder b = new Builder();
-        b.host = host;
-        b.port = port;
-        b.accessToken = accessToken;
-        b.adminToken = adminToken;
-        b.backend = backend;
-        b.backendProperties.putAll(backendProperties);
-        b.sessionTtl = sessionTtl;
-        b.minSessionTtl = minSessionTtl;
-        b.maxSessionTtl = maxSessionTtl;
-        b.maxWait = maxWait;
-        b.maxBodyBytes = maxBodyBytes;
-        b.maxSessions = maxSessions;
-        b.maxPendingPerSession = maxPendingPerSession;
-        b.replayEvents = replayEvents;
-        b.replayWindow = replayWindow;
-        b.keepAliveInterval = keepAliveInterval;
-        b.commandTimeout = commandTimeout;
-        b.timeScheduler = Objects.requireNonNull(scheduler, "scheduler");
-        b.demo = demo;
-        return b.build();
-    }
-
     /** Whether to run the demo traffic loop on the simulated backend. */
     public boolean demo() {
         return demo;
@@ -217,41 +208,36 @@ public final class ServiceConfig {
         }
     }
 
-    /** Builds {@link ServiceConfig}. */
+    /** Builds {@link ServiceConfig}; every setter validates its argument ({@code InvalidArgumentException}). */
     public static final class Builder {
 
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private @Nullable String accessToken;
         private @Nullable String adminToken;
-        private String backend = "auto";
-        private final Map<String, String> backendProperties = new LinkedHashMap<>();
-        private Duration sessionTtl = Duration.ofSeconds(30);
-        private Duration minSessionTtl = Duration.ofSeconds(1);
-        private Duration maxSessionTtl = Duration.ofHours(1);
-        private Duration maxWait = Duration.ofHours(1);
-        private int maxBodyBytes = 16 * 1024;
-        private int maxSessions = 256;
-        private int maxPendingPerSession = 16;
-        private int replayEvents = 1024;
-        private Duration replayWindow = Duration.ofMinutes(5);
-        private Duration keepAliveInterval = Duration.ofSeconds(15);
-        private Duration commandTimeout = Duration.ofSeconds(10);
-        private @Nullable Scheduler timeScheduler;
+        private Duration sessionTtl = DEFAULT_SESSION_TTL;
+        private Duration minSessionTtl = DEFAULT_MIN_SESSION_TTL;
+        private Duration maxSessionTtl = DEFAULT_MAX_SESSION_TTL;
+        private Duration maxWait = DEFAULT_MAX_WAIT;
+        private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private int maxSessions = DEFAULT_MAX_SESSIONS;
+        private int maxPendingPerSession = DEFAULT_MAX_PENDING_PER_SESSION;
+        private int replayEvents = DEFAULT_REPLAY_EVENTS;
+        private Duration replayWindow = DEFAULT_REPLAY_WINDOW;
+        private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
         private boolean demo;
+        private AgentOptions.Builder agent = AgentOptions.builder();
 
         private Builder() {
         }
 
         public Builder host(String host) {
-            this.host = Objects.requireNonNull(host, "host");
+            this.host = InvalidArgumentException.requireNonNull(host, "host");
             return this;
         }
 
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
-            }
+            InvalidArgumentException.require(port >= 0 && port <= 65535, "port must be between 0 and 65535: " + port);
             this.port = port;
             return this;
         }
@@ -266,27 +252,18 @@ public final class ServiceConfig {
             return this;
         }
 
-        public Builder backend(String backend) {
-            this.backend = Objects.requireNonNull(backend, "backend");
-            return this;
-        }
-
-        public Builder backendProperty(String key, String value) {
-            backendProperties.put(key, value);
-            return this;
-        }
-
         public Builder sessionTtl(Duration ttl) {
             this.sessionTtl = positive(ttl, "sessionTtl");
             return this;
         }
 
-        public Builder sessionTtlBounds(Duration min, Duration max) {
-            if (positive(max, "maxSessionTtl").compareTo(positive(min, "minSessionTtl")) < 0) {
-                throw new IllegalArgumentException("maxSessionTtl must not be below minSessionTtl");
-            }
-            this.minSessionTtl = min;
-            this.maxSessionTtl = max;
+        public Builder minSessionTtl(Duration ttl) {
+            this.minSessionTtl = positive(ttl, "minSessionTtl");
+            return this;
+        }
+
+        public Builder maxSessionTtl(Duration ttl) {
+            this.maxSessionTtl = positive(ttl, "maxSessionTtl");
             return this;
         }
 
@@ -296,7 +273,7 @@ public final class ServiceConfig {
         }
 
         public Builder maxBodyBytes(int bytes) {
-            this.maxBodyBytes = atLeastOne(bytes, "maxBodyBytes");
+            this.maxBodyBytes = atLeastOne(bytes, "maxBody");
             return this;
         }
 
@@ -306,12 +283,16 @@ public final class ServiceConfig {
         }
 
         public Builder maxPendingPerSession(int pending) {
-            this.maxPendingPerSession = atLeastOne(pending, "maxPendingPerSession");
+            this.maxPendingPerSession = atLeastOne(pending, "maxPending");
             return this;
         }
 
-        public Builder replay(int events, Duration window) {
+        public Builder replayEvents(int events) {
             this.replayEvents = atLeastOne(events, "replayEvents");
+            return this;
+        }
+
+        public Builder replayWindow(Duration window) {
             this.replayWindow = positive(window, "replayWindow");
             return this;
         }
@@ -321,36 +302,36 @@ public final class ServiceConfig {
             return this;
         }
 
-        public Builder commandTimeout(Duration timeout) {
-            this.commandTimeout = positive(timeout, "commandTimeout");
-            return this;
-        }
-
-        /**
-         * The scheduler of every delay; tests pass a {@code VirtualTimeScheduler}. By default the service makes its
-         * own ({@code discagent-time}) and disposes it when it stops, so no timer outlives it.
-         */
-        public Builder timeScheduler(Scheduler scheduler) {
-            this.timeScheduler = Objects.requireNonNull(scheduler, "scheduler");
-            return this;
-        }
-
         public Builder demo(boolean demo) {
             this.demo = demo;
+            return this;
+        }
+
+        /** The agent's options (their time scheduler and Vert.x are the service's, whatever they say). */
+        public Builder agent(AgentOptions options) {
+            this.agent = InvalidArgumentException.requireNonNull(options, "agent").toBuilder();
+            return this;
+        }
+
+        /** Changes the agent's options in place: {@code config.agent(a -> a.backend("simulated"))}. */
+        public Builder agent(java.util.function.Consumer<AgentOptions.Builder> change) {
+            change.accept(agent);
             return this;
         }
 
         /**
          * The configuration.
          *
-         * @throws IllegalArgumentException when the bind address is not loopback and no access token is set
+         * @throws InvalidArgumentException when the bind address is not loopback and no access token is set, or the
+         *     lease bounds are crossed
          */
         public ServiceConfig build() {
+            InvalidArgumentException.require(maxSessionTtl.compareTo(minSessionTtl) >= 0,
+                    "maxSessionTtl must not be below minSessionTtl");
             ServiceConfig config = new ServiceConfig(this);
-            if (!config.bindsLoopback() && config.accessToken == null) {
-                throw new IllegalArgumentException("binding to " + host + " (not a loopback address) requires an "
-                        + "access token (--access-token or DISCAGENT_ACCESS_TOKEN)");
-            }
+            InvalidArgumentException.require(config.bindsLoopback() || config.accessToken != null, "binding to "
+                    + host + " (not a loopback address) requires an access token (--access-token or "
+                    + "DISCAGENT_ACCESS_TOKEN)");
             return config;
         }
 
@@ -359,17 +340,13 @@ public final class ServiceConfig {
         }
 
         private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive: " + d);
-            }
+            InvalidArgumentException.requireNonNull(d, name);
+            InvalidArgumentException.require(!d.isNegative() && !d.isZero(), name + " must be positive: " + d);
             return d;
         }
 
         private static int atLeastOne(int value, String name) {
-            if (value < 1) {
-                throw new IllegalArgumentException(name + " must be at least 1: " + value);
-            }
+            InvalidArgumentException.require(value >= 1, name + " must be at least 1: " + value);
             return value;
         }
     }

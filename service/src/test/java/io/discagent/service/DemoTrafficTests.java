@@ -21,7 +21,7 @@ class DemoTrafficTests {
 
     @Test
     void theDemoKeepsTheRecordersBusy() {
-        try (TestService t = TestService.onVirtualTime(c -> c.demo(true).backendProperty("simulated.recorders", "3"))) {
+        try (TestService t = TestService.onVirtualTime(c -> c.demo(true).agent(a -> a.backendProperty("simulated.recorders", "3")))) {
             assertThat(t.service.demo()).isPresent();
             boolean sawExternal = false;
             boolean sawHeld = false;

@@ -130,7 +130,7 @@ class EventStreamTests {
 
     @Test
     void sseGivesAResetAndASnapshotWhenTheMissedEventsAreNoLongerKept() {
-        try (TestService t = TestService.start(c -> c.replay(2, Duration.ofMinutes(5)))) {
+        try (TestService t = TestService.start(c -> c.replayEvents(2).replayWindow(Duration.ofMinutes(5)))) {
             String lastSeen = snapshotId(t);
             Session a = t.open("Kiosk A");
             acquireTwiceReleaseOnce(t, a);
@@ -149,7 +149,7 @@ class EventStreamTests {
 
     @Test
     void theReplayWindowAlsoEndsWithTime() {
-        try (TestService t = TestService.onVirtualTime(c -> c.replay(1024, Duration.ofMinutes(1)))) {
+        try (TestService t = TestService.onVirtualTime(c -> c.replayEvents(1024).replayWindow(Duration.ofMinutes(1)))) {
             String lastSeen = snapshotId(t);
             Session a = t.open("Kiosk A");
             acquireTwiceReleaseOnce(t, a);

@@ -55,8 +55,8 @@ class LeaseExpiryTests {
 
     @Test
     void aClientMayAskForItsOwnTtlWithinTheBounds() {
-        try (TestService t = TestService.onVirtualTime(c -> c.sessionTtlBounds(Duration.ofSeconds(1),
-                Duration.ofMinutes(1)))) {
+        try (TestService t = TestService.onVirtualTime(c -> c.minSessionTtl(Duration.ofSeconds(1))
+                .maxSessionTtl(Duration.ofMinutes(1)))) {
             t.post("/api/v1/sessions", new io.vertx.core.json.JsonObject().put("clientName", "A")
                     .put("ttlMillis", 500)).problem(400, "E_INVALIDARG");
             t.post("/api/v1/sessions", new io.vertx.core.json.JsonObject().put("clientName", "A")

@@ -3,6 +3,7 @@ package io.discagent.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.service.TestService.Reply;
 import io.discagent.service.TestService.Session;
 import io.vertx.core.json.JsonObject;
@@ -160,7 +161,7 @@ class SessionAndTokenTests {
     @Test
     void aNonLoopbackBindNeedsAnAccessTokenAndSimulatorControlNeedsTheAdminToken() {
         assertThatThrownBy(() -> ServiceConfig.builder().host("0.0.0.0").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("access token");
+                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("access token");
         assertThat(ServiceConfig.builder().host("127.0.0.1").build().bindsLoopback()).isTrue();
         assertThat(ServiceConfig.builder().host("::1").build().bindsLoopback()).isTrue();
         try (TestService t = TestService.start(c -> c.host("0.0.0.0").accessToken("tok").adminToken("adm"))) {

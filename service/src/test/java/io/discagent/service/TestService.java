@@ -33,14 +33,10 @@ public final class TestService implements AutoCloseable {
         this.time = time;
         ServiceConfig.Builder config = ServiceConfig.builder()
                 .port(0)
-                .backend("simulated")
-                .backendProperty("simulated.recorders", "2")
-                .commandTimeout(Duration.ofSeconds(2));
-        if (time != null) {
-            config.timeScheduler(time);
-        }
+                .agent(a -> a.backend("simulated").backendProperty("simulated.recorders", "2")
+                        .commandTimeout(Duration.ofSeconds(2)));
         customizer.accept(config);
-        service = DiscService.start(config.build());
+        service = DiscService.start(config.build(), time);
         base = service.url();
     }
 

@@ -24,7 +24,7 @@ public final class Main implements Runnable {
     private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
 
     static {
-        SUBCOMMANDS.put("serve", ServeCommand::new);
+        SUBCOMMANDS.put("serve", ServeCommand::spec); // its options are derived from the settings lists
         SUBCOMMANDS.put("list", ListCommand::new);
         SUBCOMMANDS.put("acquire", AcquireCommand::new);
         SUBCOMMANDS.put("release", ReleaseCommand::new);

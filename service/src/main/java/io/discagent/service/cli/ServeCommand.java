@@ -1,36 +1,42 @@
 package io.discagent.service.cli;
 
-import io.discagent.service.problem.ExitCode;
+import io.discagent.agent.AgentOptions;
+import io.discagent.agent.Setting;
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.service.DiscService;
 import io.discagent.service.ServiceConfig;
+import io.discagent.service.problem.ExitCode;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code discagent serve}: runs the agent and its HTTP API until Ctrl-C. */
+/**
+ * {@code discagent serve}: runs the agent and its HTTP API until Ctrl-C.
+ *
+ * <p>Its tuning options are not written here: one option per setting of {@link AgentOptions#settings()} and
+ * {@link ServiceConfig#settings()} ({@code commandTimeout} becomes {@code --command-timeout}, with the environment
+ * variable {@code DISCAGENT_COMMAND_TIMEOUT}, the setting's default and description), so a setting added to either
+ * list is an option at once.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the agent and its HTTP API (loopback only unless an access token is set).")
 final class ServeCommand implements Callable<Integer> {
 
+    private static final Pattern ISO_DURATION = Pattern.compile("\\bPT[0-9.HMS]+\\b");
+
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--host", defaultValue = ServiceConfig.DEFAULT_HOST,
-            description = "The address to bind (default ${DEFAULT-VALUE}); any non-loopback one needs --access-token.")
-    String host;
-
-    @Option(names = "--port", defaultValue = "8731", description = "The port (default ${DEFAULT-VALUE}; 0: any free).")
-    int port;
-
-    @Option(names = "--backend", defaultValue = "auto",
-            description = "auto (real recorders if any, else simulated), simulated, linux or windows.")
-    String backend;
 
     @Option(names = "--backend-property", description = "A backend property key=value (repeatable).")
     Map<String, String> backendProperties = new LinkedHashMap<>();
@@ -48,22 +54,6 @@ final class ServeCommand implements Callable<Integer> {
                     + "(env DISCAGENT_ADMIN_TOKEN).")
     String adminToken;
 
-    @Option(names = "--session-ttl", defaultValue = "30s",
-            description = "A session's lease when it asks for none (default ${DEFAULT-VALUE}).")
-    Duration sessionTtl;
-
-    @Option(names = "--max-sessions", defaultValue = "256", description = "Open sessions at most.")
-    int maxSessions;
-
-    @Option(names = "--max-pending", defaultValue = "16", description = "Acquires in progress per session at most.")
-    int maxPending;
-
-    @Option(names = "--max-body", defaultValue = "16384", description = "The largest request body in bytes.")
-    int maxBody;
-
-    @Option(names = "--command-timeout", defaultValue = "10s", description = "How long a native call may take.")
-    Duration commandTimeout;
-
     @Option(names = "--demo", description = "Run demo traffic on the simulated recorders (for the status page).")
     boolean demo;
 
@@ -71,24 +61,34 @@ final class ServeCommand implements Callable<Integer> {
             + "with these options (the launcher uses it to record its class-data archive).")
     boolean exitWhenReady;
 
+    /** The command's spec with one option per setting of the agent and of the service. */
+    static CommandSpec spec() {
+        CommandSpec spec = CommandSpec.forAnnotatedObject(new ServeCommand());
+        for (Setting<?, ?, ?> setting : settings()) {
+            spec.addOption(OptionSpec.builder("--" + setting.kebabName())
+                    .type(setting.type())
+                    .paramLabel("<" + setting.kebabName() + ">")
+                    .defaultValue("${env:" + setting.environmentVariable() + ":-" + setting.defaultText() + "}")
+                    .description(setting.description() + " Default ${DEFAULT-VALUE}; env "
+                            + setting.environmentVariable() + ".")
+                    .build());
+        }
+        return spec;
+    }
+
+    private static List<Setting<?, ?, ?>> settings() {
+        List<Setting<?, ?, ?>> all = new java.util.ArrayList<>(ServiceConfig.settings());
+        all.addAll(AgentOptions.settings());
+        return all;
+    }
+
     @Override
     public Integer call() throws InterruptedException {
-        ServiceConfig.Builder config = ServiceConfig.builder()
-                .host(host).port(port).backend(backend)
-                .accessToken(accessToken).adminToken(adminToken)
-                .sessionTtl(sessionTtl).maxSessions(maxSessions).maxPendingPerSession(maxPending)
-                .maxBodyBytes(maxBody).commandTimeout(commandTimeout).demo(demo);
-        backendProperties.forEach(config::backendProperty);
-        if (recorders != null) {
-            config.backendProperty("simulated.recorders", String.valueOf(recorders));
-        } else if (demo && !backendProperties.containsKey("simulated.recorders")) {
-            config.backendProperty("simulated.recorders", "3"); // three recorders for three demo clients
-        }
         ServiceConfig built;
         try {
-            built = config.build();
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("discagent: " + e.getMessage());
+            built = config();
+        } catch (InvalidArgumentException e) {
+            spec.commandLine().getErr().println("discagent: " + userFacing(e.detailMessage()));
             return ExitCode.USAGE.code();
         }
         DiscService service;
@@ -117,5 +117,57 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return ExitCode.OK.code();
+    }
+
+    /** The configuration from the options: every setting's option, then the options of this command. */
+    private ServiceConfig config() {
+        ServiceConfig.Builder config = ServiceConfig.builder().accessToken(accessToken).adminToken(adminToken)
+                .demo(demo);
+        AgentOptions.Builder agent = AgentOptions.builder();
+        for (Setting<ServiceConfig.Builder, ServiceConfig, ?> setting : ServiceConfig.settings()) {
+            setting.set(config, spec.findOption("--" + setting.kebabName()).getValue());
+        }
+        for (Setting<AgentOptions.Builder, AgentOptions, ?> setting : AgentOptions.settings()) {
+            setting.set(agent, spec.findOption("--" + setting.kebabName()).getValue());
+        }
+        agent.backendProperties(backendProperties);
+        if (recorders != null) {
+            agent.backendProperty("simulated.recorders", String.valueOf(recorders));
+        } else if (demo && !backendProperties.containsKey("simulated.recorders")) {
+            agent.backendProperty("simulated.recorders", "3"); // three recorders for three demo clients
+        }
+        return config.agent(agent.build()).build();
+    }
+
+    /** The Markdown table of every tuning option of {@code serve}, for docs/service.md (a test checks it). */
+    static String optionsTable() {
+        StringBuilder table = new StringBuilder("| Option | Environment | Default | Meaning |\n| --- | --- | --- | --- |\n");
+        for (Setting<?, ?, ?> setting : settings()) {
+            table.append("| `--").append(setting.kebabName()).append("` | `").append(setting.environmentVariable())
+                    .append("` | `").append(setting.defaultText()).append("` | ").append(setting.description())
+                    .append(" |\n");
+        }
+        return table.toString();
+    }
+
+    /** A validation message in the words of the command line: option names, durations as they are written here. */
+    static String userFacing(String message) {
+        String text = message;
+        for (Setting<?, ?, ?> setting : settings()) {
+            text = text.replaceAll("\\b" + setting.name() + "\\b", "--" + setting.kebabName());
+        }
+        Matcher iso = ISO_DURATION.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (iso.find()) {
+            String readable;
+            try {
+                readable = Setting.text(Duration.parse(iso.group()));
+            } catch (DateTimeParseException e) {
+                readable = iso.group();
+            }
+            iso.appendReplacement(out, Matcher.quoteReplacement(readable));
+        }
+        iso.appendTail(out);
+        return out.toString();
     }
 }

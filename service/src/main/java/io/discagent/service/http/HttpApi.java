@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * The HTTP API: the table of {@link Endpoint}s, the router built from it, and the OpenAPI document built from the
@@ -39,14 +40,14 @@ public final class HttpApi {
      *     then)
      */
     public HttpApi(Vertx vertx, RecorderAgent agent, String backend, Optional<Simulator> simulator,
-            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config) {
+            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
         Guard guard = new Guard(config.accessToken().orElse(null), config.adminToken().orElse(null),
                 config.bindsLoopback(), config.host());
         List<Endpoint> all = new ArrayList<>();
         all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
         all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, config, guard).endpoints());
-        all.addAll(new EventEndpoints(feed, leases, config.timeScheduler(), config.keepAliveInterval()).endpoints());
+        all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
         simulator.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim).endpoints()));
         this.endpoints = Collections.unmodifiableList(all);
         this.openApi = OpenApi.document(endpoints, VERSION);

@@ -34,6 +34,22 @@ public enum ExitCode {
         return meaning;
     }
 
+    /** The Markdown table of docs/service.md: each code, and the problem types that end with it. */
+    public static String markdownTable() {
+        StringBuilder table = new StringBuilder("| Exit code | Meaning | Problem types |\n| --- | --- | --- |\n");
+        for (ExitCode exit : values()) {
+            StringBuilder kinds = new StringBuilder();
+            for (ProblemKind kind : ProblemKind.values()) {
+                if (kind.exitCode() == exit) {
+                    kinds.append(kinds.length() == 0 ? "" : ", ").append('`').append(kind.slug()).append('`');
+                }
+            }
+            table.append("| ").append(exit.code).append(" | ").append(exit.meaning).append(" | ").append(kinds)
+                    .append(" |\n");
+        }
+        return table.toString();
+    }
+
     /** "Exit codes: 0 ok, 1 failure, ...": the help footer. */
     public static String summary() {
         StringBuilder text = new StringBuilder("Exit codes:");

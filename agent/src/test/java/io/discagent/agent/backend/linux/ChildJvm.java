@@ -37,7 +37,10 @@ final class ChildJvm implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts {@code ForeignHolder args} and waits (at most 30 s) until it says {@code READY}. */
+    /**
+     * Starts {@code ForeignHolder args} and waits (at most 90 s: a JVM starting an agent under TCG emulation on a busy
+     * machine has been seen to need more than 30) until it says {@code READY}.
+     */
     static ChildJvm hold(String... args) {
         List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
                 ForeignHolder.class.getName()));
@@ -49,7 +52,7 @@ final class ChildJvm implements AutoCloseable {
     static ChildJvm start(List<String> command) {
         try {
             ChildJvm child = new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
-            child.awaitLine("READY", Duration.ofSeconds(30));
+            child.awaitLine("READY", Duration.ofSeconds(90));
             return child;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
