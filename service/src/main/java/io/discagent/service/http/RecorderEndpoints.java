@@ -13,7 +13,7 @@ import io.discagent.service.events.EventJson;
 import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
-import io.vertx.core.Context;
+import io.discagent.service.ContextHop;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -28,7 +28,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * {@code /api/v1/recorders}: listing, owner, acquire and release. Handlers run on the HTTP event loop; agent results
- * come back to it through {@link Replies#onContext}.
+ * come back to it through {@link ContextHop}.
  */
 final class RecorderEndpoints {
 
@@ -78,11 +78,7 @@ final class RecorderEndpoints {
     }
 
     private void list(RoutingContext rc) {
-        Replies.onContext(context(), agent.recorders(), (recorders, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-                return;
-            }
+        Replies.respond(rc, agent.recorders(), recorders -> {
             JsonArray array = new JsonArray();
             // the agent lists recorders in the order they finished opening; clients get a stable order
             List<RecorderInfo> sorted = new java.util.ArrayList<>(recorders);
@@ -90,19 +86,13 @@ final class RecorderEndpoints {
             for (RecorderInfo info : sorted) {
                 array.add(EventJson.recorder(info));
             }
-            Replies.json(rc, 200, new JsonObject().put("recorders", array));
+            return new JsonObject().put("recorders", array);
         });
     }
 
     private void get(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        Replies.onContext(context(), agent.recorder(id), (info, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-            } else {
-                Replies.json(rc, 200, EventJson.recorder(info));
-            }
-        });
+        Replies.respond(rc, agent.recorder(id), EventJson::recorder);
     }
 
     private void owner(RoutingContext rc) {
@@ -114,13 +104,7 @@ final class RecorderEndpoints {
                         .put("owner", name.orElse(null))
                         .put("external", name.isPresent() && !info.lockState().isHeld())
                         .put("lock", EventJson.lock(info.lockState()))));
-        Replies.onContext(context(), owner, (json, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-            } else {
-                Replies.json(rc, 200, json);
-            }
-        });
+        Replies.respond(rc, owner, json -> json);
     }
 
     private void acquire(RoutingContext rc) {
@@ -133,8 +117,8 @@ final class RecorderEndpoints {
         Lease lease = leases.authorize(sessionId, rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
         leases.beginAcquire(lease, config.maxPendingPerSession());
         AcquireOptions options = new AcquireOptions(force, Duration.ofMillis(waitMillis), retry);
-        Replies.Cancellable request = Replies.onContext(context(), lease.session().acquire(id, options),
-                (grant, error) -> {
+        ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(),
+                lease.session().acquire(id, options), (grant, error) -> {
                     leases.endAcquire(lease);
                     metrics.acquireFinished(outcome(error));
                     if (error != null) {
@@ -190,19 +174,9 @@ final class RecorderEndpoints {
         RequestBody body = RequestBody.read(rc, RELEASE_FIELDS, true);
         Lease lease = leases.authorize(body.requiredString("sessionId"),
                 rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
-        Replies.onContext(context(), lease.session().release(id), (count, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-            } else {
-                Replies.json(rc, 200, new JsonObject()
-                        .put("recorder", id.value())
-                        .put("sessionId", lease.id())
-                        .put("lockCount", count));
-            }
-        });
-    }
-
-    private static Context context() {
-        return Vertx.currentContext();
+        Replies.respond(rc, lease.session().release(id), count -> new JsonObject()
+                .put("recorder", id.value())
+                .put("sessionId", lease.id())
+                .put("lockCount", count));
     }
 }

@@ -6,7 +6,6 @@ import io.discagent.service.ServiceConfig;
 import io.discagent.service.session.CloseCause;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -97,11 +96,7 @@ final class SessionEndpoints {
 
     private void get(RoutingContext rc) {
         Lease lease = authorized(rc);
-        Replies.onContext(Vertx.currentContext(), agent.recorders(), (recorders, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-                return;
-            }
+        Replies.respond(rc, agent.recorders(), recorders -> {
             JsonArray locks = new JsonArray();
             for (RecorderInfo info : recorders) {
                 if (info.lockState().isHeld() && lease.id().equals(String.valueOf(info.lockState().session()))) {
@@ -109,9 +104,9 @@ final class SessionEndpoints {
                             .put("count", info.lockState().count()));
                 }
             }
-            Replies.json(rc, 200, leaseJson(lease)
+            return leaseJson(lease)
                     .put("pendingAcquires", lease.pendingAcquires())
-                    .put("locks", locks));
+                    .put("locks", locks);
         });
     }
 

@@ -2,7 +2,6 @@ package io.discagent.service.http;
 
 import io.discagent.api.RecorderAgent;
 import io.discagent.service.metrics.ServiceMetrics;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -57,14 +56,8 @@ final class SystemEndpoints {
     }
 
     private void health(RoutingContext rc) {
-        Replies.onContext(Vertx.currentContext(), agent.recorders(), (recorders, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-            } else {
-                Replies.json(rc, 200, new JsonObject().put("status", "UP").put("backend", backend)
-                        .put("recorders", recorders.size()));
-            }
-        });
+        Replies.respond(rc, agent.recorders(), recorders -> new JsonObject().put("status", "UP")
+                .put("backend", backend).put("recorders", recorders.size()));
     }
 
     private static Buffer resource(String name) {
