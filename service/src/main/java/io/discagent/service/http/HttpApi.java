@@ -46,15 +46,16 @@ public final class HttpApi {
         List<Endpoint> all = new ArrayList<>();
         all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
         all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
-        all.addAll(new SessionEndpoints(agent, leases, config, guard).endpoints());
+        all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
         simulator.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim).endpoints()));
         this.endpoints = Collections.unmodifiableList(all);
-        this.openApi = OpenApi.document(endpoints, VERSION);
-        this.router = buildRouter(vertx, guard, config.maxBodyBytes());
+        RequestSchemas schemas = RequestSchemas.of(config);
+        this.openApi = OpenApi.document(endpoints, VERSION, schemas.components());
+        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes());
     }
 
-    private Router buildRouter(Vertx vertx, Guard guard, int maxBodyBytes) {
+    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes) {
         Router r = Router.router(vertx);
         r.route().handler(rc -> {
             rc.response().putHeader("X-Content-Type-Options", "nosniff");
@@ -66,6 +67,9 @@ public final class HttpApi {
                 route.handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
             }
             route.handler(guard.handler(endpoint.access(), endpoint.acceptsTokenInQuery()));
+            if (endpoint.hasBody()) {
+                route.handler(RequestBody.validation(schemas, endpoint));
+            }
             route.handler(endpoint.handler());
         }
         r.errorHandler(404, rc -> Replies.problem(rc, ServiceProblem.noRoute(method(rc), rc.request().path())));

@@ -3,10 +3,6 @@ package io.discagent.service.http;
 import io.discagent.service.problem.ProblemKind;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -14,7 +10,7 @@ import java.util.regex.Pattern;
 
 /**
  * The OpenAPI 3.0 document of the service, generated from the {@link Endpoint}s the router serves (so it describes
- * exactly what is served) plus the schemas in {@code openapi-components.json}.
+ * exactly what is served) plus the schemas that request bodies are checked with ({@link RequestSchemas}).
  */
 public final class OpenApi {
 
@@ -29,7 +25,7 @@ public final class OpenApi {
     }
 
     /** The document for {@code endpoints}. */
-    public static JsonObject document(List<Endpoint> endpoints, String version) {
+    public static JsonObject document(List<Endpoint> endpoints, String version, JsonObject components) {
         JsonObject paths = new JsonObject();
         for (Endpoint endpoint : endpoints) {
             JsonObject item = paths.getJsonObject(endpoint.path());
@@ -39,7 +35,6 @@ public final class OpenApi {
             }
             item.put(endpoint.method().name().toLowerCase(Locale.ROOT), operation(endpoint));
         }
-        JsonObject components = components();
         components.put("securitySchemes", new JsonObject()
                 .put("accessToken", new JsonObject().put("type", "http").put("scheme", "bearer")
                         .put("description", "Required when the service has an access token (always on a "
@@ -146,16 +141,5 @@ public final class OpenApi {
 
     private static JsonObject ref(String schema) {
         return new JsonObject().put("$ref", "#/components/schemas/" + schema);
-    }
-
-    private static JsonObject components() {
-        try (InputStream in = OpenApi.class.getResourceAsStream("openapi-components.json")) {
-            if (in == null) {
-                throw new IllegalStateException("openapi-components.json is missing from the classpath");
-            }
-            return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -21,7 +21,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -31,11 +30,6 @@ import reactor.core.publisher.Mono;
  * come back to it through {@link ContextHop}.
  */
 final class RecorderEndpoints {
-
-    private static final Set<String> ACQUIRE_FIELDS = Set.of("sessionId", "force", "waitMillis", "retry");
-    private static final Set<String> RELEASE_FIELDS = Set.of("sessionId");
-    private static final Set<String> BACKOFF_FIELDS = Set.of("maxAttempts", "minBackoffMillis", "maxBackoffMillis",
-            "jitter");
 
     private final RecorderAgent agent;
     private final LeaseRegistry leases;
@@ -109,10 +103,10 @@ final class RecorderEndpoints {
 
     private void acquire(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        RequestBody body = RequestBody.read(rc, ACQUIRE_FIELDS, true);
+        RequestBody body = RequestBody.of(rc);
         String sessionId = body.requiredString("sessionId");
-        boolean force = body.optionalBoolean("force", false);
-        long waitMillis = body.optionalLong("waitMillis", 0, 0, config.maxWait().toMillis());
+        boolean force = body.bool("force", false);
+        long waitMillis = body.integer("waitMillis", 0);
         RetryPolicy retry = retry(body);
         Lease lease = leases.authorize(sessionId, rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
         leases.beginAcquire(lease, config.maxPendingPerSession());
@@ -150,29 +144,25 @@ final class RecorderEndpoints {
                 .put("devicePaths", new JsonArray(grant.devicePaths()));
     }
 
-    private RetryPolicy retry(RequestBody body) {
-        Object raw = body.raw("retry");
-        if (raw == null || "automatic".equals(raw)) {
-            return RetryPolicy.automatic();
+    private static RetryPolicy retry(RequestBody body) {
+        RequestBody backoff = body.object("retry");
+        if (backoff == null) { // the schema allows the two words or a backoff object
+            return "none".equals(body.raw("retry")) ? RetryPolicy.none() : RetryPolicy.automatic();
         }
-        if ("none".equals(raw)) {
-            return RetryPolicy.none();
+        long maxAttempts = backoff.integer("maxAttempts", 1);
+        long min = backoff.integer("minBackoffMillis", 100);
+        long max = backoff.integer("maxBackoffMillis", Math.max(min, 1000));
+        if (max < min) {
+            throw new InvalidArgumentException("'retry.maxBackoffMillis' (" + max + ") is less than "
+                    + "'retry.minBackoffMillis' (" + min + ")");
         }
-        if (raw instanceof String) {
-            throw new InvalidArgumentException("'retry' must be \"automatic\", \"none\" or a backoff object");
-        }
-        RequestBody backoff = body.optionalObject("retry", BACKOFF_FIELDS);
-        long maxAttempts = backoff.requiredLong("maxAttempts", 1, 1000);
-        long min = backoff.optionalLong("minBackoffMillis", 100, 1, 60_000);
-        long max = backoff.optionalLong("maxBackoffMillis", Math.max(min, 1000), min, 60_000);
-        double jitter = backoff.optionalDouble("jitter", 0.5, 0, 1);
-        return RetryPolicy.backoff(maxAttempts, Duration.ofMillis(min), Duration.ofMillis(max), jitter);
+        return RetryPolicy.backoff(maxAttempts, Duration.ofMillis(min), Duration.ofMillis(max),
+                backoff.number("jitter", 0.5));
     }
 
     private void release(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        RequestBody body = RequestBody.read(rc, RELEASE_FIELDS, true);
-        Lease lease = leases.authorize(body.requiredString("sessionId"),
+        Lease lease = leases.authorize(RequestBody.of(rc).requiredString("sessionId"),
                 rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
         Replies.respond(rc, lease.session().release(id), count -> new JsonObject()
                 .put("recorder", id.value())

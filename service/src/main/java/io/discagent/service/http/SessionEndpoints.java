@@ -2,7 +2,6 @@ package io.discagent.service.http;
 
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderInfo;
-import io.discagent.service.ServiceConfig;
 import io.discagent.service.session.CloseCause;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
@@ -12,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code /api/v1/sessions}: open, read, heartbeat and close sessions. Every call on an existing session needs its
@@ -23,17 +21,13 @@ final class SessionEndpoints {
     /** The header of the session token. */
     static final String TOKEN_HEADER = "X-Session-Token";
 
-    private static final Set<String> CREATE_FIELDS = Set.of("clientName", "ttlMillis");
-
     private final RecorderAgent agent;
     private final LeaseRegistry leases;
-    private final ServiceConfig config;
     private final Guard guard;
 
-    SessionEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config, Guard guard) {
+    SessionEndpoints(RecorderAgent agent, LeaseRegistry leases, Guard guard) {
         this.agent = agent;
         this.leases = leases;
-        this.config = config;
         this.guard = guard;
     }
 
@@ -63,10 +57,9 @@ final class SessionEndpoints {
     }
 
     private void create(RoutingContext rc) {
-        RequestBody body = RequestBody.read(rc, CREATE_FIELDS, true);
+        RequestBody body = RequestBody.of(rc);
         String clientName = body.requiredString("clientName");
-        Duration ttl = body.has("ttlMillis")
-                ? Duration.ofMillis(body.optionalLong("ttlMillis", 0, 1, config.maxSessionTtl().toMillis())) : null;
+        Duration ttl = body.has("ttlMillis") ? Duration.ofMillis(body.integer("ttlMillis", 0)) : null;
         leases.open(clientName, ttl).onComplete(result -> {
             if (result.failed()) {
                 Replies.problem(rc, result.cause());
