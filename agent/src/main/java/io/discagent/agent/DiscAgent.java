@@ -71,8 +71,7 @@ public final class DiscAgent implements RecorderAgent {
     }
 
     private static Mono<AgentCore> startOn(EventLoop loop, AgentOptions options) {
-        AgentSettings settings = new AgentSettings(options.commandTimeout(), options.pendingAcquireMaxCount(),
-                options.eventBufferSize(), options.eventOverflowGrace(), options.mediaPollInterval());
+        AgentSettings settings = AgentSettings.of(options);
         Optional<RecorderBackend> instance = options.backendInstance();
         if (instance.isPresent()) {
             return AgentCore.start(loop, options.timeScheduler(), instance.get(), settings);
@@ -129,7 +128,7 @@ public final class DiscAgent implements RecorderAgent {
     /** The simulated backend's control panel, when that backend is in use. */
     public Optional<Simulator> simulator() {
         RecorderBackend backend = core.backend();
-        return backend instanceof Simulator ? Optional.of((Simulator) backend) : Optional.empty();
+        return backend instanceof Simulator simulator ? Optional.of(simulator) : Optional.empty();
     }
 
     /** The Vert.x instance the agent runs on. */

@@ -1,10 +1,11 @@
 package io.discagent.agent.internal;
 
-import io.discagent.api.error.InvalidArgumentException;
+import io.discagent.agent.AgentOptions;
 import java.time.Duration;
 
 /**
- * The agent's tunables, checked once. A duration too long to count in nanoseconds (or of 100 years and more) means
+ * The tunables the core reads, taken from {@link AgentOptions} (checked once, by its builder). A duration too long
+ * to count in nanoseconds (or of 100 years and more) means
  * "never" ({@link Durations}); nothing here overflows later on the event loop.
  *
  * @param commandTimeout how long a native call may take before its caller fails with
@@ -18,17 +19,15 @@ import java.time.Duration;
 public record AgentSettings(Duration commandTimeout, int pendingAcquireMaxCount, int eventBufferSize,
         Duration eventOverflowGrace, Duration mediaPollInterval) {
 
-    public AgentSettings {
-        InvalidArgumentException.requireNonNull(commandTimeout, "commandTimeout");
-        InvalidArgumentException.requireNonNull(eventOverflowGrace, "eventOverflowGrace");
-        InvalidArgumentException.requireNonNull(mediaPollInterval, "mediaPollInterval");
-        InvalidArgumentException.require(!commandTimeout.isNegative() && !mediaPollInterval.isNegative()
-                && !eventOverflowGrace.isNegative(), "timeouts and intervals must not be negative");
-        InvalidArgumentException.require(pendingAcquireMaxCount >= 0, "pendingAcquireMaxCount must not be negative");
-        InvalidArgumentException.require(eventBufferSize >= 1, "eventBufferSize must be at least 1");
-        commandTimeout = Durations.isForever(commandTimeout) ? Duration.ZERO : commandTimeout;
-        mediaPollInterval = Durations.isForever(mediaPollInterval) ? Duration.ZERO : mediaPollInterval;
-        eventOverflowGrace = Durations.isForever(eventOverflowGrace)
-                ? Duration.ofNanos(Durations.FOREVER_NANOS) : eventOverflowGrace;
+    /** The settings of {@code options} (which its builder checked), "never" written as {@link Duration#ZERO}. */
+    public static AgentSettings of(AgentOptions options) {
+        return new AgentSettings(noLimit(options.commandTimeout()), options.pendingAcquireMaxCount(),
+                options.eventBufferSize(), Durations.isForever(options.eventOverflowGrace())
+                        ? Duration.ofNanos(Durations.FOREVER_NANOS) : options.eventOverflowGrace(),
+                noLimit(options.mediaPollInterval()));
+    }
+
+    private static Duration noLimit(Duration duration) {
+        return Durations.isForever(duration) ? Duration.ZERO : duration;
     }
 }

@@ -32,7 +32,7 @@ import reactor.core.scheduler.Scheduler;
  * <p>Each subscription is a {@link HubSubscription}: a subscriber that requests everything gets its events straight
  * from the event loop, without a buffer in between (the fan-out benchmark: 1,000 subscribers).
  */
-public final class EventHub {
+final class EventHub {
 
     private final EventLoop loop;
     private final Scheduler time;

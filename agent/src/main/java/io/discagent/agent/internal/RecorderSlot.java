@@ -635,7 +635,7 @@ final class RecorderSlot implements NativeCalls.Listener {
     // ------------------------------------------------------------------------------------------------ endings
 
     /**
-     * A session closed (by its client, its lease, or the agent): its waiters fail, and its hold ends once the work
+     * A session closed (by its client, its service lease, or the agent): its waiters fail, and its hold ends once the work
      * under it has stopped.
      *
      * @param done runs once the native release (if one was needed) has returned or timed out

@@ -29,7 +29,7 @@ import reactor.core.publisher.Operators;
  * <li>{@code ACQUIRING}: cancelled &rarr; the acquire is cancelled (a grant that still comes is released).</li>
  * <li>{@code RUNNING}: the body ends &rarr; its grant is released, then the body's own end is signalled (after the
  * native release, if that release was the last count). Cancelled &rarr; the body is cancelled and the grant released.
- * The hold ends under it (session closed, lease expired, agent closed, recorder removed, lock lost) &rarr; the body
+ * The hold ends under it (session closed, service lease expired, agent closed, recorder removed, lock lost) &rarr; the body
  * is cancelled on the event loop <em>before</em> the recorder can pass to anyone else, and the result fails with the
  * hold's cause.</li>
  * </ul>

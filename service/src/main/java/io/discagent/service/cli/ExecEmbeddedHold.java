@@ -100,8 +100,8 @@ final class ExecEmbeddedHold implements ExecHold {
                     + START.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof RecorderException) {
-                throw (RecorderException) cause;
+            if (cause instanceof RecorderException recorderError) {
+                throw recorderError;
             }
             throw new AgentClient.Failure(ExitCode.FAILURE.code(), "acquiring " + recorder + " failed: " + cause);
         } catch (TimeoutException e) {

@@ -56,26 +56,21 @@ public final class EventJson {
                 .put("at", event.at().toString())
                 .put("type", typeOf(event))
                 .put("recorder", event.recorder().value());
-        if (event instanceof LockTransition) {
-            LockTransition t = (LockTransition) event;
+        if (event instanceof LockTransition t) {
             json.put("cause", t.cause().name()).put("from", lock(t.from())).put("to", lock(t.to()));
-        } else if (event instanceof RecorderArrivedEvent) {
-            json.put("info", recorder(((RecorderArrivedEvent) event).info()));
-        } else if (event instanceof RecorderRemovedEvent) {
-            RecorderRemovedEvent r = (RecorderRemovedEvent) event;
+        } else if (event instanceof RecorderArrivedEvent arrived) {
+            json.put("info", recorder(arrived.info()));
+        } else if (event instanceof RecorderRemovedEvent r) {
             json.put("lastOwner", r.lastOwner()).put("failedWaiters", r.failedWaiters());
-        } else if (event instanceof MediaChangedEvent) {
-            json.put("media", ((MediaChangedEvent) event).state().name());
-        } else if (event instanceof TrayUnlockedEvent) {
-            TrayUnlockedEvent u = (TrayUnlockedEvent) event;
+        } else if (event instanceof MediaChangedEvent media) {
+            json.put("media", media.state().name());
+        } else if (event instanceof TrayUnlockedEvent u) {
             json.put("culprit", u.culprit()).put("trayOpened", u.trayOpened()).put("relocked", u.relocked());
-        } else if (event instanceof EjectRequestedEvent) {
-            json.put("holder", ((EjectRequestedEvent) event).holder());
-        } else if (event instanceof AcquireTimedOutEvent) {
-            AcquireTimedOutEvent a = (AcquireTimedOutEvent) event;
+        } else if (event instanceof EjectRequestedEvent eject) {
+            json.put("holder", eject.holder());
+        } else if (event instanceof AcquireTimedOutEvent a) {
             json.put("clientName", a.clientName()).put("waitedMillis", a.waited().toMillis()).put("owner", a.owner());
-        } else if (event instanceof CommandTimedOutEvent) {
-            CommandTimedOutEvent c = (CommandTimedOutEvent) event;
+        } else if (event instanceof CommandTimedOutEvent c) {
             json.put("command", c.command()).put("timeoutMillis", c.timeout().toMillis());
         }
         return json;

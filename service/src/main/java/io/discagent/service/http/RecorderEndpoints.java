@@ -129,8 +129,8 @@ final class RecorderEndpoints {
         if (error == null) {
             return "granted";
         }
-        if (error instanceof RecorderException) {
-            return ((RecorderException) error).hresult().name();
+        if (error instanceof RecorderException recorderError) {
+            return recorderError.hresult().name();
         }
         return error instanceof CancellationException ? "cancelled" : "error";
     }

@@ -84,13 +84,13 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
     }
 
     private void onEvent(RecorderEvent event) {
-        if (event instanceof LockTransition) {
-            onTransition((LockTransition) event);
+        if (event instanceof LockTransition transition) {
+            onTransition(transition);
         } else if (event instanceof AcquireTimedOutEvent) {
             acquireTimeouts.increment();
-        } else if (event instanceof CommandTimedOutEvent) {
+        } else if (event instanceof CommandTimedOutEvent timedOut) {
             Counter.builder("discagent.command.timeouts").description("Native commands that timed out")
-                    .tag("command", ((CommandTimedOutEvent) event).command()).register(registry).increment();
+                    .tag("command", timedOut.command()).register(registry).increment();
         } else if (event instanceof RecorderRemovedEvent) {
             removals.increment();
             if (holdStarts.remove(event.recorder()) != null) {
