@@ -31,9 +31,7 @@ class SrDriveVmTests {
     @BeforeAll
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // the VM's own limit is VM_LIMIT
     static void runTheScenarioInAVm() throws IOException {
-        String skip = VmRun.skipReason();
-        assumeTrue(skip == null, skip);
-        vm = VmRun.run("sr-drive", VM_LIMIT, "", SrGuestScenario.class, VmRun.GUEST_JOB,
+        vm = VmRun.runOrSkip("sr-drive", VM_LIMIT, "", SrGuestScenario.class, VmRun.GUEST_JOB,
                 VmRun.imagesDir().toString());
     }
 

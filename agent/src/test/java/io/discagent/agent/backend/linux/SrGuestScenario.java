@@ -72,23 +72,17 @@ public final class SrGuestScenario {
         HostSteps host = new HostSteps(Path.of(args[0]), out);
         Path traces = Path.of(args[0], "traces");
         Path disc = Path.of(args[1], "disc2.iso");
-        int rc = 0;
-        out.log("scenario starts; kernel " + Sysfs.read(Path.of("/proc/sys/kernel/osrelease"), "?"));
-        try (LinuxAgentFixture fixture = LinuxAgentFixture.start(AgentOptions.builder()
-                .backend("linux")
-                .backendProperty("linux.kernelEventPollMillis", "500")
-                .mediaPollInterval(POLL)
-                .commandTimeout(Duration.ofSeconds(20))
-                .build(), event -> out.log("EVENT " + event))) {
-            out.log("agent started");
-            new SrGuestScenario(fixture, out, host, traces, disc).run();
-        } catch (Throwable t) {
-            out.log("ABORTED " + t);
-            t.printStackTrace(System.out);
-            rc = 2;
-        }
-        out.log("DONE failures=" + out.failures());
-        System.exit(rc != 0 ? rc : out.failures() == 0 ? 0 : 1);
+        out.runAndExit("scenario starts", () -> {
+            try (LinuxAgentFixture fixture = LinuxAgentFixture.start(AgentOptions.builder()
+                    .backend("linux")
+                    .backendProperty("linux.kernelEventPollMillis", "500")
+                    .mediaPollInterval(POLL)
+                    .commandTimeout(Duration.ofSeconds(20))
+                    .build(), event -> out.log("EVENT " + event))) {
+                out.log("agent started");
+                new SrGuestScenario(fixture, out, host, traces, disc).run();
+            }
+        });
     }
 
     private void run() {
@@ -512,12 +506,7 @@ public final class SrGuestScenario {
     }
 
     private <T extends RecorderEvent> T awaitEvent(Class<T> type, Predicate<T> condition, Duration limit) {
-        try {
-            return fixture.awaitEvent(type, condition, limit);
-        } catch (AssertionError e) {
-            out.log(e.getMessage());
-            return null;
-        }
+        return fixture.findEvent(type, condition, limit, out);
     }
 
     private static boolean isDevNotExist(Throwable failure) {
