@@ -156,15 +156,16 @@ class AcquireEachAdversaryTests {
 
     @Test
     void cancellingFromManyThreadsWhileRequestsWaitLeavesExactlyTheEmittedGrants() throws Exception {
-        raceCancelAgainstGrant(4, 300);
+        raceCancelAgainstGrant(4, 500);
     }
 
     @Test
     void cancellingFromOneThreadWhileARequestWaitsLeavesExactlyTheEmittedGrants() throws Exception {
-        raceCancelAgainstGrant(1, 300);
+        raceCancelAgainstGrant(1, 500);
     }
 
     private void raceCancelAgainstGrant(int cancellerCount, int rounds) throws Exception {
+        List<Integer> leaked = new java.util.ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             b.acquire(SIM1).block(BLOCK);
             Probe<LockGrant> probe = Probe.unbounded();
@@ -186,15 +187,22 @@ class AcquireEachAdversaryTests {
             }
             h.settle();
             int emittedSim1 = (int) probe.values.stream().filter(g -> g.recorder().equals(SIM1)).count();
-            assertThat(h.count(a, SIM1)).as("round %d: count of SIM1 = grants emitted for it (%d cancelling threads, "
-                    + "%s)", round, cancellerCount, h.agent.statistics())
-                    .isEqualTo(emittedSim1);
+            int countSim1 = h.count(a, SIM1);
+            assertThat(countSim1).isBetween(emittedSim1, 1);
+            if (countSim1 != emittedSim1) {
+                leaked.add(round);
+                a.release(SIM1).block(BLOCK);
+            }
             assertThat(h.count(a, SIM0)).isEqualTo(1);
             for (LockGrant g : probe.values) {
                 a.release(g).block(BLOCK);
             }
             h.assertQuiescentAndBalanced();
         }
+        System.out.println("acquireEach cancel race, " + cancellerCount + " thread(s): leaked in " + leaked.size()
+                + " of " + rounds + " rounds " + leaked);
+        assertThat(leaked).as("rounds where a grant never emitted stayed held (%d cancelling threads)",
+                cancellerCount).isEmpty();
     }
 
     @Test
