@@ -215,4 +215,17 @@ class AcquireEachAdversaryTests {
         assertThat(((RecorderException) probe.error.get()).hresult().code()).isEqualTo(0x80010108);
         h.assertQuiescentAndBalanced();
     }
+
+    /** "Every grant the stream has emitted is the subscriber's", also when it reached the subscriber via publishOn. */
+    @Test
+    void anEmittedGrantTakenThroughPublishOnAndTakeOneStaysTheSubscribers() {
+        LockGrant g = a.acquireEach(Flux.just(AcquireRequest.of(SIM0))).publishOn(Schedulers.single()).take(1)
+                .blockLast(BLOCK);
+        h.settle();
+        assertThat(g).isNotNull();
+        assertThat(h.count(a, SIM0)).as("count of the grant acquireEach emitted and the subscriber received")
+                .isEqualTo(1);
+        a.release(g).block(BLOCK);
+        h.assertQuiescentAndBalanced();
+    }
 }
