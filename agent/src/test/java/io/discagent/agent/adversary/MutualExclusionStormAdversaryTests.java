@@ -256,7 +256,8 @@ class MutualExclusionStormAdversaryTests {
         return s.withLock(r, o, tracker.body(who, body))
                 .doOnEach(signal -> {
                     if (!signal.isOnNext() && Thread.currentThread() != h.loop) {
-                        h.violation("withLock's " + signal.getType() + " off the event loop");
+                        h.violation("withLock's " + signal.getType() + " off the event loop (session " + who + ", "
+                                + signal.getThrowable() + ")");
                     }
                 })
                 .doOnError(e -> classifyWithLockError(who, e));

@@ -16,7 +16,7 @@ import org.reactivestreams.Subscription;
  * A raw Reactive Streams subscriber that records every signal and the thread it came on, and lets a test request
  * and cancel exactly as it likes (including request(0), request(-1) and cancels from many threads).
  */
-final class Probe<T> implements Subscriber<T> {
+class Probe<T> implements Subscriber<T> {
 
     final List<T> values = new CopyOnWriteArrayList<>();
     final List<String> threads = new CopyOnWriteArrayList<>();
@@ -26,6 +26,8 @@ final class Probe<T> implements Subscriber<T> {
     final CountDownLatch terminated = new CountDownLatch(1);
     final CountDownLatch subscribed = new CountDownLatch(1);
     final CountDownLatch firstValue = new CountDownLatch(1);
+    /** Signals that broke the Reactive Streams rules: an element after the end, a second end. */
+    final List<String> protocolBreaches = new CopyOnWriteArrayList<>();
     private final long initialRequest;
     volatile @Nullable Subscription subscription;
     volatile boolean completed;
@@ -50,6 +52,9 @@ final class Probe<T> implements Subscriber<T> {
 
     @Override
     public void onNext(T t) {
+        if (terminals.get() > 0) {
+            protocolBreaches.add("onNext after the terminal signal: " + t);
+        }
         threads.add(Thread.currentThread().getName());
         values.add(t);
         firstValue.countDown();
@@ -59,7 +64,9 @@ final class Probe<T> implements Subscriber<T> {
     public void onError(Throwable t) {
         threads.add(Thread.currentThread().getName());
         error.set(t);
-        terminals.incrementAndGet();
+        if (terminals.incrementAndGet() > 1) {
+            protocolBreaches.add("a second terminal signal: " + t);
+        }
         terminated.countDown();
     }
 
@@ -67,7 +74,9 @@ final class Probe<T> implements Subscriber<T> {
     public void onComplete() {
         threads.add(Thread.currentThread().getName());
         completed = true;
-        terminals.incrementAndGet();
+        if (terminals.incrementAndGet() > 1) {
+            protocolBreaches.add("a second terminal signal: onComplete");
+        }
         terminated.countDown();
     }
 

@@ -121,6 +121,29 @@ class SignalThreadAdversaryTests {
     }
 
     @Test
+    void aBodyThatFailsOrCompletesWhileEmittingOnAnotherThreadEndsOnTheLoop() {
+        for (int i = 0; i < 50; i++) {
+            int failAt = i;
+            Probe<Long> fails = run(() -> a.withLock(SIM0, AcquireOptions.DEFAULT,
+                    g -> Flux.interval(Duration.ofNanos(50_000)).onBackpressureDrop().map(n -> {
+                        if (n >= 5 + failAt % 7) {
+                            throw new IllegalStateException("the body failed at " + n);
+                        }
+                        return n;
+                    })));
+            assertThat(fails.error.get()).isInstanceOf(IllegalStateException.class);
+            assertThat(fails.threads.get(fails.threads.size() - 1)).as("round %d: withLock's onError", i)
+                    .isEqualTo(h.loop.getName());
+            Probe<Long> completes = run(() -> a.withLock(SIM0, AcquireOptions.DEFAULT,
+                    g -> Flux.interval(Duration.ofNanos(50_000)).onBackpressureDrop().take(5 + failAt % 7)));
+            assertThat(completes.completed).isTrue();
+            assertThat(completes.threads.get(completes.threads.size() - 1)).as("round %d: withLock's onComplete", i)
+                    .isEqualTo(h.loop.getName());
+        }
+        h.assertQuiescentAndBalanced();
+    }
+
+    @Test
     void acquireEachSignalsOnTheLoopEvenWhenItsRequestsFailOnAnotherThread() {
         Probe<LockGrant> each = run(() -> a.acquireEach(Flux.just(AcquireRequest.of(SIM0), AcquireRequest.of(SIM1))
                 .publishOn(Schedulers.parallel())

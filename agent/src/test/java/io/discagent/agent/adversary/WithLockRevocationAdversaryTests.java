@@ -289,4 +289,53 @@ class WithLockRevocationAdversaryTests {
             h.closeSessionsAndAssertBalanced();
         }
     }
+
+    /**
+     * "The body's elements pass through on the threads it emits them on; the terminal signal comes from the event
+     * loop": a body that keeps emitting on a parallel thread is revoked (lost lock, session close, release to zero,
+     * removal) while an element is passing through; the failure must still be signalled on the loop.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"loseLock", "close", "release", "remove"})
+    void aRevokedBodyEmittingOnAnotherThreadStillEndsOnTheLoop(String cause) {
+        try (Harness h = Harness.virtualTime()) {
+            int rounds = 100;
+            List<String> offLoop = new java.util.ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                ClientSession a = h.session("Alpha " + round);
+                Probe<Long> probe = new Probe<>(Long.MAX_VALUE) {
+                    @Override
+                    public void onNext(Long v) {
+                        super.onNext(v);
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                    }
+                };
+                a.withLock(SIM0, AcquireOptions.DEFAULT, g -> Flux.interval(java.time.Duration.ofNanos(100_000))
+                        .onBackpressureDrop()).subscribe(probe);
+                assertThat(probe.awaitValue(BLOCK)).isTrue();
+                switch (cause) {
+                    case "loseLock" -> h.sim.loseLock(SIM0);
+                    case "close" -> a.close().block(BLOCK);
+                    case "release" -> a.release(SIM0).block(BLOCK);
+                    default -> h.sim.removeRecorder(SIM0);
+                }
+                assertThat(probe.awaitTerminal(BLOCK)).isTrue();
+                h.settle();
+                assertThat(probe.protocolBreaches).as("round %d", round).isEmpty();
+                String last = probe.threads.get(probe.threads.size() - 1);
+                if (!last.equals(h.loop.getName())) {
+                    offLoop.add("round " + round + ": " + probe.error.get().getClass().getSimpleName() + " on " + last);
+                }
+                if (cause.equals("remove")) {
+                    h.sim.addRecorder(SIM0.value());
+                }
+                a.close().block(BLOCK);
+                h.settle();
+            }
+            System.out.println(cause + ": terminal off the loop in " + offLoop.size() + " of " + rounds + " rounds "
+                    + offLoop.stream().limit(3).toList());
+            assertThat(offLoop).as("withLock terminals off the loop after '%s'", cause).isEmpty();
+            h.assertQuiescentAndBalanced();
+        }
+    }
 }
