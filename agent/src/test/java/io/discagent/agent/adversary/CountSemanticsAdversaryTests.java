@@ -26,7 +26,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * IMAPI2 counts: one native acquire on 0→1, one native release on 1→0, N acquires need N releases, a release at zero
- * fails (0x80070001, or 0x80070006 when another session holds) without a native call; {@code release(grant)} takes
+ * fails (0x80070001, naming the holder when another session holds) without a native call; {@code release(grant)} takes
  * exactly the count of one grant, once; closed sessions fail every call with 0x80010108.
  */
 class CountSemanticsAdversaryTests {
@@ -79,7 +79,7 @@ class CountSemanticsAdversaryTests {
         h.settle();
         int callsAfterAcquire = h.sim.calls().size();
         assertThatThrownBy(() -> a.release(SIM0).block(BLOCK)).isInstanceOf(LockNotHeldException.class)
-                .extracting(e -> ((RecorderException) e).hresult().code()).isEqualTo(0x80070006);
+                .extracting(e -> ((RecorderException) e).hresult().code()).isEqualTo(0x80070001);
         h.settle();
         assertThat(h.sim.calls().size()).as("native calls made by failing releases").isEqualTo(callsAfterAcquire);
         assertThat(h.count(a, SIM0)).isZero();

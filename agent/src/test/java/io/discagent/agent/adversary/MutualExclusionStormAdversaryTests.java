@@ -402,8 +402,7 @@ class MutualExclusionStormAdversaryTests {
                         // removal, lost lock or external failure freed it meanwhile
                         if (!(lostMeanwhile instanceof LockNotHeldException
                                 || lostMeanwhile instanceof SessionClosedException
-                                || lostMeanwhile instanceof RecorderRemovedException
-                                || lostMeanwhile instanceof io.discagent.api.error.NoSuchRecorderException)) {
+                                || lostMeanwhile instanceof RecorderRemovedException)) {
                             releaseQuietly(s, g);
                         }
                     }

@@ -91,7 +91,7 @@ class RemovalFlappingAdversaryTests {
             LockGrant fresh = b.acquire(SIM0).block(BLOCK);
             assertThat(fresh.holdId()).isNotEqualTo(old.holdId());
             assertThatThrownBy(() -> a.release(SIM0).block(BLOCK)).isInstanceOf(LockNotHeldException.class)
-                    .extracting(e -> ((RecorderException) e).hresult().code()).isEqualTo(0x80070006);
+                    .extracting(e -> ((RecorderException) e).hresult().code()).isEqualTo(0x80070001);
             try {
                 a.release(old).block(BLOCK);
             } catch (RecorderException refused) {
