@@ -254,9 +254,15 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     /** Closes the session; completes once the native releases it caused have returned. */
     Mono<Void> closeSession(SessionImpl session, Cause cause, @Nullable RecorderException reason) {
-        return reply(reply -> closeSession(session, cause, reason != null ? reason
+        return new LoopReply<Void>(loop, reply -> closeSession(session, cause, reason != null ? reason
                 : new SessionClosedException("session '" + session.clientName() + "' was closed", null),
-                () -> reply.success(null)));
+                () -> reply.success(null)), reply -> { // the agent closed it already: closing again does nothing
+                    if (session.isOpen()) {
+                        reply.error(new RequestCancelledException("the agent is closed", null));
+                    } else {
+                        reply.success(null);
+                    }
+                });
     }
 
     private void closeSession(SessionImpl session, Cause cause, RecorderException failure, Runnable done) {
@@ -304,12 +310,12 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             }
             RecorderId recorder = InvalidArgumentException.requireNonNull(op.recorder, "recorder");
             AcquireOptions options = InvalidArgumentException.requireNonNull(op.options, "options");
-            if (closed) {
-                op.fail(new RequestCancelledException("the agent is closed", recorder));
-                return;
-            }
             if (!op.session.isOpen()) {
                 op.fail(sessionClosed(op.session));
+                return;
+            }
+            if (closed) {
+                op.fail(new RequestCancelledException("the agent is closed", recorder));
                 return;
             }
             RecorderSlot slot = registry.slot(recorder);
@@ -383,7 +389,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     // ------------------------------------------------------------------------------------------------ release
 
     Mono<Integer> release(SessionImpl session, @Nullable RecorderId recorder) {
-        return reply(reply -> {
+        return sessionReply(session, reply -> {
             RecorderId id = InvalidArgumentException.requireNonNull(recorder, "recorder");
             if (!session.isOpen()) {
                 throw sessionClosed(session);
@@ -402,7 +408,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     Mono<Integer> release(SessionImpl session, @Nullable LockGrant grant) {
-        return reply(reply -> {
+        return sessionReply(session, reply -> {
             LockGrant value = InvalidArgumentException.requireNonNull(grant, "grant");
             if (!session.isOpen()) {
                 throw sessionClosed(session);
@@ -425,7 +431,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     Mono<Integer> lockCount(SessionImpl session, @Nullable RecorderId recorder) {
-        return reply(reply -> {
+        return sessionReply(session, reply -> {
             RecorderId id = InvalidArgumentException.requireNonNull(recorder, "recorder");
             if (!session.isOpen()) {
                 throw sessionClosed(session);
@@ -617,7 +623,18 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     /** A {@code Mono} answered on the event loop by {@code work} ({@link LoopReply}). */
     <T> Mono<T> reply(Consumer<LoopReply.Reply<T>> work) {
-        return new LoopReply<>(loop, work);
+        return new LoopReply<>(loop, work, reply -> reply.error(new RequestCancelledException("the agent is closed",
+                null)));
+    }
+
+    /** A call on {@code session}: after the agent closed (and with it the session), it fails as on a closed session. */
+    <T> Mono<T> sessionReply(SessionImpl session, Consumer<LoopReply.Reply<T>> work) {
+        return new LoopReply<>(loop, work, reply -> reply.error(whenAgentClosed(session)));
+    }
+
+    /** What a call on {@code session} fails with once the agent is closed. */
+    static RecorderException whenAgentClosed(SessionImpl session) {
+        return session.isOpen() ? new RequestCancelledException("the agent is closed", null) : sessionClosed(session);
     }
 
     @Override

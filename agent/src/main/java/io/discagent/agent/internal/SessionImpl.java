@@ -68,12 +68,7 @@ final class SessionImpl implements ClientSession {
 
     @Override
     public Flux<LockGrant> acquireEach(@Nullable Publisher<AcquireRequest> requests) {
-        if (requests == null) {
-            return core.<LockGrant>reply(reply -> reply.error(new InvalidArgumentException(
-                    "requests must not be null", null))).flux();
-        }
-        return Flux.from(requests).concatMap(request -> core.acquire(this, request.recorder(), request.options(),
-                true), 0);
+        return new AcquireEachFlux(core, this, requests);
     }
 
     @Override
