@@ -84,7 +84,8 @@ public interface ClientSession {
      * previous one was granted, so a producer of requests is held back by the rate of grants.
      *
      * <p>Cancelling the stream cancels the request under way (its grant, if one comes, is released); every grant the
-     * stream has emitted is the subscriber's.
+     * stream has emitted is the subscriber's. A failure of {@code requests} ends the stream at once, cancelling the
+     * request under way. Every signal, {@code requests}' end included, comes from the event loop.
      *
      * @return the grants, in request order; the first failure ends the stream
      */

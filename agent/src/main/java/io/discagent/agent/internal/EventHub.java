@@ -155,6 +155,15 @@ final class EventHub {
         time.schedule(() -> loop.execute(subscription::dropBufferedAndEnd), overflowGraceNanos, TimeUnit.NANOSECONDS);
     }
 
+    /** Drains a subscription on the event loop: at once there, through a hop from any other thread. */
+    void drainOnLoop(HubSubscription<?> subscription) {
+        if (loop.inLoop()) {
+            subscription.drain();
+        } else {
+            loop.execute(subscription::drain); // a loop that is gone has ended every stream already
+        }
+    }
+
     /** Takes a subscription off the hub (it cancelled, or overflowed); any thread. */
     void removeLater(HubSubscription<?> subscription) {
         loop.execute(() -> remove(subscription));

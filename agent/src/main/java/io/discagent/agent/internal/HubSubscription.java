@@ -18,9 +18,10 @@ import reactor.util.concurrent.Queues;
  *
  * <h2>Threads</h2>
  * Events and terminal signals enter on the event loop ({@link #offer}, {@link #terminate}). {@link #request} and
- * {@link #cancel} may come from any thread. Signals reach the subscriber serially, by the classic queue-drain
- * protocol: whichever thread raises {@code wip} from 0 delivers what is buffered and requested (the event loop, or a
- * thread calling {@code request}, which so gets the buffered events at once).
+ * {@link #cancel} may come from any thread; a {@code request} from another thread hops to the event loop to deliver
+ * what it asks for, so every signal reaches the subscriber from the event loop. Signals reach the subscriber
+ * serially, by the classic queue-drain protocol: whichever drain raises {@code wip} from 0 delivers what is buffered
+ * and requested.
  *
  * <p><b>Direct delivery.</b> Most subscribers request everything ({@code Long.MAX_VALUE}); a buffer then never holds
  * anything, yet passing every event through it cost two atomic operations and a queue round trip per subscriber and
@@ -196,7 +197,7 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
         }
         Operators.addCap(REQUESTED, this, n);
         if (!direct) {
-            drain();
+            hub.drainOnLoop(this); // what is buffered goes out from the event loop, never from the requester
         }
     }
 
@@ -212,7 +213,8 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
         }
     }
 
-    private void drain() {
+    /** Delivers what is buffered and requested, or the terminal signal. Event loop (or a drain it started). */
+    void drain() {
         if (WIP.getAndIncrement(this) != 0) {
             return;
         }

@@ -145,10 +145,16 @@ class SignalThreadAdversaryTests {
 
     @Test
     void acquireEachSignalsOnTheLoopEvenWhenItsRequestsFailOnAnotherThread() {
-        Probe<LockGrant> each = run(() -> a.acquireEach(Flux.just(AcquireRequest.of(SIM0), AcquireRequest.of(SIM1))
-                .publishOn(Schedulers.parallel())
-                .concatWith(Mono.<AcquireRequest>error(new IllegalStateException("upstream failed"))
-                        .delaySubscription(Duration.ofMillis(1), Schedulers.parallel()))));
+        // two requests, then a failure, each emitted on a parallel thread only when acquireEach asks for it (an upstream
+        // failure ends the stream at once, cancelling a request under way: it must come after the second grant here)
+        Probe<LockGrant> each = run(() -> a.acquireEach(Flux.<AcquireRequest, Integer>generate(() -> 0, (i, sink) -> {
+            if (i < 2) {
+                sink.next(AcquireRequest.of(i == 0 ? SIM0 : SIM1));
+            } else {
+                sink.error(new IllegalStateException("upstream failed"));
+            }
+            return i + 1;
+        }).subscribeOn(Schedulers.parallel())));
         assertThat(each.values).hasSize(2);
         assertThat(each.error.get()).isInstanceOf(IllegalStateException.class);
         assertOnLoop("acquireEach with an upstream failing on a parallel thread", each);
