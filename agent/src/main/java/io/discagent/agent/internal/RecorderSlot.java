@@ -238,7 +238,10 @@ final class RecorderSlot implements NativeCalls.Listener {
             }
 
             @Override
-            public void timedOut(CommandTimeoutException timeout) {
+            public void timedOut(CommandTimeoutException timeout, boolean started) {
+                if (!started && op.isLive() && op.opts().waits()) {
+                    return; // queued behind a call that hung: a waiting request waits for it, up to its own deadline
+                }
                 end(op, timeout); // the late result is reconciled when (if) the call returns
             }
 
@@ -573,7 +576,7 @@ final class RecorderSlot implements NativeCalls.Listener {
             }
 
             @Override
-            public void timedOut(CommandTimeoutException timeout) {
+            public void timedOut(CommandTimeoutException timeout, boolean started) {
                 outcome.accept(-1);
             }
 
@@ -838,7 +841,7 @@ final class RecorderSlot implements NativeCalls.Listener {
                     }
 
                     @Override
-                    public void timedOut(CommandTimeoutException timeout) {
+                    public void timedOut(CommandTimeoutException timeout, boolean started) {
                         failed.accept(timeout);
                     }
 
