@@ -43,9 +43,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -96,7 +96,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private volatile long droppedAfter;
     private volatile long revoked;
     private boolean closed;
-    private @Nullable Disposable mediaPoller;
+    /** The periodic work: media polling and the owner refresh. */
+    private final Disposable.Composite periodic = Disposables.composite();
     private @Nullable Mono<Void> closing;
 
     private AgentCore(EventLoop loop, Scheduler time, RecorderBackend backend, AgentSettings settings) {
@@ -154,7 +155,10 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         });
     }
 
-    /** The initial recorders are open: start hotplug, then media polling, then report the agent ready. */
+    /**
+     * The initial recorders are open: start hotplug, then media polling and the owner refresh, then report the agent
+     * ready.
+     */
     private void started(MonoSink<AgentCore> sink) {
         control.execute(() -> {
             try {
@@ -164,12 +168,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             }
             loop.execute(() -> {
                 try {
-                    Duration interval = settings.mediaPollInterval();
-                    if (!interval.isZero()) {
-                        long nanos = Durations.toNanos(interval);
-                        mediaPoller = time.schedulePeriodically(() -> loop.execute(this::pollMedia), nanos, nanos,
-                                TimeUnit.NANOSECONDS);
-                    }
+                    every(settings.mediaPollInterval(), this::pollMedia);
+                    every(settings.ownerRefreshInterval(), this::refreshOwners);
                     sink.success(this);
                 } catch (Throwable t) {
                     sink.error(NativeCalls.asRecorderException(t, null, "start"));
@@ -178,9 +178,29 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         });
     }
 
+    /** Runs {@code task} on the event loop every {@code interval} of the time scheduler (never when zero). */
+    private void every(Duration interval, Runnable task) {
+        if (!interval.isZero()) {
+            long nanos = Durations.toNanos(interval);
+            periodic.add(time.schedulePeriodically(() -> loop.execute(task), nanos, nanos, TimeUnit.NANOSECONDS));
+        }
+    }
+
     private void pollMedia() {
         for (RecorderSlot slot : registry.slots()) {
             slot.pollMedia();
+        }
+    }
+
+    /**
+     * Asks the backend who holds each recorder that someone watches (its lock transitions) or that an acquire waits
+     * for, so that holders outside the agent appear in its lock state and go from it.
+     */
+    private void refreshOwners() {
+        for (RecorderSlot slot : registry.slots()) {
+            if (slot.isAwaited() || hub.watchesLocksOf(slot.id)) {
+                slot.refreshOwner();
+            }
         }
     }
 
@@ -461,17 +481,18 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     @Override
     public Flux<RecorderEvent> events() {
-        return hub.subscribe(RecorderEvent.class, e -> true, () -> lockSnapshot(null));
+        return hub.subscribe(RecorderEvent.class, null, () -> lockSnapshot(null));
     }
 
     @Override
     public Flux<LockTransition> lockTransitions() {
-        return hub.subscribe(LockTransition.class, e -> true, () -> lockSnapshot(null));
+        return hub.subscribe(LockTransition.class, null, () -> lockSnapshot(null));
     }
 
     @Override
     public Flux<LockTransition> lockTransitions(RecorderId recorder) {
-        return hub.subscribe(LockTransition.class, new SameRecorder(recorder), () -> {
+        // A null recorder fails the subscription in its snapshot (on the event loop), so it never watches every one.
+        return hub.subscribe(LockTransition.class, recorder, () -> {
             slot(recorder);
             return lockSnapshot(recorder);
         });
@@ -479,39 +500,12 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     @Override
     public Flux<TimeoutEvent> timeouts() {
-        return hub.subscribe(TimeoutEvent.class, e -> true, List::of);
+        return hub.subscribe(TimeoutEvent.class, null, List::of);
     }
 
     @Override
     public Flux<DeviceEvent> deviceEvents() {
-        return hub.subscribe(DeviceEvent.class, e -> true, List::of);
-    }
-
-    /**
-     * Whether an event concerns one recorder; remembers the agent's own instance of its id, so that most events are
-     * matched by identity instead of by comparing strings (it runs for every subscriber and event). Event loop only.
-     */
-    private static final class SameRecorder implements Predicate<LockTransition> {
-
-        private final @Nullable RecorderId wanted;
-        private @Nullable RecorderId seen;
-
-        SameRecorder(@Nullable RecorderId wanted) {
-            this.wanted = wanted;
-        }
-
-        @Override
-        public boolean test(LockTransition event) {
-            RecorderId id = event.recorder();
-            if (id == seen) {
-                return true;
-            }
-            if (id.equals(wanted)) {
-                seen = id;
-                return true;
-            }
-            return false;
-        }
+        return hub.subscribe(DeviceEvent.class, null, List::of);
     }
 
     private List<LockTransition> lockSnapshot(@Nullable RecorderId only) {
@@ -555,9 +549,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             return closing;
         }
         closed = true;
-        if (mediaPoller != null) {
-            mediaPoller.dispose();
-        }
+        periodic.dispose();
         RequestCancelledException cancelled = new RequestCancelledException("the agent is closing", null);
         for (SessionImpl session : new ArrayList<>(sessions.values())) {
             closeSession(session, Cause.AGENT_CLOSED, cancelled, () -> { });
