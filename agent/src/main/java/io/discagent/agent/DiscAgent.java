@@ -146,7 +146,10 @@ public final class DiscAgent implements RecorderAgent {
         return core.activity();
     }
 
-    /** Counts since start (grants, retries, timeouts, removals, waiting): any thread, no waiting. */
+    /**
+     * Counts since start (grants, retries, timeouts, removals, waiting, sessions, acquire outcomes): any thread, no
+     * waiting.
+     */
     public AgentStatistics statistics() {
         return core.statistics();
     }

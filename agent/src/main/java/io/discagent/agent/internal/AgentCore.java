@@ -16,6 +16,7 @@ import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.SessionId;
 import io.discagent.api.error.CommandTimeoutException;
+import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderException;
@@ -38,6 +39,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +97,12 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private volatile long droppedIn;
     private volatile long droppedAfter;
     private volatile long revoked;
+    private volatile long sessionsOpened;
+    private volatile long sessionsClosed;
+    private volatile long acquiresGranted;
+    private volatile long acquiresCancelled;
+    /** Acquire requests that failed, by HRESULT name; replaced (never changed) on every failure. */
+    private volatile Map<String, Long> acquiresFailed = Map.of();
     private boolean closed;
     /** The periodic work: media polling and the owner refresh. */
     private final Disposable.Composite periodic = Disposables.composite();
@@ -268,6 +276,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             }
             SessionImpl session = new SessionImpl(this, new SessionId("s-" + ++sessionIds), name);
             sessions.put(session.id(), session);
+            sessionsOpened++;
             reply.success(session);
         });
     }
@@ -285,6 +294,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             return;
         }
         sessions.remove(session.id());
+        sessionsClosed++;
         List<RecorderSlot> all = registry.slots();
         int[] remaining = {all.size() + 1};
         Runnable oneDone = () -> {
@@ -354,6 +364,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     /** A request was cancelled before it was granted. */
     void cancelled(AcquireOperation op) {
+        acquiresCancelled++;
         RecorderSlot slot = op.slot;
         if (slot != null) {
             slot.cancelled(op);
@@ -665,6 +676,19 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         grants++;
     }
 
+    /** A request received its grant (its outcome, counted once per request). Event loop only. */
+    void countAcquireGranted() {
+        acquiresGranted++;
+    }
+
+    /** A request failed with {@code error} (its outcome, counted once per request). Event loop only. */
+    void countAcquireFailed(Throwable error) {
+        String name = (error instanceof RecorderException typed ? typed.hresult() : HResult.E_FAIL).name();
+        Map<String, Long> next = new HashMap<>(acquiresFailed);
+        next.merge(name, 1L, Long::sum);
+        acquiresFailed = Map.copyOf(next); // immutable: AgentStatistics takes it without a copy
+    }
+
     @Override
     public void countRetry() {
         retries++;
@@ -753,6 +777,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     /** Counts since start; any thread. */
     public AgentStatistics statistics() {
         return new AgentStatistics(grants, retries, acquireTimeouts, commandTimeouts, removals, waiting,
-                unclaimedBefore, droppedIn, droppedAfter, revoked);
+                unclaimedBefore, droppedIn, droppedAfter, revoked, sessionsOpened, sessionsClosed, acquiresGranted,
+                acquiresCancelled, acquiresFailed);
     }
 }
