@@ -233,12 +233,14 @@ class OutsideHolderTests {
         t.advance(Duration.ofSeconds(5));
         assertThat(probe.getReceivedOnNext()).filteredOn(CommandTimedOutEvent.class::isInstance).singleElement()
                 .satisfies(e -> assertThat(((CommandTimedOutEvent) e).command()).isEqualTo("ExclusiveAccessOwner"));
+        assertThat(t.agent.health().block().unresponsive()).containsExactly(SIM0);
         t.advance(Duration.ofSeconds(20));
         assertThat(ownerQueries(SIM0)).as("no query queues behind the hung one").isEqualTo(1);
 
         t.sim.lockExternally(SIM0, "wodim (pid 4242)");
         t.sim.releaseHangs(SIM0);
         t.settle();
+        assertThat(t.agent.health().block().status()).isEqualTo(AgentHealth.Status.UP);
         t.advance(Duration.ofSeconds(2));
         assertThat(state(SIM0)).isEqualTo(WODIM);
     }

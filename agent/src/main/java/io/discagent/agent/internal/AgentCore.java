@@ -1,6 +1,7 @@
 package io.discagent.agent.internal;
 
 import io.discagent.agent.AgentActivity;
+import io.discagent.agent.AgentHealth;
 import io.discagent.agent.AgentStatistics;
 import io.discagent.agent.spi.HotplugListener;
 import io.discagent.agent.spi.NativeWorkerKind;
@@ -45,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -772,6 +774,40 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             reply.success(new AgentActivity(all.size(), registry.opening(), sessions.size(), held, waitingNow,
                     inFlight, hub.subscriberCount(), sequence));
         });
+    }
+
+    /**
+     * Whether the agent serves: closed ({@code DOWN}), or, once the backend's control thread (enumeration, hotplug,
+     * its message pump on Windows) has run a task for it, {@code UP} or {@code DEGRADED} naming the recorders that do
+     * not respond. Answers when the control thread does: bound it with a timeout.
+     */
+    public Mono<AgentHealth> health() {
+        AgentHealth down = AgentHealth.down(backend.name(), "the agent is closed");
+        return this.<AgentHealth>reply(reply -> {
+            if (closed) {
+                reply.success(down);
+                return;
+            }
+            control.execute(() -> loop.execute(() -> reply.success(closed ? down : healthNow())));
+        }).onErrorReturn(RequestCancelledException.class, down); // the event loop is gone: closed
+    }
+
+    private AgentHealth healthNow() {
+        List<RecorderSlot> all = registry.slots();
+        List<RecorderId> unresponsive = new ArrayList<>(0);
+        for (RecorderSlot slot : all) {
+            if (slot.isUnresponsive()) {
+                unresponsive.add(slot.id);
+            }
+        }
+        if (unresponsive.isEmpty()) {
+            return new AgentHealth(AgentHealth.Status.UP, backend.name(), all.size(), unresponsive, null);
+        }
+        return new AgentHealth(AgentHealth.Status.DEGRADED, backend.name(), all.size(), unresponsive,
+                (unresponsive.size() == 1 ? "recorder " + unresponsive.get(0) + " is" : "recorders "
+                        + unresponsive.stream().map(RecorderId::value).collect(Collectors.joining(", ")) + " are")
+                        + " not responding: a native call has not returned within "
+                        + settings.commandTimeout().toMillis() + " ms");
     }
 
     /** Counts since start; any thread. */
