@@ -91,9 +91,10 @@ final class RecorderEndpoints {
 
     private void owner(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        Mono<JsonObject> owner = agent.recorder(id).flatMap(info -> agent.exclusiveAccessOwner(id)
+        // The owner query first: the agent's answer updates the lock state that follows it (an outside holder).
+        Mono<JsonObject> owner = agent.exclusiveAccessOwner(id)
                 .map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty())
-                .map(name -> new JsonObject()
+                .flatMap(name -> agent.recorder(id).map(info -> new JsonObject()
                         .put("recorder", id.value())
                         .put("owner", name.orElse(null))
                         .put("external", name.isPresent() && !info.lockState().isHeld())
