@@ -215,7 +215,7 @@ public final class DiscService implements AutoCloseable {
         public Future<?> start() {
             leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
                     config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
-            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config, time);
+            api = new HttpApi(vertx, agent, agent.simulator(), leases, feed, metrics, config, time);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
