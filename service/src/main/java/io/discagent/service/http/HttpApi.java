@@ -46,7 +46,7 @@ public final class HttpApi {
         List<Endpoint> all = new ArrayList<>();
         all.addAll(new SystemEndpoints(metrics, this::openApi).endpoints());
         all.addAll(new HealthEndpoints(agent, time, config.agent().commandTimeout()).endpoints());
-        all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
+        all.addAll(new RecorderEndpoints(agent, leases, config).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
         simulator.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim).endpoints()));
