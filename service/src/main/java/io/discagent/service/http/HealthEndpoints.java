@@ -52,19 +52,18 @@ final class HealthEndpoints {
                 .ok(200, "Up", "Liveness")
                 .ok(503, "Down: the agent does not answer", "Liveness")
                 .handler(this::live);
-        Endpoint ready = Endpoint.of(HttpMethod.GET, "/health/ready", "readiness", "system",
-                        "Readiness: the agent runs, its backend answers; recorders that do not respond are named")
-                .access(Access.PUBLIC)
-                .ok(200, "Up, or degraded (the recorders that do not respond are named)", "Health")
-                .ok(503, "Down: the agent is closed or does not answer", "Health")
-                .handler(this::ready);
-        Endpoint health = Endpoint.of(HttpMethod.GET, "/health", "health", "system",
-                        "Readiness, as /health/ready (kept for existing probes)")
-                .access(Access.PUBLIC)
-                .ok(200, "Up, or degraded (the recorders that do not respond are named)", "Health")
-                .ok(503, "Down: the agent is closed or does not answer", "Health")
-                .handler(this::ready);
+        Endpoint ready = readiness("/health/ready", "readiness",
+                "Readiness: the agent runs, its backend answers; recorders that do not respond are named");
+        Endpoint health = readiness("/health", "health", "Readiness, as /health/ready (kept for existing probes)");
         return List.of(live, live.head(), ready, ready.head(), health, health.head());
+    }
+
+    private Endpoint readiness(String path, String operationId, String summary) {
+        return Endpoint.of(HttpMethod.GET, path, operationId, "system", summary)
+                .access(Access.PUBLIC)
+                .ok(200, "Up, or degraded (the recorders that do not respond are named)", "Health")
+                .ok(503, "Down: the agent is closed or does not answer", "Health")
+                .handler(this::ready);
     }
 
     private void live(RoutingContext rc) {
