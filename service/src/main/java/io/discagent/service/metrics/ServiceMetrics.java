@@ -31,7 +31,11 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
@@ -56,7 +60,9 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** The JVM and process binders, bound once off the start-up path; holds the GC binder, which must be closed. */
+    private final CompletableFuture<JvmGcMetrics> jvm = new CompletableFuture<>();
+    private final AtomicBoolean jvmBinding = new AtomicBoolean();
     private final AtomicInteger held = new AtomicInteger();
     /** Recorders held outside the agent now. Agent event loop only (its gauge reads the size from any thread). */
     private final Set<RecorderId> heldOutside = ConcurrentHashMap.newKeySet();
@@ -70,14 +76,6 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
     private @Nullable Disposable subscription;
 
     public ServiceMetrics() {
-        new ClassLoaderMetrics().bindTo(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        gc.bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new JvmInfoMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
         Gauge.builder("discagent.build.info", () -> 1)
                 .description("The build of the service, as tags (version, java); always 1")
                 .tag("version", BuildInfo.version()).tag("java", Runtime.version().toString())
@@ -115,6 +113,35 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
         subscription = agent.events()
                 .retryWhen(Retry.indefinitely().filter(EventOverflowException.class::isInstance))
                 .subscribe(this::onEvent, error -> { });
+    }
+
+    /**
+     * Binds Micrometer's JVM and process binders (memory, GC, threads, class loading, JVM info, CPU, uptime, open
+     * files) on a thread of their own, once. They load some 230 classes, so the service calls this once it is ready
+     * rather than on its start-up path; a scrape waits until they are bound.
+     */
+    public void bindJvmAndProcessMetrics() {
+        if (!jvmBinding.compareAndSet(false, true)) {
+            return;
+        }
+        Thread binder = new Thread(() -> {
+            try {
+                new ClassLoaderMetrics().bindTo(registry);
+                new JvmMemoryMetrics().bindTo(registry);
+                JvmGcMetrics gc = new JvmGcMetrics();
+                gc.bindTo(registry);
+                new JvmThreadMetrics().bindTo(registry);
+                new JvmInfoMetrics().bindTo(registry);
+                new ProcessorMetrics().bindTo(registry);
+                new UptimeMetrics().bindTo(registry);
+                new FileDescriptorMetrics().bindTo(registry);
+                jvm.complete(gc);
+            } catch (Throwable t) {
+                jvm.completeExceptionally(t);
+            }
+        }, "discagent-metrics");
+        binder.setDaemon(true);
+        binder.start();
     }
 
     /** Reports the number of event-stream clients. */
@@ -202,6 +229,7 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
 
     /** The Prometheus text exposition; failure outcomes the agent has seen since the last scrape get counters first. */
     public String scrape() {
+        awaitJvmBinders();
         DiscAgent observed = agent;
         if (observed != null) {
             for (String failure : observed.statistics().acquiresFailed().keySet()) {
@@ -211,13 +239,29 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
         return registry.scrape();
     }
 
+    private @Nullable JvmGcMetrics awaitJvmBinders() {
+        if (!jvmBinding.get()) {
+            return null;
+        }
+        try {
+            return jvm.join();
+        } catch (CompletionException | CancellationException e) {
+            System.getLogger(ServiceMetrics.class.getName()).log(System.Logger.Level.WARNING,
+                    "binding the JVM and process metrics failed", e);
+            return null;
+        }
+    }
+
     @Override
     public void close() {
         Disposable d = subscription;
         if (d != null) {
             d.dispose();
         }
-        gc.close();
+        JvmGcMetrics gc = awaitJvmBinders();
+        if (gc != null) {
+            gc.close();
+        }
         registry.close();
     }
 }
