@@ -108,6 +108,7 @@ public final class DiscService implements AutoCloseable {
             if (config.demo() && agent.simulator().isPresent()) {
                 demo = DemoTraffic.start(agent, agent.simulator().get(), scheduler);
             }
+            metrics.bindJvmAndProcessMetrics(); // ready: what follows is off the start-up path
             return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo, ownedTime);
         } catch (Exception e) {
             if (agent != null) {
@@ -215,7 +216,7 @@ public final class DiscService implements AutoCloseable {
         public Future<?> start() {
             leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
                     config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
-            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config, time);
+            api = new HttpApi(vertx, agent, agent.simulator(), leases, feed, metrics, config, time);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())

@@ -64,6 +64,8 @@ class CliTests {
         assertThat(run("owner", "sim-1").out().trim()).isEqualTo("free");
         t.sim().lockExternally(RecorderId.of("sim-1"), "wodim");
         assertThat(run("owner", "sim-1").out().trim()).isEqualTo("wodim (outside the agent)");
+        assertThat(run("list").out()).as("the owner query showed the outside holder")
+                .containsPattern("sim-1\\s+external\\s+wodim\\s+0");
         Run unknown = run("owner", "nope");
         assertThat(unknown.exitCode()).isEqualTo(ExitCode.NOT_FOUND.code());
         assertThat(unknown.err()).contains("0x80070037");

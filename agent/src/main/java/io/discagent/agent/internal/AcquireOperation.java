@@ -228,6 +228,7 @@ final class AcquireOperation implements Subscription {
             deliveringThread = null;
             return CANCELLED_BEFORE;
         }
+        core.countAcquireGranted();
         boolean taken = true;
         try {
             if (receiver != null) {
@@ -264,6 +265,7 @@ final class AcquireOperation implements Subscription {
     /** Fails the request if nobody settled it yet. Event loop only. */
     void fail(Throwable error) {
         if (STATE.compareAndSet(this, ACTIVE, FAILED)) {
+            core.countAcquireFailed(error);
             signalError(error);
         }
     }

@@ -106,7 +106,10 @@ final class WatchCommand extends ClientCommand {
     }
 
     private static String lock(JsonObject lock) {
-        return "held".equals(lock.getString("state"))
-                ? "held by '" + lock.getString("owner") + "' (" + lock.getInteger("count") + ")" : "free";
+        return switch (lock.getString("state")) {
+            case "held" -> "held by '" + lock.getString("owner") + "' (" + lock.getInteger("count") + ")";
+            case "external" -> "held outside the agent by '" + lock.getString("owner") + "'";
+            default -> "free";
+        };
     }
 }

@@ -3,7 +3,7 @@ package io.discagent.service.http;
 import io.discagent.service.problem.ServiceProblem;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.agent.backend.simulated.Simulator;
-import io.discagent.api.RecorderAgent;
+import io.discagent.agent.DiscAgent;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.events.EventFeed;
 import io.discagent.service.metrics.ServiceMetrics;
@@ -39,13 +39,14 @@ public final class HttpApi {
      * @param simulator the simulated backend's control, when the agent runs it ({@code /api/v1/sim} is served only
      *     then)
      */
-    public HttpApi(Vertx vertx, RecorderAgent agent, String backend, Optional<Simulator> simulator,
-            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
+    public HttpApi(Vertx vertx, DiscAgent agent, Optional<Simulator> simulator, LeaseRegistry leases,
+            EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
         Guard guard = new Guard(config.accessToken().orElse(null), config.adminToken().orElse(null),
                 config.bindsLoopback(), config.host());
         List<Endpoint> all = new ArrayList<>();
-        all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
-        all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
+        all.addAll(new SystemEndpoints(metrics, this::openApi).endpoints());
+        all.addAll(new HealthEndpoints(agent, time, config.agent().commandTimeout()).endpoints());
+        all.addAll(new RecorderEndpoints(agent, leases, config).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
         simulator.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim).endpoints()));

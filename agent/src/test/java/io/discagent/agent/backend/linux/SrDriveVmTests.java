@@ -65,6 +65,12 @@ class SrDriveVmTests {
     }
 
     @Test
+    void aToolHoldingTheDriveIsItsExternalHolderInTheLockState() {
+        assertGuestChecks("holder.xorriso-on-sr.external", "holder.xorriso-on-sg.external", "outside.appeared",
+                "outside.listed", "outside.went");
+    }
+
+    @Test
     void everyExclusiveToolIsRefusedOnBothNodesWithoutReachingTheDrive() {
         for (ToolMatrix.Invocation invocation : ToolMatrix.EXCLUSIVE) {
             assertGuestChecks("tool." + invocation.label() + ".works-when-free",
