@@ -91,7 +91,8 @@ final class AgentClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body.encode()));
-        if (body != null) {
+        if (body != null || !method.equals("GET")) {
+            // every write says it is JSON, also without a body: the service refuses writes that do not
             request.header("Content-Type", "application/json");
         }
         if (accessToken != null) {
