@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 final class ClientOptions {
 
     @Option(names = "--url", defaultValue = "${env:DISCAGENT_URL:-http://127.0.0.1:8731}",
-            description = "The agent's base URL (env DISCAGENT_URL; default ${DEFAULT-VALUE}).")
+            description = {"The agent's base URL (env DISCAGENT_URL); default:", "${DEFAULT-VALUE}"})
     String url;
 
     @Option(names = "--access-token", defaultValue = "${env:DISCAGENT_ACCESS_TOKEN}",

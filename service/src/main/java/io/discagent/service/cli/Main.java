@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code discagent} command: {@code serve} runs the service; {@code list}, {@code acquire}, {@code release},
  * {@code owner}, {@code watch} and {@code sim} talk to a running one; {@code exec} holds a recorder while a command
- * runs (through a running service, or on its own). {@code --help} works everywhere; the exit codes are in
- * {@link ExitCode}.
+ * runs (through a running service, or on its own); {@code completion} prints the shell completion script.
+ * {@code --help} works everywhere; the exit codes are in {@link ExitCode}.
  */
 @Command(name = "discagent", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Exclusive access to optical disc recorders, shared between the applications of one machine.")
@@ -32,6 +32,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("exec", ExecCommand::new);
         SUBCOMMANDS.put("watch", WatchCommand::new);
         SUBCOMMANDS.put("sim", SimCommand::new);
+        SUBCOMMANDS.put("completion", CompletionCommand::new); // needs every command
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 
@@ -59,7 +60,7 @@ public final class Main implements Runnable {
      */
     static CommandLine commandLine(String first) {
         CommandLine cl = new CommandLine(new Main());
-        if (SUBCOMMANDS.containsKey(first) && !first.equals("help")) {
+        if (SUBCOMMANDS.containsKey(first) && !first.equals("help") && !first.equals("completion")) {
             cl.addSubcommand(first, SUBCOMMANDS.get(first).get());
         } else {
             SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));

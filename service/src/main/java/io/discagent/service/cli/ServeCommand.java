@@ -6,15 +6,12 @@ import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.service.DiscService;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.problem.ExitCode;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
+import java.net.BindException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -32,8 +29,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the agent and its HTTP API (loopback only unless an access token is set).")
 final class ServeCommand implements Callable<Integer> {
-
-    private static final Pattern ISO_DURATION = Pattern.compile("\\bPT[0-9.HMS]+\\b");
 
     @Spec
     CommandSpec spec;
@@ -95,8 +90,12 @@ final class ServeCommand implements Callable<Integer> {
         try {
             service = DiscService.start(built);
         } catch (IllegalStateException e) {
-            spec.commandLine().getErr().println("discagent: " + e.getMessage());
-            return ExitCode.FAILURE.code();
+            boolean badInput = e.getCause() instanceof InvalidArgumentException;
+            spec.commandLine().getErr().println("discagent: " + (badInput ? userFacing(e.getMessage())
+                    : portTaken(e, built) ? "port " + built.port() + " on " + built.host() + " is already in use "
+                            + "(another discagent serve, or another program): choose another one with --port (or "
+                            + "port= in the configuration file), or stop the other one" : e.getMessage()));
+            return badInput ? ExitCode.USAGE.code() : ExitCode.FAILURE.code();
         }
         var out = spec.commandLine().getOut();
         out.println("discagent is serving the " + service.agent().backendName() + " backend at " + service.url()
@@ -117,6 +116,16 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return ExitCode.OK.code();
+    }
+
+    /** Whether the service could not start because its port is taken. */
+    private static boolean portTaken(Throwable failure, ServiceConfig config) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+                return config.port() != 0;
+            }
+        }
+        return false;
     }
 
     /** The configuration from the options: every setting's option, then the options of this command. */
@@ -152,22 +161,8 @@ final class ServeCommand implements Callable<Integer> {
 
     /** A validation message in the words of the command line: option names, durations as they are written here. */
     static String userFacing(String message) {
-        String text = message;
-        for (Setting<?, ?, ?> setting : settings()) {
-            text = text.replaceAll("\\b" + setting.name() + "\\b", "--" + setting.kebabName());
-        }
-        Matcher iso = ISO_DURATION.matcher(text);
-        StringBuilder out = new StringBuilder();
-        while (iso.find()) {
-            String readable;
-            try {
-                readable = Setting.text(Duration.parse(iso.group()));
-            } catch (DateTimeParseException e) {
-                readable = iso.group();
-            }
-            iso.appendReplacement(out, Matcher.quoteReplacement(readable));
-        }
-        iso.appendTail(out);
-        return out.toString();
+        Map<String, String> options = new LinkedHashMap<>();
+        settings().forEach(setting -> options.put(setting.name(), "--" + setting.kebabName()));
+        return UserWords.translate(message, options);
     }
 }
