@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,8 +32,9 @@ import picocli.CommandLine.Spec;
  * <li><b>Through a running service</b> (the default, at {@code --url}): a session whose lease is kept alive by
  * heartbeats while the command runs (and while the acquire waits). If the heartbeats stop reaching the service for
  * half the lease, or the service no longer holds the recorder for the session, the command is stopped before the
- * lease could end. When no {@code --url} or {@code DISCAGENT_URL} is given and no service answers at the default
- * address, {@code exec} holds the drive itself, as with {@code --standalone}.</li>
+ * lease could end. When no {@code --url} is given (nor {@code DISCAGENT_URL}, nor {@code url=} in the configuration
+ * file) and no service answers at the default address, {@code exec} holds the drive itself, as with
+ * {@code --standalone}.</li>
  * <li><b>Standalone</b> ({@code --standalone}): an agent inside the {@code exec} process holds the drive; the kernel
  * drops the claim when {@code exec} ends, however it ends.</li>
  * </ul>
@@ -221,7 +223,7 @@ final class ExecCommand implements Callable<Integer> {
         if (!standalone) {
             AgentClient client = options.client().words(API_WORDS);
             boolean explicit = spec.commandLine().getParseResult().hasMatchedOption("--url")
-                    || System.getenv("DISCAGENT_URL") != null;
+                    || configured(spec.findOption("--url")); // DISCAGENT_URL, or url= in the configuration file
             try {
                 return ServiceHold.open(client, clientName, ttl, place -> {
                     err.println("discagent exec: " + place);
@@ -236,6 +238,16 @@ final class ExecCommand implements Callable<Integer> {
             }
         }
         return EmbeddedHold.open(backend, backendProperties, clientName);
+    }
+
+    /** Whether the environment or the configuration file gives the option a value. */
+    private boolean configured(OptionSpec option) {
+        try {
+            var provider = spec.commandLine().getDefaultValueProvider();
+            return provider != null && provider.defaultValue(option) != null;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** The command's environment additions: the held drive's paths. */

@@ -1,5 +1,8 @@
 package io.discagent.service.cli;
 
+import io.discagent.service.logging.LogFormat;
+import io.discagent.service.logging.LogLevel;
+import io.discagent.service.logging.LoggingSetup;
 import io.discagent.service.problem.ExitCode;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -45,7 +48,27 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(args.length > 0 ? args[0] : "").execute(args));
+        LoggingSetup.configure(LogLevel.INFO, LogFormat.TEXT); // serve sets its own
+        System.exit(execute(commandLine(args.length > 0 ? args[0] : ""), System.getenv(), args));
+    }
+
+    /**
+     * Executes {@code args} on {@code commandLine}, with the defaults of {@code environment} and of the configuration
+     * file ({@code --config}, else the one {@code DISCAGENT_CONFIG} names, else the machine's): see
+     * {@link ConfigDefaults}. A configuration file that was named but cannot be read is a usage error.
+     *
+     * @return the exit code
+     */
+    public static int execute(CommandLine commandLine, Map<String, String> environment, String... args) {
+        try {
+            commandLine.setDefaultValueProvider(ConfigDefaults.load(ConfigDefaults.configArgument(args),
+                    environment));
+        } catch (ConfigDefaults.Unreadable e) {
+            commandLine.getErr().println("discagent: " + e.getMessage());
+            commandLine.getErr().flush();
+            return ExitCode.USAGE.code();
+        }
+        return commandLine.execute(args);
     }
 
     /** The command line with every subcommand, ready to execute. */
@@ -67,6 +90,7 @@ public final class Main implements Runnable {
         }
         cl.getCommandSpec().usageMessage().footer("", ExitCode.summary()); // written from the one list of codes
         cl.registerConverter(java.time.Duration.class, Durations::parse);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         if (cl.getSubcommands().containsKey("exec")) {
             cl.getSubcommands().get("exec").setStopAtPositional(true); // COMMAND's own options are COMMAND's
         }
@@ -77,7 +101,7 @@ public final class Main implements Runnable {
         return cl;
     }
 
-    /** The command line, writing to {@code out} and {@code err} (for tests). */
+    /** The command line, writing to {@code out} and {@code err} (for tests; {@link #execute} adds the configuration). */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         return commandLine().setOut(out).setErr(err);
     }
