@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -40,6 +42,9 @@ import picocli.CommandLine.Spec;
                 + "on the command line wins over the variable, which wins over the file, which wins over the "
                 + "default. --backend-property takes k=v pairs separated by ; there."})
 final class ServeCommand implements Callable<Integer> {
+
+    /** Counted down to stop the running {@code serve} ({@link #stopRunning()}); a fresh one after each stop. */
+    private static final AtomicReference<CountDownLatch> STOP = new AtomicReference<>(new CountDownLatch(1));
 
     @Spec
     CommandSpec spec;
@@ -139,15 +144,40 @@ final class ServeCommand implements Callable<Integer> {
             service.close();
             return ExitCode.OK.code();
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stopped.countDown();
-        }, "discagent-shutdown"));
+        CountDownLatch requested = STOP.get();
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> { // Ctrl-C, SIGTERM: stop, and let the JVM end only once the service closed
+            requested.countDown();
+            try {
+                closed.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "discagent-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         out.println("Press Ctrl-C to stop.");
         out.flush();
-        stopped.await();
+        try {
+            requested.await();
+        } finally {
+            service.close(); // closes every session, releasing its drives
+            closed.countDown();
+            STOP.compareAndSet(requested, new CountDownLatch(1));
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is what stopped it
+            }
+        }
         return ExitCode.OK.code();
+    }
+
+    /**
+     * Stops the {@code serve} of this JVM, as Ctrl-C does (the Windows service's stop: {@link WindowsService}). A stop
+     * that comes while it is still starting takes effect once it is ready.
+     */
+    static void stopRunning() {
+        STOP.get().countDown();
     }
 
     /** Whether the service could not start because its port is taken. */
