@@ -1,9 +1,11 @@
 package io.discagent.agent;
 
+import io.discagent.agent.internal.BackendSelector;
 import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.api.error.InvalidArgumentException;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -208,10 +210,16 @@ public final class AgentOptions {
 
         /**
          * The backend, by name: {@code auto} (the default: the platform's real backend when it finds recorders,
-         * otherwise the simulated one), {@code simulated}, {@code linux} or {@code windows}.
+         * otherwise the simulated one), {@code simulated}, {@code linux} or {@code windows}: {@code auto} or the name
+         * of a backend on the class path, else {@link InvalidArgumentException} naming the known ones.
          */
         public Builder backend(String name) {
-            this.backend = InvalidArgumentException.requireNonNull(name, "backend");
+            InvalidArgumentException.requireNonNull(name, "backend");
+            List<String> known = new ArrayList<>(List.of(DEFAULT_BACKEND));
+            BackendSelector.providers().forEach(p -> known.add(p.name()));
+            InvalidArgumentException.require(known.contains(name), "backend must be one of " + String.join(", ", known)
+                    + ": " + name);
+            this.backend = name;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.discagent.api;
 
+import java.util.Map;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -78,6 +79,16 @@ public interface ClientSession {
 
     /** This session's lock count on a recorder (0 when it does not hold it). */
     Mono<Integer> lockCount(RecorderId recorder);
+
+    /**
+     * Where this session's waiting acquires stand in line: for each recorder it waits for, its place in that
+     * recorder's FIFO (1: it is next, or its native acquire is under way; 2: one request goes first; ...). A request
+     * that does not wait (it fails at once, or only sleeps between retries) has no place. Empty when the session
+     * waits for nothing.
+     *
+     * @return the places, by recorder id
+     */
+    Mono<Map<RecorderId, Integer>> placesInLine();
 
     /**
      * Acquires recorders one request at a time: the next request is taken from {@code requests} only after the

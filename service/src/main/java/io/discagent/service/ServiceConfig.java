@@ -35,6 +35,7 @@ public final class ServiceConfig {
     public static final int DEFAULT_REPLAY_EVENTS = 1024;
     public static final Duration DEFAULT_REPLAY_WINDOW = Duration.ofMinutes(5);
     public static final Duration DEFAULT_KEEP_ALIVE_INTERVAL = Duration.ofSeconds(15);
+    public static final boolean DEFAULT_ACCESS_LOG = false;
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
             new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
@@ -64,7 +65,10 @@ public final class ServiceConfig {
                     ServiceConfig::replayWindow),
             new Setting<>("keepAliveInterval", Duration.class, DEFAULT_KEEP_ALIVE_INTERVAL,
                     "How often idle event streams get a keep-alive (SSE comment, WebSocket ping).",
-                    Builder::keepAliveInterval, ServiceConfig::keepAliveInterval));
+                    Builder::keepAliveInterval, ServiceConfig::keepAliveInterval),
+            new Setting<>("accessLog", Boolean.class, DEFAULT_ACCESS_LOG,
+                    "Write one log line per HTTP request: client, method, path, status, bytes, milliseconds.",
+                    Builder::accessLog, ServiceConfig::accessLog));
 
     private final String host;
     private final int port;
@@ -80,6 +84,7 @@ public final class ServiceConfig {
     private final int replayEvents;
     private final Duration replayWindow;
     private final Duration keepAliveInterval;
+    private final boolean accessLog;
     private final boolean demo;
     private final AgentOptions agent;
 
@@ -98,6 +103,7 @@ public final class ServiceConfig {
         this.replayEvents = b.replayEvents;
         this.replayWindow = b.replayWindow;
         this.keepAliveInterval = b.keepAliveInterval;
+        this.accessLog = b.accessLog;
         this.demo = b.demo;
         this.agent = b.agent.build();
     }
@@ -187,6 +193,11 @@ public final class ServiceConfig {
         return keepAliveInterval;
     }
 
+    /** Whether every HTTP request is logged (to {@code io.discagent.service.access}). */
+    public boolean accessLog() {
+        return accessLog;
+    }
+
     /** Whether to run the demo traffic loop on the simulated backend. */
     public boolean demo() {
         return demo;
@@ -225,6 +236,7 @@ public final class ServiceConfig {
         private int replayEvents = DEFAULT_REPLAY_EVENTS;
         private Duration replayWindow = DEFAULT_REPLAY_WINDOW;
         private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
+        private boolean accessLog = DEFAULT_ACCESS_LOG;
         private boolean demo;
         private AgentOptions.Builder agent = AgentOptions.builder();
 
@@ -299,6 +311,11 @@ public final class ServiceConfig {
 
         public Builder keepAliveInterval(Duration interval) {
             this.keepAliveInterval = positive(interval, "keepAliveInterval");
+            return this;
+        }
+
+        public Builder accessLog(boolean on) {
+            this.accessLog = on;
             return this;
         }
 

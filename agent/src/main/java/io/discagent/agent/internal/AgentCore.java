@@ -40,6 +40,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -471,6 +472,22 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             }
             RecorderSlot slot = registry.slot(id);
             reply.success(slot == null ? 0 : slot.lockCount(session));
+        });
+    }
+
+    Mono<Map<RecorderId, Integer>> placesInLine(SessionImpl session) {
+        return reply(reply -> {
+            if (!session.isOpen()) {
+                throw sessionClosed(session);
+            }
+            Map<RecorderId, Integer> places = new LinkedHashMap<>();
+            for (RecorderSlot slot : registry.slots()) {
+                int place = slot.placeInLine(session);
+                if (place > 0) {
+                    places.put(slot.id, place);
+                }
+            }
+            reply.success(Collections.unmodifiableMap(places));
         });
     }
 

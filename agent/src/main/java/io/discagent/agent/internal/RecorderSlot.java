@@ -117,6 +117,28 @@ final class RecorderSlot implements NativeCalls.Listener {
         return queue.size();
     }
 
+    /**
+     * The place of {@code session}'s first waiting request in line: 1 when it is the head (its native acquire under
+     * way, or backing off from a holder outside the agent), else 1 + the live requests before it (another session's
+     * head among them); 0 when it does not wait here.
+     */
+    int placeInLine(SessionImpl session) {
+        boolean headInProgress = (phase == Phase.ACQUIRING || phase == Phase.BACKING_OFF) && head != null;
+        if (headInProgress && head.session == session) {
+            return 1;
+        }
+        int place = headInProgress ? 2 : 1;
+        for (AcquireOperation op : queue.snapshot()) {
+            if (op.session == session) {
+                return place;
+            }
+            if (op.isLive()) {
+                place++;
+            }
+        }
+        return 0;
+    }
+
     int inFlightCalls() {
         return calls.inFlight();
     }

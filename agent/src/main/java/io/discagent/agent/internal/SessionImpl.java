@@ -9,6 +9,7 @@ import io.discagent.api.SessionId;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.event.LockTransition.Cause;
+import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -64,6 +65,11 @@ final class SessionImpl implements ClientSession {
     @Override
     public Mono<Integer> lockCount(RecorderId recorder) {
         return core.lockCount(this, recorder);
+    }
+
+    @Override
+    public Mono<Map<RecorderId, Integer>> placesInLine() {
+        return core.placesInLine(this);
     }
 
     @Override

@@ -53,11 +53,15 @@ public final class HttpApi {
         this.endpoints = Collections.unmodifiableList(all);
         RequestSchemas schemas = RequestSchemas.of(config);
         this.openApi = OpenApi.document(endpoints, VERSION, schemas.components());
-        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes());
+        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes(), config.accessLog());
     }
 
-    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes) {
+    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes,
+            boolean accessLog) {
         Router r = Router.router(vertx);
+        if (accessLog) {
+            r.route().handler(new AccessLog());
+        }
         r.route().handler(rc -> {
             rc.response().putHeader("X-Content-Type-Options", "nosniff");
             rc.next();
