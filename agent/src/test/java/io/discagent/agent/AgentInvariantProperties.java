@@ -28,8 +28,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import reactor.test.subscriber.TestSubscriber;
 
 /**
- * Random sequences of acquire, pool acquire ({@code acquireAny}), release, cancel, time, session close, external lock, injected failure, removal,
- * {@code withLock} bodies, devices that flap and handles that die, against one simulated agent. After every step
+ * Random sequences of acquire, pool acquire ({@code acquireAny}), release, cancel, time, session close, external
+ * lock, injected failure, removal, {@code withLock} bodies, devices that flap and handles that die, against one
+ * simulated agent. After every step
  * (once the agent has settled) the invariants hold: never two holders, the agent agrees with the device about who
  * holds it, lock counts match the sequence, a {@code withLock} whose hold ended under it has its body cancelled and
  * has failed; at quiescence every native acquire has its native release and no waiter is stuck.

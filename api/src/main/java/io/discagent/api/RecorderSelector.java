@@ -1,9 +1,9 @@
 package io.discagent.api;
 
 import io.discagent.api.error.InvalidArgumentException;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -40,7 +40,7 @@ public final class RecorderSelector {
     /** The recorders with one of these ids (at least one). */
     public static RecorderSelector anyOf(RecorderId... ids) {
         InvalidArgumentException.requireNonNull(ids, "ids");
-        return anyOf(List.of(ids));
+        return anyOf(Arrays.asList(ids));
     }
 
     /** The recorders with one of these ids (at least one). */

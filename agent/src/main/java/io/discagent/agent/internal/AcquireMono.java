@@ -9,10 +9,10 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code ClientSession.acquire} (and {@code acquireAny}, with a selector) as a {@code Mono}: each subscription is one {@link AcquireOperation}, which is also
- * the subscription its subscriber holds. Nothing happens before the subscriber requests. No operator sits between
- * this {@code Mono} and its subscriber, so the delivery protocol of {@link AcquireOperation} applies to exactly the
- * subscriber the user attached.
+ * {@code ClientSession.acquire} (and {@code acquireAny}, with a selector) as a {@code Mono}: each subscription is one
+ * {@link AcquireOperation}, which is also the subscription its subscriber holds. Nothing happens before the
+ * subscriber requests. No operator sits between this {@code Mono} and its subscriber, so the delivery protocol of
+ * {@link AcquireOperation} applies to exactly the subscriber the user attached.
  */
 final class AcquireMono extends Mono<LockGrant> {
 

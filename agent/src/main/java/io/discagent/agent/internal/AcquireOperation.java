@@ -312,7 +312,8 @@ final class AcquireOperation implements Subscription {
 
     @Override
     public String toString() {
-        return "acquire of " + (selector != null ? selector : recorder) + " by " + session + " [" + state + ", " + place + "]";
+        return "acquire of " + (selector != null ? selector : recorder) + " by " + session + " [" + state + ", "
+                + place + "]";
     }
 
     /** For diagnostics and tests: the subscriber side of the state. */

@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * One pool request ({@code acquireAny}, {@code withLockAny}) while it waits: the request its subscriber holds
  * ({@link #request}, an ordinary {@link AcquireOperation} with a selector) and one <em>place</em> in each matching
  * recorder: an {@link AcquireOperation} the agent made, queued in that recorder's {@link RecorderSlot} exactly like a
- * single-recorder request of the same session and options, whose grant is offered here ({@link AcquireOperation.Receiver}).
+ * single-recorder request of the same session and options, whose grant is offered here
+ * ({@link AcquireOperation.Receiver}).
  *
  * <p>So the slots need to know nothing of pools: each serves a place in its own FIFO order, and the pool's fairness is
  * the slots' fairness. The first place granted hands its grant to {@link #request} through the ordinary delivery

@@ -20,8 +20,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
 
 /**
- * {@code ClientSession.withLock} (and {@code withLockAny}, with a selector): acquire, run the body, release, with the agent holding both ends (like
- * {@code usingWhen}), so no shape of cancellation inside or around it can leak the grant.
+ * {@code ClientSession.withLock} (and {@code withLockAny}, with a selector): acquire, run the body, release, with
+ * the agent holding both ends (like {@code usingWhen}), so no shape of cancellation inside or around it can leak the
+ * grant.
  *
  * <p>Each subscription is one {@link Scope}: an acquire whose grant only the scope receives (keep-on-delivery), a body
  * subscribed with that grant and registered as a {@link HoldScope} of its hold, and one release of exactly that
