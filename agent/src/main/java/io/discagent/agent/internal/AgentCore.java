@@ -353,6 +353,10 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             slot.admit(op);
         } catch (RuntimeException | AssertionError e) {
             deadlines.remove(op);
+            PoolRequest pool = op.pool;
+            if (pool != null) {
+                pool.cancelled(); // withdraw whatever places it took before the failure
+            }
             if (!(e instanceof RecorderException)) {
                 LOG.log(Level.ERROR, "admitting " + op + " failed", e);
             }
