@@ -6,6 +6,7 @@ import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.RetryPolicy;
 import io.discagent.api.error.RecorderException;
 import io.discagent.service.ServiceConfig;
@@ -26,7 +27,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code /api/v1/recorders}: listing, owner, acquire and release. Handlers run on the HTTP event loop; agent results
+ * {@code /api/v1/recorders}: listing, owner, acquire (of one recorder, or of any of a pool) and release. Handlers run on the HTTP event loop; agent results
  * come back to it through {@link ContextHop}.
  */
 final class RecorderEndpoints {
@@ -63,6 +64,13 @@ final class RecorderEndpoints {
                         .ok(200, "Granted, with the session's new lock count", "AcquireResult")
                         .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
                         .handler(this::acquire),
+                Endpoint.of(HttpMethod.POST, "/api/v1/recorders/acquire-any", "acquireAny", "recorders",
+                                "A pool acquire for a session: the first of the named recorders (or of all) that "
+                                + "reaches it; waits in each one's FIFO up to waitMillis")
+                        .sessionToken().body("AcquireAnyRequest", true)
+                        .ok(200, "Granted, with the recorder and the session's new lock count", "AcquireResult")
+                        .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
+                        .handler(this::acquireAny),
                 Endpoint.of(HttpMethod.POST, "/api/v1/recorders/{rid}/release", "release", "recorders",
                                 "ReleaseExclusiveAccess for a session: one count less")
                         .sessionToken().body("ReleaseRequest", true)
@@ -123,6 +131,48 @@ final class RecorderEndpoints {
                 });
         // A client that goes away stops waiting; a grant that races with it is released by the agent.
         rc.response().closeHandler(v -> request.cancel());
+    }
+
+    private void acquireAny(RoutingContext rc) {
+        RequestBody body = RequestBody.of(rc);
+        String sessionId = body.requiredString("sessionId");
+        RecorderSelector selector = selector(body.raw("recorders"));
+        boolean force = body.bool("force", false);
+        long waitMillis = body.integer("waitMillis", 0);
+        RetryPolicy retry = retry(body);
+        Lease lease = leases.authorize(sessionId, rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
+        leases.beginAcquire(lease, config.maxPendingPerSession());
+        AcquireOptions options = new AcquireOptions(force, Duration.ofMillis(waitMillis), retry);
+        ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(),
+                lease.session().acquireAny(selector, options), (grant, error) -> {
+                    leases.endAcquire(lease);
+                    metrics.acquireFinished(outcome(error));
+                    if (error != null) {
+                        Replies.problem(rc, error);
+                    } else {
+                        Replies.json(rc, 200, grantJson(grant));
+                    }
+                });
+        // as for one recorder: a client that goes away stops waiting on every recorder of the pool
+        rc.response().closeHandler(v -> request.cancel());
+    }
+
+    /** The pool of an acquire-any body: the ids it names (validated by its schema), or every recorder. */
+    private static RecorderSelector selector(@Nullable Object recorders) {
+        if (recorders == null) {
+            return RecorderSelector.any();
+        }
+        if (!(recorders instanceof JsonArray ids)) {
+            throw new InvalidArgumentException("'recorders' must be an array of recorder ids");
+        }
+        List<RecorderId> pool = new java.util.ArrayList<>(ids.size());
+        for (Object id : ids) {
+            if (!(id instanceof String value) || value.isBlank()) {
+                throw new InvalidArgumentException("'recorders' must hold recorder ids: " + id);
+            }
+            pool.add(RecorderId.of(value));
+        }
+        return RecorderSelector.anyOf(pool);
     }
 
     private static String outcome(@Nullable Throwable error) {
