@@ -319,6 +319,30 @@ class PoolTests {
     }
 
     @Test
+    void aMemberRetryingAnOutsideHolderStopsRetryingWhenAnotherMemberGrants() {
+        t.sim.lockExternally(SIM0, "wodim (pid 4242)");
+        ClientSession h1 = t.session("Holder 1");
+        h1.acquire(SIM1).block();
+        TestSubscriber<LockGrant> pool = TestSubscriber.create();
+        t.session("Pool").acquireAny(BOTH, AcquireOptions.waitUpTo(Duration.ofMinutes(1))).subscribe(pool);
+        t.advanceInSteps(Duration.ofSeconds(3), Duration.ofMillis(100));
+        long attemptsOnSim0 = acquiresOf(SIM0);
+        assertThat(attemptsOnSim0).as("sim-0 is retried while the pool waits").isGreaterThan(2);
+        h1.release(SIM1).block();
+        assertThat(grantedRecorder(pool)).isEqualTo(SIM1);
+        long afterGrant = acquiresOf(SIM0);
+        t.advanceInSteps(Duration.ofSeconds(10), Duration.ofMillis(100));
+        assertThat(acquiresOf(SIM0)).as("no retry after the grant").isEqualTo(afterGrant);
+        assertThat(t.settle().waiting()).isZero();
+    }
+
+    private long acquiresOf(RecorderId recorder) {
+        t.settle();
+        return t.sim.calls().stream().filter(c -> c.recorder().equals(recorder) && c.operation().equals("acquire"))
+                .count();
+    }
+
+    @Test
     void withLockAnyRunsTheBodyOnTheGrantedMemberAndReleasesIt() {
         t.session("Holder 0").acquire(SIM0).block();
         ClientSession pool = t.session("Pool");
