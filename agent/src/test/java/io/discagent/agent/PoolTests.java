@@ -154,6 +154,23 @@ class PoolTests {
     }
 
     @Test
+    void aSessionGrantedAMemberIsGrantedItsOwnQueuedPoolRequestWithIt() {
+        ClientSession h0 = t.session("Holder 0");
+        h0.acquire(SIM0).block();
+        t.session("Holder 1").acquire(SIM1).block();
+        ClientSession s = t.session("S");
+        TestSubscriber<LockGrant> single = waitOne(s, SIM0, TEN_SECONDS);
+        TestSubscriber<LockGrant> other = waitOne(t.session("X"), SIM0, TEN_SECONDS);
+        TestSubscriber<LockGrant> pool = waitAny(s, BOTH, TEN_SECONDS);
+        h0.release(SIM0).block();
+        assertThat(grantedRecorder(single)).isEqualTo(SIM0);
+        assertThat(grantedRecorder(pool)).isEqualTo(SIM0);
+        assertThat(pool.getReceivedOnNext().get(0).lockCount()).isEqualTo(2);
+        assertThat(other.isTerminated()).isFalse();
+        assertThat(t.settle().waiting()).isEqualTo(1); // X on sim-0; the pool's place on sim-1 is gone
+    }
+
+    @Test
     void aPoolWaitThatRunsOutFailsTypedOnVirtualTimeAndLeavesEveryQueue() {
         TestSubscriber<TimeoutEvent> timeouts = TestSubscriber.create();
         t.agent.timeouts().subscribe(timeouts);
