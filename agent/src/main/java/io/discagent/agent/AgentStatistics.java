@@ -11,7 +11,7 @@ import java.util.Map;
  * @param acquireTimeouts acquire requests whose wait ran out
  * @param commandTimeouts native commands that did not return within the command timeout
  * @param removals recorders removed
- * @param waiting acquire requests queued now
+ * @param waiting acquire requests queued now (a pool request counts once for each recorder it waits on)
  * @param grantsUnclaimedBeforeDelivery grants the agent released itself because their request had ended (cancelled,
  *     timed out, its session closed) before the grant reached it: a native acquire that returned too late included
  * @param grantsDroppedInDelivery grants released because the subscriber cancelled from another thread while it was

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
+import io.discagent.api.RecorderSelector;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -65,5 +66,28 @@ class StatisticsTests {
         assertThat(stats.acquiresFailed()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "E_IMAPI_RECORDER_LOCKED", 1L, "HRESULT_FROM_WIN32(ERROR_TIMEOUT)", 1L));
         assertThat(stats.grants()).isEqualTo(2);
+    }
+
+    @Test
+    void aPoolRequestIsOneRequestHoweverManyRecordersItWaitsOn() {
+        ClientSession a = t.session("Kiosk A");
+        ClientSession b = t.session("Kiosk B");
+        a.acquire(SIM0).block();
+        a.acquire(SIM1).block();
+        TestSubscriber<LockGrant> timesOut = TestSubscriber.create();
+        b.acquireAny(RecorderSelector.any(), AcquireOptions.waitUpTo(Duration.ofSeconds(5))).subscribe(timesOut);
+        t.advance(Duration.ofSeconds(5));                                      // its wait on both ran out
+        TestSubscriber<LockGrant> granted = TestSubscriber.create();
+        b.acquireAny(RecorderSelector.any(), AcquireOptions.waitIndefinitely()).subscribe(granted);
+        t.settle();
+        a.release(SIM1).block();
+        t.settle();
+        assertThat(granted.getReceivedOnNext()).hasSize(1);
+
+        AgentStatistics stats = t.agent.statistics();
+        assertThat(stats.acquiresGranted()).as("two acquires and one pool request").isEqualTo(3);
+        assertThat(stats.acquiresFailed()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "HRESULT_FROM_WIN32(ERROR_TIMEOUT)", 1L));
+        assertThat(stats.acquiresCancelled()).isZero();
     }
 }

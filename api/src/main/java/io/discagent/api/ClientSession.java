@@ -123,6 +123,45 @@ public interface ClientSession {
     <T> Flux<T> withLock(RecorderId recorder, AcquireOptions options,
             Function<? super LockGrant, ? extends Publisher<T>> body);
 
+    /** {@link #acquireAny(RecorderSelector, AcquireOptions)} with {@link AcquireOptions#DEFAULT} (fail at once). */
+    default Mono<LockGrant> acquireAny(RecorderSelector selector) {
+        return acquireAny(selector, AcquireOptions.DEFAULT);
+    }
+
+    /**
+     * A pool request: a grant on the first recorder {@code selector} matches that becomes available to this session,
+     * with exactly the rules of {@link #acquire(RecorderId, AcquireOptions)} for delivery, ownership, timeout,
+     * cancellation and backpressure. The {@link LockGrant#recorder()} says which recorder it is.
+     *
+     * <p><b>Waiting and fairness.</b> When admitted, the request takes one place at the tail of the FIFO of every
+     * matching recorder (the recorders that have room under {@code pendingAcquireMaxCount}), so on each recorder it is
+     * served after the requests that came before it and before those that came after it, single-recorder and pool
+     * requests alike. It is granted by whichever recorder reaches its place first, the moment that recorder frees (no
+     * polling); its places in the other recorders are given up at once. If two recorders reach it at the same moment,
+     * it keeps the first grant and the other recorder's native acquire is released at once: it is never granted twice.
+     * A matching recorder that arrives while it waits adds a place at the tail of that recorder's FIFO. A recorder
+     * this session already holds grants it at once (one more count), as {@code acquire} would.
+     *
+     * <p><b>Ending.</b> {@code failFast()} tries every matching recorder once and fails with
+     * {@link io.discagent.api.error.RecorderLockedException} when none is free. A waiting request fails with
+     * {@link io.discagent.api.error.AcquireTimeoutException} when its wait runs out (every recorder it waited for
+     * publishes its {@link io.discagent.api.event.AcquireTimedOutEvent}). A recorder that is removed, or that fails
+     * the request for a reason of its own (a holder outside the agent it gave up retrying, a native error), leaves
+     * the pool and the request keeps waiting on the others; when the last one leaves it fails with that recorder's
+     * error ({@link io.discagent.api.error.RecorderRemovedException}, {@code 0x80070037}, for a removal). When no
+     * recorder matches at admission, it fails at once with {@code RecorderRemovedException};
+     * {@link io.discagent.api.error.PendingAcquireLimitException} when every matching recorder's queue is full. The
+     * session closing or the agent closing fail it as they fail {@code acquire}.
+     */
+    Mono<LockGrant> acquireAny(RecorderSelector selector, AcquireOptions options);
+
+    /**
+     * {@link #withLock} on the first recorder {@code selector} matches: waits as {@link #acquireAny} does, then runs
+     * {@code body} with the grant and releases it, with every guarantee of {@code withLock}.
+     */
+    <T> Flux<T> withLockAny(RecorderSelector selector, AcquireOptions options,
+            Function<? super LockGrant, ? extends Publisher<T>> body);
+
     /** Whether the session is still open. */
     boolean isOpen();
 

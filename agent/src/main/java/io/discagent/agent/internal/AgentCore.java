@@ -15,6 +15,7 @@ import io.discagent.api.LockState;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.SessionId;
 import io.discagent.api.error.CommandTimeoutException;
 import io.discagent.api.error.HResult;
@@ -43,8 +44,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -86,6 +89,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private final Deadlines deadlines;
 
     private final Map<SessionId, SessionImpl> sessions = new LinkedHashMap<>();
+    /** The pool requests that wait, in the order they were admitted. */
+    private final Set<PoolRequest> pools = new LinkedHashSet<>();
     private long sequence;
     private long holdIds;
     private long sessionIds;
@@ -352,10 +357,27 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         return new AcquireMono(this, session, recorder, options, keepDelivered);
     }
 
+    /**
+     * A pool request ({@code acquireAny}) as a {@code Mono}: an acquire of the first recorder {@code selector}
+     * matches ({@link PoolRequest}); the same delivery protocol as {@link #acquire}.
+     */
+    Mono<LockGrant> acquireAny(SessionImpl session, @Nullable RecorderSelector selector,
+            @Nullable AcquireOptions options, boolean keepDelivered) {
+        if (selector == null) {
+            return sessionReply(session, reply -> reply.error(new InvalidArgumentException(
+                    "selector must not be null")));
+        }
+        return new AcquireMono(this, session, null, selector, options, keepDelivered);
+    }
+
     /** A requested acquire reaches the event loop. */
     void admit(AcquireOperation op) {
         try {
             if (!op.isLive()) {
+                return;
+            }
+            if (op.selector != null) {
+                admitPool(op, op.selector);
                 return;
             }
             RecorderId recorder = InvalidArgumentException.requireNonNull(op.recorder, "recorder");
@@ -381,6 +403,10 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             slot.admit(op);
         } catch (RuntimeException | AssertionError e) {
             deadlines.remove(op);
+            PoolRequest pool = op.pool;
+            if (pool != null) {
+                pool.cancelled(); // withdraw whatever places it took before the failure
+            }
             if (!(e instanceof RecorderException)) {
                 LOG.log(Level.ERROR, "admitting " + op + " failed", e);
             }
@@ -388,9 +414,45 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         }
     }
 
+    /**
+     * A pool request reaches the event loop: it takes a place in every matching recorder ({@link PoolRequest}). Its
+     * deadline is its places' deadline; it is in no queue and no deadline heap itself.
+     */
+    private void admitPool(AcquireOperation op, RecorderSelector selector) {
+        AcquireOptions options = InvalidArgumentException.requireNonNull(op.options, "options");
+        if (!op.session.isOpen()) {
+            op.fail(sessionClosed(op.session));
+            return;
+        }
+        if (closed) {
+            op.fail(new RequestCancelledException("the agent is closed", null));
+            return;
+        }
+        op.startedNanos = nowNanos();
+        if (options.waits() && !options.waitsForever() && !Durations.isForever(options.waitTimeout())) {
+            op.deadlineNanos = Durations.saturatedAdd(op.startedNanos, Durations.toNanos(options.waitTimeout()));
+        }
+        PoolRequest pool = new PoolRequest(this, op, selector, options);
+        op.pool = pool;
+        pools.add(pool);
+        pool.start(registry.slots());
+    }
+
+    /** A pool request has ended (granted, failed or cancelled): recorders that arrive no longer join it. */
+    void poolEnded(PoolRequest pool) {
+        pools.remove(pool);
+    }
+
     /** A request was cancelled before it was granted. */
     void cancelled(AcquireOperation op) {
-        acquiresCancelled++;
+        if (op.isCounted()) {
+            acquiresCancelled++;
+        }
+        PoolRequest pool = op.pool;
+        if (pool != null && pool.request == op) {
+            pool.cancelled();
+            return;
+        }
         RecorderSlot slot = op.slot;
         if (slot != null) {
             slot.cancelled(op);
@@ -684,6 +746,9 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     @Override
     public void publishArrival(RecorderSlot slot) {
         publish(new RecorderArrivedEvent(++sequence, now(), slot.id, slot.info()));
+        for (PoolRequest pool : new ArrayList<>(pools)) {
+            pool.arrived(slot); // a matching recorder joins every pool request that waits, in their order
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.discagent.api.AcquireRequest;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.SessionId;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.RecorderException;
@@ -53,6 +54,11 @@ final class SessionImpl implements ClientSession {
     }
 
     @Override
+    public Mono<LockGrant> acquireAny(RecorderSelector selector, AcquireOptions options) {
+        return core.acquireAny(this, selector, options, false);
+    }
+
+    @Override
     public Mono<Integer> release(RecorderId recorder) {
         return core.release(this, recorder);
     }
@@ -80,7 +86,17 @@ final class SessionImpl implements ClientSession {
     @Override
     public <T> Flux<T> withLock(RecorderId recorder, AcquireOptions options,
             Function<? super LockGrant, ? extends Publisher<T>> body) {
-        return new WithLockFlux<>(core, this, recorder, options, body);
+        return new WithLockFlux<>(core, this, recorder, null, options, body);
+    }
+
+    @Override
+    public <T> Flux<T> withLockAny(RecorderSelector selector, AcquireOptions options,
+            Function<? super LockGrant, ? extends Publisher<T>> body) {
+        if (selector == null) {
+            return core.<T>sessionReply(this, reply -> reply.error(new InvalidArgumentException(
+                    "selector must not be null"))).flux();
+        }
+        return new WithLockFlux<>(core, this, null, selector, options, body);
     }
 
     @Override

@@ -2,10 +2,12 @@ package io.discagent.service.http;
 
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.AcquireOptions;
+import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.RetryPolicy;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.events.EventJson;
@@ -19,10 +21,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BiFunction;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code /api/v1/recorders}: listing, owner, acquire and release. Handlers run on the HTTP event loop; agent results
+ * {@code /api/v1/recorders}: listing, owner, acquire (of one recorder, or of any of a pool) and release. Handlers run on the HTTP event loop; agent results
  * come back to it through {@link ContextHop}.
  */
 final class RecorderEndpoints {
@@ -57,6 +61,13 @@ final class RecorderEndpoints {
                         .ok(200, "Granted, with the session's new lock count", "AcquireResult")
                         .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
                         .handler(this::acquire),
+                Endpoint.of(HttpMethod.POST, "/api/v1/recorders/acquire-any", "acquireAny", "recorders",
+                                "A pool acquire for a session: the first of the named recorders (or of all) that "
+                                + "reaches it; waits in each one's FIFO up to waitMillis")
+                        .sessionToken().body("AcquireAnyRequest", true)
+                        .ok(200, "Granted, with the recorder and the session's new lock count", "AcquireResult")
+                        .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
+                        .handler(this::acquireAny),
                 Endpoint.of(HttpMethod.POST, "/api/v1/recorders/{rid}/release", "release", "recorders",
                                 "ReleaseExclusiveAccess for a session: one count less")
                         .sessionToken().body("ReleaseRequest", true)
@@ -98,6 +109,11 @@ final class RecorderEndpoints {
 
     private void acquire(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
+        acquire(rc, (session, options) -> session.acquire(id, options));
+    }
+
+    /** An acquire of one recorder or of a pool: the body's options, the session's lease and pending limit. */
+    private void acquire(RoutingContext rc, BiFunction<ClientSession, AcquireOptions, Mono<LockGrant>> acquire) {
         RequestBody body = RequestBody.of(rc);
         String sessionId = body.requiredString("sessionId");
         boolean force = body.bool("force", false);
@@ -107,7 +123,7 @@ final class RecorderEndpoints {
         leases.beginAcquire(lease, config.maxPendingPerSession());
         AcquireOptions options = new AcquireOptions(force, Duration.ofMillis(waitMillis), retry);
         ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(),
-                lease.session().acquire(id, options), (grant, error) -> {
+                acquire.apply(lease.session(), options), (grant, error) -> {
                     leases.endAcquire(lease);
                     if (error != null) {
                         Replies.problem(rc, error);
@@ -115,8 +131,32 @@ final class RecorderEndpoints {
                         Replies.json(rc, 200, grantJson(grant));
                     }
                 });
-        // A client that goes away stops waiting; a grant that races with it is released by the agent.
+        // A client that goes away stops waiting (on every recorder of a pool); a grant that races with it is
+        // released by the agent.
         rc.response().closeHandler(v -> request.cancel());
+    }
+
+    private void acquireAny(RoutingContext rc) {
+        RecorderSelector selector = selector(RequestBody.of(rc).raw("recorders"));
+        acquire(rc, (session, options) -> session.acquireAny(selector, options));
+    }
+
+    /** The pool of an acquire-any body: the ids it names (validated by its schema), or every recorder. */
+    private static RecorderSelector selector(@Nullable Object recorders) {
+        if (recorders == null) {
+            return RecorderSelector.any();
+        }
+        if (!(recorders instanceof JsonArray ids)) {
+            throw new InvalidArgumentException("'recorders' must be an array of recorder ids");
+        }
+        List<RecorderId> pool = new java.util.ArrayList<>(ids.size());
+        for (Object id : ids) {
+            if (!(id instanceof String value) || value.isBlank()) {
+                throw new InvalidArgumentException("'recorders' must hold recorder ids: " + id);
+            }
+            pool.add(RecorderId.of(value));
+        }
+        return RecorderSelector.anyOf(pool);
     }
 
     private static JsonObject grantJson(LockGrant grant) {

@@ -62,6 +62,7 @@ final class RequestSchemas {
         JsonObject components = read();
         JsonObject schemas = components.getJsonObject("schemas");
         property(schemas, "AcquireRequest", "waitMillis").put("maximum", config.maxWait().toMillis());
+        property(schemas, "AcquireAnyRequest", "waitMillis").put("maximum", config.maxWait().toMillis());
         property(schemas, "SessionRequest", "ttlMillis")
                 .put("minimum", config.minSessionTtl().toMillis())
                 .put("maximum", config.maxSessionTtl().toMillis());

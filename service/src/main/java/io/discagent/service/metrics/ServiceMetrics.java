@@ -105,7 +105,8 @@ public final class ServiceMetrics implements LeaseRegistry.Listener, AutoCloseab
                 .description("Sessions opened: the service's clients and in-process (library) ones")
                 .register(registry);
         Gauge.builder("discagent.acquire.waiters", agent, a -> a.statistics().waiting())
-                .description("Acquire requests waiting for a recorder now").register(registry);
+                .description("Acquire requests waiting for a recorder now (a pool request once per recorder)")
+                .register(registry);
         FunctionCounter.builder("discagent.acquire.retries", agent, a -> a.statistics().retries())
                 .description("Acquire attempts made again after the recorder was found locked").register(registry);
         acquireOutcome("granted", a -> a.statistics().acquiresGranted());
