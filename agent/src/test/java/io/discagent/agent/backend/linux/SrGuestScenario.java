@@ -12,9 +12,7 @@ import io.discagent.api.LockState;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.error.HResult;
-import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RecorderLockedException;
-import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.EjectRequestedEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.MediaChangedEvent;
@@ -474,8 +472,8 @@ public final class SrGuestScenario {
                 && removed.failedWaiters() == 1, removed == null ? "none within " + WAIT : removed + " after "
                 + Duration.ofNanos(System.nanoTime() - asked).toMillis() + " ms");
         Shell.await(BLOCK, () -> holderFailure.get() != null && waiterFailure.get() != null);
-        out.check("unplug.holder-failed", isDevNotExist(holderFailure.get()), holderFailure.get());
-        out.check("unplug.waiter-failed", isDevNotExist(waiterFailure.get()), waiterFailure.get());
+        out.check("unplug.holder-failed", LinuxAgentFixture.isDevNotExist(holderFailure.get()), holderFailure.get());
+        out.check("unplug.waiter-failed", LinuxAgentFixture.isDevNotExist(waiterFailure.get()), waiterFailure.get());
 
         observeDeadDescriptor(observer);
         try {
@@ -572,10 +570,6 @@ public final class SrGuestScenario {
         return fixture.findEvent(type, condition, limit, out);
     }
 
-    private static boolean isDevNotExist(Throwable failure) {
-        return failure instanceof RecorderRemovedException
-                && ((RecorderException) failure).hresult().equals(HResult.HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST);
-    }
 
     /** The agent's native worker threads and what they are doing. */
     private static String nativeThreads() {

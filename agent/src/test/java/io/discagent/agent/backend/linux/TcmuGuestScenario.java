@@ -11,7 +11,6 @@ import io.discagent.api.RecorderId;
 import io.discagent.api.error.CommandTimeoutException;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.RecorderException;
-import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.CommandTimedOutEvent;
 import io.discagent.api.event.MediaChangedEvent;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
@@ -433,8 +432,8 @@ public final class TcmuGuestScenario {
                 && removed.failedWaiters() == 1, removed == null ? "none within " + WAIT : removed + " after "
                 + Duration.ofNanos(System.nanoTime() - asked).toMillis() + " ms");
         Shell.await(BLOCK, () -> holderFailure.get() != null && waiterFailure.get() != null);
-        out.check("removal.holder-failed", isDevNotExist(holderFailure.get()), holderFailure.get());
-        out.check("removal.waiter-failed", isDevNotExist(waiterFailure.get()), waiterFailure.get());
+        out.check("removal.holder-failed", LinuxAgentFixture.isDevNotExist(holderFailure.get()), holderFailure.get());
+        out.check("removal.waiter-failed", LinuxAgentFixture.isDevNotExist(waiterFailure.get()), waiterFailure.get());
         GuestCommand.Outcome burned = burn.await(TOOL_LIMIT);
         out.check("removal.burn-failed", !burned.ok(), burned.tail(4));
         Shell.await(Duration.ofSeconds(3), () -> sawUeventSince(before, "remove", "block", sr)
@@ -573,8 +572,4 @@ public final class TcmuGuestScenario {
         return fixture.findEvent(type, condition, limit, out);
     }
 
-    private static boolean isDevNotExist(Throwable failure) {
-        return failure instanceof RecorderRemovedException
-                && ((RecorderException) failure).hresult().equals(HResult.HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST);
-    }
 }
