@@ -40,6 +40,12 @@ public final class AgentOptions {
     /** How often media and the tray lock of held drives are polled by default. */
     public static final Duration DEFAULT_MEDIA_POLL_INTERVAL = Duration.ofSeconds(2);
 
+    /** How long a burn's writer may make no progress before the burn fails as a hung write (60 s). */
+    public static final Duration DEFAULT_BURN_STALL_TIMEOUT = Duration.ofSeconds(60);
+
+    /** The shortest time between two progress events of one burn by default (1 s). */
+    public static final Duration DEFAULT_BURN_EVENT_INTERVAL = Duration.ofSeconds(1);
+
     private static final List<Setting<Builder, AgentOptions, ?>> SETTINGS = List.of(
             new Setting<>("backend", String.class, DEFAULT_BACKEND,
                     "The backend: auto (the real recorders if there are any, else simulated), simulated, linux or "
@@ -59,7 +65,14 @@ public final class AgentOptions {
                     AgentOptions::eventOverflowGrace),
             new Setting<>("mediaPollInterval", Duration.class, DEFAULT_MEDIA_POLL_INTERVAL,
                     "How often media state (and on Linux the tray lock of held drives) is polled (0: never).",
-                    Builder::mediaPollInterval, AgentOptions::mediaPollInterval));
+                    Builder::mediaPollInterval, AgentOptions::mediaPollInterval),
+            new Setting<>("burnStallTimeout", Duration.class, DEFAULT_BURN_STALL_TIMEOUT,
+                    "How long a burn's writer may make no progress before the burn fails as a hung write with "
+                            + "E_IMAPI_RECORDER_COMMAND_TIMEOUT (0: no limit).", Builder::burnStallTimeout,
+                    AgentOptions::burnStallTimeout),
+            new Setting<>("burnEventInterval", Duration.class, DEFAULT_BURN_EVENT_INTERVAL,
+                    "The shortest time between two progress events of one burn on the event streams.",
+                    Builder::burnEventInterval, AgentOptions::burnEventInterval));
 
     private final String backend;
     private final @Nullable RecorderBackend backendInstance;
@@ -69,6 +82,8 @@ public final class AgentOptions {
     private final int eventBufferSize;
     private final Duration eventOverflowGrace;
     private final Duration mediaPollInterval;
+    private final Duration burnStallTimeout;
+    private final Duration burnEventInterval;
     private final Scheduler timeScheduler;
     private final @Nullable Vertx vertx;
 
@@ -81,6 +96,8 @@ public final class AgentOptions {
         this.eventBufferSize = b.eventBufferSize;
         this.eventOverflowGrace = b.eventOverflowGrace;
         this.mediaPollInterval = b.mediaPollInterval;
+        this.burnStallTimeout = b.burnStallTimeout;
+        this.burnEventInterval = b.burnEventInterval;
         this.timeScheduler = b.timeScheduler;
         this.vertx = b.vertx;
     }
@@ -111,6 +128,8 @@ public final class AgentOptions {
         b.eventBufferSize = eventBufferSize;
         b.eventOverflowGrace = eventOverflowGrace;
         b.mediaPollInterval = mediaPollInterval;
+        b.burnStallTimeout = burnStallTimeout;
+        b.burnEventInterval = burnEventInterval;
         b.timeScheduler = timeScheduler;
         b.vertx = vertx;
         return b;
@@ -159,6 +178,16 @@ public final class AgentOptions {
         return mediaPollInterval;
     }
 
+    /** How long a burn's writer may make no progress before the burn fails as a hung write. */
+    public Duration burnStallTimeout() {
+        return burnStallTimeout;
+    }
+
+    /** The shortest time between two progress events of one burn. */
+    public Duration burnEventInterval() {
+        return burnEventInterval;
+    }
+
     /** The scheduler of every delay, timeout and backoff. */
     public Scheduler timeScheduler() {
         return timeScheduler;
@@ -180,6 +209,8 @@ public final class AgentOptions {
         private int eventBufferSize = DEFAULT_EVENT_BUFFER_SIZE;
         private Duration eventOverflowGrace = DEFAULT_EVENT_OVERFLOW_GRACE;
         private Duration mediaPollInterval = DEFAULT_MEDIA_POLL_INTERVAL;
+        private Duration burnStallTimeout = DEFAULT_BURN_STALL_TIMEOUT;
+        private Duration burnEventInterval = DEFAULT_BURN_EVENT_INTERVAL;
         private Scheduler timeScheduler = Schedulers.parallel();
         private @Nullable Vertx vertx;
 
@@ -253,6 +284,21 @@ public final class AgentOptions {
         /** How often to poll media state on backends that support it (default 2 s; zero disables). */
         public Builder mediaPollInterval(Duration interval) {
             this.mediaPollInterval = requireNotNegative(interval, "mediaPollInterval");
+            return this;
+        }
+
+        /**
+         * How long a burn's writer may make no progress (no more bytes written or read back, no new phase) before the
+         * burn fails as a hung write with {@code E_IMAPI_RECORDER_COMMAND_TIMEOUT} (default 60 s; zero: no limit).
+         */
+        public Builder burnStallTimeout(Duration timeout) {
+            this.burnStallTimeout = requireNotNegative(timeout, "burnStallTimeout");
+            return this;
+        }
+
+        /** The shortest time between two progress events of one burn on the event streams (default 1 s). */
+        public Builder burnEventInterval(Duration interval) {
+            this.burnEventInterval = requireNotNegative(interval, "burnEventInterval");
             return this;
         }
 

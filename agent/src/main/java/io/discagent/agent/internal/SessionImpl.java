@@ -6,6 +6,8 @@ import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
 import io.discagent.api.SessionId;
+import io.discagent.api.burn.BurnProgress;
+import io.discagent.api.burn.BurnRequest;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.event.LockTransition.Cause;
@@ -80,6 +82,11 @@ final class SessionImpl implements ClientSession {
     public <T> Flux<T> withLock(RecorderId recorder, AcquireOptions options,
             Function<? super LockGrant, ? extends Publisher<T>> body) {
         return new WithLockFlux<>(core, this, recorder, options, body);
+    }
+
+    @Override
+    public Flux<BurnProgress> burn(@Nullable LockGrant grant, @Nullable BurnRequest request) {
+        return core.burn(this, grant, request);
     }
 
     @Override
