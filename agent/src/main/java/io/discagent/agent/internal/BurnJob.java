@@ -288,7 +288,7 @@ final class BurnJob implements HoldScope {
         BurnSource burnSource = new BurnSource(opened, total);
         source = burnSource;
         BurnPlan plan = new BurnPlan(slot.id.value(), session.clientName(), burnSource, read, request.closeDisc(),
-                request.simulate(), request.writeSpeedKBps());
+                request.simulate(), request.writeSpeedKBps(), request.verify() && !request.simulate());
         touch();
         armStallTimer();
         LOG.log(Level.INFO, "burn {0} on {1} for ''{2}'': {3} bytes, {4}, medium {5}", id, slot.id,
@@ -304,13 +304,15 @@ final class BurnJob implements HoldScope {
 
     /** The backend's latest report reaches the event loop. */
     private void reported(Report report) {
-        if (state != State.WRITING) {
-            return;
+        if (state != State.WRITING || subscriberDone) {
+            return; // nothing more is told of a burn that failed or was cancelled; it only stops
         }
         BurnPhase next = report.phase() == BurnPhase.COMPLETED || report.phase() == BurnPhase.PREPARING
                 ? phase : report.phase();
         long done = Math.min(Math.max(0, report.bytesDone()), total);
-        if (next != phase || done != bytesDone) {
+        // progress, for the stall watchdog: a new phase, more bytes, or a writer that says it writes (a speed above 0:
+        // a tool that counts whole mebibytes reports its speed in between)
+        if (next != phase || done != bytesDone || report.bytesPerSecond() > 0) {
             if (next != phase) {
                 speedMarkNanos = core.nowNanos();
                 speedMarkBytes = done;

@@ -14,9 +14,11 @@ import java.util.Objects;
  * @param closeDisc close (finalize) the disc after the image, or leave it appendable
  * @param simulate a test write with the laser off
  * @param writeSpeedKBps the write speed to ask for in kB/s, 0 for the drive's fastest
+ * @param verify whether the burn is verified: a backend that verifies itself
+ *     ({@code BackendRecorder.verifiesWhileBurning}) does it; for the others the agent reads the disc back afterwards
  */
 public record BurnPlan(String recorder, String clientName, BurnSource source, MediaInfo media, boolean closeDisc,
-        boolean simulate, int writeSpeedKBps) {
+        boolean simulate, int writeSpeedKBps, boolean verify) {
 
     public BurnPlan {
         Objects.requireNonNull(recorder, "recorder");
