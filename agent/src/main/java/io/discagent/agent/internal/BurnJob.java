@@ -187,7 +187,7 @@ final class BurnJob implements HoldScope {
     /** On the worker: opens and measures the image, reads the medium. */
     private Prepared prepare(RecorderHandle handle) {
         BurnImage opened = request.image().orElse(null);
-        boolean owned = opened == null;
+        boolean owned = opened == null || opened.handedOver();
         if (opened == null) {
             opened = BurnImage.open(request.path().orElseThrow());
         }
@@ -291,6 +291,7 @@ final class BurnJob implements HoldScope {
                 request.simulate(), request.writeSpeedKBps(), request.verify() && !request.simulate());
         touch();
         armStallTimer();
+        emit(); // the image's size is known and the burn was not refused
         LOG.log(Level.INFO, "burn {0} on {1} for ''{2}'': {3} bytes, {4}, medium {5}", id, slot.id,
                 session.clientName(), total, request, read.describe());
         onWorker(handle -> {
@@ -311,8 +312,10 @@ final class BurnJob implements HoldScope {
                 ? phase : report.phase();
         long done = Math.min(Math.max(0, report.bytesDone()), total);
         // progress, for the stall watchdog: a new phase, more bytes, or a writer that says it writes (a speed above 0:
-        // a tool that counts whole mebibytes reports its speed in between)
-        if (next != phase || done != bytesDone || report.bytesPerSecond() > 0) {
+        // a tool that counts whole mebibytes reports its speed in between); before and after the data (preparing,
+        // formatting, closing), where a writer has no bytes to count, any report of it is its sign of life
+        boolean noBytesToCount = next != BurnPhase.WRITING && next != BurnPhase.VERIFYING;
+        if (next != phase || done != bytesDone || report.bytesPerSecond() > 0 || noBytesToCount) {
             if (next != phase) {
                 speedMarkNanos = core.nowNanos();
                 speedMarkBytes = done;

@@ -129,7 +129,8 @@ final class XorrisoOutput {
         if (line.contains(": FAILURE :") || line.contains(": FATAL :") || line.contains(": SORRY :")) {
             problems.add(line);
         }
-        return null;
+        // before the data and after it (acquiring the drive, formatting, closing) a line is the tool's sign of life
+        return phase == BurnPhase.WRITING ? null : new Report(phase, bytes, 0, -1);
     }
 
     /** Whether the tool said the image was written completely. */

@@ -166,11 +166,6 @@ class TcmuDriveVmTests {
         assertGuestChecks("agentburn.medium-error");
     }
 
-    @Test
-    void removingTheDriveMidAgentBurnFailsItWithDevNotExist() {
-        assertGuestChecks("agentburn.removal");
-    }
-
     private static void assertGuestChecks(String... names) {
         for (String name : names) {
             List<String> lines = GUEST.stream().filter(l -> l.startsWith("CHECK " + name + " "))

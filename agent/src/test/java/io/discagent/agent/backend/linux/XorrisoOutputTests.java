@@ -91,8 +91,12 @@ class XorrisoOutputTests {
         List<XorrisoOutput.Report> reports = feed(r, output);
         assertThat(r.exit()).isZero();
         assertThat(output.completed()).isTrue();
-        assertThat(reports).extracting(XorrisoOutput.Report::phase).startsWith(BurnPhase.WRITING)
+        // the lines before the data are its signs of life while it acquires the drive
+        assertThat(reports).extracting(XorrisoOutput.Report::phase).startsWith(BurnPhase.PREPARING)
+                .containsSubsequence(BurnPhase.PREPARING, BurnPhase.WRITING, BurnPhase.CLOSING)
                 .endsWith(BurnPhase.CLOSING);
+        assertThat(reports).filteredOn(p -> p.phase() == BurnPhase.PREPARING).hasSize(6)
+                .allSatisfy(p -> assertThat(p.bytesDone()).isZero());
         assertThat(reports).extracting(XorrisoOutput.Report::bytesDone).isSorted().contains(1L << 20)
                 .endsWith(r.tsize());
         // "1.7x." on a DVD: 1.7 times 1385 kB/s
