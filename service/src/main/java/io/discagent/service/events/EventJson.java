@@ -1,7 +1,12 @@
 package io.discagent.service.events;
 
 import io.discagent.api.LockState;
+import io.discagent.api.MediaInfo;
+import io.discagent.api.MediaProfile;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.burn.BurnProgress;
+import io.discagent.api.burn.BurnResult;
+import io.discagent.api.event.BurnEvent;
 import io.discagent.api.event.AcquireTimedOutEvent;
 import io.discagent.api.event.CommandTimedOutEvent;
 import io.discagent.api.event.EjectRequestedEvent;
@@ -46,6 +51,9 @@ public final class EventJson {
         if (event instanceof AcquireTimedOutEvent) {
             return "acquire-timed-out";
         }
+        if (event instanceof BurnEvent) {
+            return "burn";
+        }
         return "command-timed-out";
     }
 
@@ -65,7 +73,11 @@ public final class EventJson {
             RecorderRemovedEvent r = (RecorderRemovedEvent) event;
             json.put("lastOwner", r.lastOwner()).put("failedWaiters", r.failedWaiters());
         } else if (event instanceof MediaChangedEvent) {
-            json.put("media", ((MediaChangedEvent) event).state().name());
+            MediaChangedEvent m = (MediaChangedEvent) event;
+            json.put("media", m.state().name());
+            if (m.media() != null) {
+                json.put("medium", media(m.media()));
+            }
         } else if (event instanceof TrayUnlockedEvent) {
             TrayUnlockedEvent u = (TrayUnlockedEvent) event;
             json.put("culprit", u.culprit()).put("trayOpened", u.trayOpened()).put("relocked", u.relocked());
@@ -74,6 +86,14 @@ public final class EventJson {
         } else if (event instanceof AcquireTimedOutEvent) {
             AcquireTimedOutEvent a = (AcquireTimedOutEvent) event;
             json.put("clientName", a.clientName()).put("waitedMillis", a.waited().toMillis()).put("owner", a.owner());
+        } else if (event instanceof BurnEvent) {
+            BurnEvent b = (BurnEvent) event;
+            json.put("clientName", b.client()).put("image", b.image()).put("outcome", b.outcome().name())
+                    .put("progress", progress(b.progress()));
+            if (b.error() != null) {
+                json.put("error", new JsonObject().put("hresult", b.error().hex())
+                        .put("hresultName", b.error().name()).put("detail", b.errorMessage()));
+            }
         } else if (event instanceof CommandTimedOutEvent) {
             CommandTimedOutEvent c = (CommandTimedOutEvent) event;
             json.put("command", c.command()).put("timeoutMillis", c.timeout().toMillis());
@@ -100,5 +120,48 @@ public final class EventJson {
                 .put("backend", info.backend())
                 .put("paths", new JsonArray(info.paths()))
                 .put("lock", lock(info.lockState()));
+    }
+
+    /** A medium: profile, disc state, writable, capacities, tray and what the drive can write. */
+    public static JsonObject media(MediaInfo media) {
+        JsonArray writes = new JsonArray();
+        for (MediaProfile profile : media.writeProfiles()) {
+            writes.add(profile.displayName());
+        }
+        return new JsonObject()
+                .put("profile", media.profile().displayName())
+                .put("disc", media.disc().name())
+                .put("writable", media.writable())
+                .put("capacityBytes", media.capacityBytes())
+                .put("freeBytes", media.freeBytes())
+                .put("tray", media.tray().name())
+                .put("writeProfiles", writes)
+                .put("description", media.describe());
+    }
+
+    /** A burn's progress: phase, bytes, speed, buffer, times, and the result once it completed. */
+    public static JsonObject progress(BurnProgress p) {
+        JsonObject json = new JsonObject()
+                .put("burnId", p.burnId())
+                .put("phase", p.phase().name())
+                .put("bytesDone", p.bytesDone())
+                .put("totalBytes", p.totalBytes())
+                .put("percent", Math.round(p.percent() * 10) / 10.0)
+                .put("bytesPerSecond", p.bytesPerSecond())
+                .put("bufferPercent", p.bufferPercent())
+                .put("elapsedMillis", p.elapsed().toMillis())
+                .put("remainingMillis", p.remaining() == null ? null : p.remaining().toMillis());
+        BurnResult r = p.result();
+        if (r != null) {
+            json.put("result", new JsonObject()
+                    .put("bytesWritten", r.bytesWritten())
+                    .put("durationMillis", r.duration().toMillis())
+                    .put("sha256", r.sha256())
+                    .put("verified", r.verified())
+                    .put("closed", r.closed())
+                    .put("simulated", r.simulated())
+                    .put("profile", r.profile().displayName()));
+        }
+        return json;
     }
 }

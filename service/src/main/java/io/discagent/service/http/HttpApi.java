@@ -5,6 +5,7 @@ import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.api.RecorderAgent;
 import io.discagent.service.ServiceConfig;
+import io.discagent.service.burn.ServiceBurns;
 import io.discagent.service.events.EventFeed;
 import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.session.LeaseRegistry;
@@ -38,14 +39,17 @@ public final class HttpApi {
     /**
      * @param simulator the simulated backend's control, when the agent runs it ({@code /api/v1/sim} is served only
      *     then)
+     * @param burns the service's burns (on the same event loop)
      */
     public HttpApi(Vertx vertx, RecorderAgent agent, String backend, Optional<Simulator> simulator,
-            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
+            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time,
+            ServiceBurns burns) {
         Guard guard = new Guard(config.accessToken().orElse(null), config.adminToken().orElse(null),
                 config.bindsLoopback(), config.host());
         List<Endpoint> all = new ArrayList<>();
         all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
         all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
+        all.addAll(new BurnEndpoints(vertx, agent, leases, config, burns).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, config, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
         simulator.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim).endpoints()));
