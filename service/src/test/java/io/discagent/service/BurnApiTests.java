@@ -171,6 +171,40 @@ class BurnApiTests {
     }
 
     @Test
+    void closingTheSessionStopsItsBurnAndFreesTheRecorder() throws Exception {
+        image("slow.iso", 1024);
+        t.sim().setBurnSpeed(SIM0, 64 * 1024);
+        Session a = t.open("Kiosk A");
+        t.acquire(a, "sim-0");
+        Reply started = burn(a, new JsonObject().put("image", "slow.iso"));
+        assertThat(started.status()).as(started.body()).isEqualTo(202);
+        String id = started.json().getString("burnId");
+        TestService.eventually(() -> "WRITING".equals(progressOf(id).getString("phase")));
+
+        assertThat(t.send("DELETE", "/api/v1/sessions/" + a.id(), null, "X-Session-Token", a.token()).status())
+                .isEqualTo(204);
+        JsonObject ended = awaitEnd(id);
+        assertThat(ended.getString("state")).as(ended.encode()).isIn("CANCELLED", "FAILED");
+        TestService.eventually(() -> "free".equals(t.lock("sim-0").getString("state")));
+        assertThat(t.sim().state(SIM0).nativeOwner()).isNull();
+    }
+
+    @Test
+    void aRecorderRemovedMidBurnEndsItWithItsHresult() throws Exception {
+        image("disc.iso", 256);
+        t.sim().setBurnSpeed(SIM0, 256 * 1024);
+        t.sim().failBurnAt(SIM0, 50, BurnFault.REMOVAL);
+        Session a = t.open("Kiosk A");
+        t.acquire(a, "sim-0");
+        Reply started = burn(a, new JsonObject().put("image", "disc.iso"));
+        assertThat(started.status()).as(started.body()).isEqualTo(202);
+        JsonObject done = awaitEnd(started.json().getString("burnId"));
+        assertThat(done.getString("state")).isEqualTo("FAILED");
+        assertThat(done.getJsonObject("error").getString("hresult")).isEqualTo("0x80070037");
+        t.get("/api/v1/recorders/sim-0").problem(404, "HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)");
+    }
+
+    @Test
     void aBurnIsRefusedUpFrontWhenTheMediumCannotTakeTheImage() throws Exception {
         image("disc.iso", 64);
         Session a = t.open("Kiosk A");
