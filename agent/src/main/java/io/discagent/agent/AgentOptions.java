@@ -1,9 +1,11 @@
 package io.discagent.agent;
 
+import io.discagent.agent.internal.BackendSelector;
 import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.api.error.InvalidArgumentException;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +48,9 @@ public final class AgentOptions {
     /** The shortest time between two progress events of one burn by default (1 s). */
     public static final Duration DEFAULT_BURN_EVENT_INTERVAL = Duration.ofSeconds(1);
 
+    /** How often the backend is asked for outside holders of watched or awaited recorders by default (2 s). */
+    public static final Duration DEFAULT_OWNER_REFRESH_INTERVAL = Duration.ofSeconds(2);
+
     private static final List<Setting<Builder, AgentOptions, ?>> SETTINGS = List.of(
             new Setting<>("backend", String.class, DEFAULT_BACKEND,
                     "The backend: auto (the real recorders if there are any, else simulated), simulated, linux or "
@@ -72,7 +77,11 @@ public final class AgentOptions {
                     AgentOptions::burnStallTimeout),
             new Setting<>("burnEventInterval", Duration.class, DEFAULT_BURN_EVENT_INTERVAL,
                     "The shortest time between two progress events of one burn on the event streams.",
-                    Builder::burnEventInterval, AgentOptions::burnEventInterval));
+                    Builder::burnEventInterval, AgentOptions::burnEventInterval),
+            new Setting<>("ownerRefreshInterval", Duration.class, DEFAULT_OWNER_REFRESH_INTERVAL,
+                    "How often the backend is asked who holds a recorder that someone watches or waits for, to show "
+                            + "holders outside the agent (0: only on failed acquires and owner queries).",
+                    Builder::ownerRefreshInterval, AgentOptions::ownerRefreshInterval));
 
     private final String backend;
     private final @Nullable RecorderBackend backendInstance;
@@ -84,6 +93,7 @@ public final class AgentOptions {
     private final Duration mediaPollInterval;
     private final Duration burnStallTimeout;
     private final Duration burnEventInterval;
+    private final Duration ownerRefreshInterval;
     private final Scheduler timeScheduler;
     private final @Nullable Vertx vertx;
 
@@ -98,6 +108,7 @@ public final class AgentOptions {
         this.mediaPollInterval = b.mediaPollInterval;
         this.burnStallTimeout = b.burnStallTimeout;
         this.burnEventInterval = b.burnEventInterval;
+        this.ownerRefreshInterval = b.ownerRefreshInterval;
         this.timeScheduler = b.timeScheduler;
         this.vertx = b.vertx;
     }
@@ -130,6 +141,7 @@ public final class AgentOptions {
         b.mediaPollInterval = mediaPollInterval;
         b.burnStallTimeout = burnStallTimeout;
         b.burnEventInterval = burnEventInterval;
+        b.ownerRefreshInterval = ownerRefreshInterval;
         b.timeScheduler = timeScheduler;
         b.vertx = vertx;
         return b;
@@ -188,6 +200,15 @@ public final class AgentOptions {
         return burnEventInterval;
     }
 
+    /**
+     * How often the backend's owner discovery runs for recorders that someone watches (subscribed to their lock
+     * transitions) or that an acquire waits for, so that holders outside the agent appear in the lock state
+     * ({@link io.discagent.api.LockState.Status#EXTERNAL}) and go from it.
+     */
+    public Duration ownerRefreshInterval() {
+        return ownerRefreshInterval;
+    }
+
     /** The scheduler of every delay, timeout and backoff. */
     public Scheduler timeScheduler() {
         return timeScheduler;
@@ -211,6 +232,7 @@ public final class AgentOptions {
         private Duration mediaPollInterval = DEFAULT_MEDIA_POLL_INTERVAL;
         private Duration burnStallTimeout = DEFAULT_BURN_STALL_TIMEOUT;
         private Duration burnEventInterval = DEFAULT_BURN_EVENT_INTERVAL;
+        private Duration ownerRefreshInterval = DEFAULT_OWNER_REFRESH_INTERVAL;
         private Scheduler timeScheduler = Schedulers.parallel();
         private @Nullable Vertx vertx;
 
@@ -219,10 +241,16 @@ public final class AgentOptions {
 
         /**
          * The backend, by name: {@code auto} (the default: the platform's real backend when it finds recorders,
-         * otherwise the simulated one), {@code simulated}, {@code linux} or {@code windows}.
+         * otherwise the simulated one), {@code simulated}, {@code linux} or {@code windows}: {@code auto} or the name
+         * of a backend on the class path, else {@link InvalidArgumentException} naming the known ones.
          */
         public Builder backend(String name) {
-            this.backend = InvalidArgumentException.requireNonNull(name, "backend");
+            InvalidArgumentException.requireNonNull(name, "backend");
+            List<String> known = new ArrayList<>(List.of(DEFAULT_BACKEND));
+            BackendSelector.providers().forEach(p -> known.add(p.name()));
+            InvalidArgumentException.require(known.contains(name), "backend must be one of " + String.join(", ", known)
+                    + ": " + name);
+            this.backend = name;
             return this;
         }
 
@@ -299,6 +327,15 @@ public final class AgentOptions {
         /** The shortest time between two progress events of one burn on the event streams (default 1 s). */
         public Builder burnEventInterval(Duration interval) {
             this.burnEventInterval = requireNotNegative(interval, "burnEventInterval");
+            return this;
+        }
+
+        /**
+         * How often the backend is asked who holds a recorder that someone watches or that an acquire waits for
+         * (default 2 s; zero: only when a native acquire meets a holder and when {@code exclusiveAccessOwner} asks).
+         */
+        public Builder ownerRefreshInterval(Duration interval) {
+            this.ownerRefreshInterval = requireNotNegative(interval, "ownerRefreshInterval");
             return this;
         }
 

@@ -73,9 +73,7 @@ public final class DiscAgent implements RecorderAgent {
     }
 
     private static Mono<AgentCore> startOn(EventLoop loop, AgentOptions options) {
-        AgentSettings settings = new AgentSettings(options.commandTimeout(), options.pendingAcquireMaxCount(),
-                options.eventBufferSize(), options.eventOverflowGrace(), options.mediaPollInterval(),
-                options.burnStallTimeout(), options.burnEventInterval());
+        AgentSettings settings = AgentSettings.of(options);
         Optional<RecorderBackend> instance = options.backendInstance();
         if (instance.isPresent()) {
             return AgentCore.start(loop, options.timeScheduler(), instance.get(), settings);
@@ -132,7 +130,7 @@ public final class DiscAgent implements RecorderAgent {
     /** The simulated backend's control panel, when that backend is in use. */
     public Optional<Simulator> simulator() {
         RecorderBackend backend = core.backend();
-        return backend instanceof Simulator ? Optional.of((Simulator) backend) : Optional.empty();
+        return backend instanceof Simulator simulator ? Optional.of(simulator) : Optional.empty();
     }
 
     /** The Vert.x instance the agent runs on. */
@@ -150,7 +148,20 @@ public final class DiscAgent implements RecorderAgent {
         return core.activity();
     }
 
-    /** Counts since start (grants, retries, timeouts, removals, waiting): any thread, no waiting. */
+    /**
+     * Whether the agent serves: {@code DOWN} once closed; otherwise, as soon as the backend's control thread
+     * (enumeration, hotplug) has answered, {@code UP}, or {@code DEGRADED} naming the recorders that do not respond (a
+     * native call over the command timeout that has not returned). A backend whose control thread is stuck never
+     * answers: bound the {@code Mono} with a timeout (the service answers {@code DOWN} after the command timeout).
+     */
+    public Mono<AgentHealth> health() {
+        return core.health();
+    }
+
+    /**
+     * Counts since start (grants, retries, timeouts, removals, waiting, sessions, acquire outcomes): any thread, no
+     * waiting.
+     */
     public AgentStatistics statistics() {
         return core.statistics();
     }

@@ -131,7 +131,7 @@ class AgentInvariantProperties {
     }
 
     /** One {@code withLock} the test started: its body emits its grant's count, then runs until cancelled. */
-    private static final class Lease {
+    private static final class Scope {
         final int session;
         final RecorderId recorder;
         final TestSubscriber<Integer> probe = TestSubscriber.create();
@@ -139,7 +139,7 @@ class AgentInvariantProperties {
         boolean counted;
         boolean uncounted;
 
-        Lease(int session, RecorderId recorder) {
+        Scope(int session, RecorderId recorder) {
             this.session = session;
             this.recorder = recorder;
         }
@@ -149,7 +149,7 @@ class AgentInvariantProperties {
         }
     }
 
-    private final List<Lease> leases = new ArrayList<>();
+    private final List<Scope> scopes = new ArrayList<>();
 
     @Property(tries = 1000, shrinking = net.jqwik.api.ShrinkingMode.BOUNDED)
     void invariantsHoldAfterEveryStep(@ForAll("sequences") List<Action> actions) {
@@ -159,13 +159,13 @@ class AgentInvariantProperties {
         }
         Map<String, Integer> counts = new HashMap<>(); // "session/recorder" -> expected lock count
         List<Request> requests = new ArrayList<>();
-        leases.clear();
+        scopes.clear();
         try {
             for (Action action : actions) {
                 apply(action, sessions, counts, requests);
                 t.settle();
                 account(requests, counts);
-                accountLeases(counts);
+                accountScopes(counts);
                 checkInvariants(sessions, counts);
             }
         } finally {
@@ -186,11 +186,11 @@ class AgentInvariantProperties {
                 assertThat(request.probe.isTerminatedOrCancelled()).as("request %s on %s", request.session,
                         request.recorder).isTrue();
             }
-            for (Lease lease : leases) {
-                assertThat(lease.probe.isTerminatedOrCancelled()).as("lease %s on %s", lease.session, lease.recorder)
+            for (Scope scope : scopes) {
+                assertThat(scope.probe.isTerminatedOrCancelled()).as("scope %s on %s", scope.session, scope.recorder)
                         .isTrue();
-                if (lease.granted()) {
-                    assertThat(lease.bodyCancelled).as("body of lease %s on %s", lease.session, lease.recorder)
+                if (scope.granted()) {
+                    assertThat(scope.bodyCancelled).as("body of scope %s on %s", scope.session, scope.recorder)
                             .isTrue();
                 }
             }
@@ -215,11 +215,11 @@ class AgentInvariantProperties {
             RecorderId r = RECORDERS.get(w.recorder());
             AcquireOptions options = w.waitMillis() == 0 ? AcquireOptions.DEFAULT
                     : AcquireOptions.waitUpTo(Duration.ofMillis(w.waitMillis()));
-            Lease lease = new Lease(w.session(), r);
+            Scope scope = new Scope(w.session(), r);
             sessions[w.session()].withLock(r, options, g -> reactor.core.publisher.Flux.concat(
                     reactor.core.publisher.Mono.just(g.lockCount()), reactor.core.publisher.Flux.<Integer>never())
-                    .doOnCancel(() -> lease.bodyCancelled.set(true))).subscribe(lease.probe);
-            leases.add(lease);
+                    .doOnCancel(() -> scope.bodyCancelled.set(true))).subscribe(scope.probe);
+            scopes.add(scope);
         } else if (action instanceof Flap f) {
             RecorderId r = RECORDERS.get(f.recorder());
             if (t.sim.recorders().contains(r)) {
@@ -230,7 +230,7 @@ class AgentInvariantProperties {
                 for (int s = 0; s < SESSIONS; s++) {
                     counts.remove(s + "/" + r);
                 }
-                endLeases(l -> l.recorder.equals(r));
+                endScopes(l -> l.recorder.equals(r));
             }
         } else if (action instanceof DeadHandle d) {
             RecorderId r = RECORDERS.get(d.recorder());
@@ -240,9 +240,9 @@ class AgentInvariantProperties {
         } else if (action instanceof Release rel) {
             RecorderId r = RECORDERS.get(rel.recorder());
             String key = rel.session() + "/" + r;
-            if (leases.stream().anyMatch(l -> l.session == rel.session() && l.recorder.equals(r) && l.counted
+            if (scopes.stream().anyMatch(l -> l.session == rel.session() && l.recorder.equals(r) && l.counted
                     && !l.uncounted)) {
-                return; // a release beside a running withLock may take the lease's count: not modelled
+                return; // a release beside a running withLock may take the scope's count: not modelled
             }
             int expected = counts.getOrDefault(key, 0);
             Integer result = sessions[rel.session()].release(r).onErrorReturn(-1).block(Duration.ofSeconds(5));
@@ -254,9 +254,9 @@ class AgentInvariantProperties {
             }
         } else if (action instanceof Cancel c) {
             List<Request> pending = requests.stream().filter(q -> !q.probe.isTerminatedOrCancelled()).toList();
-            List<Lease> running = leases.stream().filter(l -> !l.probe.isTerminatedOrCancelled()).toList();
+            List<Scope> running = scopes.stream().filter(l -> !l.probe.isTerminatedOrCancelled()).toList();
             if (!running.isEmpty() && (pending.isEmpty() || c.pick() % 2 == 1)) {
-                running.get(c.pick() % running.size()).probe.cancel(); // released by the lease: accountLeases
+                running.get(c.pick() % running.size()).probe.cancel(); // released by the scope: accountScopes
             } else if (!pending.isEmpty()) {
                 pending.get(c.pick() % pending.size()).probe.cancel();
             }
@@ -268,14 +268,14 @@ class AgentInvariantProperties {
                 counts.remove(cs.session() + "/" + r);
             }
             t.settle();
-            for (Lease lease : leases) {
-                if (lease.session == cs.session() && lease.granted() && !lease.uncounted) {
-                    assertThat(lease.bodyCancelled).as("a closed session's body is cancelled").isTrue();
-                    assertThat(lease.probe.expectTerminalError()).isInstanceOf(
+            for (Scope scope : scopes) {
+                if (scope.session == cs.session() && scope.granted() && !scope.uncounted) {
+                    assertThat(scope.bodyCancelled).as("a closed session's body is cancelled").isTrue();
+                    assertThat(scope.probe.expectTerminalError()).isInstanceOf(
                             io.discagent.api.error.SessionClosedException.class);
                 }
             }
-            endLeases(l -> l.session == cs.session());
+            endScopes(l -> l.session == cs.session());
             sessions[cs.session()] = t.session("Client " + cs.session());
         } else if (action instanceof LockExternally le) {
             RecorderId r = RECORDERS.get(le.recorder());
@@ -299,7 +299,7 @@ class AgentInvariantProperties {
                 for (int s = 0; s < SESSIONS; s++) {
                     counts.remove(s + "/" + r);
                 }
-                endLeases(l -> l.recorder.equals(r));
+                endScopes(l -> l.recorder.equals(r));
             }
         } else if (action instanceof Readd ra) {
             RecorderId r = RECORDERS.get(ra.recorder());
@@ -309,21 +309,21 @@ class AgentInvariantProperties {
         }
     }
 
-    /** Leases whose hold the test just ended (close, removal): their counts went with the hold. */
-    private void endLeases(java.util.function.Predicate<Lease> which) {
-        for (Lease lease : leases) {
-            if (which.test(lease)) {
-                lease.uncounted = true;
+    /** Scopes whose hold the test just ended (close, removal): their counts went with the hold. */
+    private void endScopes(java.util.function.Predicate<Scope> which) {
+        for (Scope scope : scopes) {
+            if (which.test(scope)) {
+                scope.uncounted = true;
             }
         }
     }
 
-    /** Leases that ended (cancelled, failed) with a count take it away again ({@link #account} adds their grants). */
-    private void accountLeases(Map<String, Integer> counts) {
-        for (Lease lease : leases) {
-            String key = lease.session + "/" + lease.recorder;
-            if (lease.counted && !lease.uncounted && lease.probe.isTerminatedOrCancelled()) {
-                lease.uncounted = true;
+    /** Scopes that ended (cancelled, failed) with a count take it away again ({@link #account} adds their grants). */
+    private void accountScopes(Map<String, Integer> counts) {
+        for (Scope scope : scopes) {
+            String key = scope.session + "/" + scope.recorder;
+            if (scope.counted && !scope.uncounted && scope.probe.isTerminatedOrCancelled()) {
+                scope.uncounted = true;
                 counts.put(key, counts.getOrDefault(key, 0) - 1);
             }
         }
@@ -342,12 +342,12 @@ class AgentInvariantProperties {
                         .add(request.probe.getReceivedOnNext().get(0).lockCount());
             }
         }
-        for (Lease lease : leases) { // a lease's grant is a count like any other, granted in the same step
-            if (!lease.counted && lease.granted()) {
-                lease.counted = true;
-                if (!lease.uncounted) {
-                    granted.computeIfAbsent(lease.session + "/" + lease.recorder, k -> new ArrayList<>())
-                            .add(lease.probe.getReceivedOnNext().get(0));
+        for (Scope scope : scopes) { // a scope's grant is a count like any other, granted in the same step
+            if (!scope.counted && scope.granted()) {
+                scope.counted = true;
+                if (!scope.uncounted) {
+                    granted.computeIfAbsent(scope.session + "/" + scope.recorder, k -> new ArrayList<>())
+                            .add(scope.probe.getReceivedOnNext().get(0));
                 }
             }
         }

@@ -272,38 +272,38 @@ class GuaranteesStormTests {
 
         private void withLock(RecorderId r) {
             ClientSession s = session;
-            Flux<Long> lease = s.withLock(r, options(), grant -> body(r, s));
+            Flux<Long> scope = s.withLock(r, options(), grant -> body(r, s));
             switch (random.nextInt(6)) {
                 case 0 -> {
                     count("withLock, body ends by itself");
-                    new Tracker().subscribe(lease.take(3), x -> { });
+                    new Tracker().subscribe(scope.take(3), x -> { });
                 }
                 case 1 -> {
                     count("withLock, disposed");
                     Tracker tracker = new Tracker();
-                    Disposable d = tracker.subscribe(lease, x -> { });
+                    Disposable d = tracker.subscribe(scope, x -> { });
                     LockSupport.parkNanos(random.nextInt(300_000));
                     tracker.abandon(d);
                 }
                 case 2 -> {
                     count("withLock, publishOn + timeout");
-                    new Tracker().subscribe(lease.publishOn(shapes).timeout(Duration.ofNanos(random.nextInt(400_000) + 1),
+                    new Tracker().subscribe(scope.publishOn(shapes).timeout(Duration.ofNanos(random.nextInt(400_000) + 1),
                             shapes).onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.empty()),
                             x -> { });
                 }
                 case 3 -> {
                     count("withLock, take(Duration)");
-                    new Tracker().subscribe(lease.take(Duration.ofNanos(random.nextInt(400_000) + 1), shapes), x -> { });
+                    new Tracker().subscribe(scope.take(Duration.ofNanos(random.nextInt(400_000) + 1), shapes), x -> { });
                 }
                 case 4 -> {
                     count("withLock, firstWithValue");
-                    new Tracker().subscribe(Mono.firstWithValue(lease.next(), Mono.delay(Duration.ofNanos(
+                    new Tracker().subscribe(Mono.firstWithValue(scope.next(), Mono.delay(Duration.ofNanos(
                             random.nextInt(200_000) + 1), shapes).map(x -> -1L)), x -> { });
                 }
                 default -> {
                     count("withLock, blockFirst(Duration)");
                     try {
-                        lease.blockFirst(Duration.ofNanos(random.nextInt(300_000) + 1));
+                        scope.blockFirst(Duration.ofNanos(random.nextInt(300_000) + 1));
                     } catch (RecorderException | IllegalStateException ignored) {
                         // failed, or gave up
                     }

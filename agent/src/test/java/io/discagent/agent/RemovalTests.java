@@ -85,7 +85,7 @@ class RemovalTests {
     }
 
     @Test
-    void aLeaseFailsWhenItsRecorderIsRemovedAndReleasesNothingTwice() {
+    void aWithLockFailsWhenItsRecorderIsRemovedAndReleasesNothingTwice() {
         ClientSession holder = t.session("Burner");
         TestSubscriber<Long> burn = TestSubscriber.create();
         holder.withLock(SIM0, AcquireOptions.DEFAULT, grant -> Flux.<Long>never()).subscribe(burn);

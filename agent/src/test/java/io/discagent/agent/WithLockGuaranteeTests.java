@@ -61,14 +61,14 @@ class WithLockGuaranteeTests {
     @Test
     void closingTheSessionCancelsTheBodyBeforeTheNextHolderIsGranted() {
         ClientSession holder = t.session("Holder");
-        TestSubscriber<Integer> lease = TestSubscriber.create();
-        holder.withLock(SIM0, AcquireOptions.DEFAULT, body("body")).subscribe(lease);
+        TestSubscriber<Integer> scope = TestSubscriber.create();
+        holder.withLock(SIM0, AcquireOptions.DEFAULT, body("body")).subscribe(scope);
         t.settle();
         TestSubscriber<LockGrant> next = waiter("Next");
         holder.close().block(BLOCK);
         t.settle();
         assertThat(order).containsExactly("body cancelled", "Next granted");
-        assertThat(lease.expectTerminalError()).isInstanceOf(SessionClosedException.class);
+        assertThat(scope.expectTerminalError()).isInstanceOf(SessionClosedException.class);
         assertThat(next.getReceivedOnNext()).hasSize(1);
         assertThat(t.sim.state(SIM0).nativeOwner()).isEqualTo("Next");
     }
@@ -82,7 +82,7 @@ class WithLockGuaranteeTests {
         ClientSession holder = t.session("Holder");
         java.util.concurrent.CountDownLatch inCancel = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
-        reactor.core.Disposable lease = holder.withLock(SIM0, AcquireOptions.DEFAULT,
+        reactor.core.Disposable scope = holder.withLock(SIM0, AcquireOptions.DEFAULT,
                 g -> Flux.<Integer>never().doOnCancel(() -> {
                     inCancel.countDown();
                     try {
@@ -94,7 +94,7 @@ class WithLockGuaranteeTests {
                 })).subscribe(x -> { }, e -> { });
         t.settle();
         TestSubscriber<LockGrant> next = waiter("Next");
-        Thread canceller = new Thread(lease::dispose, "canceller");
+        Thread canceller = new Thread(scope::dispose, "canceller");
         canceller.start();
         assertThat(inCancel.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         holder.close().subscribe();
@@ -109,39 +109,39 @@ class WithLockGuaranteeTests {
     @Test
     void anAgentCloseEndsTheBodyAndWithLockFailsInsteadOfHanging() {
         ClientSession holder = t.session("Holder");
-        TestSubscriber<Integer> lease = TestSubscriber.create();
-        holder.withLock(SIM0, AcquireOptions.DEFAULT, body("body")).subscribe(lease);
+        TestSubscriber<Integer> scope = TestSubscriber.create();
+        holder.withLock(SIM0, AcquireOptions.DEFAULT, body("body")).subscribe(scope);
         t.settle();
         closedByTest = true;
         t.close();
         assertThat(order).containsExactly("body cancelled");
-        assertThat(lease.expectTerminalError()).isInstanceOf(RequestCancelledException.class);
+        assertThat(scope.expectTerminalError()).isInstanceOf(RequestCancelledException.class);
     }
 
     @Test
     void aRemovalCancelsTheBodyAndFailsWithTheRemoval() {
         ClientSession holder = t.session("Holder");
-        TestSubscriber<Integer> lease = TestSubscriber.create();
-        holder.withLock(SIM0, AcquireOptions.DEFAULT, body("body")).subscribe(lease);
+        TestSubscriber<Integer> scope = TestSubscriber.create();
+        holder.withLock(SIM0, AcquireOptions.DEFAULT, body("body")).subscribe(scope);
         t.settle();
         t.sim.removeRecorder(SIM0);
         t.settle();
         assertThat(order).containsExactly("body cancelled");
-        assertThat(lease.expectTerminalError()).isInstanceOfSatisfying(RecorderRemovedException.class,
+        assertThat(scope.expectTerminalError()).isInstanceOfSatisfying(RecorderRemovedException.class,
                 e -> assertThat(e.hresult().code()).isEqualTo(0x80070037));
     }
 
     @Test
     void aLockTheBackendLostCancelsTheBodyBeforeTheNextHolder() {
         ClientSession holder = t.session("Holder");
-        TestSubscriber<Integer> lease = TestSubscriber.create();
-        holder.withLock(SIM0, AcquireOptions.DEFAULT, body("body")).subscribe(lease);
+        TestSubscriber<Integer> scope = TestSubscriber.create();
+        holder.withLock(SIM0, AcquireOptions.DEFAULT, body("body")).subscribe(scope);
         t.settle();
         TestSubscriber<LockGrant> next = waiter("Next");
         t.sim.loseLock(SIM0);
         t.settle();
         assertThat(order).containsExactly("body cancelled", "Next granted");
-        assertThat(lease.expectTerminalError()).isInstanceOf(InvalidHandleException.class);
+        assertThat(scope.expectTerminalError()).isInstanceOf(InvalidHandleException.class);
         assertThat(next.getReceivedOnNext()).hasSize(1);
         next.getReceivedOnNext();
         SimulatedDeviceState device = t.sim.state(SIM0);
@@ -180,24 +180,24 @@ class WithLockGuaranteeTests {
                     try {
                         f.blockFirst(Duration.ofNanos(100_000));
                     } catch (IllegalStateException timedOut) {
-                        // the wait ran out first: blockFirst cancelled the lease
+                        // the wait ran out first: blockFirst cancelled the scope
                     }
                 });
         for (int round = 0; round < 30; round++) {
             for (int k = 0; k < shapes.size(); k++) {
                 Consumer<Flux<Integer>> shape = shapes.get(k);
                 holder.acquire(SIM0).block(BLOCK);
-                Flux<Integer> lease = user.withLock(SIM0, AcquireOptions.waitIndefinitely(),
+                Flux<Integer> scope = user.withLock(SIM0, AcquireOptions.waitIndefinitely(),
                         g -> Flux.interval(Duration.ofNanos(20_000), Schedulers.parallel()).map(Long::intValue));
                 Thread releaser = new Thread(() -> holder.release(SIM0).block(BLOCK));
                 releaser.start();
-                shape.accept(lease);
+                shape.accept(scope);
                 try {
                     releaser.join(BLOCK.toMillis());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                // the shapes with timers (timeout, take) cancel the lease a little later, on their scheduler: a
+                // the shapes with timers (timeout, take) cancel the scope a little later, on their scheduler: a
                 // leak would keep the count above zero for good, so wait for zero, boundedly
                 long deadline = System.nanoTime() + BLOCK.toNanos();
                 t.settle();

@@ -13,6 +13,12 @@ public final class ClientNames {
     /** The longest valid name. */
     public static final int MAX_LENGTH = 63;
 
+    /**
+     * The rule as a regular expression (as JSON Schema and {@link java.util.regex.Pattern} read it), for forms and
+     * schemas; {@link #isValid} is the same rule.
+     */
+    public static final String PATTERN = "^[A-Za-z0-9 .,:;_-]{1," + MAX_LENGTH + "}$";
+
     private static final String PUNCTUATION = " .,:;_-";
 
     private ClientNames() {

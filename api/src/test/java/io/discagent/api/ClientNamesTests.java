@@ -36,6 +36,18 @@ class ClientNamesTests {
     }
 
     @Test
+    void thePatternIsTheSameRule() {
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(ClientNames.PATTERN);
+        for (char c = 0; c < 0x3000; c++) {
+            for (String name : new String[] {String.valueOf(c), "a" + c, c + "x".repeat(62), c + "x".repeat(63)}) {
+                assertThat(pattern.matcher(name).matches()).as("U+%04X in %s", (int) c, name.length())
+                        .isEqualTo(ClientNames.isValid(name));
+            }
+        }
+        assertThat(pattern.matcher("").matches()).isFalse();
+    }
+
+    @Test
     void refusesNull() {
         assertThat(ClientNames.isValid(null)).isFalse();
         assertThatThrownBy(() -> ClientNames.requireValid(null)).isInstanceOf(InvalidClientNameException.class)

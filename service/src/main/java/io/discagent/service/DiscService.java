@@ -109,6 +109,7 @@ public final class DiscService implements AutoCloseable {
             if (config.demo() && agent.simulator().isPresent()) {
                 demo = DemoTraffic.start(agent, agent.simulator().get(), scheduler);
             }
+            metrics.bindJvmAndProcessMetrics(); // ready: what follows is off the start-up path
             return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo, ownedTime);
         } catch (Exception e) {
             if (agent != null) {
@@ -218,8 +219,7 @@ public final class DiscService implements AutoCloseable {
             leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
                     config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
             burns = new ServiceBurns(context);
-            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config, time,
-                    burns);
+            api = new HttpApi(vertx, agent, agent.simulator(), leases, feed, metrics, config, time, burns);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())

@@ -37,6 +37,7 @@ public final class ServiceConfig {
     public static final Duration DEFAULT_KEEP_ALIVE_INTERVAL = Duration.ofSeconds(15);
     /** No burn directory: burning through the service is off. */
     public static final String DEFAULT_BURN_DIRECTORY = "";
+    public static final boolean DEFAULT_ACCESS_LOG = false;
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
             new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
@@ -70,7 +71,10 @@ public final class ServiceConfig {
             new Setting<>("burnDirectory", String.class, DEFAULT_BURN_DIRECTORY,
                     "The directory whose images clients may burn (an image's real path must be inside it); empty: "
                     + "burning through the service is off.", Builder::burnDirectory,
-                    c -> c.burnDirectory().map(java.nio.file.Path::toString).orElse(DEFAULT_BURN_DIRECTORY)));
+                    c -> c.burnDirectory().map(java.nio.file.Path::toString).orElse(DEFAULT_BURN_DIRECTORY)),
+            new Setting<>("accessLog", Boolean.class, DEFAULT_ACCESS_LOG,
+                    "Write one log line per HTTP request: client, method, path, status, bytes, milliseconds.",
+                    Builder::accessLog, ServiceConfig::accessLog));
 
     private final String host;
     private final int port;
@@ -87,6 +91,7 @@ public final class ServiceConfig {
     private final Duration replayWindow;
     private final Duration keepAliveInterval;
     private final java.nio.file.@Nullable Path burnDirectory;
+    private final boolean accessLog;
     private final boolean demo;
     private final AgentOptions agent;
 
@@ -106,6 +111,7 @@ public final class ServiceConfig {
         this.replayWindow = b.replayWindow;
         this.keepAliveInterval = b.keepAliveInterval;
         this.burnDirectory = b.burnDirectory;
+        this.accessLog = b.accessLog;
         this.demo = b.demo;
         this.agent = b.agent.build();
     }
@@ -203,6 +209,11 @@ public final class ServiceConfig {
         return Optional.ofNullable(burnDirectory);
     }
 
+    /** Whether every HTTP request is logged (to {@code io.discagent.service.access}). */
+    public boolean accessLog() {
+        return accessLog;
+    }
+
     /** Whether to run the demo traffic loop on the simulated backend. */
     public boolean demo() {
         return demo;
@@ -242,6 +253,7 @@ public final class ServiceConfig {
         private Duration replayWindow = DEFAULT_REPLAY_WINDOW;
         private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
         private java.nio.file.@Nullable Path burnDirectory;
+        private boolean accessLog = DEFAULT_ACCESS_LOG;
         private boolean demo;
         private AgentOptions.Builder agent = AgentOptions.builder();
 
@@ -323,6 +335,11 @@ public final class ServiceConfig {
         public Builder burnDirectory(@Nullable String directory) {
             String blank = blankToNull(directory);
             this.burnDirectory = blank == null ? null : java.nio.file.Path.of(blank).toAbsolutePath().normalize();
+            return this;
+        }
+
+        public Builder accessLog(boolean on) {
+            this.accessLog = on;
             return this;
         }
 

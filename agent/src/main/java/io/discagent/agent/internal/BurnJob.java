@@ -171,7 +171,7 @@ final class BurnJob implements HoldScope {
             }
 
             @Override
-            public void timedOut(CommandTimeoutException timeout) {
+            public void timedOut(CommandTimeoutException timeout, boolean started) {
                 fail(timeout);
             }
 
@@ -439,7 +439,7 @@ final class BurnJob implements HoldScope {
             }
 
             @Override
-            public void timedOut(CommandTimeoutException timeout) {
+            public void timedOut(CommandTimeoutException timeout, boolean started) {
                 fail(timeout);
             }
 

@@ -5,7 +5,7 @@ import io.discagent.api.error.RecorderException;
 /**
  * Work that runs under a {@link Hold} and must stop before the recorder can pass to anyone else: the body of a
  * {@code withLock}, a child process or a native write the agent runs for the holder. When the hold ends for any
- * reason but its own release (the session closed or its lease expired, the agent closed, the recorder was removed,
+ * reason but its own release (the session closed or its service lease expired, the agent closed, the recorder was removed,
  * the backend lost the lock), the recorder asks each scope to stop and waits for all of them before the next grant.
  */
 interface HoldScope {

@@ -21,7 +21,7 @@ public interface HotplugListener {
 
     /**
      * A held native lock was lost without a release (the handle died, the driver dropped it). The agent frees the
-     * recorder with cause {@code FORCED_BY_BACKEND} and fails the holder's leases with {@code reason}.
+     * recorder with cause {@code FORCED_BY_BACKEND} and fails the holder's withLock scopes with {@code reason}.
      */
     void lockLost(String id, RecorderException reason);
 

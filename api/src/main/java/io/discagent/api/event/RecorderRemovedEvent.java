@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A recorder disappeared. If it was held, a {@link LockTransition} with cause
- * {@link LockTransition.Cause#DEVICE_REMOVED} precedes this event, the holder's leases fail, and pending acquires
+ * {@link LockTransition.Cause#DEVICE_REMOVED} precedes this event, the holder's withLock scopes fail, and pending acquires
  * fail with {@code HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)}.
  *
  * @param sequence see {@link RecorderEvent#sequence()}

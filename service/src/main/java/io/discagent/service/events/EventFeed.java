@@ -94,8 +94,7 @@ public final class EventFeed implements AutoCloseable {
 
     private void onEvent(RecorderEvent event) {
         synchronized (lock) {
-            if (event instanceof LockTransition && ((LockTransition) event).cause() == LockTransition.Cause.SNAPSHOT) {
-                LockTransition snapshot = (LockTransition) event;
+            if (event instanceof LockTransition snapshot && snapshot.cause() == LockTransition.Cause.SNAPSHOT) {
                 states.put(snapshot.recorder(), snapshot.to());
                 lastSequence = snapshot.sequence();
                 replayFloor = snapshot.sequence();
@@ -112,10 +111,10 @@ public final class EventFeed implements AutoCloseable {
     }
 
     private void apply(RecorderEvent event) {
-        if (event instanceof LockTransition) {
-            states.put(event.recorder(), ((LockTransition) event).to());
-        } else if (event instanceof RecorderArrivedEvent) {
-            states.put(event.recorder(), ((RecorderArrivedEvent) event).info().lockState());
+        if (event instanceof LockTransition transition) {
+            states.put(event.recorder(), transition.to());
+        } else if (event instanceof RecorderArrivedEvent arrived) {
+            states.put(event.recorder(), arrived.info().lockState());
         } else if (event instanceof RecorderRemovedEvent) {
             states.remove(event.recorder());
         }

@@ -18,6 +18,7 @@ import io.discagent.api.event.RecorderRemovedEvent;
 import io.discagent.api.event.TrayUnlockedEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Locale;
 
 /**
  * The JSON form of the agent's values, shared by the HTTP API, the event streams and the status page. Session ids
@@ -64,49 +65,51 @@ public final class EventJson {
                 .put("at", event.at().toString())
                 .put("type", typeOf(event))
                 .put("recorder", event.recorder().value());
-        if (event instanceof LockTransition) {
-            LockTransition t = (LockTransition) event;
+        if (event instanceof LockTransition t) {
             json.put("cause", t.cause().name()).put("from", lock(t.from())).put("to", lock(t.to()));
-        } else if (event instanceof RecorderArrivedEvent) {
-            json.put("info", recorder(((RecorderArrivedEvent) event).info()));
-        } else if (event instanceof RecorderRemovedEvent) {
-            RecorderRemovedEvent r = (RecorderRemovedEvent) event;
+        } else if (event instanceof RecorderArrivedEvent arrived) {
+            json.put("info", recorder(arrived.info()));
+        } else if (event instanceof RecorderRemovedEvent r) {
             json.put("lastOwner", r.lastOwner()).put("failedWaiters", r.failedWaiters());
-        } else if (event instanceof MediaChangedEvent) {
-            MediaChangedEvent m = (MediaChangedEvent) event;
+        } else if (event instanceof MediaChangedEvent m) {
             json.put("media", m.state().name());
             if (m.media() != null) {
                 json.put("medium", media(m.media()));
             }
-        } else if (event instanceof TrayUnlockedEvent) {
-            TrayUnlockedEvent u = (TrayUnlockedEvent) event;
+        } else if (event instanceof TrayUnlockedEvent u) {
             json.put("culprit", u.culprit()).put("trayOpened", u.trayOpened()).put("relocked", u.relocked());
-        } else if (event instanceof EjectRequestedEvent) {
-            json.put("holder", ((EjectRequestedEvent) event).holder());
-        } else if (event instanceof AcquireTimedOutEvent) {
-            AcquireTimedOutEvent a = (AcquireTimedOutEvent) event;
+        } else if (event instanceof EjectRequestedEvent eject) {
+            json.put("holder", eject.holder());
+        } else if (event instanceof AcquireTimedOutEvent a) {
             json.put("clientName", a.clientName()).put("waitedMillis", a.waited().toMillis()).put("owner", a.owner());
-        } else if (event instanceof BurnEvent) {
-            BurnEvent b = (BurnEvent) event;
+        } else if (event instanceof BurnEvent b) {
             json.put("clientName", b.client()).put("image", b.image()).put("outcome", b.outcome().name())
                     .put("progress", progress(b.progress()));
             if (b.error() != null) {
                 json.put("error", new JsonObject().put("hresult", b.error().hex())
                         .put("hresultName", b.error().name()).put("detail", b.errorMessage()));
             }
-        } else if (event instanceof CommandTimedOutEvent) {
-            CommandTimedOutEvent c = (CommandTimedOutEvent) event;
+        } else if (event instanceof CommandTimedOutEvent c) {
             json.put("command", c.command()).put("timeoutMillis", c.timeout().toMillis());
         }
         return json;
     }
 
-    /** A lock state: {@code state} ({@code held}/{@code free}), {@code owner} and {@code count}. */
+    /**
+     * A lock state: {@code state} ({@code free}, {@code held} by a session, or {@code external}: held by a process
+     * outside the agent), {@code owner} (the session's client name, or the outside holder's name) and {@code count}
+     * (the session's lock count; 0 unless held).
+     */
     public static JsonObject lock(LockState state) {
         return new JsonObject()
-                .put("state", state.isHeld() ? "held" : "free")
+                .put("state", stateName(state.status()))
                 .put("owner", state.owner())
                 .put("count", state.count());
+    }
+
+    /** The JSON name of a lock status: its name in lower case ({@code free}, {@code held}, {@code external}). */
+    public static String stateName(LockState.Status status) {
+        return status.name().toLowerCase(Locale.ROOT);
     }
 
     /** A recorder: id, names, backend, paths and lock state. */

@@ -3,6 +3,7 @@ package io.discagent.service.http;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.LockNotHeldException;
+import io.discagent.service.ContextHop;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.burn.ImageFiles;
 import io.discagent.service.burn.ServiceBurns;
@@ -11,26 +12,21 @@ import io.discagent.service.problem.ProblemKind;
 import io.discagent.service.problem.ServiceProblem;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Burning through the service: {@code GET /api/v1/recorders/{rid}/media}, {@code POST /api/v1/recorders/{rid}/burns}
  * (a session that holds the recorder burns an image of the burn directory), {@code GET /api/v1/burns},
  * {@code GET /api/v1/burns/{bid}} and {@code POST /api/v1/burns/{bid}/cancel}. A burn's progress also reaches every
- * event stream as {@code burn} events. Handlers run on the HTTP event loop; opening the image runs off it.
+ * event stream as {@code burn} events. Handlers run on the HTTP event loop (agent results come back to it through {@link ContextHop}); opening the
+ * image runs off it.
  */
 final class BurnEndpoints {
-
-    private static final Set<String> BURN_FIELDS = Set.of("sessionId", "image", "verify", "closeDisc",
-            "writeSpeedKBps", "simulate");
-    private static final Set<String> CANCEL_FIELDS = Set.of("sessionId");
 
     private final Vertx vertx;
     private final RecorderAgent agent;
@@ -80,29 +76,22 @@ final class BurnEndpoints {
 
     private void media(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        Replies.onContext(context(), agent.media(id), (media, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-            } else {
-                Replies.json(rc, 200, EventJson.media(media).put("recorder", id.value()));
-            }
-        });
+        Replies.respond(rc, agent.media(id), media -> EventJson.media(media).put("recorder", id.value()));
     }
 
     private void start(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        RequestBody body = RequestBody.read(rc, BURN_FIELDS, true);
+        RequestBody body = RequestBody.of(rc);
         String sessionId = body.requiredString("sessionId");
         String image = body.requiredString("image");
-        boolean verify = body.optionalBoolean("verify", false);
-        boolean closeDisc = body.optionalBoolean("closeDisc", true);
-        int speed = (int) body.optionalLong("writeSpeedKBps", 0, 0, 1_000_000);
-        boolean simulate = body.optionalBoolean("simulate", false);
+        boolean verify = body.bool("verify", false);
+        boolean closeDisc = body.bool("closeDisc", true);
+        int speed = (int) body.integer("writeSpeedKBps", 0);
+        boolean simulate = body.bool("simulate", false);
         Lease lease = leases.authorize(sessionId, rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
         Path directory = config.burnDirectory().orElseThrow(() -> ServiceProblem.imageNotAllowed(
                 "burning through the service is off: start it with --burn-directory (burnDirectory)"));
-        Context context = context();
-        Replies.onContext(context, lease.session().lockCount(id), (count, error) -> {
+        ContextHop.subscribe(Vertx.currentContext(), lease.session().lockCount(id), (count, error) -> {
             if (error != null) {
                 Replies.problem(rc, error);
                 return;
@@ -142,8 +131,7 @@ final class BurnEndpoints {
 
     private void cancel(RoutingContext rc) {
         ServiceBurns.Burn burn = burn(rc);
-        RequestBody body = RequestBody.read(rc, CANCEL_FIELDS, true);
-        Lease lease = leases.authorize(body.requiredString("sessionId"),
+        Lease lease = leases.authorize(RequestBody.of(rc).requiredString("sessionId"),
                 rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
         if (!lease.id().equals(burn.sessionId())) {
             throw ServiceProblem.of(ProblemKind.FORBIDDEN, "burn " + burn.id() + " belongs to another session");
@@ -159,9 +147,5 @@ final class BurnEndpoints {
             throw ServiceProblem.noSuchBurn(id);
         }
         return burn;
-    }
-
-    private static Context context() {
-        return Vertx.currentContext();
     }
 }

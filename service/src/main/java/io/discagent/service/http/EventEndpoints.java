@@ -276,10 +276,10 @@ final class EventEndpoints {
                 }
                 Object sid = json.getValue("sessionId");
                 Object token = json.getValue("token");
-                if (!(sid instanceof String) || !(token instanceof String)) {
+                if (!(sid instanceof String sessionId) || !(token instanceof String secret)) {
                     throw new InvalidArgumentException("bind needs sessionId and token as strings");
                 }
-                Lease lease = leases.authorize((String) sid, (String) token);
+                Lease lease = leases.authorize(sessionId, secret);
                 leases.bindToSocket(lease);
                 if (!bound.contains(lease)) {
                     bound.add(lease);

@@ -3,7 +3,7 @@ package io.discagent.service.http;
 import io.discagent.service.problem.ServiceProblem;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.agent.backend.simulated.Simulator;
-import io.discagent.api.RecorderAgent;
+import io.discagent.agent.DiscAgent;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.burn.ServiceBurns;
 import io.discagent.service.events.EventFeed;
@@ -41,25 +41,30 @@ public final class HttpApi {
      *     then)
      * @param burns the service's burns (on the same event loop)
      */
-    public HttpApi(Vertx vertx, RecorderAgent agent, String backend, Optional<Simulator> simulator,
-            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time,
-            ServiceBurns burns) {
+    public HttpApi(Vertx vertx, DiscAgent agent, Optional<Simulator> simulator, LeaseRegistry leases,
+            EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time, ServiceBurns burns) {
         Guard guard = new Guard(config.accessToken().orElse(null), config.adminToken().orElse(null),
                 config.bindsLoopback(), config.host());
         List<Endpoint> all = new ArrayList<>();
-        all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
-        all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
+        all.addAll(new SystemEndpoints(metrics, this::openApi).endpoints());
+        all.addAll(new HealthEndpoints(agent, time, config.agent().commandTimeout()).endpoints());
+        all.addAll(new RecorderEndpoints(agent, leases, config).endpoints());
         all.addAll(new BurnEndpoints(vertx, agent, leases, config, burns).endpoints());
-        all.addAll(new SessionEndpoints(agent, leases, config, guard).endpoints());
+        all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
         simulator.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim).endpoints()));
         this.endpoints = Collections.unmodifiableList(all);
-        this.openApi = OpenApi.document(endpoints, VERSION);
-        this.router = buildRouter(vertx, guard, config.maxBodyBytes());
+        RequestSchemas schemas = RequestSchemas.of(config);
+        this.openApi = OpenApi.document(endpoints, VERSION, schemas.components());
+        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes(), config.accessLog());
     }
 
-    private Router buildRouter(Vertx vertx, Guard guard, int maxBodyBytes) {
+    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes,
+            boolean accessLog) {
         Router r = Router.router(vertx);
+        if (accessLog) {
+            r.route().handler(new AccessLog());
+        }
         r.route().handler(rc -> {
             rc.response().putHeader("X-Content-Type-Options", "nosniff");
             rc.next();
@@ -70,6 +75,9 @@ public final class HttpApi {
                 route.handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
             }
             route.handler(guard.handler(endpoint.access(), endpoint.acceptsTokenInQuery()));
+            if (endpoint.hasBody()) {
+                route.handler(RequestBody.validation(schemas, endpoint));
+            }
             route.handler(endpoint.handler());
         }
         r.errorHandler(404, rc -> Replies.problem(rc, ServiceProblem.noRoute(method(rc), rc.request().path())));

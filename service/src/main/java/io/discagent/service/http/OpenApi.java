@@ -1,12 +1,9 @@
 package io.discagent.service.http;
 
 import io.discagent.service.problem.ProblemKind;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -14,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * The OpenAPI 3.0 document of the service, generated from the {@link Endpoint}s the router serves (so it describes
- * exactly what is served) plus the schemas in {@code openapi-components.json}.
+ * exactly what is served) plus the schemas that request bodies are checked with ({@link RequestSchemas}).
  */
 public final class OpenApi {
 
@@ -29,7 +26,7 @@ public final class OpenApi {
     }
 
     /** The document for {@code endpoints}. */
-    public static JsonObject document(List<Endpoint> endpoints, String version) {
+    public static JsonObject document(List<Endpoint> endpoints, String version, JsonObject components) {
         JsonObject paths = new JsonObject();
         for (Endpoint endpoint : endpoints) {
             JsonObject item = paths.getJsonObject(endpoint.path());
@@ -39,7 +36,6 @@ public final class OpenApi {
             }
             item.put(endpoint.method().name().toLowerCase(Locale.ROOT), operation(endpoint));
         }
-        JsonObject components = components();
         components.put("securitySchemes", new JsonObject()
                 .put("accessToken", new JsonObject().put("type", "http").put("scheme", "bearer")
                         .put("description", "Required when the service has an access token (always on a "
@@ -100,7 +96,8 @@ public final class OpenApi {
         }
         JsonObject responses = new JsonObject();
         for (Endpoint.Response r : endpoint.responses()) {
-            responses.put(String.valueOf(r.status()), response(r));
+            responses.put(String.valueOf(r.status()), endpoint.method() == HttpMethod.HEAD
+                    ? new JsonObject().put("description", r.description()) : response(r));
         }
         if (endpoint.access() != Access.PUBLIC) {
             responses.put("401", response(new Endpoint.Response(401, problemDescription(401), "Problem",
@@ -146,16 +143,5 @@ public final class OpenApi {
 
     private static JsonObject ref(String schema) {
         return new JsonObject().put("$ref", "#/components/schemas/" + schema);
-    }
-
-    private static JsonObject components() {
-        try (InputStream in = OpenApi.class.getResourceAsStream("openapi-components.json")) {
-            if (in == null) {
-                throw new IllegalStateException("openapi-components.json is missing from the classpath");
-            }
-            return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,13 +1,12 @@
 package io.discagent.service.http;
 
+import io.discagent.service.ContextHop;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.RecorderException;
 import io.discagent.service.problem.ProblemKind;
 import io.discagent.service.problem.ServiceProblem;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,11 +66,6 @@ public final class Problems {
 
     /** The failure inside the wrappers that futures add. */
     public static Throwable unwrap(Throwable failure) {
-        Throwable error = failure;
-        while ((error instanceof CompletionException || error instanceof ExecutionException)
-                && error.getCause() != null) {
-            error = error.getCause();
-        }
-        return error;
+        return ContextHop.unwrap(failure);
     }
 }

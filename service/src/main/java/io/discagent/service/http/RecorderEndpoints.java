@@ -7,13 +7,11 @@ import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.RetryPolicy;
-import io.discagent.api.error.RecorderException;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.events.EventJson;
-import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
-import io.vertx.core.Context;
+import io.discagent.service.ContextHop;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -21,32 +19,22 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CancellationException;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
  * {@code /api/v1/recorders}: listing, owner, acquire and release. Handlers run on the HTTP event loop; agent results
- * come back to it through {@link Replies#onContext}.
+ * come back to it through {@link ContextHop}.
  */
 final class RecorderEndpoints {
-
-    private static final Set<String> ACQUIRE_FIELDS = Set.of("sessionId", "force", "waitMillis", "retry");
-    private static final Set<String> RELEASE_FIELDS = Set.of("sessionId");
-    private static final Set<String> BACKOFF_FIELDS = Set.of("maxAttempts", "minBackoffMillis", "maxBackoffMillis",
-            "jitter");
 
     private final RecorderAgent agent;
     private final LeaseRegistry leases;
     private final ServiceConfig config;
-    private final ServiceMetrics metrics;
 
-    RecorderEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config, ServiceMetrics metrics) {
+    RecorderEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config) {
         this.agent = agent;
         this.leases = leases;
         this.config = config;
-        this.metrics = metrics;
     }
 
     List<Endpoint> endpoints() {
@@ -78,11 +66,7 @@ final class RecorderEndpoints {
     }
 
     private void list(RoutingContext rc) {
-        Replies.onContext(context(), agent.recorders(), (recorders, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-                return;
-            }
+        Replies.respond(rc, agent.recorders(), recorders -> {
             JsonArray array = new JsonArray();
             // the agent lists recorders in the order they finished opening; clients get a stable order
             List<RecorderInfo> sorted = new java.util.ArrayList<>(recorders);
@@ -90,53 +74,41 @@ final class RecorderEndpoints {
             for (RecorderInfo info : sorted) {
                 array.add(EventJson.recorder(info));
             }
-            Replies.json(rc, 200, new JsonObject().put("recorders", array));
+            return new JsonObject().put("recorders", array);
         });
     }
 
     private void get(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        Replies.onContext(context(), agent.recorder(id), (info, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-            } else {
-                Replies.json(rc, 200, EventJson.recorder(info));
-            }
-        });
+        Replies.respond(rc, agent.recorder(id), EventJson::recorder);
     }
 
     private void owner(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        Mono<JsonObject> owner = agent.recorder(id).flatMap(info -> agent.exclusiveAccessOwner(id)
+        // The owner query first: the agent's answer updates the lock state that follows it (an outside holder).
+        Mono<JsonObject> owner = agent.exclusiveAccessOwner(id)
                 .map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty())
-                .map(name -> new JsonObject()
+                .flatMap(name -> agent.recorder(id).map(info -> new JsonObject()
                         .put("recorder", id.value())
                         .put("owner", name.orElse(null))
                         .put("external", name.isPresent() && !info.lockState().isHeld())
                         .put("lock", EventJson.lock(info.lockState()))));
-        Replies.onContext(context(), owner, (json, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-            } else {
-                Replies.json(rc, 200, json);
-            }
-        });
+        Replies.respond(rc, owner, json -> json);
     }
 
     private void acquire(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        RequestBody body = RequestBody.read(rc, ACQUIRE_FIELDS, true);
+        RequestBody body = RequestBody.of(rc);
         String sessionId = body.requiredString("sessionId");
-        boolean force = body.optionalBoolean("force", false);
-        long waitMillis = body.optionalLong("waitMillis", 0, 0, config.maxWait().toMillis());
+        boolean force = body.bool("force", false);
+        long waitMillis = body.integer("waitMillis", 0);
         RetryPolicy retry = retry(body);
         Lease lease = leases.authorize(sessionId, rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
         leases.beginAcquire(lease, config.maxPendingPerSession());
         AcquireOptions options = new AcquireOptions(force, Duration.ofMillis(waitMillis), retry);
-        Replies.Cancellable request = Replies.onContext(context(), lease.session().acquire(id, options),
-                (grant, error) -> {
+        ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(),
+                lease.session().acquire(id, options), (grant, error) -> {
                     leases.endAcquire(lease);
-                    metrics.acquireFinished(outcome(error));
                     if (error != null) {
                         Replies.problem(rc, error);
                     } else {
@@ -145,16 +117,6 @@ final class RecorderEndpoints {
                 });
         // A client that goes away stops waiting; a grant that races with it is released by the agent.
         rc.response().closeHandler(v -> request.cancel());
-    }
-
-    private static String outcome(@Nullable Throwable error) {
-        if (error == null) {
-            return "granted";
-        }
-        if (error instanceof RecorderException) {
-            return ((RecorderException) error).hresult().name();
-        }
-        return error instanceof CancellationException ? "cancelled" : "error";
     }
 
     private static JsonObject grantJson(LockGrant grant) {
@@ -166,43 +128,29 @@ final class RecorderEndpoints {
                 .put("devicePaths", new JsonArray(grant.devicePaths()));
     }
 
-    private RetryPolicy retry(RequestBody body) {
-        Object raw = body.raw("retry");
-        if (raw == null || "automatic".equals(raw)) {
-            return RetryPolicy.automatic();
+    private static RetryPolicy retry(RequestBody body) {
+        RequestBody backoff = body.object("retry");
+        if (backoff == null) { // the schema allows the two words or a backoff object
+            return "none".equals(body.raw("retry")) ? RetryPolicy.none() : RetryPolicy.automatic();
         }
-        if ("none".equals(raw)) {
-            return RetryPolicy.none();
+        long maxAttempts = backoff.integer("maxAttempts", 1);
+        long min = backoff.integer("minBackoffMillis", 100);
+        long max = backoff.integer("maxBackoffMillis", Math.max(min, 1000));
+        if (max < min) {
+            throw new InvalidArgumentException("'retry.maxBackoffMillis' (" + max + ") is less than "
+                    + "'retry.minBackoffMillis' (" + min + ")");
         }
-        if (raw instanceof String) {
-            throw new InvalidArgumentException("'retry' must be \"automatic\", \"none\" or a backoff object");
-        }
-        RequestBody backoff = body.optionalObject("retry", BACKOFF_FIELDS);
-        long maxAttempts = backoff.requiredLong("maxAttempts", 1, 1000);
-        long min = backoff.optionalLong("minBackoffMillis", 100, 1, 60_000);
-        long max = backoff.optionalLong("maxBackoffMillis", Math.max(min, 1000), min, 60_000);
-        double jitter = backoff.optionalDouble("jitter", 0.5, 0, 1);
-        return RetryPolicy.backoff(maxAttempts, Duration.ofMillis(min), Duration.ofMillis(max), jitter);
+        return RetryPolicy.backoff(maxAttempts, Duration.ofMillis(min), Duration.ofMillis(max),
+                backoff.number("jitter", 0.5));
     }
 
     private void release(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        RequestBody body = RequestBody.read(rc, RELEASE_FIELDS, true);
-        Lease lease = leases.authorize(body.requiredString("sessionId"),
+        Lease lease = leases.authorize(RequestBody.of(rc).requiredString("sessionId"),
                 rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
-        Replies.onContext(context(), lease.session().release(id), (count, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-            } else {
-                Replies.json(rc, 200, new JsonObject()
-                        .put("recorder", id.value())
-                        .put("sessionId", lease.id())
-                        .put("lockCount", count));
-            }
-        });
-    }
-
-    private static Context context() {
-        return Vertx.currentContext();
+        Replies.respond(rc, lease.session().release(id), count -> new JsonObject()
+                .put("recorder", id.value())
+                .put("sessionId", lease.id())
+                .put("lockCount", count));
     }
 }

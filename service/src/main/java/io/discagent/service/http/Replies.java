@@ -1,13 +1,12 @@
 package io.discagent.service.http;
 
-import io.vertx.core.Context;
+import io.discagent.service.ContextHop;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
-import org.jspecify.annotations.Nullable;
+import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
 /** Writing responses, and bringing results of the agent back to the HTTP event loop. */
@@ -16,7 +15,10 @@ public final class Replies {
     private Replies() {
     }
 
-    /** Sends a JSON body. */
+    /**
+     * Sends a JSON body; to a {@code HEAD} request, the status and headers only (Vert.x leaves the body out of an
+     * HTTP/1.1 answer to {@code HEAD}, but not of an HTTP/2 one).
+     */
     public static void json(RoutingContext rc, int status, JsonObject body) {
         HttpServerResponse response = rc.response();
         if (response.ended() || response.closed()) {
@@ -24,8 +26,12 @@ public final class Replies {
         }
         response.setStatusCode(status)
                 .putHeader("Content-Type", "application/json")
-                .putHeader("Cache-Control", "no-store")
-                .end(body.encode());
+                .putHeader("Cache-Control", "no-store");
+        if (rc.request().method() == HttpMethod.HEAD) {
+            response.end();
+        } else {
+            response.end(body.encode());
+        }
     }
 
     /** Sends an empty {@code 204}. */
@@ -49,22 +55,19 @@ public final class Replies {
                 .end(problem.body().encode());
     }
 
-    /** Cancels an operation in progress. */
-    @FunctionalInterface
-    public interface Cancellable {
-        void cancel();
-    }
-
     /**
-     * Subscribes to {@code mono} and runs {@code done} with its value or its failure on {@code context}. {@code done}
-     * always runs exactly once, with a {@link CancellationException} when the operation was cancelled.
+     * Answers {@code rc} with {@code mono}: its value as JSON ({@code 200}, through {@code toJson}) or its failure as a
+     * problem document, back on the request's context.
      *
-     * @return what cancels the operation (for example when the client goes away)
+     * @return what cancels the operation
      */
-    public static <T> Cancellable onContext(Context context, Mono<T> mono, BiConsumer<@Nullable T, @Nullable Throwable> done) {
-        CompletableFuture<T> future = mono.toFuture();
-        future.whenComplete((value, error) -> context.runOnContext(
-                v -> done.accept(value, error == null ? null : Problems.unwrap(error))));
-        return () -> future.cancel(false);
+    public static <T> ContextHop.Cancellable respond(RoutingContext rc, Mono<T> mono, Function<T, JsonObject> toJson) {
+        return ContextHop.subscribe(Vertx.currentContext(), mono, (value, error) -> {
+            if (error != null) {
+                problem(rc, error);
+            } else {
+                json(rc, 200, toJson.apply(value));
+            }
+        });
     }
 }

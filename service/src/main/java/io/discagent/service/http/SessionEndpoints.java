@@ -1,19 +1,19 @@
 package io.discagent.service.http;
 
 import io.discagent.api.RecorderAgent;
+import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
-import io.discagent.service.ServiceConfig;
 import io.discagent.service.session.CloseCause;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import reactor.core.publisher.Mono;
 
 /**
  * {@code /api/v1/sessions}: open, read, heartbeat and close sessions. Every call on an existing session needs its
@@ -24,17 +24,13 @@ final class SessionEndpoints {
     /** The header of the session token. */
     static final String TOKEN_HEADER = "X-Session-Token";
 
-    private static final Set<String> CREATE_FIELDS = Set.of("clientName", "ttlMillis");
-
     private final RecorderAgent agent;
     private final LeaseRegistry leases;
-    private final ServiceConfig config;
     private final Guard guard;
 
-    SessionEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config, Guard guard) {
+    SessionEndpoints(RecorderAgent agent, LeaseRegistry leases, Guard guard) {
         this.agent = agent;
         this.leases = leases;
-        this.config = config;
         this.guard = guard;
     }
 
@@ -47,7 +43,7 @@ final class SessionEndpoints {
                         .problems(400, 422, 429)
                         .handler(this::create),
                 Endpoint.of(HttpMethod.GET, "/api/v1/sessions/{sid}", "getSession", "sessions",
-                                "The session's lease and the locks it holds")
+                                "The session's lease, the locks it holds and its places in line")
                         .sessionToken()
                         .ok(200, "The session", "Session").problems(400, 404, 410)
                         .handler(this::get),
@@ -64,10 +60,9 @@ final class SessionEndpoints {
     }
 
     private void create(RoutingContext rc) {
-        RequestBody body = RequestBody.read(rc, CREATE_FIELDS, true);
+        RequestBody body = RequestBody.of(rc);
         String clientName = body.requiredString("clientName");
-        Duration ttl = body.has("ttlMillis")
-                ? Duration.ofMillis(body.optionalLong("ttlMillis", 0, 1, config.maxSessionTtl().toMillis())) : null;
+        Duration ttl = body.has("ttlMillis") ? Duration.ofMillis(body.integer("ttlMillis", 0)) : null;
         leases.open(clientName, ttl).onComplete(result -> {
             if (result.failed()) {
                 Replies.problem(rc, result.cause());
@@ -97,21 +92,25 @@ final class SessionEndpoints {
 
     private void get(RoutingContext rc) {
         Lease lease = authorized(rc);
-        Replies.onContext(Vertx.currentContext(), agent.recorders(), (recorders, error) -> {
-            if (error != null) {
-                Replies.problem(rc, error);
-                return;
-            }
+        Replies.respond(rc, Mono.zip(agent.recorders(), lease.session().placesInLine()), both -> {
             JsonArray locks = new JsonArray();
-            for (RecorderInfo info : recorders) {
+            JsonArray waiting = new JsonArray();
+            Map<RecorderId, Integer> places = both.getT2();
+            for (RecorderInfo info : both.getT1()) {
                 if (info.lockState().isHeld() && lease.id().equals(String.valueOf(info.lockState().session()))) {
                     locks.add(new JsonObject().put("recorder", info.id().value())
                             .put("count", info.lockState().count()));
                 }
+                Integer place = places.get(info.id());
+                if (place != null) {
+                    waiting.add(new JsonObject().put("recorder", info.id().value()).put("place", place)
+                            .put("owner", info.lockState().owner()));
+                }
             }
-            Replies.json(rc, 200, leaseJson(lease)
+            return leaseJson(lease)
                     .put("pendingAcquires", lease.pendingAcquires())
-                    .put("locks", locks));
+                    .put("locks", locks)
+                    .put("waiting", waiting);
         });
     }
 

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -109,11 +110,7 @@ final class SimulatorEndpoints {
     }
 
     private void add(RoutingContext rc) {
-        RequestBody body = RequestBody.read(rc, Set.of("id"), false);
-        String id = body.optionalString("id");
-        if (id != null && (id.isBlank() || id.length() > 64 || !id.matches("[A-Za-z0-9._-]+"))) {
-            throw new InvalidArgumentException("'id' must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
-        }
+        String id = RequestBody.of(rc).string("id");
         RecorderId[] added = new RecorderId[1];
         simulate(() -> added[0] = id == null ? sim.addRecorder() : sim.addRecorder(id));
         rc.response().putHeader("Location", "/api/v1/sim/recorders/" + added[0].value());
@@ -122,23 +119,24 @@ final class SimulatorEndpoints {
 
     private void lockExternally(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        String owner = RequestBody.read(rc, Set.of("owner"), true).requiredString("owner");
-        if (owner.isBlank() || owner.length() > 128) {
-            throw new InvalidArgumentException("'owner' must be 1 to 128 characters");
-        }
+        String owner = RequestBody.of(rc).requiredString("owner");
         simulate(() -> sim.lockExternally(id, owner));
         Replies.noContent(rc);
     }
 
     private void fault(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        RequestBody body = RequestBody.read(rc, Set.of("operation", "kind", "hresult", "times"), true);
-        Simulator.Operation operation = enumValue(Simulator.Operation.class, body.optionalString("operation"),
-                Simulator.Operation.ANY, "operation");
+        RequestBody body = RequestBody.of(rc);
+        Simulator.Operation operation = enumValue(Simulator.Operation.class, body.string("operation"),
+                Simulator.Operation.ANY);
         String kind = body.requiredString("kind");
-        int times = (int) body.optionalLong("times", 1, 1, 1000);
+        int times = (int) body.integer("times", 1);
         if (kind.equals("fail")) {
-            HResult hresult = hresult(body.requiredString("hresult"));
+            String code = body.string("hresult");
+            if (code == null) {
+                throw new InvalidArgumentException("a fail needs an 'hresult'");
+            }
+            HResult hresult = hresult(code);
             simulate(() -> sim.failNext(id, operation, hresult, times));
         } else if (kind.equals("hang")) {
             if (body.has("hresult")) {
@@ -180,46 +178,28 @@ final class SimulatorEndpoints {
 
     private void latency(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        long millis = RequestBody.read(rc, Set.of("millis"), true).requiredLong("millis", 0, 60_000);
+        long millis = RequestBody.of(rc).integer("millis", 0);
         simulate(() -> sim.setLatency(id, Duration.ofMillis(millis)));
         Replies.noContent(rc);
     }
 
     private void media(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        MediaState state = enumValue(MediaState.class,
-                RequestBody.read(rc, Set.of("state"), true).requiredString("state"), null, "state");
+        MediaState state = MediaState.valueOf(RequestBody.of(rc).requiredString("state"));
         simulate(() -> sim.changeMedia(id, state));
         Replies.noContent(rc);
     }
 
     private void mount(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        String mountPoint = RequestBody.read(rc, Set.of("mountPoint"), true).requiredString("mountPoint");
-        if (mountPoint.isBlank() || mountPoint.length() > 256) {
-            throw new InvalidArgumentException("'mountPoint' must be 1 to 256 characters");
-        }
+        String mountPoint = RequestBody.of(rc).requiredString("mountPoint");
         simulate(() -> sim.mountVolume(id, mountPoint));
         Replies.noContent(rc);
     }
 
-    private static <E extends Enum<E>> E enumValue(Class<E> type, String text, E fallback, String field) {
-        if (text == null) {
-            if (fallback == null) {
-                throw new InvalidArgumentException("'" + field + "' is required");
-            }
-            return fallback;
-        }
-        for (E constant : type.getEnumConstants()) {
-            if (constant.name().equalsIgnoreCase(text)) {
-                return constant;
-            }
-        }
-        StringBuilder names = new StringBuilder();
-        for (E constant : type.getEnumConstants()) {
-            names.append(names.length() == 0 ? "" : ", ").append(constant.name());
-        }
-        throw new InvalidArgumentException("'" + field + "' must be one of " + names);
+    /** The constant named {@code text} (the schema lists exactly the constants), or {@code fallback} when absent. */
+    private static <E extends Enum<E>> E enumValue(Class<E> type, @Nullable String text, E fallback) {
+        return text == null ? fallback : Enum.valueOf(type, text);
     }
 
     static JsonObject deviceJson(SimulatedDeviceState state) {

@@ -8,6 +8,7 @@ import io.discagent.api.error.PendingAcquireLimitException;
 import io.discagent.service.problem.ProblemKind;
 import io.discagent.service.problem.ServiceProblem;
 import io.vertx.core.Context;
+import io.discagent.service.ContextHop;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -117,9 +118,9 @@ public final class LeaseRegistry {
         }
         opening++;
         Promise<Lease> promise = Promise.promise();
-        agent.openSession(clientName).toFuture().whenComplete((session, error) -> context.runOnContext(v -> {
+        ContextHop.subscribe(context, agent.openSession(clientName), (session, error) -> {
             opening--;
-            if (error != null) {
+            if (error != null || session == null) {
                 promise.fail(error);
                 return;
             }
@@ -128,7 +129,7 @@ public final class LeaseRegistry {
             scheduleExpiry(created);
             listener.opened(created);
             promise.complete(created);
-        }));
+        });
         return promise.future();
     }
 
@@ -241,12 +242,12 @@ public final class LeaseRegistry {
         closed.put(lease.id, new Closed(lease.token, lease.clientName(), cause));
         listener.closed(lease, cause);
         Promise<Void> promise = Promise.promise();
-        lease.session.close().toFuture().whenComplete((v, error) -> context.runOnContext(x -> {
+        ContextHop.subscribe(context, lease.session.close(), (v, error) -> {
             if (error != null) {
                 LOG.log(Level.WARNING, "closing session " + lease.id + " failed", error);
             }
             promise.complete();
-        }));
+        });
         return promise.future();
     }
 

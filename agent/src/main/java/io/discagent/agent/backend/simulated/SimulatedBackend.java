@@ -10,6 +10,7 @@ import io.discagent.api.MediaProfile;
 import io.discagent.api.RecorderId;
 import io.discagent.api.TrayState;
 import io.discagent.api.error.HResult;
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.InvalidHandleException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderExceptions;
@@ -25,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,7 +64,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     /** A backend with these settings ({@code simulated.*} properties). */
     public SimulatedBackend(SimulatedSettings settings) {
-        this.settings = settings;
+        this.settings = InvalidArgumentException.requireNonNull(settings, "settings");
         this.discDirectory = settings.discDirectory();
         for (int i = 0; i < settings.recorders(); i++) {
             RecorderId id = RecorderId.of("sim-" + nextId++);
@@ -376,8 +376,8 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void setOpenLatency(Duration latency) {
-        if (latency.isNegative()) {
-            throw new IllegalArgumentException("latency must not be negative: " + latency);
+        if (InvalidArgumentException.requireNonNull(latency, "latency").isNegative()) {
+            throw new InvalidArgumentException("latency must not be negative: " + latency);
         }
         synchronized (lock) {
             openLatency = latency;
@@ -386,7 +386,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void lockExternally(RecorderId recorder, String owner) {
-        Objects.requireNonNull(owner, "owner");
+        InvalidArgumentException.requireNonNull(owner, "owner");
         synchronized (lock) {
             SimulatedDevice device = device(recorder);
             if (device.holder != null) {
@@ -407,7 +407,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     @Override
     public void mountVolume(RecorderId recorder, String mountPoint) {
         synchronized (lock) {
-            device(recorder).mountedAt = Objects.requireNonNull(mountPoint, "mountPoint");
+            device(recorder).mountedAt = InvalidArgumentException.requireNonNull(mountPoint, "mountPoint");
         }
     }
 
@@ -420,8 +420,8 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void setLatency(RecorderId recorder, Duration latency) {
-        if (latency.isNegative()) {
-            throw new IllegalArgumentException("latency must not be negative: " + latency);
+        if (InvalidArgumentException.requireNonNull(latency, "latency").isNegative()) {
+            throw new InvalidArgumentException("latency must not be negative: " + latency);
         }
         synchronized (lock) {
             device(recorder).latency = latency;
@@ -430,7 +430,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void failNext(RecorderId recorder, Operation operation, HResult hresult, int times) {
-        Objects.requireNonNull(hresult, "hresult");
+        InvalidArgumentException.requireNonNull(hresult, "hresult");
         addFault(recorder, operation, hresult, times);
     }
 
@@ -440,9 +440,9 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     }
 
     private void addFault(RecorderId recorder, Operation operation, @Nullable HResult failure, int times) {
-        Objects.requireNonNull(operation, "operation");
+        InvalidArgumentException.requireNonNull(operation, "operation");
         if (times < 1) {
-            throw new IllegalArgumentException("times must be at least 1: " + times);
+            throw new InvalidArgumentException("times must be at least 1: " + times);
         }
         synchronized (lock) {
             device(recorder).faults.add(new SimulatedDevice.Fault(operation, failure, times));
@@ -463,7 +463,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     @Override
     public void changeMedia(RecorderId recorder, MediaState state) {
         synchronized (lock) {
-            device(recorder).media = Objects.requireNonNull(state, "state");
+            device(recorder).media = InvalidArgumentException.requireNonNull(state, "state");
             if (listener != null) {
                 listener.mediaChanged(recorder.value(), state);
             }
@@ -472,7 +472,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void insertDisc(RecorderId recorder, SimulatedDisc disc) {
-        Objects.requireNonNull(disc, "disc");
+        InvalidArgumentException.requireNonNull(disc, "disc");
         synchronized (lock) {
             SimulatedDevice device = device(recorder);
             device.disc = disc;
@@ -487,7 +487,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     @Override
     public void setBurnSpeed(RecorderId recorder, long bytesPerSecond) {
         if (bytesPerSecond <= 0) {
-            throw new IllegalArgumentException("the burn speed must be positive: " + bytesPerSecond);
+            throw new InvalidArgumentException("the burn speed must be positive: " + bytesPerSecond);
         }
         synchronized (lock) {
             device(recorder).burnSpeed = bytesPerSecond;
@@ -496,9 +496,9 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void failBurnAt(RecorderId recorder, int percent, BurnFault fault) {
-        Objects.requireNonNull(fault, "fault");
+        InvalidArgumentException.requireNonNull(fault, "fault");
         if (percent < 0 || percent > 100) {
-            throw new IllegalArgumentException("percent must be 0 to 100: " + percent);
+            throw new InvalidArgumentException("percent must be 0 to 100: " + percent);
         }
         synchronized (lock) {
             device(recorder).burnFault = new SimulatedDevice.PlannedBurnFault(percent, fault);
@@ -571,7 +571,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     }
 
     private SimulatedDevice device(RecorderId recorder) {
-        SimulatedDevice device = devices.get(Objects.requireNonNull(recorder, "recorder"));
+        SimulatedDevice device = devices.get(InvalidArgumentException.requireNonNull(recorder, "recorder"));
         if (device == null || !device.present) {
             throw new RecorderRemovedException("no simulated recorder " + recorder + " is present", recorder);
         }

@@ -2,6 +2,7 @@ package io.discagent.agent.backend.simulated;
 
 import io.discagent.api.DiscState;
 import io.discagent.api.MediaProfile;
+import io.discagent.api.error.InvalidArgumentException;
 import java.util.Objects;
 
 /**
@@ -29,11 +30,11 @@ public record SimulatedDisc(MediaProfile profile, DiscState state, long capacity
         Objects.requireNonNull(profile, "profile");
         Objects.requireNonNull(state, "state");
         if (capacityBytes < 0 || capacityBytes % 2048 != 0) {
-            throw new IllegalArgumentException("the capacity must be a whole number of 2048-byte sectors: "
+            throw new InvalidArgumentException("the capacity must be a whole number of 2048-byte sectors: "
                     + capacityBytes);
         }
         if (state == DiscState.NO_DISC || state == DiscState.UNKNOWN) {
-            throw new IllegalArgumentException("a disc is blank, appendable, closed or overwritable: " + state);
+            throw new InvalidArgumentException("a disc is blank, appendable, closed or overwritable: " + state);
         }
     }
 

@@ -64,8 +64,8 @@ final class ComErrors {
         if (com == null) {
             return ComCodes.E_FAIL;
         }
-        if (com instanceof COMInvokeException) {
-            Integer scode = ((COMInvokeException) com).getScode();
+        if (com instanceof COMInvokeException invoke) {
+            Integer scode = invoke.getScode();
             if (scode != null && scode != 0) {
                 return scode;
             }
@@ -82,8 +82,8 @@ final class ComErrors {
      * @param recorder the recorder concerned, if any
      */
     static RecorderException map(Throwable failure, Imapi2Call call, @Nullable RecorderId recorder) {
-        if (failure instanceof RecorderException) {
-            return (RecorderException) failure;
+        if (failure instanceof RecorderException recorderError) {
+            return recorderError;
         }
         int code = hresultOf(failure);
         return create(code, call, recorder, detail(failure, call, code), failure);
@@ -157,8 +157,7 @@ final class ComErrors {
         COMException com = comException(failure);
         String source = call.describe();
         String description;
-        if (com instanceof COMInvokeException) {
-            COMInvokeException invoke = (COMInvokeException) com;
+        if (com instanceof COMInvokeException invoke) {
             HRESULT outer = invoke.getHresult();
             if (outer != null && outer.intValue() != code) {
                 source += " via IDispatch::Invoke " + HResult.of(outer.intValue());
@@ -182,8 +181,8 @@ final class ComErrors {
 
     private static @Nullable COMException comException(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof COMException) {
-                return (COMException) t;
+            if (t instanceof COMException comException) {
+                return comException;
             }
             if (t.getCause() == t) {
                 break;

@@ -46,7 +46,7 @@ final class WindowsRecorder implements BackendRecorder {
             recorder.acquireExclusiveAccess(force, clientName);
         } catch (RuntimeException e) {
             RecorderException failure = failed(e, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS);
-            throw failure instanceof RecorderLockedException ? namingOwner((RecorderLockedException) failure)
+            throw failure instanceof RecorderLockedException locked ? namingOwner(locked)
                     : failure;
         }
     }

@@ -37,6 +37,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class FakeMachine {
 
+    /** The agent's control worker, whose recorder objects are short-lived probes. */
+    static final String CONTROL_THREAD = "discagent-native-control";
+
+
     /** The COM layer a process of this machine uses. */
     enum Layer {
         /** {@link FakeImapi2}: Java objects. */
@@ -600,6 +604,9 @@ final class FakeMachine {
                 Device device = recorder.device;
                 if (device != null) {
                     device.alive.merge(process, -1, Integer::sum);
+                    if (recorder.lasting) {
+                        device.lasting.merge(process, -1, Integer::sum);
+                    }
                     if (device.holder == recorder) {
                         device.holder = null; // the driver drops the lock with its handle
                         device.holderName = null;
@@ -766,6 +773,7 @@ final class FakeMachine {
         @Nullable String externalOwner;
         boolean mounted;
         final Map<String, Integer> alive = new HashMap<>();
+        final Map<String, Integer> lasting = new HashMap<>();
         int maxAlive;
         // the medium, as IDiscFormat2Data reports it
         /** {@code IMAPI_MEDIA_PHYSICAL_TYPE}: a blank DVD+R by default; 0 for no medium. */

@@ -17,8 +17,8 @@ import reactor.test.StepVerifier;
 import reactor.test.publisher.TestPublisher;
 import reactor.test.subscriber.TestSubscriber;
 
-/** Acquire, use, release: the lease releases on completion, error and cancellation; request streams are paced. */
-class LeaseTests {
+/** Acquire, use, release: the scope releases on completion, error and cancellation; request streams are paced. */
+class WithLockTests {
 
     private final TestAgent t = TestAgent.start();
 
@@ -28,7 +28,7 @@ class LeaseTests {
     }
 
     @Test
-    void aLeaseReleasesWhenItsBodyCompletes() {
+    void aScopeReleasesWhenItsBodyCompletes() {
         ClientSession a = t.session("A");
         StepVerifier.create(a.withLock(SIM0, AcquireOptions.DEFAULT, g -> Flux.just(g.lockCount(), 42)))
                 .expectNext(1, 42).verifyComplete();
@@ -38,7 +38,7 @@ class LeaseTests {
     }
 
     @Test
-    void aLeaseReleasesWhenItsBodyFails() {
+    void aScopeReleasesWhenItsBodyFails() {
         ClientSession a = t.session("A");
         StepVerifier.create(a.withLock(SIM0, AcquireOptions.DEFAULT, g -> Mono.error(new IllegalStateException("burn failed"))))
                 .verifyErrorMessage("burn failed");
@@ -47,7 +47,7 @@ class LeaseTests {
     }
 
     @Test
-    void aLeaseReleasesWhenItIsCancelled() {
+    void aScopeReleasesWhenItIsCancelled() {
         ClientSession a = t.session("A");
         TestSubscriber<Object> probe = TestSubscriber.create();
         a.withLock(SIM0, AcquireOptions.DEFAULT, g -> Flux.never()).subscribe(probe);
@@ -60,7 +60,7 @@ class LeaseTests {
     }
 
     @Test
-    void nestedLeasesCountAndReleaseOnlyTheirOwnCount() {
+    void nestedScopesCountAndReleaseOnlyTheirOwnCount() {
         ClientSession a = t.session("A");
         StepVerifier.create(a.withLock(SIM0, AcquireOptions.DEFAULT, outer ->
                         a.withLock(SIM0, AcquireOptions.DEFAULT, inner -> a.lockCount(SIM0))
@@ -72,9 +72,9 @@ class LeaseTests {
     }
 
     @Test
-    void aLeaseWhoseBodyReleasedItselfDoesNotReleaseAgain() {
+    void aScopeWhoseBodyReleasedItselfDoesNotReleaseAgain() {
         ClientSession a = t.session("A");
-        a.acquire(SIM0).block(); // an outer count the lease must not take away
+        a.acquire(SIM0).block(); // an outer count the scope must not take away
         StepVerifier.create(a.withLock(SIM0, AcquireOptions.DEFAULT, g -> a.release(SIM0)))
                 .expectNext(1).verifyComplete();
         t.settle();
