@@ -260,6 +260,9 @@ class BurnApiTests {
                 .problem(404, "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)");
         assertThat(missing.getString("type")).isEqualTo("urn:discagent:problem:image-not-found");
         assertThat(missing.getString("hresult")).isEqualTo("0x80070002");
+        // whether a file outside the directory exists is not told
+        burn(a, new JsonObject().put("image", "../missing.iso")).problem(403, "E_ACCESSDENIED");
+        burn(a, new JsonObject().put("image", temp.resolve("missing.iso").toString())).problem(403, "E_ACCESSDENIED");
 
         // a link that stays inside the directory is burned as its target
         image("real.iso", 8);

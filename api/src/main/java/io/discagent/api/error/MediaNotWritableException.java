@@ -8,9 +8,11 @@ import org.jspecify.annotations.Nullable;
  * an image needs a blank (or overwritable) medium. The burn was refused before anything was written.
  *
  * <p>Default HRESULT: {@link HResult#E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED}; also
- * {@code E_IMAPI_DF2DATA_MEDIA_NOT_BLANK}, {@code E_IMAPI_DF2DATA_INVALID_MEDIA_STATE},
- * {@code E_IMAPI_RECORDER_MEDIA_NO_MEDIA}, {@code E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE} and
- * {@code E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED}.
+ * {@code E_IMAPI_DF2DATA_MEDIA_NOT_BLANK} and {@code E_IMAPI_DF2DATA_INVALID_MEDIA_STATE}. A burn refused for no
+ * disc, an incompatible or a write-protected one carries {@code E_IMAPI_RECORDER_MEDIA_NO_MEDIA},
+ * {@code E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE} or {@code E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED}; those codes are not
+ * this type's in {@link RecorderExceptions}' table, because outside a burn (an acquire, a media read) they are the
+ * recorder's own failures ({@link NativeRecorderException}).
  */
 public final class MediaNotWritableException extends NonTransientRecorderException {
 

@@ -77,11 +77,6 @@ public final class RecorderExceptions {
         row(HResult.E_IMAPI_DF2DATA_MEDIA_NOT_BLANK, MediaNotWritableException.class, MediaNotWritableException::new);
         row(HResult.E_IMAPI_DF2DATA_INVALID_MEDIA_STATE, MediaNotWritableException.class,
                 MediaNotWritableException::new);
-        row(HResult.E_IMAPI_RECORDER_MEDIA_NO_MEDIA, MediaNotWritableException.class, MediaNotWritableException::new);
-        row(HResult.E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE, MediaNotWritableException.class,
-                MediaNotWritableException::new);
-        row(HResult.E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED, MediaNotWritableException.class,
-                MediaNotWritableException::new);
         row(HResult.E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA, MediaTooSmallException.class,
                 MediaTooSmallException::new);
         row(HResult.E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE, MediumErrorException.class, MediumErrorException::new);

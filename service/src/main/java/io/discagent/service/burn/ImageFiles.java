@@ -41,7 +41,8 @@ public final class ImageFiles {
      * Opens {@code asked} inside {@code directory}.
      *
      * @throws ServiceProblem {@code image-not-allowed} outside the directory (or when it is not a regular file),
-     *     {@code image-not-found} when it does not exist
+     *     {@code image-not-found} when it does not exist (only for a path inside the directory: whether a file
+     *     outside exists is not told)
      * @throws InvalidArgumentException when {@code asked} is not a path
      */
     public static Opened open(Path directory, String asked) {
@@ -57,10 +58,16 @@ public final class ImageFiles {
         } catch (InvalidPathException e) {
             throw new InvalidArgumentException("'image' is not a path: " + e.getMessage());
         }
+        Path lexical = (wanted.isAbsolute() ? wanted : root.resolve(wanted)).normalize();
         Path real;
         try {
-            real = (wanted.isAbsolute() ? wanted : root.resolve(wanted)).toRealPath();
+            real = lexical.toRealPath();
         } catch (NoSuchFileException e) {
+            if (!lexical.startsWith(root) && !lexical.startsWith(directory.toAbsolutePath().normalize())) {
+                // outside the directory even before links: say nothing about whether it exists
+                throw ServiceProblem.imageNotAllowed("the image '" + ServiceProblem.shorten(asked) + "' is outside "
+                        + "the burn directory " + root);
+            }
             throw ServiceProblem.imageNotFound(asked);
         } catch (IOException e) {
             throw ServiceProblem.imageNotAllowed("the image '" + ServiceProblem.shorten(asked) + "' cannot be "

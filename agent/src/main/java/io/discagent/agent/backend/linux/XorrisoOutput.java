@@ -4,6 +4,7 @@ import io.discagent.api.MediaProfile;
 import io.discagent.api.RecorderId;
 import io.discagent.api.burn.BurnPhase;
 import io.discagent.api.error.HResult;
+import io.discagent.api.error.MediaNotWritableException;
 import io.discagent.api.error.NativeDetail;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RecorderExceptions;
@@ -188,7 +189,7 @@ final class XorrisoOutput {
                     null, detail, null);
         }
         if (all.contains("no media detected")) {
-            return RecorderExceptions.create(HResult.E_IMAPI_RECORDER_MEDIA_NO_MEDIA, "xorriso found no disc",
+            return new MediaNotWritableException(HResult.E_IMAPI_RECORDER_MEDIA_NO_MEDIA, "xorriso found no disc",
                     recorder, null, detail, null);
         }
         if (all.contains("exceeds free space")) {
