@@ -42,6 +42,12 @@ public final class AgentOptions {
     /** How often media and the tray lock of held drives are polled by default. */
     public static final Duration DEFAULT_MEDIA_POLL_INTERVAL = Duration.ofSeconds(2);
 
+    /** How long a burn's writer may make no progress before the burn fails as a hung write (60 s). */
+    public static final Duration DEFAULT_BURN_STALL_TIMEOUT = Duration.ofSeconds(60);
+
+    /** The shortest time between two progress events of one burn by default (1 s). */
+    public static final Duration DEFAULT_BURN_EVENT_INTERVAL = Duration.ofSeconds(1);
+
     /** How often the backend is asked for outside holders of watched or awaited recorders by default (2 s). */
     public static final Duration DEFAULT_OWNER_REFRESH_INTERVAL = Duration.ofSeconds(2);
 
@@ -65,6 +71,13 @@ public final class AgentOptions {
             new Setting<>("mediaPollInterval", Duration.class, DEFAULT_MEDIA_POLL_INTERVAL,
                     "How often media state (and on Linux the tray lock of held drives) is polled (0: never).",
                     Builder::mediaPollInterval, AgentOptions::mediaPollInterval),
+            new Setting<>("burnStallTimeout", Duration.class, DEFAULT_BURN_STALL_TIMEOUT,
+                    "How long a burn's writer may make no progress before the burn fails as a hung write with "
+                            + "E_IMAPI_RECORDER_COMMAND_TIMEOUT (0: no limit).", Builder::burnStallTimeout,
+                    AgentOptions::burnStallTimeout),
+            new Setting<>("burnEventInterval", Duration.class, DEFAULT_BURN_EVENT_INTERVAL,
+                    "The shortest time between two progress events of one burn on the event streams.",
+                    Builder::burnEventInterval, AgentOptions::burnEventInterval),
             new Setting<>("ownerRefreshInterval", Duration.class, DEFAULT_OWNER_REFRESH_INTERVAL,
                     "How often the backend is asked who holds a recorder that someone watches or waits for, to show "
                             + "holders outside the agent (0: only on failed acquires and owner queries).",
@@ -78,6 +91,8 @@ public final class AgentOptions {
     private final int eventBufferSize;
     private final Duration eventOverflowGrace;
     private final Duration mediaPollInterval;
+    private final Duration burnStallTimeout;
+    private final Duration burnEventInterval;
     private final Duration ownerRefreshInterval;
     private final Scheduler timeScheduler;
     private final @Nullable Vertx vertx;
@@ -91,6 +106,8 @@ public final class AgentOptions {
         this.eventBufferSize = b.eventBufferSize;
         this.eventOverflowGrace = b.eventOverflowGrace;
         this.mediaPollInterval = b.mediaPollInterval;
+        this.burnStallTimeout = b.burnStallTimeout;
+        this.burnEventInterval = b.burnEventInterval;
         this.ownerRefreshInterval = b.ownerRefreshInterval;
         this.timeScheduler = b.timeScheduler;
         this.vertx = b.vertx;
@@ -122,6 +139,8 @@ public final class AgentOptions {
         b.eventBufferSize = eventBufferSize;
         b.eventOverflowGrace = eventOverflowGrace;
         b.mediaPollInterval = mediaPollInterval;
+        b.burnStallTimeout = burnStallTimeout;
+        b.burnEventInterval = burnEventInterval;
         b.ownerRefreshInterval = ownerRefreshInterval;
         b.timeScheduler = timeScheduler;
         b.vertx = vertx;
@@ -171,6 +190,16 @@ public final class AgentOptions {
         return mediaPollInterval;
     }
 
+    /** How long a burn's writer may make no progress before the burn fails as a hung write. */
+    public Duration burnStallTimeout() {
+        return burnStallTimeout;
+    }
+
+    /** The shortest time between two progress events of one burn. */
+    public Duration burnEventInterval() {
+        return burnEventInterval;
+    }
+
     /**
      * How often the backend's owner discovery runs for recorders that someone watches (subscribed to their lock
      * transitions) or that an acquire waits for, so that holders outside the agent appear in the lock state
@@ -201,6 +230,8 @@ public final class AgentOptions {
         private int eventBufferSize = DEFAULT_EVENT_BUFFER_SIZE;
         private Duration eventOverflowGrace = DEFAULT_EVENT_OVERFLOW_GRACE;
         private Duration mediaPollInterval = DEFAULT_MEDIA_POLL_INTERVAL;
+        private Duration burnStallTimeout = DEFAULT_BURN_STALL_TIMEOUT;
+        private Duration burnEventInterval = DEFAULT_BURN_EVENT_INTERVAL;
         private Duration ownerRefreshInterval = DEFAULT_OWNER_REFRESH_INTERVAL;
         private Scheduler timeScheduler = Schedulers.parallel();
         private @Nullable Vertx vertx;
@@ -281,6 +312,21 @@ public final class AgentOptions {
         /** How often to poll media state on backends that support it (default 2 s; zero disables). */
         public Builder mediaPollInterval(Duration interval) {
             this.mediaPollInterval = requireNotNegative(interval, "mediaPollInterval");
+            return this;
+        }
+
+        /**
+         * How long a burn's writer may make no progress (no more bytes written or read back, no new phase) before the
+         * burn fails as a hung write with {@code E_IMAPI_RECORDER_COMMAND_TIMEOUT} (default 60 s; zero: no limit).
+         */
+        public Builder burnStallTimeout(Duration timeout) {
+            this.burnStallTimeout = requireNotNegative(timeout, "burnStallTimeout");
+            return this;
+        }
+
+        /** The shortest time between two progress events of one burn on the event streams (default 1 s). */
+        public Builder burnEventInterval(Duration interval) {
+            this.burnEventInterval = requireNotNegative(interval, "burnEventInterval");
             return this;
         }
 

@@ -8,9 +8,11 @@ import io.discagent.agent.internal.EventLoop;
 import io.discagent.agent.spi.BackendConfig;
 import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.api.ClientSession;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.event.BurnEvent;
 import io.discagent.api.event.DeviceEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.RecorderEvent;
@@ -185,8 +187,18 @@ public final class DiscAgent implements RecorderAgent {
     }
 
     @Override
+    public Mono<MediaInfo> media(RecorderId recorder) {
+        return core.media(recorder);
+    }
+
+    @Override
     public Flux<RecorderEvent> events() {
         return core.events();
+    }
+
+    @Override
+    public Flux<BurnEvent> burnEvents() {
+        return core.burnEvents();
     }
 
     @Override

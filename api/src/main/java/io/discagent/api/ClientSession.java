@@ -1,5 +1,7 @@
 package io.discagent.api;
 
+import io.discagent.api.burn.BurnProgress;
+import io.discagent.api.burn.BurnRequest;
 import java.util.Map;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
@@ -161,6 +163,46 @@ public interface ClientSession {
      */
     <T> Flux<T> withLockAny(RecorderSelector selector, AcquireOptions options,
             Function<? super LockGrant, ? extends Publisher<T>> body);
+
+    /**
+     * Burns an image on a recorder this session holds, through the agent's own lock: the agent runs the writer (the
+     * simulated disc, a cooperating burning tool on Linux, IMAPI2's {@code IDiscFormat2Data} on Windows) under the
+     * hold that {@code grant} belongs to, so no other client can touch the drive while it burns.
+     *
+     * <p>The {@code Flux} emits {@link BurnProgress}: the phases ({@code PREPARING}, {@code FORMATTING} when needed,
+     * {@code WRITING} with bytes, speed and buffer fill, {@code CLOSING}, {@code VERIFYING} when asked), sampled so
+     * that a slow subscriber gets the latest state when it requests the next one (nothing is buffered but that one),
+     * and ends with a {@code COMPLETED} progress carrying the {@link io.discagent.api.burn.BurnResult} (bytes
+     * written, duration, SHA-256). It signals on the event loop.
+     *
+     * <p>The burn is refused before anything is written when the medium cannot take it
+     * ({@link io.discagent.api.error.MediaNotWritableException}: no disc, read-only, closed, not blank) or is too
+     * small ({@link io.discagent.api.error.MediaTooSmallException}), when the recorder cannot burn
+     * ({@link io.discagent.api.error.BurnNotSupportedException}, for example its tool is not installed), when the
+     * grant's hold has ended ({@link io.discagent.api.error.LockNotHeldException}) or when a burn already runs on
+     * the recorder ({@link io.discagent.api.error.WriteInProgressException}). Once started it fails with
+     * {@link io.discagent.api.error.RecorderRemovedException} ({@code 0x80070037}) when the drive is removed,
+     * {@link io.discagent.api.error.CommandTimeoutException} ({@code 0xC0AA020D}) when the writer makes no progress
+     * for the burn stall timeout (a hung write), {@link io.discagent.api.error.MediumErrorException} with the
+     * drive's sense data on a medium error, or a failed verification ({@code 0xC0AA0007}), and the hold's cause
+     * when the hold ends under it (as {@link #withLock}).
+     *
+     * <p>Cancelling the subscription aborts the burn: the writer is stopped (a tool's process is stopped and reaped)
+     * before the recorder can pass to anyone else, even when the lock is released at once. A write-once disc whose
+     * burn was aborted is usually lost; a rewritable one can be written again.
+     *
+     * @param grant a grant of this session's (its hold must still be the current one)
+     * @param request the image and the options
+     */
+    Flux<BurnProgress> burn(LockGrant grant, BurnRequest request);
+
+    /**
+     * Acquire, burn, release in one {@code Flux}: {@link #withLock} around {@link #burn(LockGrant, BurnRequest)}.
+     * The recorder is released once the burn has ended and its writer has stopped, whichever way it ended.
+     */
+    default Flux<BurnProgress> burn(RecorderId recorder, AcquireOptions options, BurnRequest request) {
+        return withLock(recorder, options, grant -> burn(grant, request));
+    }
 
     /** Whether the session is still open. */
     boolean isOpen();

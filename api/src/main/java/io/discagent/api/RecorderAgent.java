@@ -1,5 +1,6 @@
 package io.discagent.api;
 
+import io.discagent.api.event.BurnEvent;
 import io.discagent.api.event.DeviceEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.RecorderEvent;
@@ -59,6 +60,17 @@ public interface RecorderAgent {
     Mono<RecorderInfo> recorder(RecorderId recorder);
 
     /**
+     * The medium in a recorder now: profile, blank, appendable or closed, free capacity, whether an image can be
+     * burned on it, the tray, and the kinds of medium the drive writes. It is read from the drive (a native call on
+     * the recorder's worker, under the command timeout); no lock is needed. A recorder that is burning answers with
+     * what it read when the burn started.
+     *
+     * @return the medium, or {@link io.discagent.api.error.RecorderRemovedException},
+     *     {@link io.discagent.api.error.CommandTimeoutException} or the backend's failure
+     */
+    Mono<MediaInfo> media(RecorderId recorder);
+
+    /**
      * IMAPI2's {@code ExclusiveAccessOwner}: the client name of the session that holds the recorder, or the name
      * the backend reports for a holder outside the agent; empty when the recorder is free. When no session of the
      * agent holds the recorder this asks the backend, and the answer updates the recorder's lock state (an outside
@@ -66,7 +78,9 @@ public interface RecorderAgent {
      */
     Mono<String> exclusiveAccessOwner(RecorderId recorder);
 
-    /** All events: lock transitions (current states first), timeouts, arrivals, removals and media changes. */
+    /**
+     * All events: lock transitions (current states first), timeouts, arrivals, removals, media changes and burns.
+     */
     Flux<RecorderEvent> events();
 
     /** Lock transitions of every recorder, starting with the current state of each. */
@@ -84,6 +98,12 @@ public interface RecorderAgent {
 
     /** Arrivals, removals and media changes. */
     Flux<DeviceEvent> deviceEvents();
+
+    /**
+     * Every burn of every session: its start, its phases, its progress at most every burn event interval, its end
+     * (see {@link BurnEvent}).
+     */
+    Flux<BurnEvent> burnEvents();
 
     /**
      * Closes every session (releasing its locks), fails pending requests with

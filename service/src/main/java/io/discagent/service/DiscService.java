@@ -3,6 +3,7 @@ package io.discagent.service;
 import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
 import io.discagent.service.demo.DemoTraffic;
+import io.discagent.service.burn.ServiceBurns;
 import io.discagent.service.events.EventFeed;
 import io.discagent.service.http.HttpApi;
 import io.discagent.service.metrics.ServiceMetrics;
@@ -203,6 +204,7 @@ public final class DiscService implements AutoCloseable {
         private @Nullable HttpServer server;
         private @Nullable HttpApi api;
         private @Nullable LeaseRegistry leases;
+        private @Nullable ServiceBurns burns;
 
         HttpVerticle(DiscAgent agent, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
             this.agent = agent;
@@ -216,7 +218,8 @@ public final class DiscService implements AutoCloseable {
         public Future<?> start() {
             leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
                     config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
-            api = new HttpApi(vertx, agent, agent.simulator(), leases, feed, metrics, config, time);
+            burns = new ServiceBurns(context);
+            api = new HttpApi(vertx, agent, agent.simulator(), leases, feed, metrics, config, time, burns);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())

@@ -35,6 +35,8 @@ public final class ServiceConfig {
     public static final int DEFAULT_REPLAY_EVENTS = 1024;
     public static final Duration DEFAULT_REPLAY_WINDOW = Duration.ofMinutes(5);
     public static final Duration DEFAULT_KEEP_ALIVE_INTERVAL = Duration.ofSeconds(15);
+    /** No burn directory: burning through the service is off. */
+    public static final String DEFAULT_BURN_DIRECTORY = "";
     public static final boolean DEFAULT_ACCESS_LOG = false;
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
@@ -66,6 +68,10 @@ public final class ServiceConfig {
             new Setting<>("keepAliveInterval", Duration.class, DEFAULT_KEEP_ALIVE_INTERVAL,
                     "How often idle event streams get a keep-alive (SSE comment, WebSocket ping).",
                     Builder::keepAliveInterval, ServiceConfig::keepAliveInterval),
+            new Setting<>("burnDirectory", String.class, DEFAULT_BURN_DIRECTORY,
+                    "The directory whose images clients may burn (an image's real path must be inside it); empty: "
+                    + "burning through the service is off.", Builder::burnDirectory,
+                    c -> c.burnDirectory().map(java.nio.file.Path::toString).orElse(DEFAULT_BURN_DIRECTORY)),
             new Setting<>("accessLog", Boolean.class, DEFAULT_ACCESS_LOG,
                     "Write one log line per HTTP request: client, method, path, status, bytes, milliseconds.",
                     Builder::accessLog, ServiceConfig::accessLog));
@@ -84,6 +90,7 @@ public final class ServiceConfig {
     private final int replayEvents;
     private final Duration replayWindow;
     private final Duration keepAliveInterval;
+    private final java.nio.file.@Nullable Path burnDirectory;
     private final boolean accessLog;
     private final boolean demo;
     private final AgentOptions agent;
@@ -103,6 +110,7 @@ public final class ServiceConfig {
         this.replayEvents = b.replayEvents;
         this.replayWindow = b.replayWindow;
         this.keepAliveInterval = b.keepAliveInterval;
+        this.burnDirectory = b.burnDirectory;
         this.accessLog = b.accessLog;
         this.demo = b.demo;
         this.agent = b.agent.build();
@@ -193,6 +201,14 @@ public final class ServiceConfig {
         return keepAliveInterval;
     }
 
+    /**
+     * The directory whose images clients may burn through {@code POST /api/v1/recorders/{rid}/burns}; empty when
+     * burning through the service is off.
+     */
+    public Optional<java.nio.file.Path> burnDirectory() {
+        return Optional.ofNullable(burnDirectory);
+    }
+
     /** Whether every HTTP request is logged (to {@code io.discagent.service.access}). */
     public boolean accessLog() {
         return accessLog;
@@ -236,6 +252,7 @@ public final class ServiceConfig {
         private int replayEvents = DEFAULT_REPLAY_EVENTS;
         private Duration replayWindow = DEFAULT_REPLAY_WINDOW;
         private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
+        private java.nio.file.@Nullable Path burnDirectory;
         private boolean accessLog = DEFAULT_ACCESS_LOG;
         private boolean demo;
         private AgentOptions.Builder agent = AgentOptions.builder();
@@ -311,6 +328,13 @@ public final class ServiceConfig {
 
         public Builder keepAliveInterval(Duration interval) {
             this.keepAliveInterval = positive(interval, "keepAliveInterval");
+            return this;
+        }
+
+        /** The burn directory (a blank string: none, burning through the service is off). */
+        public Builder burnDirectory(@Nullable String directory) {
+            String blank = blankToNull(directory);
+            this.burnDirectory = blank == null ? null : java.nio.file.Path.of(blank).toAbsolutePath().normalize();
             return this;
         }
 

@@ -2,6 +2,8 @@ package io.discagent.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.discagent.agent.backend.simulated.SimulatedDisc;
+import io.discagent.api.MediaProfile;
 import io.discagent.api.RecorderId;
 import io.discagent.service.TestService.Session;
 import io.vertx.core.json.JsonArray;
@@ -13,13 +15,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The kiosk status page in a real browser (headless Chromium from Debian's packages, driven by ChromeDriver), on an
  * 800x480 kiosk panel: three recorders fit, more scroll; a recorder goes held and free as a test client acquires and
- * releases it, shows a holder outside the agent by name, and stays in place marked removed when it goes; every change
- * is announced through an {@code aria-live} region; and every piece of text on the page has a contrast of at least
- * 4.5:1 (WCAG AA), measured from the colours the browser computed, in every state. Skipped, saying so, when
+ * releases it, shows a holder outside the agent by name, and stays in place marked removed when it goes; a burn shows
+ * its progress (and then how it ended) on its recorder's card; every change is announced through an {@code aria-live}
+ * region; and every piece of text on the page has a contrast of at least 4.5:1 (WCAG AA), measured from the colours
+ * the browser computed, in every state. Skipped, saying so, when
  * {@code chromium} or {@code chromedriver} is not installed ({@code apt-get install chromium chromium-driver}).
  */
 class StatusPageBrowserTest {
@@ -150,6 +154,52 @@ class StatusPageBrowserTest {
             Files.write(Path.of("target", "status-page-5-recorders.png"), browser.screenshot());
         }
     }
+
+    @Test
+    void aBurnShowsItsProgressOnItsRecordersCard(@TempDir Path temp) throws Exception {
+        Optional<String[]> binaries = WebDriver.binaries();
+        Assumptions.assumeTrue(binaries.isPresent(),
+                "SKIPPED: chromium and chromedriver are not installed (apt-get install -y chromium chromium-driver)");
+        Path images = Files.createDirectories(temp.resolve("images"));
+        Files.write(images.resolve("disc.iso"), new byte[512 * 2048]);
+        try (TestService t = TestService.start(c -> c.burnDirectory(images.toString())
+                        .agent(a -> a.backendProperty("simulated.discDirectory", temp.toString())));
+                WebDriver browser = new WebDriver(binaries.get()[0], binaries.get()[1])) {
+            RecorderId sim0 = RecorderId.of("sim-0");
+            t.sim().insertDisc(sim0, SimulatedDisc.blank(MediaProfile.DVD_PLUS_R));
+            t.sim().setBurnSpeed(sim0, 128 * 1024); // 8 s of writing
+            browser.viewport(WIDTH, HEIGHT);
+            browser.open(t.base + "/");
+            await(browser, "sim-0", "free");
+            assertThat(browser.script(BURN.formatted("sim-0"))).as("no burn shown before one starts")
+                    .isEqualTo(new JsonObject().put("shown", false).put("text", "").put("bar", false));
+
+            Session kiosk = t.open("Burn Kiosk");
+            t.acquire(kiosk, "sim-0");
+            TestService.Reply started = t.post("/api/v1/recorders/sim-0/burns", new JsonObject()
+                    .put("sessionId", kiosk.id()).put("image", "disc.iso"), "X-Session-Token", kiosk.token());
+            assertThat(started.status()).as(started.body()).isEqualTo(202);
+            JsonObject writing = (JsonObject) browser.await(BURN.formatted("sim-0"), v -> v instanceof JsonObject o
+                    && String.valueOf(o.getValue("text")).startsWith("writing ")
+                    && !String.valueOf(o.getValue("text")).startsWith("writing 0%"));
+            assertThat(writing.getValue("bar")).isEqualTo(true);
+            assertThat(String.valueOf(writing.getValue("text"))).matches("writing \\d+%, 0\\.1 MB/s, \\d+:\\d\\d left");
+            browser.await(announced(), "sim-0: Burn Kiosk burns disc.iso"::equals);
+            Files.write(Path.of("target", "status-page-burning.png"), browser.screenshot());
+            assertReadable(browser, "burning");
+
+            JsonObject done = (JsonObject) browser.await(BURN.formatted("sim-0"), v -> v instanceof JsonObject o
+                    && String.valueOf(o.getValue("text")).startsWith("succeeded"));
+            assertThat(done.getValue("bar")).as("the bar goes once the burn ended").isEqualTo(false);
+            browser.await(announced(), "sim-0: burn of Burn Kiosk succeeded"::equals);
+            assertReadable(browser, "burned");
+        }
+    }
+
+    /** The burn line of a card: whether it is shown, its text, whether the progress bar is. */
+    private static final String BURN = "var r = document.querySelector('[data-recorder=\"%s\"]');"
+            + "var d = r.querySelector('.burn'); var b = r.querySelector('progress');"
+            + "return {shown: !d.hidden, text: d.textContent, bar: !b.hidden};";
 
     @Test
     void theContrastMeasureRejectsTheOldFreeBadge() {

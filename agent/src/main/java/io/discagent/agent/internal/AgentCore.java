@@ -12,19 +12,25 @@ import io.discagent.api.ClientNames;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.LockState;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.RecorderSelector;
 import io.discagent.api.SessionId;
+import io.discagent.api.burn.BurnProgress;
+import io.discagent.api.burn.BurnRequest;
 import io.discagent.api.error.CommandTimeoutException;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidArgumentException;
+import io.discagent.api.error.LockNotHeldException;
+import io.discagent.api.error.WriteInProgressException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RequestCancelledException;
 import io.discagent.api.error.SessionClosedException;
 import io.discagent.api.event.AcquireTimedOutEvent;
+import io.discagent.api.event.BurnEvent;
 import io.discagent.api.event.CommandTimedOutEvent;
 import io.discagent.api.event.DeviceEvent;
 import io.discagent.api.event.EjectRequestedEvent;
@@ -55,6 +61,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
@@ -87,6 +94,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private final EventHub hub;
     private final RecorderRegistry registry;
     private final Deadlines deadlines;
+    private final Burns burns = new Burns();
 
     private final Map<SessionId, SessionImpl> sessions = new LinkedHashMap<>();
     /** The pool requests that wait, in the order they were admitted. */
@@ -595,6 +603,20 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     @Override
+    public Mono<MediaInfo> media(RecorderId recorder) {
+        return reply(reply -> {
+            RecorderSlot slot = slot(recorder);
+            BurnJob burning = burns.on(slot.id);
+            MediaInfo known = burning == null ? null : burning.media();
+            if (known != null) {
+                reply.success(known); // the worker is busy writing: what the burn read when it started
+            } else {
+                slot.readMedia(reply::success, reply::error);
+            }
+        });
+    }
+
+    @Override
     public Flux<RecorderEvent> events() {
         return hub.subscribe(RecorderEvent.class, null, () -> lockSnapshot(null));
     }
@@ -621,6 +643,89 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     @Override
     public Flux<DeviceEvent> deviceEvents() {
         return hub.subscribe(DeviceEvent.class, null, List::of);
+    }
+
+    @Override
+    public Flux<BurnEvent> burnEvents() {
+        return hub.subscribe(BurnEvent.class, null, List::of);
+    }
+
+    // ------------------------------------------------------------------------------------------------ burn
+
+    /**
+     * {@code ClientSession.burn(grant, request)}: a {@link BurnJob} under the grant's hold, whose progress is emitted
+     * latest-first (a slow subscriber gets the newest state, nothing else is kept). Signals on the event loop.
+     */
+    Flux<BurnProgress> burn(SessionImpl session, @Nullable LockGrant grant, @Nullable BurnRequest request) {
+        return Flux.<BurnProgress>create(sink -> {
+            if (!loop.execute(() -> startBurn(session, grant, request, sink))) {
+                sink.error(new RequestCancelledException("the agent is closed", null));
+            }
+        }, FluxSink.OverflowStrategy.LATEST);
+    }
+
+    private void startBurn(SessionImpl session, @Nullable LockGrant grant, @Nullable BurnRequest request,
+            FluxSink<BurnProgress> sink) {
+        BurnJob[] job = {null};
+        sink.onCancel(() -> loop.execute(() -> {
+            if (job[0] != null) {
+                job[0].cancelled();
+            }
+        }));
+        if (sink.isCancelled()) {
+            return;
+        }
+        try {
+            LockGrant value = InvalidArgumentException.requireNonNull(grant, "grant");
+            BurnRequest what = InvalidArgumentException.requireNonNull(request, "request");
+            if (closed) {
+                throw new RequestCancelledException("the agent is closed", value.recorder());
+            }
+            if (!session.isOpen()) {
+                throw sessionClosed(session);
+            }
+            if (!value.session().equals(session.id())) {
+                throw new InvalidArgumentException("the grant belongs to session " + value.session() + ", not to "
+                        + session.id(), value.recorder());
+            }
+            RecorderSlot slot = slot(value.recorder());
+            Hold hold = slot.hold();
+            if (hold == null || hold.id != value.holdId() || hold.session != session) {
+                throw new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, "the hold of this "
+                        + "grant on recorder " + slot.id + " has ended", slot.id, null, null, null);
+            }
+            BurnJob running = burns.on(slot.id);
+            if (running != null) {
+                throw new WriteInProgressException(HResult.E_IMAPI_DF2DATA_WRITE_IN_PROGRESS, "recorder " + slot.id
+                        + " is burning " + running.imageName() + " (" + running.id + ") for '" + running.client()
+                        + "'", slot.id, running.client(), null, null);
+            }
+            BurnJob created = new BurnJob(this, slot, hold, session, burns.nextId(), what, sink);
+            if (!slot.addScope(hold, created)) {
+                throw new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, "the hold of this "
+                        + "grant on recorder " + slot.id + " has ended", slot.id, null, null, null);
+            }
+            burns.add(created);
+            job[0] = created;
+            created.start();
+        } catch (RuntimeException | AssertionError e) {
+            if (!(e instanceof io.discagent.api.error.RecorderException)) {
+                LOG.log(Level.ERROR, "starting a burn failed", e);
+            }
+            sink.error(NativeCalls.asRecorderException(e, grant == null ? null : grant.recorder(), "burn"));
+        }
+    }
+
+    /** A burn's scope ended. */
+    void burnEnded(BurnJob job) {
+        burns.remove(job);
+    }
+
+    /** Publishes a burn's progress or end. */
+    void publishBurn(BurnJob job, BurnProgress progress, BurnEvent.Outcome outcome,
+            @Nullable RecorderException error) {
+        publish(new BurnEvent(++sequence, now(), job.recorder(), job.client(), job.imageName(), progress, outcome,
+                error == null ? null : error.hresult(), error == null ? null : error.detailMessage()));
     }
 
     private List<LockTransition> lockSnapshot(@Nullable RecorderId only) {
@@ -776,8 +881,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     @Override
-    public void publishMedia(RecorderId recorder, MediaState state) {
-        publish(new MediaChangedEvent(++sequence, now(), recorder, state));
+    public void publishMedia(RecorderId recorder, MediaState state, @Nullable MediaInfo media) {
+        publish(new MediaChangedEvent(++sequence, now(), recorder, state, media));
     }
 
     private void publish(RecorderEvent event) {
@@ -887,6 +992,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
                 held += slot.isHeld() ? 1 : 0;
                 inFlight += slot.inFlightCalls();
             }
+            inFlight += burns.workerTasks(); // a burn's writes and reads run on the workers too
             reply.success(new AgentActivity(all.size(), registry.opening(), sessions.size(), held, waitingNow,
                     inFlight, hub.subscriberCount(), sequence));
         });

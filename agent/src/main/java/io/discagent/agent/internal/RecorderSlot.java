@@ -1,7 +1,9 @@
 package io.discagent.agent.internal;
 
+import io.discagent.agent.spi.BackendRecorder;
 import io.discagent.agent.spi.RecorderDescriptor;
 import io.discagent.api.LockState;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.error.AcquireTimeoutException;
@@ -72,6 +74,8 @@ final class RecorderSlot implements NativeCalls.Listener {
     private int ownerQueries;
     private boolean mediaPolling;
     private boolean pollInFlight;
+    /** A burn runs ({@link BurnJob}): media polls pause, and media changes are published without a native read. */
+    private boolean burning;
     private @Nullable MediaState media;
 
     /** The order in which recorders arrived: listings follow it, whatever order their opens completed in. */
@@ -948,7 +952,7 @@ final class RecorderSlot implements NativeCalls.Listener {
     // ------------------------------------------------------------------------------------------------ media
 
     void pollMedia() {
-        if (!mediaPolling || pollInFlight || phase == Phase.REMOVED || calls.isUnresponsive()) {
+        if (!mediaPolling || burning || pollInFlight || phase == Phase.REMOVED || calls.isUnresponsive()) {
             return;
         }
         pollInFlight = true;
@@ -968,7 +972,99 @@ final class RecorderSlot implements NativeCalls.Listener {
         if (phase == Phase.REMOVED || state == previous || (polled && previous == null)) {
             return;
         }
-        ctx.publishMedia(id, state);
+        publishMediaWithDetails(state);
+    }
+
+    /**
+     * Publishes a media change with the medium's details, read right after it (a native call under the command
+     * timeout); without them when they cannot be read now (the recorder does not respond, it burns, the read fails).
+     */
+    private void publishMediaWithDetails(MediaState state) {
+        if (calls.isUnresponsive() || burning) {
+            ctx.publishMedia(id, state, null);
+            return;
+        }
+        calls.call("ReadMedia", h -> h.call(BackendRecorder::media), new NativeCalls.Outcome<MediaInfo>() {
+            @Override
+            public void completed(@Nullable MediaInfo value, @Nullable RecorderException error, boolean late) {
+                if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
+                    ctx.deviceGone(RecorderSlot.this);
+                }
+                if (!late && phase != Phase.REMOVED) {
+                    ctx.publishMedia(id, state, error == null ? value : null);
+                }
+            }
+
+            @Override
+            public void timedOut(CommandTimeoutException timeout, boolean started) {
+                ctx.publishMedia(id, state, null);
+            }
+        });
+    }
+
+    /** Reads the medium now ({@code RecorderAgent.media}): a native call under the command timeout. */
+    void readMedia(java.util.function.Consumer<MediaInfo> answer,
+            java.util.function.Consumer<RecorderException> failed) {
+        assert ctx.loop().assertInLoop();
+        if (phase == Phase.REMOVED) {
+            failed.accept(removedError());
+            return;
+        }
+        if (calls.isUnresponsive()) {
+            failed.accept(calls.unresponsive());
+            return;
+        }
+        calls.call("ReadMedia", h -> h.call(BackendRecorder::media), new NativeCalls.Outcome<MediaInfo>() {
+            @Override
+            public void completed(@Nullable MediaInfo value, @Nullable RecorderException error, boolean late) {
+                if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
+                    ctx.deviceGone(RecorderSlot.this);
+                }
+                if (late) {
+                    return;
+                }
+                if (error != null) {
+                    failed.accept(error);
+                } else {
+                    answer.accept(value != null ? value : MediaInfo.unknown("the backend answered nothing"));
+                }
+            }
+
+            @Override
+            public void timedOut(CommandTimeoutException timeout, boolean started) {
+                failed.accept(timeout);
+            }
+
+            @Override
+            public void crashed(Throwable bug) {
+                failed.accept(NativeCalls.asRecorderException(bug, id, "ReadMedia"));
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ burning
+
+    /** The current hold, if the recorder is held ({@link BurnJob} checks that a grant's hold is still this one). */
+    @Nullable Hold hold() {
+        return phase == Phase.HELD ? hold : null;
+    }
+
+    /** The recorder's native calls, for work under a hold that runs them itself ({@link BurnJob}). */
+    NativeCalls calls() {
+        return calls;
+    }
+
+    /**
+     * Runs {@code task} on the recorder's worker with its handle, outside {@link NativeCalls}: no command timeout
+     * (a burn's write may take the worker for as long as it writes; {@link BurnJob} watches its progress instead).
+     */
+    void onWorker(java.util.function.Consumer<RecorderHandle> task) {
+        worker.execute(() -> task.accept(handle));
+    }
+
+    /** A burn starts or ends on this recorder ({@link BurnJob}): media polls pause while it runs. */
+    void burning(boolean running) {
+        this.burning = running;
     }
 
     // ------------------------------------------------------------------------------------------------ invariants

@@ -7,6 +7,8 @@ import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderSelector;
 import io.discagent.api.SessionId;
+import io.discagent.api.burn.BurnProgress;
+import io.discagent.api.burn.BurnRequest;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.event.LockTransition.Cause;
@@ -97,6 +99,11 @@ final class SessionImpl implements ClientSession {
                     "selector must not be null"))).flux();
         }
         return new WithLockFlux<>(core, this, null, selector, options, body);
+    }
+
+    @Override
+    public Flux<BurnProgress> burn(@Nullable LockGrant grant, @Nullable BurnRequest request) {
+        return core.burn(this, grant, request);
     }
 
     @Override

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code discagent} command: {@code serve} runs the service; {@code list}, {@code acquire}, {@code release},
  * {@code owner}, {@code watch} and {@code sim} talk to a running one; {@code exec} holds a recorder while a command
- * runs (through a running service, or on its own); {@code completion} prints the shell completion script.
+ * runs (through a running service, or on its own); {@code burn} burns an image through a running service;
+ * {@code completion} prints the shell completion script.
  * {@code --help} works everywhere; the exit codes are in {@link ExitCode}.
  */
 @Command(name = "discagent", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -33,6 +34,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("release", ReleaseCommand::new);
         SUBCOMMANDS.put("owner", OwnerCommand::new);
         SUBCOMMANDS.put("exec", ExecCommand::new);
+        SUBCOMMANDS.put("burn", BurnCommand::new);
         SUBCOMMANDS.put("watch", WatchCommand::new);
         SUBCOMMANDS.put("sim", SimCommand::new);
         SUBCOMMANDS.put("completion", CompletionCommand::new); // needs every command

@@ -144,6 +144,16 @@ final class ServiceHold implements RecorderHold {
         return released.getInteger("lockCount", 0);
     }
 
+    /**
+     * Calls the service as this session: {@code body} gets the session id, the request the session's token (for
+     * {@code discagent burn}: starting and cancelling the session's burn).
+     *
+     * @throws AgentClient.Failure when the service refuses
+     */
+    JsonObject callAsSession(String method, String path, JsonObject body) {
+        return client.call(method, path, body.copy().put("sessionId", sessionId), TOKEN, token);
+    }
+
     // ------------------------------------------------------------------------------------------------ the keeper
 
     private void keep() {

@@ -5,6 +5,7 @@ import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.agent.DiscAgent;
 import io.discagent.service.ServiceConfig;
+import io.discagent.service.burn.ServiceBurns;
 import io.discagent.service.events.EventFeed;
 import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.session.LeaseRegistry;
@@ -38,15 +39,17 @@ public final class HttpApi {
     /**
      * @param simulator the simulated backend's control, when the agent runs it ({@code /api/v1/sim} is served only
      *     then)
+     * @param burns the service's burns (on the same event loop)
      */
     public HttpApi(Vertx vertx, DiscAgent agent, Optional<Simulator> simulator, LeaseRegistry leases,
-            EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
+            EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time, ServiceBurns burns) {
         Guard guard = new Guard(config.accessToken().orElse(null), config.adminToken().orElse(null),
                 config.bindsLoopback(), config.host());
         List<Endpoint> all = new ArrayList<>();
         all.addAll(new SystemEndpoints(metrics, this::openApi).endpoints());
         all.addAll(new HealthEndpoints(agent, time, config.agent().commandTimeout()).endpoints());
         all.addAll(new RecorderEndpoints(agent, leases, config).endpoints());
+        all.addAll(new BurnEndpoints(vertx, agent, leases, config, burns).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
         simulator.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim).endpoints()));

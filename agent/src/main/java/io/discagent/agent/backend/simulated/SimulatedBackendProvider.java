@@ -5,8 +5,9 @@ import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.agent.spi.RecorderBackendProvider;
 
 /**
- * The simulated backend: the embedded default where no drive exists. Property {@code simulated.recorders} sets how
- * many virtual recorders it starts with (default 2).
+ * The simulated backend: the embedded default where no drive exists. Its {@code simulated.*} properties are
+ * {@link SimulatedSettings}: how many virtual recorders it starts with (default 2), their discs, burn speed and the
+ * directory of their disc images.
  */
 public final class SimulatedBackendProvider implements RecorderBackendProvider {
 
@@ -27,6 +28,6 @@ public final class SimulatedBackendProvider implements RecorderBackendProvider {
 
     @Override
     public RecorderBackend create(BackendConfig config) {
-        return new SimulatedBackend(config.getInt("simulated.recorders", 2));
+        return new SimulatedBackend(SimulatedSettings.from(config));
     }
 }

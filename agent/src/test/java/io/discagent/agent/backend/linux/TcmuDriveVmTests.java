@@ -31,7 +31,7 @@ class TcmuDriveVmTests {
 
     private static final Duration VM_LIMIT = Duration.ofSeconds(360);
     private static final List<String> IMAGES = List.of("burn-xorriso", "burn-cdrskin", "burn-growisofs",
-            "lock-xorriso", "lock-cdrskin");
+            "lock-xorriso", "lock-cdrskin", "agent-burn");
 
     private static final List<String> GUEST = new ArrayList<>();
     private static String guestRc = "?";
@@ -144,6 +144,26 @@ class TcmuDriveVmTests {
         assertGuestChecks("removal.setup", "removal.removed-event", "removal.holder-failed", "removal.waiter-failed",
                 "removal.burn-failed", "removal.uevents", "removal.count-zero", "removal.re-added",
                 "removal.clean-acquire");
+    }
+
+    @Test
+    void theAgentReadsTheMediumAndBurnsThroughItsOwnLockReadBackIdentical() {
+        assertGuestChecks("agentburn.media", "agentburn.ok", "agentburn.intruder-refused");
+    }
+
+    @Test
+    void aCancelledAgentBurnStopsAndReapsXorrisoBeforeTheDrivePassesOn() {
+        assertGuestChecks("agentburn.cancel");
+    }
+
+    @Test
+    void aHungWriteFailsTheAgentBurnWithTheCommandTimeoutAndTheDrivePassesOnOnceXorrisoExited() {
+        assertGuestChecks("agentburn.hang");
+    }
+
+    @Test
+    void aMediumErrorFailsTheAgentBurnWithItsSense() {
+        assertGuestChecks("agentburn.medium-error");
     }
 
     private static void assertGuestChecks(String... names) {
