@@ -219,6 +219,7 @@ public final class DiscService implements AutoCloseable {
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
+                    .setHttp2ClearTextEnabled(false) // HTTP/1.1 only: every request passes the same checks
                     .setMaxWebSocketFrameSize(config.maxBodyBytes())
                     .setMaxWebSocketMessageSize(config.maxBodyBytes());
             server = vertx.createHttpServer(options).requestHandler(api.router());

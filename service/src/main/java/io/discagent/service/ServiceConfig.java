@@ -6,8 +6,11 @@ import io.discagent.api.error.InvalidArgumentException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import io.discagent.service.http.OriginPolicy;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,6 +38,10 @@ public final class ServiceConfig {
     public static final int DEFAULT_REPLAY_EVENTS = 1024;
     public static final Duration DEFAULT_REPLAY_WINDOW = Duration.ofMinutes(5);
     public static final Duration DEFAULT_KEEP_ALIVE_INTERVAL = Duration.ofSeconds(15);
+    /** No names besides the loopback ones and the bind host. */
+    public static final String DEFAULT_ALLOWED_HOSTS = "";
+    /** No web pages besides the service's own status page. */
+    public static final String DEFAULT_ALLOWED_ORIGINS = "";
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
             new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
@@ -64,7 +71,19 @@ public final class ServiceConfig {
                     ServiceConfig::replayWindow),
             new Setting<>("keepAliveInterval", Duration.class, DEFAULT_KEEP_ALIVE_INTERVAL,
                     "How often idle event streams get a keep-alive (SSE comment, WebSocket ping).",
-                    Builder::keepAliveInterval, ServiceConfig::keepAliveInterval));
+                    Builder::keepAliveInterval, ServiceConfig::keepAliveInterval),
+            new Setting<>("allowedHosts", String.class, DEFAULT_ALLOWED_HOSTS,
+                    "More names clients may give in the Host header, comma-separated (loopback names and the bind "
+                    + "address are always allowed); only names you control.",
+                    Builder::allowedHosts, c -> String.join(",", c.allowedHosts())),
+            new Setting<>("allowedOrigins", String.class, DEFAULT_ALLOWED_ORIGINS,
+                    "Web pages (scheme://host[:port], comma-separated) that may call the API besides the service's "
+                    + "own status page.",
+                    Builder::allowedOrigins, c -> String.join(",", c.allowedOrigins())));
+
+    /** A DNS name or an address literal (IPv6 with or without brackets), without a port. */
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
+            + "|\\[?[0-9A-Fa-f:.]+]?");
 
     private final String host;
     private final int port;
@@ -80,6 +99,8 @@ public final class ServiceConfig {
     private final int replayEvents;
     private final Duration replayWindow;
     private final Duration keepAliveInterval;
+    private final List<String> allowedHosts;
+    private final List<String> allowedOrigins;
     private final boolean demo;
     private final AgentOptions agent;
 
@@ -98,6 +119,8 @@ public final class ServiceConfig {
         this.replayEvents = b.replayEvents;
         this.replayWindow = b.replayWindow;
         this.keepAliveInterval = b.keepAliveInterval;
+        this.allowedHosts = b.allowedHosts;
+        this.allowedOrigins = b.allowedOrigins;
         this.demo = b.demo;
         this.agent = b.agent.build();
     }
@@ -187,6 +210,18 @@ public final class ServiceConfig {
         return keepAliveInterval;
     }
 
+    /**
+     * Names a client may give in the {@code Host} header besides the loopback names and the bind host (lower case).
+     */
+    public List<String> allowedHosts() {
+        return allowedHosts;
+    }
+
+    /** Web origins ({@code scheme://host:port}) whose pages may call the API besides the service's own. */
+    public List<String> allowedOrigins() {
+        return allowedOrigins;
+    }
+
     /** Whether to run the demo traffic loop on the simulated backend. */
     public boolean demo() {
         return demo;
@@ -225,6 +260,8 @@ public final class ServiceConfig {
         private int replayEvents = DEFAULT_REPLAY_EVENTS;
         private Duration replayWindow = DEFAULT_REPLAY_WINDOW;
         private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
+        private List<String> allowedHosts = List.of();
+        private List<String> allowedOrigins = List.of();
         private boolean demo;
         private AgentOptions.Builder agent = AgentOptions.builder();
 
@@ -302,6 +339,19 @@ public final class ServiceConfig {
             return this;
         }
 
+        /** Host names or address literals, comma-separated; no ports, no wildcards. */
+        public Builder allowedHosts(String hosts) {
+            this.allowedHosts = list(hosts, "allowedHosts", host -> HOST_NAME.matcher(host).matches()
+                    ? host.toLowerCase(Locale.ROOT) : null);
+            return this;
+        }
+
+        /** Origins ({@code scheme://host[:port]}, http or https), comma-separated. */
+        public Builder allowedOrigins(String origins) {
+            this.allowedOrigins = list(origins, "allowedOrigins", OriginPolicy::normalize);
+            return this;
+        }
+
         public Builder demo(boolean demo) {
             this.demo = demo;
             return this;
@@ -333,6 +383,22 @@ public final class ServiceConfig {
                     + host + " (not a loopback address) requires an access token (--access-token or "
                     + "DISCAGENT_ACCESS_TOKEN)");
             return config;
+        }
+
+        /** The non-blank entries of a comma-separated list, each checked and normalized by {@code check}. */
+        private static List<String> list(String text, String name,
+                java.util.function.Function<String, @Nullable String> check) {
+            InvalidArgumentException.requireNonNull(text, name);
+            List<String> values = new java.util.ArrayList<>();
+            for (String entry : text.split(",")) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                String value = check.apply(entry.trim());
+                InvalidArgumentException.require(value != null, name + " has an invalid entry: " + entry.trim());
+                values.add(value);
+            }
+            return List.copyOf(values);
         }
 
         private static @Nullable String blankToNull(@Nullable String token) {

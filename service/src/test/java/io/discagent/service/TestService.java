@@ -84,16 +84,22 @@ public final class TestService implements AutoCloseable {
     public record Session(String id, String token) {
     }
 
-    public Reply send(String method, String path, @Nullable String body, String... headers) {
+    /**
+     * Sends a request. Every write says {@code Content-Type: application/json} unless {@code headers} name another
+     * one; a header given with a {@code null} value is left out (so {@code "Content-Type", null} sends none).
+     */
+    public Reply send(String method, String path, @Nullable String body, @Nullable String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         boolean contentType = false;
         for (int i = 0; i + 1 < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
+            if (headers[i + 1] != null) {
+                request.header(headers[i], headers[i + 1]);
+            }
             contentType |= headers[i].equalsIgnoreCase("Content-Type");
         }
-        if (body != null && !contentType) {
+        if (!method.equals("GET") && !contentType) {
             request.header("Content-Type", "application/json");
         }
         try {

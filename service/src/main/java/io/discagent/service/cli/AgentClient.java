@@ -91,7 +91,7 @@ final class AgentClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body.encode()));
-        if (body != null) {
+        if (!method.equals("GET")) { // every write says JSON, with a body or without (the service refuses it otherwise)
             request.header("Content-Type", "application/json");
         }
         if (accessToken != null) {

@@ -143,9 +143,10 @@ final class ServeCommand implements Callable<Integer> {
     static String optionsTable() {
         StringBuilder table = new StringBuilder("| Option | Environment | Default | Meaning |\n| --- | --- | --- | --- |\n");
         for (Setting<?, ?, ?> setting : settings()) {
+            String value = setting.defaultText();
             table.append("| `--").append(setting.kebabName()).append("` | `").append(setting.environmentVariable())
-                    .append("` | `").append(setting.defaultText()).append("` | ").append(setting.description())
-                    .append(" |\n");
+                    .append("` | ").append(value.isEmpty() ? "(none)" : "`" + value + "`").append(" | ")
+                    .append(setting.description()).append(" |\n");
         }
         return table.toString();
     }

@@ -4,6 +4,7 @@ import io.discagent.service.problem.ServiceProblem;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.api.RecorderAgent;
+import io.discagent.api.error.RecorderException;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.events.EventFeed;
 import io.discagent.service.metrics.ServiceMetrics;
@@ -14,11 +15,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -41,8 +42,7 @@ public final class HttpApi {
      */
     public HttpApi(Vertx vertx, RecorderAgent agent, String backend, Optional<Simulator> simulator,
             LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
-        Guard guard = new Guard(config.accessToken().orElse(null), config.adminToken().orElse(null),
-                config.bindsLoopback(), config.host());
+        Guard guard = new Guard(config);
         List<Endpoint> all = new ArrayList<>();
         all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
         all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
@@ -57,31 +57,36 @@ public final class HttpApi {
 
     private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes) {
         Router r = Router.router(vertx);
-        r.route().handler(rc -> {
-            rc.response().putHeader("X-Content-Type-Options", "nosniff");
-            rc.next();
-        });
+        r.route().handler(guard.frontDoor());
         for (Endpoint endpoint : endpoints) {
             Route route = r.route(endpoint.method(), endpoint.routerPath());
-            if (endpoint.method() != HttpMethod.GET) {
-                route.handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
-            }
             route.handler(guard.handler(endpoint.access(), endpoint.acceptsTokenInQuery()));
-            if (endpoint.hasBody()) {
-                route.handler(RequestBody.validation(schemas, endpoint));
+            if (endpoint.method() != HttpMethod.GET) {
+                if (!endpoint.hasBody()) { // every write is read as JSON, or it could be a cross-site form post
+                    throw new IllegalStateException(endpoint.operationId() + " is a write without a body schema");
+                }
+                route.handler(RequestBody.validation(schemas, endpoint, maxBodyBytes));
             }
             route.handler(endpoint.handler());
         }
         r.errorHandler(404, rc -> Replies.problem(rc, ServiceProblem.noRoute(method(rc), rc.request().path())));
         r.errorHandler(405, rc -> Replies.problem(rc, ServiceProblem.methodNotAllowed(method(rc), rc.request().path())));
-        r.errorHandler(413, rc -> Replies.problem(rc, ServiceProblem.tooLarge(maxBodyBytes)));
-        r.errorHandler(400, rc -> Replies.problem(rc, rc.failure() != null ? rc.failure()
-                : new InvalidArgumentException("the request is malformed")));
-        r.errorHandler(415, rc -> Replies.problem(rc, ServiceProblem.unsupportedMediaType(
-                rc.request().getHeader("Content-Type"))));
+        r.errorHandler(400, rc -> Replies.problem(rc, malformed(rc.failure())));
         r.errorHandler(500, rc -> Replies.problem(rc, rc.failure() != null ? rc.failure()
                 : new IllegalStateException("failed without a cause")));
         return r;
+    }
+
+    /**
+     * What the router's own refusal of a malformed request (no valid {@code Host}, a bad escape in the path) becomes:
+     * an invalid-argument problem with Vert.x's reason, never an internal error.
+     */
+    private static Throwable malformed(@Nullable Throwable failure) {
+        if (failure instanceof ServiceProblem || failure instanceof RecorderException) {
+            return failure;
+        }
+        return new InvalidArgumentException("the request is malformed" + (failure == null || failure.getMessage()
+                == null ? "" : ": " + ServiceProblem.shorten(failure.getMessage())));
     }
 
     private static String method(RoutingContext rc) {

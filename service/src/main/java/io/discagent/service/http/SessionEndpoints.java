@@ -46,12 +46,12 @@ final class SessionEndpoints {
                         .handler(this::get),
                 Endpoint.of(HttpMethod.POST, "/api/v1/sessions/{sid}/heartbeat", "heartbeat", "sessions",
                                 "Keep the session alive for another TTL")
-                        .sessionToken()
+                        .sessionToken().noBody()
                         .ok(200, "The renewed lease", "Lease").problems(400, 404, 410)
                         .handler(this::heartbeat),
                 Endpoint.of(HttpMethod.DELETE, "/api/v1/sessions/{sid}", "closeSession", "sessions",
                                 "Close the session: every lock it holds is released, its waits fail")
-                        .sessionToken().adminToken()
+                        .sessionToken().adminToken().noBody()
                         .ok(204, "Closed", null).problems(400, 404, 410)
                         .handler(this::delete));
     }

@@ -47,6 +47,7 @@ final class SimulatorEndpoints {
                         .ok(201, "The new recorder", "SimDevice").problems(400, 409)
                         .handler(this::add),
                 sim(HttpMethod.DELETE, RECORDER, "simRemoveRecorder", "Unplug a simulated recorder")
+                        .noBody()
                         .ok(204, "Removed", null).problems(400, 404)
                         .handler(command(id -> sim.removeRecorder(id))),
                 sim(HttpMethod.PUT, RECORDER + "/external-lock", "simLockExternally",
@@ -55,6 +56,7 @@ final class SimulatorEndpoints {
                         .ok(204, "Locked", null).problems(400, 404, 409)
                         .handler(this::lockExternally),
                 sim(HttpMethod.DELETE, RECORDER + "/external-lock", "simUnlockExternally", "End an external lock")
+                        .noBody()
                         .ok(204, "Unlocked", null).problems(400, 404)
                         .handler(command(id -> sim.unlockExternally(id))),
                 sim(HttpMethod.POST, RECORDER + "/faults", "simInjectFault",
@@ -64,6 +66,7 @@ final class SimulatorEndpoints {
                         .handler(this::fault),
                 sim(HttpMethod.POST, RECORDER + "/release-hangs", "simReleaseHangs",
                         "Let every hung native call of the recorder continue")
+                        .noBody()
                         .ok(204, "Released", null).problems(400, 404)
                         .handler(command(id -> sim.releaseHangs(id))),
                 sim(HttpMethod.PUT, RECORDER + "/latency", "simSetLatency", "Every native call takes this long")
