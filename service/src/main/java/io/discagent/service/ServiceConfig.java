@@ -42,6 +42,9 @@ public final class ServiceConfig {
     public static final String DEFAULT_ALLOWED_HOSTS = "";
     /** No web pages besides the service's own status page. */
     public static final String DEFAULT_ALLOWED_ORIGINS = "";
+    /** The simulator's control endpoints are off unless asked for (or the demo runs). */
+    public static final boolean DEFAULT_SIMULATOR_CONTROL = false;
+    public static final int DEFAULT_MAX_SIMULATED_RECORDERS = 16;
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
             new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
@@ -79,7 +82,14 @@ public final class ServiceConfig {
             new Setting<>("allowedOrigins", String.class, DEFAULT_ALLOWED_ORIGINS,
                     "Web pages (scheme://host[:port], comma-separated) that may call the API besides the service's "
                     + "own status page.",
-                    Builder::allowedOrigins, c -> String.join(",", c.allowedOrigins())));
+                    Builder::allowedOrigins, c -> String.join(",", c.allowedOrigins())),
+            new Setting<>("simulatorControl", Boolean.class, DEFAULT_SIMULATOR_CONTROL,
+                    "Serve the simulator's control endpoints (/api/v1/sim) when the simulated backend runs; --demo "
+                    + "turns them on.", Builder::simulatorControl, ServiceConfig::simulatorControl),
+            new Setting<>("maxSimulatedRecorders", Integer.class, DEFAULT_MAX_SIMULATED_RECORDERS,
+                    "How many simulated recorders may be present at once (each has its own native thread); "
+                    + "adding more through the API is refused.", Builder::maxSimulatedRecorders,
+                    ServiceConfig::maxSimulatedRecorders));
 
     /** A DNS name or an address literal (IPv6 with or without brackets), without a port. */
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
@@ -101,6 +111,8 @@ public final class ServiceConfig {
     private final Duration keepAliveInterval;
     private final List<String> allowedHosts;
     private final List<String> allowedOrigins;
+    private final boolean simulatorControl;
+    private final int maxSimulatedRecorders;
     private final boolean demo;
     private final AgentOptions agent;
 
@@ -121,6 +133,8 @@ public final class ServiceConfig {
         this.keepAliveInterval = b.keepAliveInterval;
         this.allowedHosts = b.allowedHosts;
         this.allowedOrigins = b.allowedOrigins;
+        this.simulatorControl = b.simulatorControl;
+        this.maxSimulatedRecorders = b.maxSimulatedRecorders;
         this.demo = b.demo;
         this.agent = b.agent.build();
     }
@@ -222,6 +236,21 @@ public final class ServiceConfig {
         return allowedOrigins;
     }
 
+    /** Whether the simulator's control endpoints were asked for (the demo turns them on too). */
+    public boolean simulatorControl() {
+        return simulatorControl;
+    }
+
+    /** Whether {@code /api/v1/sim} is served when the simulated backend runs: asked for, or the demo runs. */
+    public boolean servesSimulatorControl() {
+        return simulatorControl || demo;
+    }
+
+    /** How many simulated recorders may be present at once (each has a native thread). */
+    public int maxSimulatedRecorders() {
+        return maxSimulatedRecorders;
+    }
+
     /** Whether to run the demo traffic loop on the simulated backend. */
     public boolean demo() {
         return demo;
@@ -262,6 +291,8 @@ public final class ServiceConfig {
         private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
         private List<String> allowedHosts = List.of();
         private List<String> allowedOrigins = List.of();
+        private boolean simulatorControl = DEFAULT_SIMULATOR_CONTROL;
+        private int maxSimulatedRecorders = DEFAULT_MAX_SIMULATED_RECORDERS;
         private boolean demo;
         private AgentOptions.Builder agent = AgentOptions.builder();
 
@@ -349,6 +380,16 @@ public final class ServiceConfig {
         /** Origins ({@code scheme://host[:port]}, http or https), comma-separated. */
         public Builder allowedOrigins(String origins) {
             this.allowedOrigins = list(origins, "allowedOrigins", OriginPolicy::normalize);
+            return this;
+        }
+
+        public Builder simulatorControl(boolean on) {
+            this.simulatorControl = on;
+            return this;
+        }
+
+        public Builder maxSimulatedRecorders(int recorders) {
+            this.maxSimulatedRecorders = atLeastOne(recorders, "maxSimulatedRecorders");
             return this;
         }
 

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
- * A service on a free loopback port with two simulated recorders, and a java.net.http client for it. With
+ * A service on a free loopback port with two simulated recorders and simulator control on, and a java.net.http client
+ * for it. With
  * {@link #onVirtualTime}, every delay of the service and the agent runs on {@link #time}.
  */
 public final class TestService implements AutoCloseable {
@@ -33,6 +34,7 @@ public final class TestService implements AutoCloseable {
         this.time = time;
         ServiceConfig.Builder config = ServiceConfig.builder()
                 .port(0)
+                .simulatorControl(true)
                 .agent(a -> a.backend("simulated").backendProperty("simulated.recorders", "2")
                         .commandTimeout(Duration.ofSeconds(2)));
         customizer.accept(config);

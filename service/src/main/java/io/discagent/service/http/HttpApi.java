@@ -8,6 +8,7 @@ import io.discagent.api.error.RecorderException;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.events.EventFeed;
 import io.discagent.service.metrics.ServiceMetrics;
+import io.discagent.service.problem.ProblemKind;
 import io.discagent.service.session.LeaseRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -48,14 +49,22 @@ public final class HttpApi {
         all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
-        simulator.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim).endpoints()));
+        Optional<Simulator> controlled = simulator.filter(sim -> config.servesSimulatorControl());
+        controlled.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim, config.maxSimulatedRecorders())
+                .endpoints()));
         this.endpoints = Collections.unmodifiableList(all);
         RequestSchemas schemas = RequestSchemas.of(config);
         this.openApi = OpenApi.document(endpoints, VERSION, schemas.components());
-        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes());
+        ServiceProblem simulatorOff = simulator.isEmpty() ? ServiceProblem.notSimulated(backend)
+                : ServiceProblem.of(ProblemKind.NOT_SIMULATED, "simulator control is off: start the service with "
+                        + "--simulator-control (or --demo) to serve /api/v1/sim");
+        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes(),
+                controlled.isPresent() ? null : simulatorOff);
     }
 
-    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes) {
+    /** @param simulatorOff what a request under {@code /api/v1/sim} gets while simulator control is not served */
+    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes,
+            @Nullable ServiceProblem simulatorOff) {
         Router r = Router.router(vertx);
         r.route().handler(guard.frontDoor());
         for (Endpoint endpoint : endpoints) {
@@ -69,7 +78,9 @@ public final class HttpApi {
             }
             route.handler(endpoint.handler());
         }
-        r.errorHandler(404, rc -> Replies.problem(rc, ServiceProblem.noRoute(method(rc), rc.request().path())));
+        r.errorHandler(404, rc -> Replies.problem(rc, simulatorOff != null && rc.request().path() != null
+                && rc.request().path().startsWith("/api/v1/sim") ? simulatorOff
+                : ServiceProblem.noRoute(method(rc), rc.request().path())));
         r.errorHandler(405, rc -> Replies.problem(rc, ServiceProblem.methodNotAllowed(method(rc), rc.request().path())));
         r.errorHandler(400, rc -> Replies.problem(rc, malformed(rc.failure())));
         r.errorHandler(500, rc -> Replies.problem(rc, rc.failure() != null ? rc.failure()
