@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ServiceConfig {
 
+    /** The shortest access or admin token a non-loopback bind accepts (32 characters, such as 24 random bytes). */
+    public static final int MIN_REMOTE_TOKEN_LENGTH = 32;
     /** The default address: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** The default port. */
@@ -413,16 +415,21 @@ public final class ServiceConfig {
         /**
          * The configuration.
          *
-         * @throws InvalidArgumentException when the bind address is not loopback and no access token is set, or the
-         *     lease bounds are crossed
+         * @throws InvalidArgumentException when the bind address is not loopback and no strong access token is set
+         *     (or a weak admin token is), or the lease bounds are crossed
          */
         public ServiceConfig build() {
             InvalidArgumentException.require(maxSessionTtl.compareTo(minSessionTtl) >= 0,
                     "maxSessionTtl must not be below minSessionTtl");
             ServiceConfig config = new ServiceConfig(this);
-            InvalidArgumentException.require(config.bindsLoopback() || config.accessToken != null, "binding to "
-                    + host + " (not a loopback address) requires an access token (--access-token or "
-                    + "DISCAGENT_ACCESS_TOKEN)");
+            if (!config.bindsLoopback()) {
+                InvalidArgumentException.require(accessToken != null, "binding to " + host + " (not a loopback "
+                        + "address) requires an access token (--access-token or DISCAGENT_ACCESS_TOKEN)");
+                requireStrong(accessToken, "access token");
+                if (adminToken != null) {
+                    requireStrong(adminToken, "admin token");
+                }
+            }
             return config;
         }
 
@@ -440,6 +447,14 @@ public final class ServiceConfig {
                 values.add(value);
             }
             return List.copyOf(values);
+        }
+
+        /** A token other hosts may try to guess: at least 32 characters, and not a few characters repeated. */
+        private static void requireStrong(String token, String name) {
+            InvalidArgumentException.require(token.length() >= MIN_REMOTE_TOKEN_LENGTH
+                    && token.chars().distinct().count() >= 8, "on a non-loopback bind the " + name + " must have at "
+                    + "least " + MIN_REMOTE_TOKEN_LENGTH + " characters of randomness (for example `openssl rand "
+                    + "-base64 32`)");
         }
 
         private static @Nullable String blankToNull(@Nullable String token) {

@@ -92,7 +92,7 @@ final class SessionEndpoints {
         Replies.respond(rc, agent.recorders(), recorders -> {
             JsonArray locks = new JsonArray();
             for (RecorderInfo info : recorders) {
-                if (info.lockState().isHeld() && lease.id().equals(String.valueOf(info.lockState().session()))) {
+                if (info.lockState().isHeld() && lease.session().id().equals(info.lockState().session())) {
                     locks.add(new JsonObject().put("recorder", info.id().value())
                             .put("count", info.lockState().count()));
                 }
