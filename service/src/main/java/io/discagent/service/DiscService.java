@@ -4,6 +4,7 @@ import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
 import io.discagent.service.demo.DemoTraffic;
 import io.discagent.service.events.EventFeed;
+import io.discagent.service.http.Connections;
 import io.discagent.service.http.HttpApi;
 import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.session.CloseCause;
@@ -215,14 +216,23 @@ public final class DiscService implements AutoCloseable {
         public Future<?> start() {
             leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
                     config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
-            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config, time);
+            Connections connections = new Connections(config.maxConnections(), config.headerTimeout(),
+                    config.idleTimeout(), config.requestTimeout());
+            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config, time,
+                    connections);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
                     .setHttp2ClearTextEnabled(false) // HTTP/1.1 only: every request passes the same checks
                     .setMaxWebSocketFrameSize(config.maxBodyBytes())
                     .setMaxWebSocketMessageSize(config.maxBodyBytes());
-            server = vertx.createHttpServer(options).requestHandler(api.router());
+            vertx.setPeriodic(connections.sweepMillis(), id -> connections.sweep());
+            server = vertx.createHttpServer(options)
+                    .connectionHandler(connections::opened)
+                    .requestHandler(request -> {
+                        connections.request(request);
+                        api.router().handle(request);
+                    });
             return server.listen();
         }
 

@@ -47,6 +47,10 @@ public final class ServiceConfig {
     /** The simulator's control endpoints are off unless asked for (or the demo runs). */
     public static final boolean DEFAULT_SIMULATOR_CONTROL = false;
     public static final int DEFAULT_MAX_SIMULATED_RECORDERS = 16;
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_CONNECTIONS = 2048;
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
             new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
@@ -91,7 +95,19 @@ public final class ServiceConfig {
             new Setting<>("maxSimulatedRecorders", Integer.class, DEFAULT_MAX_SIMULATED_RECORDERS,
                     "How many simulated recorders may be present at once (each has its own native thread); "
                     + "adding more through the API is refused.", Builder::maxSimulatedRecorders,
-                    ServiceConfig::maxSimulatedRecorders));
+                    ServiceConfig::maxSimulatedRecorders),
+            new Setting<>("headerTimeout", Duration.class, DEFAULT_HEADER_TIMEOUT,
+                    "How long a new connection may take to send its first request's headers before it is closed.",
+                    Builder::headerTimeout, ServiceConfig::headerTimeout),
+            new Setting<>("requestTimeout", Duration.class, DEFAULT_REQUEST_TIMEOUT,
+                    "How long a request's body may take to arrive after its headers (408 and the connection closed).",
+                    Builder::requestTimeout, ServiceConfig::requestTimeout),
+            new Setting<>("idleTimeout", Duration.class, DEFAULT_IDLE_TIMEOUT,
+                    "How long a keep-alive connection may wait between a response and its next request's headers.",
+                    Builder::idleTimeout, ServiceConfig::idleTimeout),
+            new Setting<>("maxConnections", Integer.class, DEFAULT_MAX_CONNECTIONS,
+                    "How many connections may be open at once (event streams included); more are closed at once.",
+                    Builder::maxConnections, ServiceConfig::maxConnections));
 
     /** A DNS name or an address literal (IPv6 with or without brackets), without a port. */
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
@@ -115,6 +131,10 @@ public final class ServiceConfig {
     private final List<String> allowedOrigins;
     private final boolean simulatorControl;
     private final int maxSimulatedRecorders;
+    private final Duration headerTimeout;
+    private final Duration requestTimeout;
+    private final Duration idleTimeout;
+    private final int maxConnections;
     private final boolean demo;
     private final AgentOptions agent;
 
@@ -137,6 +157,10 @@ public final class ServiceConfig {
         this.allowedOrigins = b.allowedOrigins;
         this.simulatorControl = b.simulatorControl;
         this.maxSimulatedRecorders = b.maxSimulatedRecorders;
+        this.headerTimeout = b.headerTimeout;
+        this.requestTimeout = b.requestTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.maxConnections = b.maxConnections;
         this.demo = b.demo;
         this.agent = b.agent.build();
     }
@@ -253,6 +277,26 @@ public final class ServiceConfig {
         return maxSimulatedRecorders;
     }
 
+    /** How long a new connection may take to send its first request's headers. */
+    public Duration headerTimeout() {
+        return headerTimeout;
+    }
+
+    /** How long a request's body may take to arrive after its headers. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** How long a keep-alive connection may wait between a response and its next request's headers. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** How many connections may be open at once. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
     /** Whether to run the demo traffic loop on the simulated backend. */
     public boolean demo() {
         return demo;
@@ -295,6 +339,10 @@ public final class ServiceConfig {
         private List<String> allowedOrigins = List.of();
         private boolean simulatorControl = DEFAULT_SIMULATOR_CONTROL;
         private int maxSimulatedRecorders = DEFAULT_MAX_SIMULATED_RECORDERS;
+        private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private boolean demo;
         private AgentOptions.Builder agent = AgentOptions.builder();
 
@@ -392,6 +440,26 @@ public final class ServiceConfig {
 
         public Builder maxSimulatedRecorders(int recorders) {
             this.maxSimulatedRecorders = atLeastOne(recorders, "maxSimulatedRecorders");
+            return this;
+        }
+
+        public Builder headerTimeout(Duration timeout) {
+            this.headerTimeout = positive(timeout, "headerTimeout");
+            return this;
+        }
+
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        public Builder maxConnections(int connections) {
+            this.maxConnections = atLeastOne(connections, "maxConnections");
             return this;
         }
 

@@ -46,12 +46,15 @@ final class EventEndpoints {
     private final LeaseRegistry leases;
     private final Scheduler time;
     private final Duration keepAlive;
+    private final Connections connections;
 
-    EventEndpoints(EventFeed feed, LeaseRegistry leases, Scheduler time, Duration keepAlive) {
+    EventEndpoints(EventFeed feed, LeaseRegistry leases, Scheduler time, Duration keepAlive,
+            Connections connections) {
         this.feed = feed;
         this.leases = leases;
         this.time = time;
         this.keepAlive = keepAlive;
+        this.connections = connections;
     }
 
     List<Endpoint> endpoints() {
@@ -198,6 +201,7 @@ final class EventEndpoints {
         Predicate<RecorderId> filter = filter(rc);
         OptionalLong after = resumeAfter(rc);
         rc.request().toWebSocket().onSuccess(ws -> {
+            Runnable untracked = connections.upgraded(rc.request());
             WsClient client = new WsClient(ws, Vertx.currentContext());
             Disposable registration = feed.register(filter, after, client);
             Disposable pings = periodic(client.context, () -> {
@@ -207,6 +211,7 @@ final class EventEndpoints {
             });
             ws.textMessageHandler(message -> client.command(message));
             ws.closeHandler(v -> {
+                untracked.run();
                 client.closed = true;
                 registration.dispose();
                 pings.dispose();

@@ -39,16 +39,18 @@ public final class HttpApi {
 
     /**
      * @param simulator the simulated backend's control, when the agent runs it ({@code /api/v1/sim} is served only
-     *     then)
+     *     then, and only with simulator control on)
+     * @param connections the server's connections (a WebSocket leaves their timeouts)
      */
     public HttpApi(Vertx vertx, RecorderAgent agent, String backend, Optional<Simulator> simulator,
-            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
+            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time,
+            Connections connections) {
         Guard guard = new Guard(config);
         List<Endpoint> all = new ArrayList<>();
         all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
         all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
-        all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
+        all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval(), connections).endpoints());
         Optional<Simulator> controlled = simulator.filter(sim -> config.servesSimulatorControl());
         controlled.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim, config.maxSimulatedRecorders())
                 .endpoints()));
