@@ -4,6 +4,7 @@ import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
 import io.discagent.service.demo.DemoTraffic;
 import io.discagent.service.events.EventFeed;
+import io.discagent.service.events.StreamClient;
 import io.discagent.service.http.Connections;
 import io.discagent.service.http.HttpApi;
 import io.discagent.service.metrics.ServiceMetrics;
@@ -98,8 +99,8 @@ public final class DiscService implements AutoCloseable {
                     .block(STARTUP);
             ServiceMetrics metrics = started.metrics();
             metrics.observe(agent);
-            EventFeed feed = new EventFeed(agent, scheduler, config.replayEvents(),
-                    config.replayWindow());
+            EventFeed feed = new EventFeed(agent, scheduler, config.replayEvents(), config.replayWindow(),
+                    config.keepAliveInterval(), config.streamStallTimeout());
             feed.start().block(STARTUP);
             metrics.streamClients(feed::clients);
             HttpVerticle http = new HttpVerticle(agent, feed, metrics, config, scheduler);
@@ -224,6 +225,9 @@ public final class DiscService implements AutoCloseable {
                     .setHost(config.host())
                     .setPort(config.port())
                     .setHttp2ClearTextEnabled(false) // HTTP/1.1 only: every request passes the same checks
+                    // a WebSocket that is closed (cut off, or at its client's request) waits this long for the
+                    // client's answer before its TCP connection is closed
+                    .setWebSocketClosingTimeout((int) StreamClient.CUT_OFF_GRACE.toSeconds())
                     .setMaxWebSocketFrameSize(config.maxBodyBytes())
                     .setMaxWebSocketMessageSize(config.maxBodyBytes());
             vertx.setPeriodic(connections.sweepMillis(), id -> connections.sweep());

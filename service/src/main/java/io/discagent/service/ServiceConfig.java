@@ -51,6 +51,7 @@ public final class ServiceConfig {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_CONNECTIONS = 2048;
+    public static final Duration DEFAULT_STREAM_STALL_TIMEOUT = Duration.ofSeconds(10);
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
             new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
@@ -107,7 +108,11 @@ public final class ServiceConfig {
                     Builder::idleTimeout, ServiceConfig::idleTimeout),
             new Setting<>("maxConnections", Integer.class, DEFAULT_MAX_CONNECTIONS,
                     "How many connections may be open at once (event streams included); more are closed at once.",
-                    Builder::maxConnections, ServiceConfig::maxConnections));
+                    Builder::maxConnections, ServiceConfig::maxConnections),
+            new Setting<>("streamStallTimeout", Duration.class, DEFAULT_STREAM_STALL_TIMEOUT,
+                    "How long an event-stream client's connection may take nothing while events wait for it before "
+                    + "it is disconnected (it reconnects with Last-Event-ID).",
+                    Builder::streamStallTimeout, ServiceConfig::streamStallTimeout));
 
     /** A DNS name or an address literal (IPv6 with or without brackets), without a port. */
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
@@ -135,6 +140,7 @@ public final class ServiceConfig {
     private final Duration requestTimeout;
     private final Duration idleTimeout;
     private final int maxConnections;
+    private final Duration streamStallTimeout;
     private final boolean demo;
     private final AgentOptions agent;
 
@@ -161,6 +167,7 @@ public final class ServiceConfig {
         this.requestTimeout = b.requestTimeout;
         this.idleTimeout = b.idleTimeout;
         this.maxConnections = b.maxConnections;
+        this.streamStallTimeout = b.streamStallTimeout;
         this.demo = b.demo;
         this.agent = b.agent.build();
     }
@@ -297,6 +304,11 @@ public final class ServiceConfig {
         return maxConnections;
     }
 
+    /** How long an event-stream client's connection may take nothing while events wait for it. */
+    public Duration streamStallTimeout() {
+        return streamStallTimeout;
+    }
+
     /** Whether to run the demo traffic loop on the simulated backend. */
     public boolean demo() {
         return demo;
@@ -343,6 +355,7 @@ public final class ServiceConfig {
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private Duration streamStallTimeout = DEFAULT_STREAM_STALL_TIMEOUT;
         private boolean demo;
         private AgentOptions.Builder agent = AgentOptions.builder();
 
@@ -460,6 +473,11 @@ public final class ServiceConfig {
 
         public Builder maxConnections(int connections) {
             this.maxConnections = atLeastOne(connections, "maxConnections");
+            return this;
+        }
+
+        public Builder streamStallTimeout(Duration timeout) {
+            this.streamStallTimeout = positive(timeout, "streamStallTimeout");
             return this;
         }
 

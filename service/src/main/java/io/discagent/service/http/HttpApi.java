@@ -50,7 +50,7 @@ public final class HttpApi {
         all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
         all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
-        all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval(), connections).endpoints());
+        all.addAll(new EventEndpoints(feed, leases, connections).endpoints());
         Optional<Simulator> controlled = simulator.filter(sim -> config.servesSimulatorControl());
         controlled.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim, config.maxSimulatedRecorders())
                 .endpoints()));
