@@ -146,7 +146,20 @@ public final class DiscAgent implements RecorderAgent {
         return core.activity();
     }
 
-    /** Counts since start (grants, retries, timeouts, removals, waiting): any thread, no waiting. */
+    /**
+     * Whether the agent serves: {@code DOWN} once closed; otherwise, as soon as the backend's control thread
+     * (enumeration, hotplug) has answered, {@code UP}, or {@code DEGRADED} naming the recorders that do not respond (a
+     * native call over the command timeout that has not returned). A backend whose control thread is stuck never
+     * answers: bound the {@code Mono} with a timeout (the service answers {@code DOWN} after the command timeout).
+     */
+    public Mono<AgentHealth> health() {
+        return core.health();
+    }
+
+    /**
+     * Counts since start (grants, retries, timeouts, removals, waiting, sessions, acquire outcomes): any thread, no
+     * waiting.
+     */
     public AgentStatistics statistics() {
         return core.statistics();
     }

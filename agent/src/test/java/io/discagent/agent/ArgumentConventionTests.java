@@ -99,6 +99,7 @@ class ArgumentConventionTests {
                     () -> s.release(SIM0),
                     () -> s.release(grant),
                     () -> s.lockCount(SIM0),
+                    () -> s.placesInLine(),
                     () -> s.withLock(SIM0, AcquireOptions.DEFAULT, g -> Mono.empty()),
                     () -> s.acquireEach(Flux.just(AcquireRequest.of(SIM0))));
             for (int i = 0; i < calls.size(); i++) {

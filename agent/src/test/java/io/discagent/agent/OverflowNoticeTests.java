@@ -47,7 +47,8 @@ class OverflowNoticeTests {
             t.agent.lockTransitions().subscribe(slow);
             churn(t, 100);
             t.advance(Duration.ofMillis(500));
-            slow.request(Long.MAX_VALUE);
+            slow.request(Long.MAX_VALUE); // delivered from the event loop
+            t.settle();
             assertThat(slow.expectTerminalError()).isInstanceOf(EventOverflowException.class);
             assertThat(slow.getReceivedOnNext()).hasSize(1 + 16);
         }

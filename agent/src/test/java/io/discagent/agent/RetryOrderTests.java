@@ -60,6 +60,7 @@ class RetryOrderTests {
         t.session("Burner").acquire(SIM0, AcquireOptions.DEFAULT.withRetry(RetryPolicy.of(Retry.max(2))))
                 .subscribe(probe);
         t.settle();
+        probe.block(java.time.Duration.ofSeconds(10)); // the retries hop through Reactor's Retry companion: wait for the end itself
         assertThat(probe.expectTerminalError()).isInstanceOfSatisfying(RecorderLockedException.class,
                 e -> assertThat(e.owner()).contains("wodim (pid 4242)"));
         assertThat(t.sim.calls()).filteredOn(c -> c.operation().equals("acquire")).hasSize(3);

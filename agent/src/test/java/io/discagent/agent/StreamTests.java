@@ -95,7 +95,8 @@ class StreamTests {
         // the slow subscriber was dropped from the hub at the overflow; it gets what fit in its buffer, then the error
         assertThat(t.agent.activity().block().subscribers()).isEqualTo(1);
         assertThat(slow.getReceivedOnNext()).hasSize(1);
-        slow.request(100);
+        slow.request(100); // delivered from the event loop, not from this thread
+        t.settle();
         assertThat(slow.getReceivedOnNext()).hasSize(1 + 8);
         assertThat(slow.getReceivedOnNext()).extracting(tr -> tr.to().count()).containsExactly(0, 1, 2, 3, 4, 5, 6,
                 7, 8);
@@ -119,7 +120,8 @@ class StreamTests {
         }
         t.settle();
         assertThat(lazy.getReceivedOnNext()).isEmpty();
-        lazy.request(100);
+        lazy.request(100); // delivered from the event loop
+        t.settle();
         assertThat(lazy.getReceivedOnNext()).hasSize(8);
         assertThat(lazy.isTerminated()).isFalse();
     }

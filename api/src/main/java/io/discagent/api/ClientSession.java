@@ -1,5 +1,6 @@
 package io.discagent.api;
 
+import java.util.Map;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -15,18 +16,21 @@ import reactor.core.publisher.Mono;
  * <h2>Who owns a grant</h2>
  * A grant is the agent's until its subscriber has taken it: a request cancelled while it waits leaves the queue at
  * once, a native acquire that returns for a request that has ended is released, a grant that meets a cancellation on
- * its way in is released. Cancelling an {@link #acquire} after its grant arrived releases that grant too (Reactor's
- * operators cancel a {@code Mono} they took a value from only to drop it: {@code publishOn} disposed with the grant in
- * its queue, {@code timeout}, {@code block(Duration)}, a cancelled {@code flatMap} chain); an operator that cancels
- * while passing the grant on ({@code next()}, {@code take(1)}) keeps it. An operator that drops a value without
- * cancelling ({@code Mono.zip} with a failing partner, {@code when}, {@code then}) cannot be seen: release such a grant
- * with a discard hook, {@code .doOnDiscard(LockGrant.class, g -> session.release(g).subscribe())}. {@link #withLock}
+ * its way in is released, and so is a grant delivered to a {@code toFuture()} cancelled meanwhile. A cancellation
+ * after the grant left the agent is read from the operators below: one that comes while an operator passes the grant
+ * on ({@code next()}, {@code take(1)}, {@code blockFirst()}, also after a {@code publishOn}) leaves the grant yours;
+ * one that finds it still queued ({@code publishOn} disposed before it ran) or comes from outside any delivery
+ * ({@code dispose()} racing the emission, {@code timeout}, {@code block(Duration)}, {@code zip} and
+ * {@code firstWithValue} dropping it, a cancelled {@code flatMap} chain) releases it. An operator that drops a value
+ * without cancelling ({@code when}, {@code then}) cannot be seen: release such a grant with a discard hook,
+ * {@code .doOnDiscard(LockGrant.class, g -> session.release(g).subscribe())}. {@link #withLock}
  * is leak-free whatever surrounds it. {@link #close} releases everything the session holds, whatever happened.
  *
  * <h2>Errors</h2>
  * A {@code null} argument fails with {@link io.discagent.api.error.InvalidArgumentException} ({@code 0x80070057}),
  * signalled on the event loop. Every call on a closed session fails with
- * {@link io.discagent.api.error.SessionClosedException} ({@code 0x80010108}); {@link #close} does nothing then.
+ * {@link io.discagent.api.error.SessionClosedException} ({@code 0x80010108}); {@link #close} does nothing then. A
+ * session of a closed agent is closed.
  */
 public interface ClientSession {
 
@@ -77,11 +81,22 @@ public interface ClientSession {
     Mono<Integer> lockCount(RecorderId recorder);
 
     /**
+     * Where this session's waiting acquires stand in line: for each recorder it waits for, its place in that
+     * recorder's FIFO (1: it is next, or its native acquire is under way; 2: one request goes first; ...). A request
+     * that does not wait (it fails at once, or only sleeps between retries) has no place. Empty when the session
+     * waits for nothing.
+     *
+     * @return the places, by recorder id
+     */
+    Mono<Map<RecorderId, Integer>> placesInLine();
+
+    /**
      * Acquires recorders one request at a time: the next request is taken from {@code requests} only after the
      * previous one was granted, so a producer of requests is held back by the rate of grants.
      *
      * <p>Cancelling the stream cancels the request under way (its grant, if one comes, is released); every grant the
-     * stream has emitted is the subscriber's.
+     * stream has emitted is the subscriber's. A failure of {@code requests} ends the stream at once, cancelling the
+     * request under way. Every signal, {@code requests}' end included, comes from the event loop.
      *
      * @return the grants, in request order; the first failure ends the stream
      */

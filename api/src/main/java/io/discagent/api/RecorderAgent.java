@@ -27,6 +27,15 @@ import reactor.core.publisher.Mono;
  * without them (Reactive Streams allows {@code onError} without demand), so even a subscriber that never requests
  * again learns within the grace that it fell behind. Subscribing again starts with the current state.
  *
+ * <h2>Outside holders</h2>
+ * A recorder held by a process outside the agent (a burning tool, a mount, another IMAPI2 client) has the lock state
+ * {@link LockState.Status#EXTERNAL}, naming that holder as the backend's owner discovery reports it. The agent asks
+ * the backend on every native acquire that fails with {@code E_IMAPI_RECORDER_LOCKED}, on every
+ * {@link #exclusiveAccessOwner} call, and at least every {@code ownerRefreshInterval} (default 2 s) for every recorder
+ * that someone watches ({@link #events()}, {@link #lockTransitions()}, {@link #lockTransitions(RecorderId)}) or that an
+ * acquire waits for. Appearing and going are lock transitions ({@link LockTransition.Cause#EXTERNAL_ACQUIRED},
+ * {@link LockTransition.Cause#EXTERNAL_RELEASED}).
+ *
  * <h2>Errors</h2>
  * A {@code null} argument fails with {@link io.discagent.api.error.InvalidArgumentException} ({@code 0x80070057}),
  * signalled on the event loop like every other error.
@@ -51,7 +60,9 @@ public interface RecorderAgent {
 
     /**
      * IMAPI2's {@code ExclusiveAccessOwner}: the client name of the session that holds the recorder, or the name
-     * the backend reports for a holder outside the agent; empty when the recorder is free.
+     * the backend reports for a holder outside the agent; empty when the recorder is free. When no session of the
+     * agent holds the recorder this asks the backend, and the answer updates the recorder's lock state (an outside
+     * holder appears or goes).
      */
     Mono<String> exclusiveAccessOwner(RecorderId recorder);
 

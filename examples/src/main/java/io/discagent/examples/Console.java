@@ -64,7 +64,11 @@ public final class Console {
     }
 
     static String state(LockState s) {
-        return s.isHeld() ? "held by '" + s.owner() + "' x" + s.count() : "free";
+        return switch (s.status()) {
+            case HELD -> "held by '" + s.owner() + "' x" + s.count();
+            case EXTERNAL -> "held outside the agent by '" + s.owner() + "'";
+            case FREE -> "free";
+        };
     }
 
     /** A progress bar: {@code [#####.....]  50%}. */

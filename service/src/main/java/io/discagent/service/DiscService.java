@@ -9,6 +9,7 @@ import io.discagent.service.http.Connections;
 import io.discagent.service.http.HttpApi;
 import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.session.CloseCause;
+import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -110,6 +111,7 @@ public final class DiscService implements AutoCloseable {
             if (config.demo() && agent.simulator().isPresent()) {
                 demo = DemoTraffic.start(agent, agent.simulator().get(), scheduler);
             }
+            metrics.bindJvmAndProcessMetrics(); // ready: what follows is off the start-up path
             return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo, ownedTime);
         } catch (Exception e) {
             if (agent != null) {
@@ -153,6 +155,20 @@ public final class DiscService implements AutoCloseable {
     /** The agent behind the service. */
     public DiscAgent agent() {
         return agent;
+    }
+
+    /**
+     * The API's id of the open session that the agent knows as {@code agentSession} (the API shows ids of its own),
+     * if there is one: for an operator or a test that sees a holder in the agent and wants to close its session.
+     */
+    public Optional<String> sessionIdOf(io.discagent.api.SessionId agentSession) {
+        LeaseRegistry registry = http.leases;
+        if (registry == null) {
+            return Optional.empty();
+        }
+        CompletableFuture<Optional<String>> id = new CompletableFuture<>();
+        http.eventLoop().runOnContext(v -> id.complete(registry.find(agentSession).map(Lease::id)));
+        return id.orTimeout(STARTUP.toMillis(), TimeUnit.MILLISECONDS).join();
     }
 
     /** The HTTP API (its endpoint table and OpenAPI document). */
@@ -213,14 +229,18 @@ public final class DiscService implements AutoCloseable {
             this.time = time;
         }
 
+        /** The context of the HTTP event loop, which owns the lease registry. */
+        io.vertx.core.Context eventLoop() {
+            return context;
+        }
+
         @Override
         public Future<?> start() {
             leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
                     config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
             Connections connections = new Connections(config.maxConnections(), config.headerTimeout(),
                     config.idleTimeout(), config.requestTimeout());
-            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config, time,
-                    connections);
+            api = new HttpApi(vertx, agent, agent.simulator(), leases, feed, metrics, config, time, connections);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())

@@ -52,6 +52,7 @@ public final class ServiceConfig {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_CONNECTIONS = 2048;
     public static final Duration DEFAULT_STREAM_STALL_TIMEOUT = Duration.ofSeconds(10);
+    public static final boolean DEFAULT_ACCESS_LOG = false;
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
             new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
@@ -82,6 +83,9 @@ public final class ServiceConfig {
             new Setting<>("keepAliveInterval", Duration.class, DEFAULT_KEEP_ALIVE_INTERVAL,
                     "How often idle event streams get a keep-alive (SSE comment, WebSocket ping).",
                     Builder::keepAliveInterval, ServiceConfig::keepAliveInterval),
+            new Setting<>("accessLog", Boolean.class, DEFAULT_ACCESS_LOG,
+                    "Write one log line per HTTP request: client, method, path, status, bytes, milliseconds.",
+                    Builder::accessLog, ServiceConfig::accessLog),
             new Setting<>("allowedHosts", String.class, DEFAULT_ALLOWED_HOSTS,
                     "More names clients may give in the Host header, comma-separated (loopback names and the bind "
                     + "address are always allowed); only names you control.",
@@ -141,6 +145,7 @@ public final class ServiceConfig {
     private final Duration idleTimeout;
     private final int maxConnections;
     private final Duration streamStallTimeout;
+    private final boolean accessLog;
     private final boolean demo;
     private final AgentOptions agent;
 
@@ -168,6 +173,7 @@ public final class ServiceConfig {
         this.idleTimeout = b.idleTimeout;
         this.maxConnections = b.maxConnections;
         this.streamStallTimeout = b.streamStallTimeout;
+        this.accessLog = b.accessLog;
         this.demo = b.demo;
         this.agent = b.agent.build();
     }
@@ -309,6 +315,11 @@ public final class ServiceConfig {
         return streamStallTimeout;
     }
 
+    /** Whether every HTTP request is logged (to {@code io.discagent.service.access}). */
+    public boolean accessLog() {
+        return accessLog;
+    }
+
     /** Whether to run the demo traffic loop on the simulated backend. */
     public boolean demo() {
         return demo;
@@ -356,6 +367,7 @@ public final class ServiceConfig {
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private Duration streamStallTimeout = DEFAULT_STREAM_STALL_TIMEOUT;
+        private boolean accessLog = DEFAULT_ACCESS_LOG;
         private boolean demo;
         private AgentOptions.Builder agent = AgentOptions.builder();
 
@@ -478,6 +490,11 @@ public final class ServiceConfig {
 
         public Builder streamStallTimeout(Duration timeout) {
             this.streamStallTimeout = positive(timeout, "streamStallTimeout");
+            return this;
+        }
+
+        public Builder accessLog(boolean on) {
+            this.accessLog = on;
             return this;
         }
 

@@ -78,17 +78,7 @@ public final class ExecGuestScenario {
     public static void main(String[] args) {
         GuestTranscript out = new GuestTranscript();
         Path job = Path.of(args[0]);
-        int rc = 0;
-        out.log("exec scenario starts; kernel " + read(Path.of("/proc/sys/kernel/osrelease")));
-        try {
-            new ExecGuestScenario(out, new HostSteps(job, out), job).run();
-        } catch (Throwable t) {
-            out.log("ABORTED " + t);
-            t.printStackTrace(System.out);
-            rc = 2;
-        }
-        out.log("DONE failures=" + out.failures());
-        System.exit(rc != 0 ? rc : out.failures() == 0 ? 0 : 1);
+        out.runAndExit("exec scenario starts", () -> new ExecGuestScenario(out, new HostSteps(job, out), job).run());
     }
 
     private void run() throws IOException {

@@ -1,7 +1,6 @@
 package io.discagent.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.discagent.agent.backend.linux.VmRun;
 import java.io.IOException;
@@ -25,10 +24,8 @@ class ExecVmTests {
     @BeforeAll
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // the VM's own limit is VM_LIMIT
     static void runTheScenarioInAVm() throws IOException {
-        String skip = VmRun.skipReason();
-        assumeTrue(skip == null, skip);
         // the service in the guest listens on the loopback interface, which nothing else brings up there
-        vm = VmRun.run("exec", VM_LIMIT, "ip link set lo up 2>/dev/null || busybox ip link set lo up\n",
+        vm = VmRun.runOrSkip("exec", VM_LIMIT, "ip link set lo up 2>/dev/null || busybox ip link set lo up\n",
                 ExecGuestScenario.class, VmRun.GUEST_JOB);
     }
 

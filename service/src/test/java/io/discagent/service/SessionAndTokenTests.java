@@ -125,6 +125,40 @@ class SessionAndTokenTests {
     }
 
     @Test
+    void aWaitingSessionSeesItsPlaceInLineAndWhoHoldsTheRecorder() throws Exception {
+        try (TestService t = TestService.start()) {
+            Session holder = t.open("Kiosk A");
+            Session first = t.open("Kiosk B");
+            Session second = t.open("Kiosk C");
+            t.acquire(holder, "sim-0");
+            JsonObject wait = new JsonObject().put("waitMillis", 20_000);
+            var firstWaits = java.util.concurrent.CompletableFuture.supplyAsync(() -> t.acquire(first, "sim-0", wait));
+            TestService.eventually(() -> t.service.metrics().scrape().contains("discagent_acquire_waiters 1.0"));
+            var secondWaits = java.util.concurrent.CompletableFuture.supplyAsync(() -> t.acquire(second, "sim-0",
+                    wait));
+            TestService.eventually(() -> t.service.metrics().scrape().contains("discagent_acquire_waiters 2.0"));
+
+            JsonObject seen = t.get("/api/v1/sessions/" + second.id(), "X-Session-Token", second.token()).json();
+            assertThat(seen.getJsonArray("waiting")).hasSize(1);
+            JsonObject place = seen.getJsonArray("waiting").getJsonObject(0);
+            assertThat(place.getString("recorder")).isEqualTo("sim-0");
+            assertThat(place.getInteger("place")).isEqualTo(2);
+            assertThat(place.getString("owner")).isEqualTo("Kiosk A");
+            assertThat(t.get("/api/v1/sessions/" + holder.id(), "X-Session-Token", holder.token()).json()
+                    .getJsonArray("waiting")).isEmpty();
+
+            t.release(holder, "sim-0");
+            assertThat(firstWaits.get(20, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+            JsonObject moved = t.get("/api/v1/sessions/" + second.id(), "X-Session-Token", second.token()).json()
+                    .getJsonArray("waiting").getJsonObject(0);
+            assertThat(moved.getInteger("place")).isEqualTo(1);
+            assertThat(moved.getString("owner")).isEqualTo("Kiosk B");
+            t.release(first, "sim-0");
+            assertThat(secondWaits.get(20, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void deletingASessionReleasesEverythingItHoldsAndLaterCallsAre410() {
         try (TestService t = TestService.start()) {
             Session a = t.open("Kiosk A");

@@ -4,7 +4,6 @@ import io.discagent.api.AcquireOptions;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.RecorderLockedException;
-import io.discagent.api.error.RequestCancelledException;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
@@ -25,19 +24,23 @@ import org.reactivestreams.Subscription;
  * <li>Cancelled from another thread while {@code onNext} runs ({@code DELIVERING} &rarr; {@code CANCELLED}): the
  * subscriber dropped it (Reactor's {@code LambdaMonoSubscriber} and {@code Mono.create} sinks drop a value that
  * meets their own cancellation): released when {@code onNext} returns.</li>
- * <li>Cancelled after {@code onNext} returned ({@code DELIVERED} &rarr; {@code CANCELLED}): Reactor's subscribers
- * never cancel a {@code Mono} they took a value from, except to drop that value: {@code dispose()} racing the
- * emission, {@code block(Duration)} timing out, {@code publishOn} disposed with the grant still in its queue,
- * {@code zip}, {@code firstWithValue} and {@code timeout} discarding it, a {@code flatMap} whose chain is cancelled.
- * So such a cancellation releases the grant too.</li>
+ * <li>Cancelled after {@code onNext} returned ({@code DELIVERED} &rarr; {@code CANCELLED}): released when the
+ * operators below dropped it ({@code dispose()} racing the emission, {@code block(Duration)} timing out,
+ * {@code publishOn} disposed with the grant still in its queue, {@code zip} and {@code firstWithValue} discarding
+ * it, a {@code flatMap} whose chain is cancelled), kept when an asynchronous operator below passed it on and the
+ * cancellation comes from further down ({@code publishOn} then {@code take(1)}, {@code next()},
+ * {@code blockFirst()}): {@link Downstream} tells which.</li>
+ * <li>Delivered to a {@code toFuture()} that was cancelled meanwhile: the future refused it without cancelling
+ * (it had already let go of its subscription): released.</li>
  * <li>Cancelled from inside its own {@code onNext}, on the delivering thread: that is an operator passing the grant on
  * ({@code next()}, {@code take(1)}), not a refusal: the grant is the subscriber's.</li>
  * </ul>
  * Otherwise, once {@code onNext} has returned the grant is the subscriber's. Releasing a grant is idempotent
  * ({@link Grant}), so a grant that is both discarded and released by its holder is released once.
  *
- * <p>In {@linkplain #keepsDelivered keep-on-delivery} mode (the agent's own subscribers: {@code withLock},
- * {@code acquireEach}) a grant that reached {@code onNext} is the subscriber's whatever happens afterwards.
+ * <p>In {@linkplain #keepsDelivered keep-on-delivery} mode (the agent's own subscribers: {@code withLock}, and
+ * {@code acquireEach} as a {@link Receiver} that settles each offer itself) a grant that reached {@code onNext} is the
+ * subscriber's whatever happens afterwards.
  *
  * <h2>Threads</h2>
  * {@link #request} and {@link #cancel} come from any thread and only hop to the event loop. Everything else, and
@@ -57,6 +60,18 @@ final class AcquireOperation implements Subscription {
     private static final AtomicIntegerFieldUpdater<AcquireOperation> STATE =
             AtomicIntegerFieldUpdater.newUpdater(AcquireOperation.class, "state");
 
+    /**
+     * A subscriber inside the agent that decides itself whether it takes a grant ({@code acquireEach}): offered on
+     * the event loop; a refused grant is released.
+     */
+    interface Receiver {
+        /** Takes {@code grant}, or refuses it (returns false). Event loop. */
+        boolean offer(AcquireOperation op, LockGrant grant);
+
+        /** The request failed. Event loop, or the requesting thread once the agent is gone. */
+        void failed(AcquireOperation op, Throwable error);
+    }
+
     /** Where the request stands in its recorder (event loop only). */
     enum Place { NONE, QUEUED, HEAD, SLEEPING }
 
@@ -64,7 +79,8 @@ final class AcquireOperation implements Subscription {
     final SessionImpl session;
     final @Nullable RecorderId recorder;
     final @Nullable AcquireOptions options;
-    private final CoreSubscriber<? super LockGrant> actual;
+    private final @Nullable CoreSubscriber<? super LockGrant> actual;
+    private final @Nullable Receiver receiver;
     private final boolean keepsDelivered;
 
     private volatile int state;
@@ -92,7 +108,20 @@ final class AcquireOperation implements Subscription {
         this.recorder = recorder;
         this.options = options;
         this.actual = actual;
+        this.receiver = null;
         this.keepsDelivered = keepsDelivered;
+    }
+
+    /** A request whose grant is offered to {@code receiver}, which settles it (keep-on-delivery). */
+    AcquireOperation(AgentCore core, SessionImpl session, @Nullable RecorderId recorder,
+            @Nullable AcquireOptions options, Receiver receiver) {
+        this.core = core;
+        this.session = session;
+        this.recorder = recorder;
+        this.options = options;
+        this.actual = null;
+        this.receiver = receiver;
+        this.keepsDelivered = true;
     }
 
     /** The validated recorder (after {@link AgentCore#admit}). */
@@ -155,8 +184,8 @@ final class AcquireOperation implements Subscription {
                     }
                 }
                 case DELIVERED -> {
-                    if (keepsDelivered) {
-                        return;
+                    if (keepsDelivered || !Downstream.cancellationDrops(subscriber())) {
+                        return; // passed on below: the subscriber's
                     }
                     if (STATE.compareAndSet(this, DELIVERED, CANCELLED)) {
                         core.loop().execute(() -> core.releaseDiscarded(grant));
@@ -173,7 +202,7 @@ final class AcquireOperation implements Subscription {
     /** Runs {@code task} on the event loop; if the agent's loop is gone, fails the request from here. */
     private void hop(Runnable task) {
         if (!core.loop().execute(task) && STATE.compareAndSet(this, ACTIVE, FAILED)) {
-            actual.onError(new RequestCancelledException("the agent is closed", recorder));
+            signalError(AgentCore.whenAgentClosed(session));
         }
     }
 
@@ -199,9 +228,14 @@ final class AcquireOperation implements Subscription {
             deliveringThread = null;
             return CANCELLED_BEFORE;
         }
+        core.countAcquireGranted();
         boolean taken = true;
         try {
-            actual.onNext(granted.value);
+            if (receiver != null) {
+                taken = receiver.offer(this, granted.value);
+            } else {
+                subscriber().onNext(granted.value);
+            }
         } catch (Throwable t) {
             taken = false;
             LOG.log(Level.WARNING, "the subscriber of an acquire threw from onNext; its grant is released", t);
@@ -214,9 +248,13 @@ final class AcquireOperation implements Subscription {
         if (!STATE.compareAndSet(this, DELIVERING, DELIVERED)) {
             return DROPPED_IN_DELIVERY; // cancelled from another thread while onNext ran: dropped
         }
-        if (!cancelledWhileReceiving) {
+        if (!keepsDelivered && Downstream.endsInCancelledFuture(subscriber()) && STATE.compareAndSet(this, DELIVERED,
+                CANCELLED)) {
+            return DROPPED_IN_DELIVERY; // a future cancelled meanwhile (toFuture()) refused it without a cancel
+        }
+        if (!cancelledWhileReceiving && receiver == null) {
             try {
-                actual.onComplete();
+                subscriber().onComplete();
             } catch (Throwable t) {
                 LOG.log(Level.WARNING, "the subscriber of an acquire threw from onComplete", t);
             }
@@ -227,12 +265,29 @@ final class AcquireOperation implements Subscription {
     /** Fails the request if nobody settled it yet. Event loop only. */
     void fail(Throwable error) {
         if (STATE.compareAndSet(this, ACTIVE, FAILED)) {
-            try {
-                actual.onError(error);
-            } catch (Throwable t) {
-                LOG.log(Level.WARNING, "the subscriber of an acquire threw from onError", t);
-            }
+            core.countAcquireFailed(error);
+            signalError(error);
         }
+    }
+
+    private void signalError(Throwable error) {
+        try {
+            if (receiver != null) {
+                receiver.failed(this, error);
+            } else {
+                subscriber().onError(error);
+            }
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "the subscriber of an acquire threw from onError", t);
+        }
+    }
+
+    private CoreSubscriber<? super LockGrant> subscriber() {
+        CoreSubscriber<? super LockGrant> s = actual;
+        if (s == null) {
+            throw new IllegalStateException("a request of a receiver has no subscriber");
+        }
+        return s;
     }
 
     @Override

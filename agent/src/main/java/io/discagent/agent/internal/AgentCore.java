@@ -1,6 +1,7 @@
 package io.discagent.agent.internal;
 
 import io.discagent.agent.AgentActivity;
+import io.discagent.agent.AgentHealth;
 import io.discagent.agent.AgentStatistics;
 import io.discagent.agent.spi.HotplugListener;
 import io.discagent.agent.spi.NativeWorkerKind;
@@ -16,6 +17,7 @@ import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.SessionId;
 import io.discagent.api.error.CommandTimeoutException;
+import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderException;
@@ -38,14 +40,17 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -95,8 +100,15 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private volatile long droppedIn;
     private volatile long droppedAfter;
     private volatile long revoked;
+    private volatile long sessionsOpened;
+    private volatile long sessionsClosed;
+    private volatile long acquiresGranted;
+    private volatile long acquiresCancelled;
+    /** Acquire requests that failed, by HRESULT name; replaced (never changed) on every failure. */
+    private volatile Map<String, Long> acquiresFailed = Map.of();
     private boolean closed;
-    private @Nullable Disposable mediaPoller;
+    /** The periodic work: media polling and the owner refresh. */
+    private final Disposable.Composite periodic = Disposables.composite();
     private @Nullable Mono<Void> closing;
 
     private AgentCore(EventLoop loop, Scheduler time, RecorderBackend backend, AgentSettings settings) {
@@ -154,7 +166,10 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         });
     }
 
-    /** The initial recorders are open: start hotplug, then media polling, then report the agent ready. */
+    /**
+     * The initial recorders are open: start hotplug, then media polling and the owner refresh, then report the agent
+     * ready.
+     */
     private void started(MonoSink<AgentCore> sink) {
         control.execute(() -> {
             try {
@@ -164,12 +179,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             }
             loop.execute(() -> {
                 try {
-                    Duration interval = settings.mediaPollInterval();
-                    if (!interval.isZero()) {
-                        long nanos = Durations.toNanos(interval);
-                        mediaPoller = time.schedulePeriodically(() -> loop.execute(this::pollMedia), nanos, nanos,
-                                TimeUnit.NANOSECONDS);
-                    }
+                    every(settings.mediaPollInterval(), this::pollMedia);
+                    every(settings.ownerRefreshInterval(), this::refreshOwners);
                     sink.success(this);
                 } catch (Throwable t) {
                     sink.error(NativeCalls.asRecorderException(t, null, "start"));
@@ -178,9 +189,29 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         });
     }
 
+    /** Runs {@code task} on the event loop every {@code interval} of the time scheduler (never when zero). */
+    private void every(Duration interval, Runnable task) {
+        if (!interval.isZero()) {
+            long nanos = Durations.toNanos(interval);
+            periodic.add(time.schedulePeriodically(() -> loop.execute(task), nanos, nanos, TimeUnit.NANOSECONDS));
+        }
+    }
+
     private void pollMedia() {
         for (RecorderSlot slot : registry.slots()) {
             slot.pollMedia();
+        }
+    }
+
+    /**
+     * Asks the backend who holds each recorder that someone watches (its lock transitions) or that an acquire waits
+     * for, so that holders outside the agent appear in its lock state and go from it.
+     */
+    private void refreshOwners() {
+        for (RecorderSlot slot : registry.slots()) {
+            if (slot.isAwaited() || hub.watchesLocksOf(slot.id)) {
+                slot.refreshOwner();
+            }
         }
     }
 
@@ -248,15 +279,22 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             }
             SessionImpl session = new SessionImpl(this, new SessionId("s-" + ++sessionIds), name);
             sessions.put(session.id(), session);
+            sessionsOpened++;
             reply.success(session);
         });
     }
 
     /** Closes the session; completes once the native releases it caused have returned. */
     Mono<Void> closeSession(SessionImpl session, Cause cause, @Nullable RecorderException reason) {
-        return reply(reply -> closeSession(session, cause, reason != null ? reason
+        return new LoopReply<Void>(loop, reply -> closeSession(session, cause, reason != null ? reason
                 : new SessionClosedException("session '" + session.clientName() + "' was closed", null),
-                () -> reply.success(null)));
+                () -> reply.success(null)), reply -> { // the agent closed it already: closing again does nothing
+                    if (session.isOpen()) {
+                        reply.error(new RequestCancelledException("the agent is closed", null));
+                    } else {
+                        reply.success(null);
+                    }
+                });
     }
 
     private void closeSession(SessionImpl session, Cause cause, RecorderException failure, Runnable done) {
@@ -265,6 +303,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             return;
         }
         sessions.remove(session.id());
+        sessionsClosed++;
         List<RecorderSlot> all = registry.slots();
         int[] remaining = {all.size() + 1};
         Runnable oneDone = () -> {
@@ -304,12 +343,12 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             }
             RecorderId recorder = InvalidArgumentException.requireNonNull(op.recorder, "recorder");
             AcquireOptions options = InvalidArgumentException.requireNonNull(op.options, "options");
-            if (closed) {
-                op.fail(new RequestCancelledException("the agent is closed", recorder));
-                return;
-            }
             if (!op.session.isOpen()) {
                 op.fail(sessionClosed(op.session));
+                return;
+            }
+            if (closed) {
+                op.fail(new RequestCancelledException("the agent is closed", recorder));
                 return;
             }
             RecorderSlot slot = registry.slot(recorder);
@@ -334,6 +373,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     /** A request was cancelled before it was granted. */
     void cancelled(AcquireOperation op) {
+        acquiresCancelled++;
         RecorderSlot slot = op.slot;
         if (slot != null) {
             slot.cancelled(op);
@@ -383,7 +423,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     // ------------------------------------------------------------------------------------------------ release
 
     Mono<Integer> release(SessionImpl session, @Nullable RecorderId recorder) {
-        return reply(reply -> {
+        return sessionReply(session, reply -> {
             RecorderId id = InvalidArgumentException.requireNonNull(recorder, "recorder");
             if (!session.isOpen()) {
                 throw sessionClosed(session);
@@ -402,7 +442,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     Mono<Integer> release(SessionImpl session, @Nullable LockGrant grant) {
-        return reply(reply -> {
+        return sessionReply(session, reply -> {
             LockGrant value = InvalidArgumentException.requireNonNull(grant, "grant");
             if (!session.isOpen()) {
                 throw sessionClosed(session);
@@ -425,13 +465,29 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     Mono<Integer> lockCount(SessionImpl session, @Nullable RecorderId recorder) {
-        return reply(reply -> {
+        return sessionReply(session, reply -> {
             RecorderId id = InvalidArgumentException.requireNonNull(recorder, "recorder");
             if (!session.isOpen()) {
                 throw sessionClosed(session);
             }
             RecorderSlot slot = registry.slot(id);
             reply.success(slot == null ? 0 : slot.lockCount(session));
+        });
+    }
+
+    Mono<Map<RecorderId, Integer>> placesInLine(SessionImpl session) {
+        return reply(reply -> {
+            if (!session.isOpen()) {
+                throw sessionClosed(session);
+            }
+            Map<RecorderId, Integer> places = new LinkedHashMap<>();
+            for (RecorderSlot slot : registry.slots()) {
+                int place = slot.placeInLine(session);
+                if (place > 0) {
+                    places.put(slot.id, place);
+                }
+            }
+            reply.success(Collections.unmodifiableMap(places));
         });
     }
 
@@ -461,17 +517,18 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     @Override
     public Flux<RecorderEvent> events() {
-        return hub.subscribe(RecorderEvent.class, e -> true, () -> lockSnapshot(null));
+        return hub.subscribe(RecorderEvent.class, null, () -> lockSnapshot(null));
     }
 
     @Override
     public Flux<LockTransition> lockTransitions() {
-        return hub.subscribe(LockTransition.class, e -> true, () -> lockSnapshot(null));
+        return hub.subscribe(LockTransition.class, null, () -> lockSnapshot(null));
     }
 
     @Override
     public Flux<LockTransition> lockTransitions(RecorderId recorder) {
-        return hub.subscribe(LockTransition.class, new SameRecorder(recorder), () -> {
+        // A null recorder fails the subscription in its snapshot (on the event loop), so it never watches every one.
+        return hub.subscribe(LockTransition.class, recorder, () -> {
             slot(recorder);
             return lockSnapshot(recorder);
         });
@@ -479,39 +536,12 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     @Override
     public Flux<TimeoutEvent> timeouts() {
-        return hub.subscribe(TimeoutEvent.class, e -> true, List::of);
+        return hub.subscribe(TimeoutEvent.class, null, List::of);
     }
 
     @Override
     public Flux<DeviceEvent> deviceEvents() {
-        return hub.subscribe(DeviceEvent.class, e -> true, List::of);
-    }
-
-    /**
-     * Whether an event concerns one recorder; remembers the agent's own instance of its id, so that most events are
-     * matched by identity instead of by comparing strings (it runs for every subscriber and event). Event loop only.
-     */
-    private static final class SameRecorder implements Predicate<LockTransition> {
-
-        private final @Nullable RecorderId wanted;
-        private @Nullable RecorderId seen;
-
-        SameRecorder(@Nullable RecorderId wanted) {
-            this.wanted = wanted;
-        }
-
-        @Override
-        public boolean test(LockTransition event) {
-            RecorderId id = event.recorder();
-            if (id == seen) {
-                return true;
-            }
-            if (id.equals(wanted)) {
-                seen = id;
-                return true;
-            }
-            return false;
-        }
+        return hub.subscribe(DeviceEvent.class, null, List::of);
     }
 
     private List<LockTransition> lockSnapshot(@Nullable RecorderId only) {
@@ -555,9 +585,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             return closing;
         }
         closed = true;
-        if (mediaPoller != null) {
-            mediaPoller.dispose();
-        }
+        periodic.dispose();
         RequestCancelledException cancelled = new RequestCancelledException("the agent is closing", null);
         for (SessionImpl session : new ArrayList<>(sessions.values())) {
             closeSession(session, Cause.AGENT_CLOSED, cancelled, () -> { });
@@ -617,7 +645,18 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     /** A {@code Mono} answered on the event loop by {@code work} ({@link LoopReply}). */
     <T> Mono<T> reply(Consumer<LoopReply.Reply<T>> work) {
-        return new LoopReply<>(loop, work);
+        return new LoopReply<>(loop, work, reply -> reply.error(new RequestCancelledException("the agent is closed",
+                null)));
+    }
+
+    /** A call on {@code session}: after the agent closed (and with it the session), it fails as on a closed session. */
+    <T> Mono<T> sessionReply(SessionImpl session, Consumer<LoopReply.Reply<T>> work) {
+        return new LoopReply<>(loop, work, reply -> reply.error(whenAgentClosed(session)));
+    }
+
+    /** What a call on {@code session} fails with once the agent is closed. */
+    static RecorderException whenAgentClosed(SessionImpl session) {
+        return session.isOpen() ? new RequestCancelledException("the agent is closed", null) : sessionClosed(session);
     }
 
     @Override
@@ -671,6 +710,19 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     @Override
     public void countGrant() {
         grants++;
+    }
+
+    /** A request received its grant (its outcome, counted once per request). Event loop only. */
+    void countAcquireGranted() {
+        acquiresGranted++;
+    }
+
+    /** A request failed with {@code error} (its outcome, counted once per request). Event loop only. */
+    void countAcquireFailed(Throwable error) {
+        String name = (error instanceof RecorderException typed ? typed.hresult() : HResult.E_FAIL).name();
+        Map<String, Long> next = new HashMap<>(acquiresFailed);
+        next.merge(name, 1L, Long::sum);
+        acquiresFailed = Map.copyOf(next); // immutable: AgentStatistics takes it without a copy
     }
 
     @Override
@@ -758,9 +810,44 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         });
     }
 
+    /**
+     * Whether the agent serves: closed ({@code DOWN}), or, once the backend's control thread (enumeration, hotplug,
+     * its message pump on Windows) has run a task for it, {@code UP} or {@code DEGRADED} naming the recorders that do
+     * not respond. Answers when the control thread does: bound it with a timeout.
+     */
+    public Mono<AgentHealth> health() {
+        AgentHealth down = AgentHealth.down(backend.name(), "the agent is closed");
+        return this.<AgentHealth>reply(reply -> {
+            if (closed) {
+                reply.success(down);
+                return;
+            }
+            control.execute(() -> loop.execute(() -> reply.success(closed ? down : healthNow())));
+        }).onErrorReturn(RequestCancelledException.class, down); // the event loop is gone: closed
+    }
+
+    private AgentHealth healthNow() {
+        List<RecorderSlot> all = registry.slots();
+        List<RecorderId> unresponsive = new ArrayList<>(0);
+        for (RecorderSlot slot : all) {
+            if (slot.isUnresponsive()) {
+                unresponsive.add(slot.id);
+            }
+        }
+        if (unresponsive.isEmpty()) {
+            return new AgentHealth(AgentHealth.Status.UP, backend.name(), all.size(), unresponsive, null);
+        }
+        return new AgentHealth(AgentHealth.Status.DEGRADED, backend.name(), all.size(), unresponsive,
+                (unresponsive.size() == 1 ? "recorder " + unresponsive.get(0) + " is" : "recorders "
+                        + unresponsive.stream().map(RecorderId::value).collect(Collectors.joining(", ")) + " are")
+                        + " not responding: a native call has not returned within "
+                        + settings.commandTimeout().toMillis() + " ms");
+    }
+
     /** Counts since start; any thread. */
     public AgentStatistics statistics() {
         return new AgentStatistics(grants, retries, acquireTimeouts, commandTimeouts, removals, waiting,
-                unclaimedBefore, droppedIn, droppedAfter, revoked);
+                unclaimedBefore, droppedIn, droppedAfter, revoked, sessionsOpened, sessionsClosed, acquiresGranted,
+                acquiresCancelled, acquiresFailed);
     }
 }

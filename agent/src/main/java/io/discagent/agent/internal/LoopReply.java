@@ -1,7 +1,6 @@
 package io.discagent.agent.internal;
 
 import io.discagent.api.error.RecorderException;
-import io.discagent.api.error.RequestCancelledException;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
@@ -30,15 +29,21 @@ final class LoopReply<T> extends Mono<T> {
 
     private final EventLoop loop;
     private final Consumer<Reply<T>> work;
+    private final Consumer<Reply<T>> whenLoopGone;
 
-    LoopReply(EventLoop loop, Consumer<Reply<T>> work) {
+    /**
+     * @param work what runs on the event loop and answers
+     * @param whenLoopGone what answers, on the requesting thread, when the agent is closed and its loop gone
+     */
+    LoopReply(EventLoop loop, Consumer<Reply<T>> work, Consumer<Reply<T>> whenLoopGone) {
         this.loop = loop;
         this.work = work;
+        this.whenLoopGone = whenLoopGone;
     }
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-        actual.onSubscribe(new Call<>(loop, work, actual));
+        actual.onSubscribe(new Call<>(loop, work, whenLoopGone, actual));
     }
 
     private static final class Call<T> implements Subscription, Reply<T> {
@@ -53,12 +58,15 @@ final class LoopReply<T> extends Mono<T> {
 
         private final EventLoop loop;
         private final Consumer<Reply<T>> work;
+        private final Consumer<Reply<T>> whenLoopGone;
         private final CoreSubscriber<? super T> actual;
         private volatile int state;
 
-        Call(EventLoop loop, Consumer<Reply<T>> work, CoreSubscriber<? super T> actual) {
+        Call(EventLoop loop, Consumer<Reply<T>> work, Consumer<Reply<T>> whenLoopGone,
+                CoreSubscriber<? super T> actual) {
             this.loop = loop;
             this.work = work;
+            this.whenLoopGone = whenLoopGone;
             this.actual = actual;
         }
 
@@ -73,7 +81,7 @@ final class LoopReply<T> extends Mono<T> {
                 return;
             }
             if (!loop.execute(this::run)) {
-                error(new RequestCancelledException("the agent is closed", null));
+                whenLoopGone.accept(this);
             }
         }
 

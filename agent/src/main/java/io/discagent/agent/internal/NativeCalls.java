@@ -41,8 +41,13 @@ final class NativeCalls {
          */
         void completed(@Nullable T value, @Nullable RecorderException error, boolean late);
 
-        /** The command timeout ran out first; {@link #completed} follows when (if) the call returns. */
-        default void timedOut(CommandTimeoutException timeout) {
+        /**
+         * The command timeout ran out first; {@link #completed} follows when (if) the call returns.
+         *
+         * @param started whether the call had started on the worker (it hung), or still waited there behind another
+         *     call that hung
+         */
+        default void timedOut(CommandTimeoutException timeout, boolean started) {
         }
 
         /**
@@ -120,6 +125,7 @@ final class NativeCalls {
             watchBy(call.deadline);
         }
         worker.execute(() -> {
+            call.started = true;
             T value = null;
             RecorderException error = null;
             try {
@@ -199,6 +205,7 @@ final class NativeCalls {
         private final String command;
         private final Outcome<T> outcome;
         private long deadline = Long.MAX_VALUE;
+        private volatile boolean started;
         private boolean timedOut;
         private boolean done;
 
@@ -239,7 +246,7 @@ final class NativeCalls {
             timedOut = true;
             hung++;
             outcome.timedOut(new CommandTimeoutException(command + " on recorder " + id + " did not return within "
-                    + timeout.toMillis() + " ms", id));
+                    + timeout.toMillis() + " ms", id), started);
             listener.callTimedOut(command, timeout, hung == 1);
         }
     }

@@ -9,6 +9,7 @@ import io.discagent.api.SessionId;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.event.LockTransition.Cause;
+import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -67,13 +68,13 @@ final class SessionImpl implements ClientSession {
     }
 
     @Override
+    public Mono<Map<RecorderId, Integer>> placesInLine() {
+        return core.placesInLine(this);
+    }
+
+    @Override
     public Flux<LockGrant> acquireEach(@Nullable Publisher<AcquireRequest> requests) {
-        if (requests == null) {
-            return core.<LockGrant>reply(reply -> reply.error(new InvalidArgumentException(
-                    "requests must not be null", null))).flux();
-        }
-        return Flux.from(requests).concatMap(request -> core.acquire(this, request.recorder(), request.options(),
-                true), 0);
+        return new AcquireEachFlux(core, this, requests);
     }
 
     @Override

@@ -55,9 +55,8 @@ final class WithLockFlux<T> extends Flux<T> {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-        CoreSubscriber<? super T> serialized = Operators.serialize(actual);
-        Scope<T> scope = new Scope<>(core, body, serialized);
-        serialized.onSubscribe(scope);
+        Scope<T> scope = new Scope<>(core, body, actual);
+        actual.onSubscribe(scope);
         if (body == null) {
             core.<LockGrant>reply(reply -> reply.error(new InvalidArgumentException("body must not be null", null)))
                     .subscribe(scope);
@@ -82,6 +81,14 @@ final class WithLockFlux<T> extends Flux<T> {
         private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<Scope, Runnable> AFTER_CANCEL =
                 java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(Scope.class, Runnable.class,
                         "afterBodyCancel");
+        /** {@link #emission}: nothing under way; an element being emitted; the end waiting for it; the end given. */
+        private static final int IDLE = 0;
+        private static final int EMITTING = 1;
+        private static final int END_PENDING = 2;
+        private static final int ENDED = 3;
+        @SuppressWarnings("rawtypes")
+        private static final AtomicIntegerFieldUpdater<Scope> EMISSION =
+                AtomicIntegerFieldUpdater.newUpdater(Scope.class, "emission");
         /** Marks {@link #afterBodyCancel} once the body's cancellation has returned. */
         private static final Runnable BODY_CANCELLED = () -> { };
 
@@ -90,6 +97,8 @@ final class WithLockFlux<T> extends Flux<T> {
         private final CoreSubscriber<? super T> actual;
         private final Body body = new Body();
         private volatile int state;
+        private volatile int emission;
+        private volatile @Nullable Throwable pendingError;
         private volatile @Nullable Subscription acquisition;
         /**
          * Who cancels the body first does it; a revocation that finds it under way elsewhere waits for it to return
@@ -192,7 +201,7 @@ final class WithLockFlux<T> extends Flux<T> {
         @Override
         public void onError(Throwable error) {
             if (STATE.compareAndSet(this, ACQUIRING, DONE)) {
-                actual.onError(error);
+                terminal(error);
             }
         }
 
@@ -209,7 +218,7 @@ final class WithLockFlux<T> extends Flux<T> {
                 core.countRevoked();
                 cancelBody();
                 grant = null; // its hold has ended: nothing to release
-                actual.onError(cause);
+                terminal(cause);
             } else if (state == CANCELLED) {
                 cancelBody(); // a cancellation from another thread may still be on its way through the body
             }
@@ -249,13 +258,42 @@ final class WithLockFlux<T> extends Flux<T> {
 
         private void end(@Nullable Throwable error, int releasedTo) {
             state = DONE;
-            if (error != null) {
-                actual.onError(error);
-            } else if (releasedTo < 0) {
-                actual.onError(new CommandTimeoutException("the release after the body did not return within "
+            if (error == null && releasedTo < 0) {
+                terminal(new CommandTimeoutException("the release after the body did not return within "
                         + core.settings().commandTimeout().toMillis() + " ms; the lock count is 0", null));
             } else {
+                terminal(error);
+            }
+        }
+
+        /**
+         * Signals the end (a null {@code error}: completion) to the subscriber from the event loop, after any element
+         * the body is emitting on another thread: the emitter then hands the end back to the loop. Event loop, or the
+         * body's thread once the agent is gone.
+         */
+        private void terminal(@Nullable Throwable error) {
+            pendingError = error;
+            for (;;) {
+                int s = emission;
+                if (s == IDLE && EMISSION.compareAndSet(this, IDLE, ENDED)) {
+                    deliverTerminal();
+                    return;
+                }
+                if (s == EMITTING && EMISSION.compareAndSet(this, EMITTING, END_PENDING)) {
+                    return; // the emitter hands it to the loop when its onNext returns
+                }
+                if (s == END_PENDING || s == ENDED) {
+                    return;
+                }
+            }
+        }
+
+        private void deliverTerminal() {
+            Throwable error = pendingError;
+            if (error == null) {
                 actual.onComplete();
+            } else {
+                actual.onError(error);
             }
         }
 
@@ -269,7 +307,16 @@ final class WithLockFlux<T> extends Flux<T> {
 
             @Override
             public void onNext(T t) {
+                if (!EMISSION.compareAndSet(Scope.this, IDLE, EMITTING)) {
+                    return; // ended: the body was cancelled, this element comes too late
+                }
                 actual.onNext(t);
+                if (!EMISSION.compareAndSet(Scope.this, EMITTING, IDLE)) {
+                    EMISSION.set(Scope.this, ENDED); // the end came meanwhile: signal it from the loop
+                    if (!core.loop().execute(Scope.this::deliverTerminal)) {
+                        deliverTerminal();
+                    }
+                }
             }
 
             @Override
@@ -289,7 +336,7 @@ final class WithLockFlux<T> extends Flux<T> {
                 if (!core.loop().execute(() -> finish(error))) {
                     // the agent is gone (its close ended the hold); nothing is left to release
                     state = DONE;
-                    actual.onError(error != null ? error
+                    terminal(error != null ? error
                             : new RequestCancelledException("the agent closed while the body ran", null));
                 }
             }

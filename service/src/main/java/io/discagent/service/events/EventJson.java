@@ -13,6 +13,7 @@ import io.discagent.api.event.RecorderRemovedEvent;
 import io.discagent.api.event.TrayUnlockedEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Locale;
 
 /**
  * The JSON form of the agent's values, shared by the HTTP API, the event streams and the status page. Session ids
@@ -76,12 +77,21 @@ public final class EventJson {
         return json;
     }
 
-    /** A lock state: {@code state} ({@code held}/{@code free}), {@code owner} and {@code count}. */
+    /**
+     * A lock state: {@code state} ({@code free}, {@code held} by a session, or {@code external}: held by a process
+     * outside the agent), {@code owner} (the session's client name, or the outside holder's name) and {@code count}
+     * (the session's lock count; 0 unless held).
+     */
     public static JsonObject lock(LockState state) {
         return new JsonObject()
-                .put("state", state.isHeld() ? "held" : "free")
+                .put("state", stateName(state.status()))
                 .put("owner", state.owner())
                 .put("count", state.count());
+    }
+
+    /** The JSON name of a lock status: its name in lower case ({@code free}, {@code held}, {@code external}). */
+    public static String stateName(LockState.Status status) {
+        return status.name().toLowerCase(Locale.ROOT);
     }
 
     /** A recorder: id, names, backend, paths and lock state. */

@@ -127,6 +127,24 @@ public final class Endpoint {
         return this;
     }
 
+    /**
+     * The same operation for {@code HEAD}: the same handler, access and statuses, answered with the headers only (the
+     * server leaves the body out). Health probes and load balancers send {@code HEAD}.
+     */
+    public Endpoint head() {
+        if (method != HttpMethod.GET) {
+            throw new IllegalStateException("only a GET has a HEAD twin: " + method + " " + path);
+        }
+        Endpoint head = new Endpoint(HttpMethod.HEAD, path, operationId + "Head", tag, summary + " (headers only)");
+        head.access = access;
+        head.tokenInQuery = tokenInQuery;
+        head.responses.addAll(responses);
+        head.queries.addAll(queries);
+        head.headers.addAll(headers);
+        head.handler = handler();
+        return head;
+    }
+
     public HttpMethod method() {
         return method;
     }

@@ -3,7 +3,7 @@ package io.discagent.service.http;
 import io.discagent.service.problem.ServiceProblem;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.agent.backend.simulated.Simulator;
-import io.discagent.api.RecorderAgent;
+import io.discagent.agent.DiscAgent;
 import io.discagent.api.error.RecorderException;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.events.EventFeed;
@@ -42,13 +42,13 @@ public final class HttpApi {
      *     then, and only with simulator control on)
      * @param connections the server's connections (a WebSocket leaves their timeouts)
      */
-    public HttpApi(Vertx vertx, RecorderAgent agent, String backend, Optional<Simulator> simulator,
-            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time,
-            Connections connections) {
+    public HttpApi(Vertx vertx, DiscAgent agent, Optional<Simulator> simulator, LeaseRegistry leases,
+            EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time, Connections connections) {
         Guard guard = new Guard(config);
         List<Endpoint> all = new ArrayList<>();
-        all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
-        all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
+        all.addAll(new SystemEndpoints(metrics, this::openApi).endpoints());
+        all.addAll(new HealthEndpoints(agent, time, config.agent().commandTimeout()).endpoints());
+        all.addAll(new RecorderEndpoints(agent, leases, config).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, connections).endpoints());
         Optional<Simulator> controlled = simulator.filter(sim -> config.servesSimulatorControl());
@@ -57,22 +57,25 @@ public final class HttpApi {
         this.endpoints = Collections.unmodifiableList(all);
         RequestSchemas schemas = RequestSchemas.of(config);
         this.openApi = OpenApi.document(endpoints, VERSION, schemas.components());
-        ServiceProblem simulatorOff = simulator.isEmpty() ? ServiceProblem.notSimulated(backend)
+        ServiceProblem simulatorOff = simulator.isEmpty() ? ServiceProblem.notSimulated(agent.backendName())
                 : ServiceProblem.of(ProblemKind.NOT_SIMULATED, "simulator control is off: start the service with "
                         + "--simulator-control (or --demo) to serve /api/v1/sim");
-        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes(),
+        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes(), config.accessLog(),
                 controlled.isPresent() ? null : simulatorOff);
     }
 
     /** @param simulatorOff what a request under {@code /api/v1/sim} gets while simulator control is not served */
-    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes,
+    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes, boolean accessLog,
             @Nullable ServiceProblem simulatorOff) {
         Router r = Router.router(vertx);
+        if (accessLog) {
+            r.route().handler(new AccessLog()); // first: refused requests are logged too
+        }
         r.route().handler(guard.frontDoor());
         for (Endpoint endpoint : endpoints) {
             Route route = r.route(endpoint.method(), endpoint.routerPath());
             route.handler(guard.handler(endpoint.access(), endpoint.acceptsTokenInQuery()));
-            if (endpoint.method() != HttpMethod.GET) {
+            if (endpoint.method() != HttpMethod.GET && endpoint.method() != HttpMethod.HEAD) {
                 if (!endpoint.hasBody()) { // every write is read as JSON, or it could be a cross-site form post
                     throw new IllegalStateException(endpoint.operationId() + " is a write without a body schema");
                 }

@@ -1,6 +1,7 @@
 package io.discagent.service.http;
 
 import io.discagent.service.problem.ProblemKind;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -95,7 +96,8 @@ public final class OpenApi {
         }
         JsonObject responses = new JsonObject();
         for (Endpoint.Response r : endpoint.responses()) {
-            responses.put(String.valueOf(r.status()), response(r));
+            responses.put(String.valueOf(r.status()), endpoint.method() == HttpMethod.HEAD
+                    ? new JsonObject().put("description", r.description()) : response(r));
         }
         // every request passes the front door (a malformed request, a foreign Host or Origin)
         problems(responses, 400, 403);

@@ -7,10 +7,8 @@ import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.RetryPolicy;
-import io.discagent.api.error.RecorderException;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.events.EventJson;
-import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
 import io.discagent.service.ContextHop;
@@ -21,8 +19,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -34,13 +30,11 @@ final class RecorderEndpoints {
     private final RecorderAgent agent;
     private final LeaseRegistry leases;
     private final ServiceConfig config;
-    private final ServiceMetrics metrics;
 
-    RecorderEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config, ServiceMetrics metrics) {
+    RecorderEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config) {
         this.agent = agent;
         this.leases = leases;
         this.config = config;
-        this.metrics = metrics;
     }
 
     List<Endpoint> endpoints() {
@@ -91,9 +85,10 @@ final class RecorderEndpoints {
 
     private void owner(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        Mono<JsonObject> owner = agent.recorder(id).flatMap(info -> agent.exclusiveAccessOwner(id)
+        // The owner query first: the agent's answer updates the lock state that follows it (an outside holder).
+        Mono<JsonObject> owner = agent.exclusiveAccessOwner(id)
                 .map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty())
-                .map(name -> new JsonObject()
+                .flatMap(name -> agent.recorder(id).map(info -> new JsonObject()
                         .put("recorder", id.value())
                         .put("owner", name.orElse(null))
                         .put("external", name.isPresent() && !info.lockState().isHeld())
@@ -114,7 +109,6 @@ final class RecorderEndpoints {
         ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(),
                 lease.session().acquire(id, options), (grant, error) -> {
                     leases.endAcquire(lease);
-                    metrics.acquireFinished(outcome(error));
                     if (error != null) {
                         Replies.problem(rc, error);
                     } else {
@@ -123,16 +117,6 @@ final class RecorderEndpoints {
                 });
         // A client that goes away stops waiting; a grant that races with it is released by the agent.
         rc.response().closeHandler(v -> request.cancel());
-    }
-
-    private static String outcome(@Nullable Throwable error) {
-        if (error == null) {
-            return "granted";
-        }
-        if (error instanceof RecorderException recorderError) {
-            return recorderError.hresult().name();
-        }
-        return error instanceof CancellationException ? "cancelled" : "error";
     }
 
     private static JsonObject grantJson(Lease lease, LockGrant grant) {

@@ -188,6 +188,12 @@ public final class LeaseRegistry {
         throw ServiceProblem.unknownSession(sessionId);
     }
 
+    /** The open session that is the agent's session {@code agentSession}, if any (its API id differs). */
+    public java.util.Optional<Lease> find(io.discagent.api.SessionId agentSession) {
+        checkContext();
+        return open.values().stream().filter(lease -> lease.session().id().equals(agentSession)).findFirst();
+    }
+
     /** Extends the lease by its TTL from now. */
     public void heartbeat(Lease lease) {
         checkContext();

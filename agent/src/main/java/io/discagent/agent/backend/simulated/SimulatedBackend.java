@@ -6,6 +6,7 @@ import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.agent.spi.RecorderDescriptor;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.HResult;
+import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.InvalidHandleException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderExceptions;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,7 +50,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     /** A backend with {@code recorders} virtual recorders, {@code sim-0} to {@code sim-(n-1)}. */
     public SimulatedBackend(int recorders) {
         if (recorders < 0) {
-            throw new IllegalArgumentException("recorders must not be negative: " + recorders);
+            throw new InvalidArgumentException("recorders must not be negative: " + recorders);
         }
         for (int i = 0; i < recorders; i++) {
             RecorderId id = RecorderId.of("sim-" + nextId++);
@@ -301,8 +301,8 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void setOpenLatency(Duration latency) {
-        if (latency.isNegative()) {
-            throw new IllegalArgumentException("latency must not be negative: " + latency);
+        if (InvalidArgumentException.requireNonNull(latency, "latency").isNegative()) {
+            throw new InvalidArgumentException("latency must not be negative: " + latency);
         }
         synchronized (lock) {
             openLatency = latency;
@@ -311,7 +311,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void lockExternally(RecorderId recorder, String owner) {
-        Objects.requireNonNull(owner, "owner");
+        InvalidArgumentException.requireNonNull(owner, "owner");
         synchronized (lock) {
             SimulatedDevice device = device(recorder);
             if (device.holder != null) {
@@ -332,7 +332,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     @Override
     public void mountVolume(RecorderId recorder, String mountPoint) {
         synchronized (lock) {
-            device(recorder).mountedAt = Objects.requireNonNull(mountPoint, "mountPoint");
+            device(recorder).mountedAt = InvalidArgumentException.requireNonNull(mountPoint, "mountPoint");
         }
     }
 
@@ -345,8 +345,8 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void setLatency(RecorderId recorder, Duration latency) {
-        if (latency.isNegative()) {
-            throw new IllegalArgumentException("latency must not be negative: " + latency);
+        if (InvalidArgumentException.requireNonNull(latency, "latency").isNegative()) {
+            throw new InvalidArgumentException("latency must not be negative: " + latency);
         }
         synchronized (lock) {
             device(recorder).latency = latency;
@@ -355,7 +355,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     @Override
     public void failNext(RecorderId recorder, Operation operation, HResult hresult, int times) {
-        Objects.requireNonNull(hresult, "hresult");
+        InvalidArgumentException.requireNonNull(hresult, "hresult");
         addFault(recorder, operation, hresult, times);
     }
 
@@ -365,9 +365,9 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     }
 
     private void addFault(RecorderId recorder, Operation operation, @Nullable HResult failure, int times) {
-        Objects.requireNonNull(operation, "operation");
+        InvalidArgumentException.requireNonNull(operation, "operation");
         if (times < 1) {
-            throw new IllegalArgumentException("times must be at least 1: " + times);
+            throw new InvalidArgumentException("times must be at least 1: " + times);
         }
         synchronized (lock) {
             device(recorder).faults.add(new SimulatedDevice.Fault(operation, failure, times));
@@ -388,7 +388,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     @Override
     public void changeMedia(RecorderId recorder, MediaState state) {
         synchronized (lock) {
-            device(recorder).media = Objects.requireNonNull(state, "state");
+            device(recorder).media = InvalidArgumentException.requireNonNull(state, "state");
             if (listener != null) {
                 listener.mediaChanged(recorder.value(), state);
             }
@@ -453,7 +453,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     }
 
     private SimulatedDevice device(RecorderId recorder) {
-        SimulatedDevice device = devices.get(Objects.requireNonNull(recorder, "recorder"));
+        SimulatedDevice device = devices.get(InvalidArgumentException.requireNonNull(recorder, "recorder"));
         if (device == null || !device.present) {
             throw new RecorderRemovedException("no simulated recorder " + recorder + " is present", recorder);
         }

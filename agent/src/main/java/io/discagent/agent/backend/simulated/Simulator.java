@@ -11,6 +11,11 @@ import org.jspecify.annotations.Nullable;
  * The control panel of the simulated backend: virtual recorders for kiosk demos, for testing your own application
  * without hardware, and for the agent's own tests. Every method is thread-safe and deterministic: nothing here is
  * random, and each effect applies to the very next native calls of the recorder.
+ *
+ * <p>Bad input follows the agent's convention: {@link io.discagent.api.error.InvalidArgumentException}
+ * ({@code 0x80070057}) naming the parameter; a recorder that is not present is
+ * {@link io.discagent.api.error.RecorderRemovedException}; adding a recorder that is present is an
+ * {@link IllegalStateException}.
  */
 public interface Simulator {
 

@@ -11,10 +11,10 @@ import java.util.List;
  * How a VM test runs a Java main class of this build inside the QEMU guest: a {@code run.sh} in the job share that
  * starts the host's JDK (the guest runs the host's root over 9p) on this test run's class path.
  */
-final class GuestJava {
+public final class GuestJava {
 
     /** Where the guest mounts the job share. */
-    static final String GUEST_JOB = "/tmp/job";
+    public static final String GUEST_JOB = "/tmp/job";
     /**
      * Guest JVMs start about twice as fast under TCG without bytecode verification (the classes are our own build)
      * and without Vert.x's DNS resolver (the agent resolves no names).
@@ -27,7 +27,12 @@ final class GuestJava {
 
     /** Writes the job's {@code run.sh}: {@code main} with {@code args}, output to the guest's {@code out.log}. */
     static void writeRunScript(Path job, Class<?> main, String... args) throws IOException {
-        Files.writeString(job.resolve("run.sh"), "#!/bin/sh\n"
+        writeRunScript(job, "", main, args);
+    }
+
+    /** Writes the job's {@code run.sh}: the shell lines of {@code prelude}, then {@code main} with {@code args}. */
+    static void writeRunScript(Path job, String prelude, Class<?> main, String... args) throws IOException {
+        Files.writeString(job.resolve("run.sh"), "#!/bin/sh\n" + prelude
                 + "export JAVA_TOOL_OPTIONS='" + JVM_OPTIONS + "'\n"
                 + "exec " + ChildJvm.java() + " -cp " + classpath(job) + " " + main.getName()
                 + (args.length == 0 ? "" : " " + String.join(" ", args)) + "\n");

@@ -41,4 +41,28 @@ public final class GuestTranscript {
     public synchronized int failures() {
         return failures;
     }
+
+    /** A scenario's body. */
+    @FunctionalInterface
+    public interface Scenario {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a guest scenario's main: logs {@code title} with the kernel release, runs {@code scenario}, then exits the
+     * guest JVM with 0 (every check passed), 1 (a check failed) or 2 (the scenario aborted), after a {@code DONE} line.
+     */
+    public void runAndExit(String title, Scenario scenario) {
+        int rc = 0;
+        log(title + "; kernel " + Sysfs.read(Path.of("/proc/sys/kernel/osrelease"), "?"));
+        try {
+            scenario.run();
+        } catch (Throwable t) {
+            log("ABORTED " + t);
+            t.printStackTrace(System.out);
+            rc = 2;
+        }
+        log("DONE failures=" + failures());
+        System.exit(rc != 0 ? rc : failures() == 0 ? 0 : 1);
+    }
 }

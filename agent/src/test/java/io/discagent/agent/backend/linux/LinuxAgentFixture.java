@@ -8,6 +8,7 @@ import io.discagent.api.RecorderInfo;
 import io.discagent.api.event.RecorderEvent;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -57,6 +58,20 @@ final class LinuxAgentFixture implements AutoCloseable {
             throw new AssertionError("no " + type.getSimpleName() + " within " + limit + "; saw " + events.seen());
         }
         return type.cast(event);
+    }
+
+    /**
+     * The next event of {@code type} that meets {@code condition}, or {@code null} after {@code limit} (a guest
+     * scenario records a failed check and goes on), with what was seen instead written to {@code log}.
+     */
+    <T extends RecorderEvent> @Nullable T findEvent(Class<T> type, Predicate<T> condition, Duration limit,
+            GuestTranscript log) {
+        try {
+            return awaitEvent(type, condition, limit);
+        } catch (AssertionError e) {
+            log.log(e.getMessage());
+            return null;
+        }
     }
 
     /** Sets aside the events received so far, so that the next wait sees only what happens from now on. */

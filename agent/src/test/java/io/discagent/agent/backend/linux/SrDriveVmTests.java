@@ -31,9 +31,7 @@ class SrDriveVmTests {
     @BeforeAll
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // the VM's own limit is VM_LIMIT
     static void runTheScenarioInAVm() throws IOException {
-        String skip = VmRun.skipReason();
-        assumeTrue(skip == null, skip);
-        vm = VmRun.run("sr-drive", VM_LIMIT, "", SrGuestScenario.class, VmRun.GUEST_JOB,
+        vm = VmRun.runOrSkip("sr-drive", VM_LIMIT, "", SrGuestScenario.class, VmRun.GUEST_JOB,
                 VmRun.imagesDir().toString());
     }
 
@@ -64,6 +62,12 @@ class SrDriveVmTests {
     void aToolHoldingEitherNodeIsNamedWithItsPid() {
         assertGuestChecks("holder.xorriso-on-sr", "holder.xorriso-on-sr.gone", "holder.xorriso-on-sg",
                 "holder.xorriso-on-sg.nothing-held", "holder.xorriso-on-sg.gone");
+    }
+
+    @Test
+    void aToolHoldingTheDriveIsItsExternalHolderInTheLockState() {
+        assertGuestChecks("holder.xorriso-on-sr.external", "holder.xorriso-on-sg.external", "outside.appeared",
+                "outside.listed", "outside.went");
     }
 
     @Test

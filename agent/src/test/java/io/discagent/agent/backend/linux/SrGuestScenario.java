@@ -8,6 +8,7 @@ import io.discagent.agent.backend.linux.jna.SgIoResult;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
+import io.discagent.api.LockState;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.error.HResult;
@@ -15,6 +16,7 @@ import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.EjectRequestedEvent;
+import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.MediaChangedEvent;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
 import io.discagent.api.event.RecorderArrivedEvent;
@@ -72,23 +74,17 @@ public final class SrGuestScenario {
         HostSteps host = new HostSteps(Path.of(args[0]), out);
         Path traces = Path.of(args[0], "traces");
         Path disc = Path.of(args[1], "disc2.iso");
-        int rc = 0;
-        out.log("scenario starts; kernel " + Sysfs.read(Path.of("/proc/sys/kernel/osrelease"), "?"));
-        try (LinuxAgentFixture fixture = LinuxAgentFixture.start(AgentOptions.builder()
-                .backend("linux")
-                .backendProperty("linux.kernelEventPollMillis", "500")
-                .mediaPollInterval(POLL)
-                .commandTimeout(Duration.ofSeconds(20))
-                .build(), event -> out.log("EVENT " + event))) {
-            out.log("agent started");
-            new SrGuestScenario(fixture, out, host, traces, disc).run();
-        } catch (Throwable t) {
-            out.log("ABORTED " + t);
-            t.printStackTrace(System.out);
-            rc = 2;
-        }
-        out.log("DONE failures=" + out.failures());
-        System.exit(rc != 0 ? rc : out.failures() == 0 ? 0 : 1);
+        out.runAndExit("scenario starts", () -> {
+            try (LinuxAgentFixture fixture = LinuxAgentFixture.start(AgentOptions.builder()
+                    .backend("linux")
+                    .backendProperty("linux.kernelEventPollMillis", "500")
+                    .mediaPollInterval(POLL)
+                    .commandTimeout(Duration.ofSeconds(20))
+                    .build(), event -> out.log("EVENT " + event))) {
+                out.log("agent started");
+                new SrGuestScenario(fixture, out, host, traces, disc).run();
+            }
+        });
     }
 
     private void run() {
@@ -97,6 +93,7 @@ public final class SrGuestScenario {
         kernelHolder();
         genericNode();
         toolHolders();
+        outsideHolder();
         tools();
         trayWatch();
         trayLock();
@@ -184,16 +181,13 @@ public final class SrGuestScenario {
     private void toolHolder(String check, Path node, String... command) {
         Process tool;
         try {
-            java.nio.file.Files.createDirectories(traces);
-            tool = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(traces.resolve(check + ".out").toFile()).start(); // its input stays open
+            tool = startDialog(check, command);
         } catch (IOException e) {
             out.check(check, false, "cannot start " + List.of(command) + ": " + e);
             return;
         }
         try {
-            boolean holding = Shell.await(Duration.ofSeconds(30), () -> Sysfs.read(traces.resolve(check + ".out"),
-                    "").contains("Drive current"));
+            boolean holding = holds(check);
             String expected = "xorriso (pid " + tool.pid() + ")";
             try {
                 a.acquire(SR0).block(BLOCK);
@@ -201,6 +195,8 @@ public final class SrGuestScenario {
                 out.check(check, false, "acquired while " + expected + " held " + node + " (holding: " + holding
                         + ")");
             } catch (RecorderLockedException e) {
+                LockState state = fixture.agent.recorder(SR0).block(BLOCK).lockState();
+                out.check(check + ".external", state.isExternal() && state.owner().contains(expected), state);
                 String owner = fixture.agent.exclusiveAccessOwner(SR0).block(BLOCK);
                 out.check(check, e.hresult().equals(HResult.E_IMAPI_RECORDER_LOCKED)
                         && e.owner().orElse("").contains(expected) && owner != null && owner.contains(expected),
@@ -216,18 +212,79 @@ public final class SrGuestScenario {
                 }
             }
         } finally {
-            try {
-                tool.getOutputStream().close(); // end of its dialog
-            } catch (IOException ignored) {
-                // it is gone
-            }
-            Shell.await(Duration.ofSeconds(15), () -> !tool.isAlive());
-            tool.destroyForcibly();
-            Shell.await(Duration.ofSeconds(5), () -> !tool.isAlive());
+            endDialog(tool);
         }
         boolean acquired = a.acquire(SR0).block(BLOCK).lockCount() == 1;
         out.check(check + ".gone", acquired && a.release(SR0).block(BLOCK) == 0, "acquired and released after the "
                 + "tool ended");
+    }
+
+    /**
+     * A tool that takes the drive while nobody acquires it appears in the lock state by the agent's own owner refresh
+     * (the fixture watches every event, so the agent asks every 2 s), and goes from it when the tool ends.
+     */
+    private void outsideHolder() {
+        fixture.drain();
+        Process tool;
+        try {
+            tool = startDialog("outside", "xorriso", "-outdev", "/dev/sr0", "-dialog", "on");
+        } catch (IOException e) {
+            out.check("outside.appeared", false, "cannot start xorriso: " + e);
+            return;
+        }
+        String expected = "xorriso (pid " + tool.pid() + ")";
+        try {
+            boolean holding = holds("outside");
+            long held = System.nanoTime();
+            LockTransition appeared = fixture.awaitEvent(LockTransition.class, t -> t.recorder().equals(SR0)
+                    && t.cause() == LockTransition.Cause.EXTERNAL_ACQUIRED, WAIT);
+            long seenMillis = (System.nanoTime() - held) / 1_000_000;
+            out.check("outside.appeared", holding && appeared.to().isExternal()
+                    && appeared.to().owner().contains(expected) && seenMillis <= 5000,
+                    appeared + " " + seenMillis + " ms after the tool held the drive");
+            out.observe("outside.seen-after-ms", seenMillis);
+            LockState listed = fixture.agent.recorder(SR0).block(BLOCK).lockState();
+            out.check("outside.listed", listed.isExternal() && listed.owner().contains(expected), listed);
+        } catch (AssertionError e) {
+            out.check("outside.appeared", false, e.getMessage());
+        } finally {
+            endDialog(tool);
+        }
+        try {
+            LockTransition went = fixture.awaitEvent(LockTransition.class, t -> t.recorder().equals(SR0)
+                    && t.cause() == LockTransition.Cause.EXTERNAL_RELEASED, WAIT);
+            out.check("outside.went", went.to().isFree() && went.from().owner().contains(expected), went);
+        } catch (AssertionError e) {
+            out.check("outside.went", false, e.getMessage());
+        }
+    }
+
+    /**
+     * Starts a tool in a dialog (xorriso {@code -dialog on}): it keeps the drive while its input stays open. Its output
+     * goes to {@code traces/NAME.out}.
+     */
+    private Process startDialog(String name, String... command) throws IOException {
+        java.nio.file.Files.createDirectories(traces);
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(traces.resolve(name + ".out").toFile()).start();
+    }
+
+    /** Whether the tool {@link #startDialog started} as {@code name} reports the drive it holds, within 30 s. */
+    private boolean holds(String name) {
+        return Shell.await(Duration.ofSeconds(30), () -> Sysfs.read(traces.resolve(name + ".out"), "")
+                .contains("Drive current"));
+    }
+
+    /** Ends a tool's dialog (its input closes), and kills it if it does not end in time. */
+    private static void endDialog(Process tool) {
+        try {
+            tool.getOutputStream().close();
+        } catch (IOException ignored) {
+            // it is gone
+        }
+        Shell.await(Duration.ofSeconds(15), () -> !tool.isAlive());
+        tool.destroyForcibly();
+        Shell.await(Duration.ofSeconds(5), () -> !tool.isAlive());
     }
 
     /** The tool matrix: every exclusive invocation refused while held, the non-exclusive ones measured. */
@@ -512,12 +569,7 @@ public final class SrGuestScenario {
     }
 
     private <T extends RecorderEvent> T awaitEvent(Class<T> type, Predicate<T> condition, Duration limit) {
-        try {
-            return fixture.awaitEvent(type, condition, limit);
-        } catch (AssertionError e) {
-            out.log(e.getMessage());
-            return null;
-        }
+        return fixture.findEvent(type, condition, limit, out);
     }
 
     private static boolean isDevNotExist(Throwable failure) {

@@ -79,25 +79,19 @@ public final class TcmuGuestScenario {
     public static void main(String[] args) {
         GuestTranscript out = new GuestTranscript();
         Path job = Path.of(args[0]);
-        int rc = 0;
-        out.log("scenario starts; kernel " + Sysfs.read(Path.of("/proc/sys/kernel/osrelease"), "?"));
-        try (LinuxAgentFixture fixture = LinuxAgentFixture.start(AgentOptions.builder()
-                .backend("linux")
-                .backendProperty("linux.kernelEventPollMillis", "500")
-                // longer than the drive's hold: the agent's own command timeout must end the wait, not the kernel's
-                .backendProperty("linux.scsiTimeoutMillis", "30000")
-                .mediaPollInterval(Duration.ofMillis(500))
-                .commandTimeout(COMMAND_TIMEOUT)
-                .build(), event -> out.log("EVENT " + event))) {
-            out.log("agent started");
-            new TcmuGuestScenario(fixture, out, job).run();
-        } catch (Throwable t) {
-            out.log("ABORTED " + t);
-            t.printStackTrace(System.out);
-            rc = 2;
-        }
-        out.log("DONE failures=" + out.failures());
-        System.exit(rc != 0 ? rc : out.failures() == 0 ? 0 : 1);
+        out.runAndExit("scenario starts", () -> {
+            try (LinuxAgentFixture fixture = LinuxAgentFixture.start(AgentOptions.builder()
+                    .backend("linux")
+                    .backendProperty("linux.kernelEventPollMillis", "500")
+                    // longer than the drive's hold: the agent's own command timeout must end the wait, not the kernel's
+                    .backendProperty("linux.scsiTimeoutMillis", "30000")
+                    .mediaPollInterval(Duration.ofMillis(500))
+                    .commandTimeout(COMMAND_TIMEOUT)
+                    .build(), event -> out.log("EVENT " + event))) {
+                out.log("agent started");
+                new TcmuGuestScenario(fixture, out, job).run();
+            }
+        });
     }
 
     private void run() throws IOException {
@@ -576,11 +570,7 @@ public final class TcmuGuestScenario {
     }
 
     private <T extends RecorderEvent> T awaitEvent(Class<T> type, Predicate<T> condition, Duration limit) {
-        try {
-            return fixture.awaitEvent(type, condition, limit);
-        } catch (AssertionError e) {
-            return null;
-        }
+        return fixture.findEvent(type, condition, limit, out);
     }
 
     private static boolean isDevNotExist(Throwable failure) {

@@ -2,7 +2,6 @@ package io.discagent.agent.backend.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * One boot of the test VM ({@link QemuVm}: a stock Debian kernel with a CD drive on virtio-scsi and the host's root
@@ -26,13 +26,7 @@ import java.util.stream.Collectors;
 public final class VmRun {
 
     /** Where the guest sees the job share (results, host-step requests). */
-    public static final String GUEST_JOB = "/tmp/job";
-    /**
-     * Guest JVMs start about twice as fast under TCG without bytecode verification (the classes are our own build)
-     * and without Vert.x's DNS resolver (the agent resolves no names).
-     */
-    public static final String GUEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx192m "
-            + "-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote -Dvertx.disableDnsResolver=true";
+    public static final String GUEST_JOB = GuestJava.GUEST_JOB;
 
     /**
      * What one boot did.
@@ -96,6 +90,14 @@ public final class VmRun {
         return missing == null ? null : "VM tests skipped: " + missing;
     }
 
+    /** {@link #run}, after skipping the calling test (a JUnit assumption) when {@link #skipReason} says so. */
+    public static Result runOrSkip(String name, Duration limit, String prelude, Class<?> main, String... args)
+            throws IOException {
+        String skip = skipReason();
+        Assumptions.assumeTrue(skip == null, skip);
+        return run(name, limit, prelude, main, args);
+    }
+
     /**
      * Boots the VM, runs {@code main} with {@code args} in the guest (after the shell lines of {@code prelude}) and
      * serves its host steps until it powers off or {@code limit} passes. Prints the transcript.
@@ -109,10 +111,7 @@ public final class VmRun {
                 .toAbsolutePath();
         TestFiles.deleteTree(job);
         Files.createDirectories(job);
-        Files.writeString(job.resolve("run.sh"), "#!/bin/sh\n" + prelude
-                + "export JAVA_TOOL_OPTIONS='" + GUEST_JVM_OPTIONS + "'\n"
-                + "exec " + ChildJvm.java() + " -cp " + guestClasspath(job) + " " + main.getName() + " "
-                + String.join(" ", args) + "\n");
+        GuestJava.writeRunScript(job, prelude, main, args);
         Path qmpDir = Files.createTempDirectory("discagent-qmp");
         Path socket = qmpDir.resolve("qmp.sock");
         Map<String, String> host = Collections.synchronizedMap(new LinkedHashMap<>());
@@ -178,32 +177,5 @@ public final class VmRun {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /**
-     * The guest's class path: class directories are packed into jars in the job share, jars under /tmp (which the
-     * guest cannot see) copied there; other jars are read from the host root the guest mounts.
-     */
-    private static String guestClasspath(Path job) throws IOException {
-        List<String> entries = new ArrayList<>();
-        int n = 0;
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path source = Path.of(entry).toAbsolutePath();
-            if (!Files.exists(source)) {
-                continue;
-            }
-            if (Files.isDirectory(source)) {
-                String jar = "cp/" + (n++) + "-" + source.getFileName() + ".jar";
-                TestFiles.jar(source, job.resolve(jar)); // one file: no 9p lookup per class
-                entries.add(GUEST_JOB + "/" + jar);
-            } else if (source.startsWith("/tmp")) {
-                String copy = "cp/" + (n++) + "-" + source.getFileName();
-                TestFiles.copyTree(source, job.resolve(copy));
-                entries.add(GUEST_JOB + "/" + copy);
-            } else {
-                entries.add(source.toString());
-            }
-        }
-        return String.join(File.pathSeparator, entries);
     }
 }
