@@ -58,6 +58,11 @@ public final class Guard {
             if (authority == null) { // HTTP/1.0 without Host; Vert.x refuses it for HTTP/1.1 before routing
                 throw new InvalidArgumentException("the request has no Host header");
             }
+            String target = request.uri();
+            if (!target.startsWith("/")) {
+                // absolute-form (RFC 9112 3.2.2): the target's authority names the server, whatever Host says
+                authority = absoluteFormAuthority(target);
+            }
             if (!hosts.allows(authority.host())) {
                 throw ServiceProblem.of(ProblemKind.FORBIDDEN, "the Host header '" + ServiceProblem.shorten(
                         authority.host()) + "' does not name this service (add it to --allowed-hosts if you "
@@ -74,6 +79,20 @@ public final class Guard {
             }
             rc.next();
         };
+    }
+
+    /** The authority of an absolute-form request target ({@code http://host[:port]/path}). */
+    private static HostAndPort absoluteFormAuthority(String target) {
+        try {
+            java.net.URI uri = new java.net.URI(target);
+            String scheme = uri.getScheme();
+            if (uri.getHost() != null && ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
+                return HostAndPort.create(uri.getHost(), uri.getPort());
+            }
+        } catch (java.net.URISyntaxException e) {
+            // refused below
+        }
+        throw new InvalidArgumentException("the request target is neither a path nor an http URL");
     }
 
     /** Whether every {@code %} of {@code query} starts an escape of two hexadecimal digits. */
