@@ -4,6 +4,7 @@ import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.service.problem.ServiceProblem;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -42,7 +43,8 @@ final class RequestBody {
      * unless the request says {@code application/json}, {@code 413} for a body over {@code maxBytes}, {@code 400}
      * when the body is malformed on the wire or is not a JSON object that the schema accepts (or is empty where one
      * is required). A request refused before its body ended has its connection closed (its rest cannot be read as
-     * the next request).
+     * the next request), after up to 1 MiB or 2 s of the rest were read and dropped so that the client reads the
+     * answer instead of a reset.
      */
     static Handler<RoutingContext> validation(RequestSchemas schemas, Endpoint endpoint, int maxBytes) {
         String schema = endpoint.requestSchema();
@@ -57,6 +59,11 @@ final class RequestBody {
             rc.next();
         });
     }
+
+    /** The most a refused request may still send before its connection is closed. */
+    static final long LINGER_BYTES = 1 << 20;
+    /** How long a refused request may still send before its connection is closed. */
+    static final long LINGER_MILLIS = 2000;
 
     /** The checked body of the request. */
     static RequestBody of(RoutingContext rc) {
@@ -126,8 +133,37 @@ final class RequestBody {
 
     /** Answers with {@code problem} and closes the connection once the answer is out. */
     private static void refuse(RoutingContext rc, RuntimeException problem) {
-        rc.response().putHeader("Connection", "close").endHandler(v -> rc.request().connection().close());
+        rc.response().putHeader("Connection", "close").endHandler(v -> dropRestThenClose(rc));
         rc.fail(problem);
+    }
+
+    /**
+     * Closes the connection of a refused request once the client has sent what it was sending, reading and dropping
+     * at most {@link #LINGER_BYTES} for at most {@link #LINGER_MILLIS}: closing a socket with unread data resets the
+     * connection, and the client could lose the answer it has not read yet.
+     */
+    private static void dropRestThenClose(RoutingContext rc) {
+        HttpServerRequest request = rc.request();
+        HttpConnection connection = request.connection();
+        if (request.isEnded()) {
+            connection.close();
+            return;
+        }
+        long timer = rc.vertx().setTimer(LINGER_MILLIS, id -> connection.close());
+        long[] dropped = new long[1];
+        Runnable close = () -> {
+            rc.vertx().cancelTimer(timer);
+            connection.close();
+        };
+        request.handler(chunk -> {
+            dropped[0] += chunk.length();
+            if (dropped[0] > LINGER_BYTES) {
+                close.run();
+            }
+        });
+        request.exceptionHandler(error -> close.run());
+        request.endHandler(v -> close.run());
+        request.resume();
     }
 
     private static JsonObject parse(Buffer buffer, boolean required) {
