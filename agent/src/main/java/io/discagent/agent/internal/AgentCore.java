@@ -189,12 +189,29 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         });
     }
 
-    /** Runs {@code task} on the event loop every {@code interval} of the time scheduler (never when zero). */
+    /**
+     * Runs {@code task} on the event loop every {@code interval} of the time scheduler (never when zero): a one-shot
+     * timer re-armed from the loop after each run, so runs never pile up behind a busy loop, and a virtual clock
+     * moved a century ahead in one step runs the task once, not once per interval of that century.
+     */
     private void every(Duration interval, Runnable task) {
         if (!interval.isZero()) {
-            long nanos = Durations.toNanos(interval);
-            periodic.add(time.schedulePeriodically(() -> loop.execute(task), nanos, nanos, TimeUnit.NANOSECONDS));
+            Disposable.Swap timer = Disposables.swap();
+            periodic.add(timer);
+            arm(timer, Durations.toNanos(interval), task);
         }
+    }
+
+    private void arm(Disposable.Swap timer, long nanos, Runnable task) {
+        timer.update(time.schedule(() -> loop.execute(() -> {
+            if (!closed) {
+                try {
+                    task.run();
+                } finally {
+                    arm(timer, nanos, task);
+                }
+            }
+        }), nanos, TimeUnit.NANOSECONDS));
     }
 
     private void pollMedia() {
