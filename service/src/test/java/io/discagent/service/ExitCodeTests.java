@@ -230,9 +230,10 @@ class ExitCodeTests {
         }
     }
 
-    /** Closes, as the admin, the session that holds {@code recorder} (the service's ids are the agent's). */
+    /** Closes, as the admin, the session that holds {@code recorder} (found by the agent's id of it). */
     private static void closeSessionOf(TestService t, String recorder) {
-        String id = String.valueOf(t.service.agent().recorder(RecorderId.of(recorder)).block().lockState().session());
+        String id = t.service.sessionIdOf(t.service.agent().recorder(RecorderId.of(recorder)).block().lockState()
+                .session()).orElseThrow();
         assertThat(t.send("DELETE", "/api/v1/sessions/" + id, null, "X-Admin-Token", "admin-secret").status())
                 .isEqualTo(204);
     }

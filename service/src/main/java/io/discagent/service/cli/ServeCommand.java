@@ -237,7 +237,7 @@ final class ServeCommand implements Callable<Integer> {
                     "");
             table.append("| `--").append(key).append("` | `").append(key).append("` | `")
                     .append(ConfigDefaults.variable(key)).append("` | ")
-                    .append(option.defaultValue() == null ? "" : "`" + option.defaultValue() + "`").append(" | ")
+                    .append(option.defaultValue() == null || option.defaultValue().isEmpty() ? "" : "`" + option.defaultValue() + "`").append(" | ")
                     .append(meaning).append(" |\n");
         }
         return table.toString();

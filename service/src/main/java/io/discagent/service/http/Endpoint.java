@@ -68,6 +68,11 @@ public final class Endpoint {
         return this;
     }
 
+    /** A write without fields: it takes no body or {@code {}} (and, like every write, JSON's content type). */
+    public Endpoint noBody() {
+        return body("NoBody", false);
+    }
+
     /** The operation needs the session token ({@code X-Session-Token}). */
     public Endpoint sessionToken() {
         this.sessionToken = true;

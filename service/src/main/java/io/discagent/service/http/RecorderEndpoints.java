@@ -128,7 +128,7 @@ final class RecorderEndpoints {
                     if (error != null) {
                         Replies.problem(rc, error);
                     } else {
-                        Replies.json(rc, 200, grantJson(grant));
+                        Replies.json(rc, 200, grantJson(lease, grant));
                     }
                 });
         // A client that goes away stops waiting (on every recorder of a pool); a grant that races with it is
@@ -159,10 +159,10 @@ final class RecorderEndpoints {
         return RecorderSelector.anyOf(pool);
     }
 
-    private static JsonObject grantJson(LockGrant grant) {
+    private static JsonObject grantJson(Lease lease, LockGrant grant) {
         return new JsonObject()
                 .put("recorder", grant.recorder().value())
-                .put("sessionId", grant.session().value())
+                .put("sessionId", lease.id())
                 .put("lockCount", grant.lockCount())
                 .put("holdId", grant.holdId())
                 .put("devicePaths", new JsonArray(grant.devicePaths()));

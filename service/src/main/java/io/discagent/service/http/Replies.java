@@ -2,6 +2,7 @@ package io.discagent.service.http;
 
 import io.discagent.service.ContextHop;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -44,11 +45,16 @@ public final class Replies {
 
     /** Sends the problem document of {@code failure}. */
     public static void problem(RoutingContext rc, Throwable failure) {
-        HttpServerResponse response = rc.response();
+        problem(rc.request(), failure);
+    }
+
+    /** Sends the problem document of {@code failure} as the answer to {@code request} (outside the router). */
+    public static void problem(HttpServerRequest request, Throwable failure) {
+        HttpServerResponse response = request.response();
         if (response.ended() || response.closed()) {
             return;
         }
-        Problems.Problem problem = Problems.of(failure, rc.request().path() == null ? "" : rc.request().path());
+        Problems.Problem problem = Problems.of(failure, request.path() == null ? "" : request.path());
         response.setStatusCode(problem.status())
                 .putHeader("Content-Type", Problems.MEDIA_TYPE)
                 .putHeader("Cache-Control", "no-store")

@@ -49,12 +49,12 @@ final class SessionEndpoints {
                         .handler(this::get),
                 Endpoint.of(HttpMethod.POST, "/api/v1/sessions/{sid}/heartbeat", "heartbeat", "sessions",
                                 "Keep the session alive for another TTL")
-                        .sessionToken()
+                        .sessionToken().noBody()
                         .ok(200, "The renewed lease", "Lease").problems(400, 404, 410)
                         .handler(this::heartbeat),
                 Endpoint.of(HttpMethod.DELETE, "/api/v1/sessions/{sid}", "closeSession", "sessions",
                                 "Close the session: every lock it holds is released, its waits fail")
-                        .sessionToken().adminToken()
+                        .sessionToken().adminToken().noBody()
                         .ok(204, "Closed", null).problems(400, 404, 410)
                         .handler(this::delete));
     }
@@ -97,7 +97,7 @@ final class SessionEndpoints {
             JsonArray waiting = new JsonArray();
             Map<RecorderId, Integer> places = both.getT2();
             for (RecorderInfo info : both.getT1()) {
-                if (info.lockState().isHeld() && lease.id().equals(String.valueOf(info.lockState().session()))) {
+                if (info.lockState().isHeld() && lease.session().id().equals(info.lockState().session())) {
                     locks.add(new JsonObject().put("recorder", info.id().value())
                             .put("count", info.lockState().count()));
                 }
