@@ -174,7 +174,7 @@ class StatusPageBrowserTest {
             assertThat(browser.script(BURN.formatted("sim-0"))).as("no burn shown before one starts")
                     .isEqualTo(new JsonObject().put("shown", false).put("text", "").put("bar", false));
 
-            Session kiosk = t.open("Burn Kiosk");
+            Session kiosk = t.openForMinutes("Burn Kiosk"); // its lease must not end the burn on a slow machine
             t.acquire(kiosk, "sim-0");
             TestService.Reply started = t.post("/api/v1/recorders/sim-0/burns", new JsonObject()
                     .put("sessionId", kiosk.id()).put("image", "disc.iso"), "X-Session-Token", kiosk.token());

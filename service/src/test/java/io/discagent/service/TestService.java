@@ -124,7 +124,16 @@ public final class TestService implements AutoCloseable {
     }
 
     public Session open(String clientName) {
-        Reply reply = post("/api/v1/sessions", new JsonObject().put("clientName", clientName));
+        return open(new JsonObject().put("clientName", clientName));
+    }
+
+    /** A session whose lease outlives a slow test on a loaded machine (no heartbeats needed for five minutes). */
+    public Session openForMinutes(String clientName) {
+        return open(new JsonObject().put("clientName", clientName).put("ttlMillis", 300_000));
+    }
+
+    private Session open(JsonObject body) {
+        Reply reply = post("/api/v1/sessions", body);
         assertThat(reply.status()).as(reply.body()).isEqualTo(201);
         return new Session(reply.json().getString("sessionId"), reply.json().getString("token"));
     }
