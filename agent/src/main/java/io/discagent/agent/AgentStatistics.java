@@ -18,8 +18,11 @@ package io.discagent.agent;
  *     {@code publishOn} queue disposed, a {@code timeout}, a {@code block(Duration)} that gave up, a chain cancelled)
  * @param bodiesRevoked work under a lock ({@code withLock} bodies) stopped because the hold ended under it, before
  *     the recorder passed on
+ * @param handOvers hand-offs from one session straight to a waiting one through
+ *     {@code BackendRecorder.handOverExclusiveAccess} instead of a native release and a fresh acquire (the claim stays
+ *     taken where the backend allows it)
  */
 public record AgentStatistics(long grants, long retries, long acquireTimeouts, long commandTimeouts, long removals,
         long waiting, long grantsUnclaimedBeforeDelivery, long grantsDroppedInDelivery,
-        long grantsDroppedAfterDelivery, long bodiesRevoked) {
+        long grantsDroppedAfterDelivery, long bodiesRevoked, long handOvers) {
 }

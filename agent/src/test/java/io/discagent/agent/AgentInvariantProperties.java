@@ -3,6 +3,7 @@ package io.discagent.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.discagent.agent.backend.simulated.SimulatedDeviceState;
+import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.agent.backend.simulated.Simulator.Operation;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
@@ -50,7 +51,11 @@ class AgentInvariantProperties {
     }
 
     sealed interface Action permits Acquire, Release, Cancel, Advance, CloseSession, LockExternally,
-            UnlockExternally, FailNext, Remove, Readd, WithLock, Flap, DeadHandle {
+            UnlockExternally, FailNext, Remove, Readd, WithLock, Flap, DeadHandle, SwitchHandOver {
+    }
+
+    /** From now on the simulator hands the lock over keeping its claim, or by a release and an acquire. */
+    record SwitchHandOver(boolean keepClaim) implements Action {
     }
 
     record WithLock(int session, int recorder, int waitMillis) implements Action {
@@ -112,7 +117,8 @@ class AgentInvariantProperties {
                 net.jqwik.api.Tuple.of(3, Combinators.combine(session, recorder, Arbitraries.of(0, 500, 3000))
                         .as(WithLock::new)),
                 net.jqwik.api.Tuple.of(1, recorder.map(Flap::new)),
-                net.jqwik.api.Tuple.of(1, recorder.map(DeadHandle::new)));
+                net.jqwik.api.Tuple.of(1, recorder.map(DeadHandle::new)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(true, false).map(SwitchHandOver::new)));
         return action.list().ofMinSize(1).ofMaxSize(30);
     }
 
@@ -277,6 +283,8 @@ class AgentInvariantProperties {
             }
             endScopes(l -> l.session == cs.session());
             sessions[cs.session()] = t.session("Client " + cs.session());
+        } else if (action instanceof SwitchHandOver sw) {
+            t.sim.setHandOver(sw.keepClaim() ? Simulator.HandOver.KEEP_CLAIM : Simulator.HandOver.RELEASE_AND_ACQUIRE);
         } else if (action instanceof LockExternally le) {
             RecorderId r = RECORDERS.get(le.recorder());
             if (t.sim.recorders().contains(r) && t.sim.state(r).nativeOwner() == null) {

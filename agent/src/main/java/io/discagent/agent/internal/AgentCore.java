@@ -95,6 +95,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private volatile long droppedIn;
     private volatile long droppedAfter;
     private volatile long revoked;
+    private volatile long handOvers;
     private boolean closed;
     private @Nullable Disposable mediaPoller;
     private @Nullable Mono<Void> closing;
@@ -705,6 +706,11 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     @Override
+    public void countHandOver() {
+        handOvers++;
+    }
+
+    @Override
     public void countRevoked() {
         revoked++;
     }
@@ -778,6 +784,6 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     /** Counts since start; any thread. */
     public AgentStatistics statistics() {
         return new AgentStatistics(grants, retries, acquireTimeouts, commandTimeouts, removals, waiting,
-                unclaimedBefore, droppedIn, droppedAfter, revoked);
+                unclaimedBefore, droppedIn, droppedAfter, revoked, handOvers);
     }
 }

@@ -81,18 +81,44 @@ final class RecorderHandle {
                 open.acquireExclusiveAccess(force, clientName);
                 return null;
             } catch (RecorderLockedException e) {
-                if (e.owner().isPresent()) {
-                    throw e;
-                }
-                String owner = null;
-                try {
-                    owner = open.exclusiveAccessOwner();
-                } catch (RuntimeException ownerFailure) {
-                    e.addSuppressed(ownerFailure);
-                }
-                throw owner == null || owner.isEmpty() ? e : e.withOwner(owner);
+                throw namingOwner(open, e);
             }
         });
+    }
+
+    /**
+     * Passes the native lock to the next client of the agent ({@link BackendRecorder#handOverExclusiveAccess}). A
+     * failure means the lock is no longer held: when the backend did not say so by meeting another holder (or the
+     * device is gone), the handle is closed to make certain.
+     */
+    void handOver(boolean force, String clientName) {
+        BackendRecorder open = get();
+        try {
+            open.handOverExclusiveAccess(force, clientName);
+        } catch (RecorderLockedException e) {
+            throw namingOwner(open, e);
+        } catch (RecorderRemovedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "hand-over of " + id + " to '" + clientName + "' failed; closing its handle to "
+                    + "drop the lock", e);
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    /** A locked failure that does not name the holder asks the backend who holds it. */
+    private static RecorderLockedException namingOwner(BackendRecorder open, RecorderLockedException e) {
+        if (e.owner().isPresent()) {
+            return e;
+        }
+        String owner = null;
+        try {
+            owner = open.exclusiveAccessOwner();
+        } catch (RuntimeException ownerFailure) {
+            e.addSuppressed(ownerFailure);
+        }
+        return owner == null || owner.isEmpty() ? e : e.withOwner(owner);
     }
 
     /**

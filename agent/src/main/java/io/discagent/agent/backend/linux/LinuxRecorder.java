@@ -39,6 +39,7 @@ final class LinuxRecorder implements BackendRecorder {
     private final OwnerDiscovery owners;
     private final LinuxErrors errors;
     private final DriveReports reports;
+    private final boolean keepClaimOnHandOver;
     private @Nullable DeviceClaim claim;
     private @Nullable String holder;
     private boolean closed;
@@ -47,10 +48,12 @@ final class LinuxRecorder implements BackendRecorder {
      * @param reports where the media state read right after taking a claim goes (the hotplug listener), so that the
      *     agent's polling of the held descriptor has a known state to compare with, and where a tray unlocked by
      *     another process is reported
+     * @param keepClaimOnHandOver whether a hand-over keeps the claim (the default) or drops it and takes it again
      */
     LinuxRecorder(LinuxDevice device, int scsiTimeoutMillis, OwnDescriptors own, OwnerDiscovery owners,
-            DriveReports reports) {
+            DriveReports reports, boolean keepClaimOnHandOver) {
         this.device = device;
+        this.keepClaimOnHandOver = keepClaimOnHandOver;
         this.reports = reports;
         this.id = RecorderId.of(device.name());
         this.scsiTimeoutMillis = scsiTimeoutMillis;
@@ -147,6 +150,31 @@ final class LinuxRecorder implements BackendRecorder {
         claim = null;
         holder = null;
         held.release(scsiTimeoutMillis);
+    }
+
+    /**
+     * Passes the drive to the agent's next client without letting go of it: the claim ({@code O_EXCL}, the locks,
+     * the tray lock) belongs to the agent's process whichever client it serves, so only the client name this handle
+     * reports changes, and no other process can open the drive exclusively in between. Without a claim (it was
+     * dropped by a failure), this is an ordinary acquire. With {@code linux.handOver=reacquire} it drops the claim and
+     * takes it again.
+     */
+    @Override
+    public void handOverExclusiveAccess(boolean force, String clientName) {
+        checkOpen();
+        if (claim == null) {
+            acquireExclusiveAccess(force, clientName);
+            return;
+        }
+        if (!keepClaimOnHandOver) {
+            BackendRecorder.super.handOverExclusiveAccess(force, clientName);
+            return;
+        }
+        if (!ClientNames.isValid(clientName)) {
+            throw new InvalidClientNameException("invalid client name '" + clientName + "'", id);
+        }
+        holder = clientName;
+        LOG.log(Level.DEBUG, "{0} handed over to ''{1}''", device.node(), clientName);
     }
 
     /** The client name while this handle holds the device; otherwise who holds it outside the agent, if anyone. */

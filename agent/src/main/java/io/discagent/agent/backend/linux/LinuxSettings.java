@@ -17,9 +17,12 @@ import java.util.List;
  * @param kernelEventPollMillis {@code linux.kernelEventPollMillis} (default 2000; 0 leaves the system alone): the
  *     in-kernel media polling interval set on optical drives whose polling is off (what udev's
  *     {@code 60-block.rules} does; without it the kernel sends no media-change uevents)
+ * @param keepClaimOnHandOver {@code linux.handOver} ({@code keep}, the default, or {@code reacquire}): whether the
+ *     claim stays taken when the agent passes a drive from one client to the next, or is dropped and taken again
+ *     (only for comparison: it lets another process in between)
  */
 record LinuxSettings(List<Path> devices, boolean scanOptical, Duration hotplugPollInterval, int scsiTimeoutMillis,
-        int kernelEventPollMillis) {
+        int kernelEventPollMillis, boolean keepClaimOnHandOver) {
 
     LinuxSettings {
         devices = List.copyOf(devices);
@@ -41,8 +44,13 @@ record LinuxSettings(List<Path> devices, boolean scanOptical, Duration hotplugPo
                 devices.add(Path.of(path.trim()));
             }
         }
+        String handOver = config.get("linux.handOver", "keep").trim();
+        if (!handOver.equals("keep") && !handOver.equals("reacquire")) {
+            throw new IllegalArgumentException("linux.handOver must be keep or reacquire: " + handOver);
+        }
         return new LinuxSettings(devices, Boolean.parseBoolean(config.get("linux.scanOptical", "true").trim()),
                 config.getMillis("linux.hotplugPollMillis", Duration.ofMillis(50)),
-                config.getInt("linux.scsiTimeoutMillis", 5000), config.getInt("linux.kernelEventPollMillis", 2000));
+                config.getInt("linux.scsiTimeoutMillis", 5000), config.getInt("linux.kernelEventPollMillis", 2000),
+                handOver.equals("keep"));
     }
 }

@@ -27,6 +27,12 @@ public final class SimulatedBackendProvider implements RecorderBackendProvider {
 
     @Override
     public RecorderBackend create(BackendConfig config) {
-        return new SimulatedBackend(config.getInt("simulated.recorders", 2));
+        String handOver = config.get("simulated.handOver", "keep");
+        return new SimulatedBackend(config.getInt("simulated.recorders", 2), switch (handOver) {
+            case "keep" -> Simulator.HandOver.KEEP_CLAIM;
+            case "reacquire" -> Simulator.HandOver.RELEASE_AND_ACQUIRE;
+            default -> throw new IllegalArgumentException("simulated.handOver must be keep or reacquire: "
+                    + handOver);
+        });
     }
 }

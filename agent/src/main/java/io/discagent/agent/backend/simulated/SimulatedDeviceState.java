@@ -17,8 +17,10 @@ import org.jspecify.annotations.Nullable;
  * @param blockedCalls native calls blocked by {@link Simulator#hangNext} and not yet let go: a call stops counting
  *     when {@link Simulator#releaseHangs}, removal or closing the backend releases it, before its thread runs on
  * @param media the medium
+ * @param handOvers hand-overs that kept the lock and changed only its owner ({@link Simulator.HandOver#KEEP_CLAIM}):
+ *     neither an acquire nor a release
  */
 public record SimulatedDeviceState(RecorderId recorder, boolean present, @Nullable String nativeOwner,
         @Nullable String externalOwner, @Nullable String mountedAt, long locksTaken, long locksDropped,
-        int blockedCalls, MediaState media) {
+        int blockedCalls, MediaState media, long handOvers) {
 }
