@@ -403,6 +403,9 @@ public final class PeerComparison {
             long left = retainedHeap();
             record("heap left per cancelled waiter (" + n + "), B", peer, (left - before) / (double) n);
         }
+        // the clients were made before the baseline: they must stay reachable until the last reading, or the
+        // collector takes them (a peer without sessions keeps no reference to them) and the difference goes negative
+        java.lang.ref.Reference.reachabilityFence(clients);
         peer.release(holder, permit); // the peer is closed next: Vert.x's waiters go with it
     }
 
