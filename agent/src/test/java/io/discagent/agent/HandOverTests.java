@@ -106,6 +106,23 @@ class HandOverTests {
     }
 
     @Test
+    void aFailedReleaseOfABackendThatCannotHandOverStillGrantsTheNextWaiter() {
+        t.sim.setHandOver(Simulator.HandOver.RELEASE_AND_ACQUIRE);
+        ClientSession a = t.session("Client A");
+        a.acquire(SIM0).block(TEN_SECONDS);
+        TestSubscriber<LockGrant> waiter = waitFor(t.session("Client B"));
+        t.sim.failNext(SIM0, Operation.RELEASE, HResult.E_FAIL, 1);
+        assertThat(a.release(SIM0).block(TEN_SECONDS)).isZero();
+        waiter.block(TEN_SECONDS);
+        assertThat(waiter.getReceivedOnNext()).hasSize(1);
+        SimulatedDeviceState device = t.sim.state(SIM0);
+        assertThat(device.nativeOwner()).isEqualTo("Client B");
+        // the failed release closed the handle, which dropped the lock; a fresh handle took it for B
+        assertThat(device.locksTaken()).isEqualTo(2);
+        assertThat(device.locksDropped()).isEqualTo(1);
+    }
+
+    @Test
     void aClosedSessionHandsTheClaimToTheNextWaiter() {
         ClientSession a = t.session("Client A");
         a.acquire(SIM0).block(TEN_SECONDS);

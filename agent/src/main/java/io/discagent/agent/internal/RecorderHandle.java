@@ -87,16 +87,15 @@ final class RecorderHandle {
     }
 
     /**
-     * Passes the native lock to the next client of the agent ({@link BackendRecorder#handOverExclusiveAccess}). A
-     * failure means the lock is no longer held: when the backend did not say so by meeting another holder (or the
-     * device is gone), the handle is closed to make certain.
+     * Passes the native lock to the next client of the agent ({@link BackendRecorder#handOverExclusiveAccess}); a
+     * backend that cannot keep it across clients gets a {@link #release()} and an {@link #acquire} right after each
+     * other instead, in this one task. A failed hand-over closes the handle, so that the lock is certainly dropped.
      */
     void handOver(boolean force, String clientName) {
         BackendRecorder open = get();
+        boolean passed;
         try {
-            open.handOverExclusiveAccess(force, clientName);
-        } catch (RecorderLockedException e) {
-            throw namingOwner(open, e);
+            passed = open.handOverExclusiveAccess(clientName);
         } catch (RecorderRemovedException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -104,6 +103,10 @@ final class RecorderHandle {
                     + "drop the lock", e);
             closeQuietly();
             throw e;
+        }
+        if (!passed) {
+            release();
+            acquire(force, clientName);
         }
     }
 

@@ -25,24 +25,22 @@ public interface BackendRecorder {
     void releaseExclusiveAccess();
 
     /**
-     * Passes the native lock this handle holds to the next client of the agent, {@code clientName}: the agent's
-     * hand-off from one session to the next. A backend whose claim does not depend on the client keeps it (the drive
-     * is never free between two clients of the agent); the default drops the lock and takes it again right away,
-     * for a backend whose native owner name can change no other way (IMAPI2: {@code cdrom.sys} stores the name when
-     * the lock is taken and refuses a second lock while one is held).
+     * Passes the native lock this handle holds to the next client of the agent, {@code clientName}, without dropping
+     * it: the agent's hand-off from one session to the next. A backend whose claim does not depend on the client keeps
+     * it and returns true (the drive is never free between two clients of the agent). The default returns false:
+     * the backend cannot, and the agent calls {@link #releaseExclusiveAccess} and {@link #acquireExclusiveAccess}
+     * instead, back to back on this thread (IMAPI2: {@code cdrom.sys} stores the owner name when the lock is taken and
+     * refuses a second lock while one is held, so the name changes no other way).
      *
-     * <p>Counts as neither an acquire nor a release: the one acquire of the first client and the one release of the
-     * last still pair up.
+     * <p>A hand-over counts as neither an acquire nor a release: the one acquire of the first client and the one
+     * release of the last still pair up. After a failure the agent treats the lock as no longer held by this handle
+     * (it closes the handle to make certain).
      *
-     * @param force IMAPI2's {@code force}, for a backend that has to take the lock again
      * @param clientName the validated name of the new holder
-     * @throws io.discagent.api.error.RecorderLockedException when the lock was dropped and another holder took the
-     *     recorder before it could be taken again (naming it when possible); after this or any other failure the
-     *     agent treats the lock as no longer held by this handle
+     * @return whether the lock passed on; false when this backend cannot keep it across clients
      */
-    default void handOverExclusiveAccess(boolean force, String clientName) {
-        releaseExclusiveAccess();
-        acquireExclusiveAccess(force, clientName);
+    default boolean handOverExclusiveAccess(String clientName) {
+        return false;
     }
 
     /** IMAPI2's {@code ExclusiveAccessOwner}: the native holder's name, or {@code null}/empty when free. */

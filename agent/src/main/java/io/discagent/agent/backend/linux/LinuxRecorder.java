@@ -155,26 +155,21 @@ final class LinuxRecorder implements BackendRecorder {
     /**
      * Passes the drive to the agent's next client without letting go of it: the claim ({@code O_EXCL}, the locks,
      * the tray lock) belongs to the agent's process whichever client it serves, so only the client name this handle
-     * reports changes, and no other process can open the drive exclusively in between. Without a claim (it was
-     * dropped by a failure), this is an ordinary acquire. With {@code linux.handOver=reacquire} it drops the claim and
-     * takes it again.
+     * reports changes, and no other process can open the drive exclusively in between. Declines (the agent then
+     * releases and acquires) without a claim, or with {@code linux.handOver=reacquire}.
      */
     @Override
-    public void handOverExclusiveAccess(boolean force, String clientName) {
+    public boolean handOverExclusiveAccess(String clientName) {
         checkOpen();
-        if (claim == null) {
-            acquireExclusiveAccess(force, clientName);
-            return;
-        }
-        if (!keepClaimOnHandOver) {
-            BackendRecorder.super.handOverExclusiveAccess(force, clientName);
-            return;
+        if (claim == null || !keepClaimOnHandOver) {
+            return false;
         }
         if (!ClientNames.isValid(clientName)) {
             throw new InvalidClientNameException("invalid client name '" + clientName + "'", id);
         }
         holder = clientName;
         LOG.log(Level.DEBUG, "{0} handed over to ''{1}''", device.node(), clientName);
+        return true;
     }
 
     /** The client name while this handle holds the device; otherwise who holds it outside the agent, if anyone. */

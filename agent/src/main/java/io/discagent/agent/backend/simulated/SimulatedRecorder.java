@@ -38,20 +38,18 @@ final class SimulatedRecorder implements BackendRecorder {
      * Passes the lock to the agent's next client: with {@link Simulator.HandOver#KEEP_CLAIM} the handle keeps it and
      * only the owner name changes (one call, logged as {@code handOver}, counted as neither an acquire nor a release;
      * faults planned for {@link Simulator.Operation#ACQUIRE} apply to it); with
-     * {@link Simulator.HandOver#RELEASE_AND_ACQUIRE} it is a release and an acquire, as on IMAPI2.
+     * {@link Simulator.HandOver#RELEASE_AND_ACQUIRE} it declines, and the agent releases and acquires, as on IMAPI2.
      */
     @Override
-    public void handOverExclusiveAccess(boolean force, String clientName) {
+    public boolean handOverExclusiveAccess(String clientName) {
         if (backend.handOver() == Simulator.HandOver.RELEASE_AND_ACQUIRE) {
-            releaseExclusiveAccess();
-            acquireExclusiveAccess(force, clientName);
-            return;
+            return false;
         }
         backend.enter(this, device, Simulator.Operation.ACQUIRE, "handOver");
         synchronized (backend.lock) {
             if (device.holder != this) {
-                take(force, clientName); // the lock was lost meanwhile: this is a fresh acquire
-                return;
+                take(false, clientName); // the lock was lost meanwhile: this is a fresh acquire
+                return true;
             }
             backend.checkUsable(this, device);
             if (!ClientNames.isValid(clientName)) {
@@ -59,6 +57,7 @@ final class SimulatedRecorder implements BackendRecorder {
             }
             device.holderName = clientName;
             device.handOvers++;
+            return true;
         }
     }
 
