@@ -7,7 +7,7 @@ package io.discagent.agent;
  * @param opening recorders that arrived and are being opened
  * @param sessions open sessions
  * @param held recorders held by a session
- * @param waiting acquire requests queued for a recorder
+ * @param waiting acquire requests queued for a recorder (a pool request counts once for each recorder it waits on)
  * @param nativeCallsInFlight native calls submitted and not yet returned
  * @param subscribers event subscribers
  * @param lastSequence the sequence of the last published event

@@ -1,9 +1,11 @@
 package io.discagent.agent;
 
+import io.discagent.agent.internal.BackendSelector;
 import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.api.error.InvalidArgumentException;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,15 @@ public final class AgentOptions {
     /** How often media and the tray lock of held drives are polled by default. */
     public static final Duration DEFAULT_MEDIA_POLL_INTERVAL = Duration.ofSeconds(2);
 
+    /** How long a burn's writer may make no progress before the burn fails as a hung write (60 s). */
+    public static final Duration DEFAULT_BURN_STALL_TIMEOUT = Duration.ofSeconds(60);
+
+    /** The shortest time between two progress events of one burn by default (1 s). */
+    public static final Duration DEFAULT_BURN_EVENT_INTERVAL = Duration.ofSeconds(1);
+
+    /** How often the backend is asked for outside holders of watched or awaited recorders by default (2 s). */
+    public static final Duration DEFAULT_OWNER_REFRESH_INTERVAL = Duration.ofSeconds(2);
+
     private static final List<Setting<Builder, AgentOptions, ?>> SETTINGS = List.of(
             new Setting<>("backend", String.class, DEFAULT_BACKEND,
                     "The backend: auto (the real recorders if there are any, else simulated), simulated, linux or "
@@ -59,7 +70,18 @@ public final class AgentOptions {
                     AgentOptions::eventOverflowGrace),
             new Setting<>("mediaPollInterval", Duration.class, DEFAULT_MEDIA_POLL_INTERVAL,
                     "How often media state (and on Linux the tray lock of held drives) is polled (0: never).",
-                    Builder::mediaPollInterval, AgentOptions::mediaPollInterval));
+                    Builder::mediaPollInterval, AgentOptions::mediaPollInterval),
+            new Setting<>("burnStallTimeout", Duration.class, DEFAULT_BURN_STALL_TIMEOUT,
+                    "How long a burn's writer may make no progress before the burn fails as a hung write with "
+                            + "E_IMAPI_RECORDER_COMMAND_TIMEOUT (0: no limit).", Builder::burnStallTimeout,
+                    AgentOptions::burnStallTimeout),
+            new Setting<>("burnEventInterval", Duration.class, DEFAULT_BURN_EVENT_INTERVAL,
+                    "The shortest time between two progress events of one burn on the event streams.",
+                    Builder::burnEventInterval, AgentOptions::burnEventInterval),
+            new Setting<>("ownerRefreshInterval", Duration.class, DEFAULT_OWNER_REFRESH_INTERVAL,
+                    "How often the backend is asked who holds a recorder that someone watches or waits for, to show "
+                            + "holders outside the agent (0: only on failed acquires and owner queries).",
+                    Builder::ownerRefreshInterval, AgentOptions::ownerRefreshInterval));
 
     private final String backend;
     private final @Nullable RecorderBackend backendInstance;
@@ -69,6 +91,9 @@ public final class AgentOptions {
     private final int eventBufferSize;
     private final Duration eventOverflowGrace;
     private final Duration mediaPollInterval;
+    private final Duration burnStallTimeout;
+    private final Duration burnEventInterval;
+    private final Duration ownerRefreshInterval;
     private final Scheduler timeScheduler;
     private final @Nullable Vertx vertx;
 
@@ -81,6 +106,9 @@ public final class AgentOptions {
         this.eventBufferSize = b.eventBufferSize;
         this.eventOverflowGrace = b.eventOverflowGrace;
         this.mediaPollInterval = b.mediaPollInterval;
+        this.burnStallTimeout = b.burnStallTimeout;
+        this.burnEventInterval = b.burnEventInterval;
+        this.ownerRefreshInterval = b.ownerRefreshInterval;
         this.timeScheduler = b.timeScheduler;
         this.vertx = b.vertx;
     }
@@ -111,6 +139,9 @@ public final class AgentOptions {
         b.eventBufferSize = eventBufferSize;
         b.eventOverflowGrace = eventOverflowGrace;
         b.mediaPollInterval = mediaPollInterval;
+        b.burnStallTimeout = burnStallTimeout;
+        b.burnEventInterval = burnEventInterval;
+        b.ownerRefreshInterval = ownerRefreshInterval;
         b.timeScheduler = timeScheduler;
         b.vertx = vertx;
         return b;
@@ -159,6 +190,25 @@ public final class AgentOptions {
         return mediaPollInterval;
     }
 
+    /** How long a burn's writer may make no progress before the burn fails as a hung write. */
+    public Duration burnStallTimeout() {
+        return burnStallTimeout;
+    }
+
+    /** The shortest time between two progress events of one burn. */
+    public Duration burnEventInterval() {
+        return burnEventInterval;
+    }
+
+    /**
+     * How often the backend's owner discovery runs for recorders that someone watches (subscribed to their lock
+     * transitions) or that an acquire waits for, so that holders outside the agent appear in the lock state
+     * ({@link io.discagent.api.LockState.Status#EXTERNAL}) and go from it.
+     */
+    public Duration ownerRefreshInterval() {
+        return ownerRefreshInterval;
+    }
+
     /** The scheduler of every delay, timeout and backoff. */
     public Scheduler timeScheduler() {
         return timeScheduler;
@@ -180,6 +230,9 @@ public final class AgentOptions {
         private int eventBufferSize = DEFAULT_EVENT_BUFFER_SIZE;
         private Duration eventOverflowGrace = DEFAULT_EVENT_OVERFLOW_GRACE;
         private Duration mediaPollInterval = DEFAULT_MEDIA_POLL_INTERVAL;
+        private Duration burnStallTimeout = DEFAULT_BURN_STALL_TIMEOUT;
+        private Duration burnEventInterval = DEFAULT_BURN_EVENT_INTERVAL;
+        private Duration ownerRefreshInterval = DEFAULT_OWNER_REFRESH_INTERVAL;
         private Scheduler timeScheduler = Schedulers.parallel();
         private @Nullable Vertx vertx;
 
@@ -188,10 +241,16 @@ public final class AgentOptions {
 
         /**
          * The backend, by name: {@code auto} (the default: the platform's real backend when it finds recorders,
-         * otherwise the simulated one), {@code simulated}, {@code linux} or {@code windows}.
+         * otherwise the simulated one), {@code simulated}, {@code linux} or {@code windows}: {@code auto} or the name
+         * of a backend on the class path, else {@link InvalidArgumentException} naming the known ones.
          */
         public Builder backend(String name) {
-            this.backend = InvalidArgumentException.requireNonNull(name, "backend");
+            InvalidArgumentException.requireNonNull(name, "backend");
+            List<String> known = new ArrayList<>(List.of(DEFAULT_BACKEND));
+            BackendSelector.providers().forEach(p -> known.add(p.name()));
+            InvalidArgumentException.require(known.contains(name), "backend must be one of " + String.join(", ", known)
+                    + ": " + name);
+            this.backend = name;
             return this;
         }
 
@@ -253,6 +312,30 @@ public final class AgentOptions {
         /** How often to poll media state on backends that support it (default 2 s; zero disables). */
         public Builder mediaPollInterval(Duration interval) {
             this.mediaPollInterval = requireNotNegative(interval, "mediaPollInterval");
+            return this;
+        }
+
+        /**
+         * How long a burn's writer may make no progress (no more bytes written or read back, no new phase) before the
+         * burn fails as a hung write with {@code E_IMAPI_RECORDER_COMMAND_TIMEOUT} (default 60 s; zero: no limit).
+         */
+        public Builder burnStallTimeout(Duration timeout) {
+            this.burnStallTimeout = requireNotNegative(timeout, "burnStallTimeout");
+            return this;
+        }
+
+        /** The shortest time between two progress events of one burn on the event streams (default 1 s). */
+        public Builder burnEventInterval(Duration interval) {
+            this.burnEventInterval = requireNotNegative(interval, "burnEventInterval");
+            return this;
+        }
+
+        /**
+         * How often the backend is asked who holds a recorder that someone watches or that an acquire waits for
+         * (default 2 s; zero: only when a native acquire meets a holder and when {@code exclusiveAccessOwner} asks).
+         */
+        public Builder ownerRefreshInterval(Duration interval) {
+            this.ownerRefreshInterval = requireNotNegative(interval, "ownerRefreshInterval");
             return this;
         }
 

@@ -8,9 +8,11 @@ import io.discagent.agent.internal.EventLoop;
 import io.discagent.agent.spi.BackendConfig;
 import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.api.ClientSession;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.event.BurnEvent;
 import io.discagent.api.event.DeviceEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.RecorderEvent;
@@ -146,7 +148,20 @@ public final class DiscAgent implements RecorderAgent {
         return core.activity();
     }
 
-    /** Counts since start (grants, retries, timeouts, removals, waiting): any thread, no waiting. */
+    /**
+     * Whether the agent serves: {@code DOWN} once closed; otherwise, as soon as the backend's control thread
+     * (enumeration, hotplug) has answered, {@code UP}, or {@code DEGRADED} naming the recorders that do not respond (a
+     * native call over the command timeout that has not returned). A backend whose control thread is stuck never
+     * answers: bound the {@code Mono} with a timeout (the service answers {@code DOWN} after the command timeout).
+     */
+    public Mono<AgentHealth> health() {
+        return core.health();
+    }
+
+    /**
+     * Counts since start (grants, retries, timeouts, removals, waiting, sessions, acquire outcomes): any thread, no
+     * waiting.
+     */
     public AgentStatistics statistics() {
         return core.statistics();
     }
@@ -172,8 +187,18 @@ public final class DiscAgent implements RecorderAgent {
     }
 
     @Override
+    public Mono<MediaInfo> media(RecorderId recorder) {
+        return core.media(recorder);
+    }
+
+    @Override
     public Flux<RecorderEvent> events() {
         return core.events();
+    }
+
+    @Override
+    public Flux<BurnEvent> burnEvents() {
+        return core.burnEvents();
     }
 
     @Override

@@ -33,11 +33,6 @@ public record Setting<B, O, T>(String name, Class<T> type, T defaultValue, Strin
         return name.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
     }
 
-    /** The name of its environment variable: {@code commandTimeout} &rarr; {@code DISCAGENT_COMMAND_TIMEOUT}. */
-    public String environmentVariable() {
-        return "DISCAGENT_" + kebabName().replace('-', '_').toUpperCase(Locale.ROOT);
-    }
-
     /** The default as text: durations as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}; the rest as is. */
     public String defaultText() {
         return text(defaultValue);

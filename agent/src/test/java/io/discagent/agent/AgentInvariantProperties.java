@@ -10,6 +10,7 @@ import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.RetryPolicy;
 import io.discagent.api.error.HResult;
 import java.time.Duration;
@@ -28,8 +29,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import reactor.test.subscriber.TestSubscriber;
 
 /**
- * Random sequences of acquire, release, cancel, time, session close, external lock, injected failure, removal,
- * {@code withLock} bodies, devices that flap and handles that die, against one simulated agent. After every step
+ * Random sequences of acquire, pool acquire ({@code acquireAny}), release, cancel, time, session close, external
+ * lock, injected failure, removal, {@code withLock} bodies, devices that flap and handles that die, against one
+ * simulated agent. After every step
  * (once the agent has settled) the invariants hold: never two holders, the agent agrees with the device about who
  * holds it, lock counts match the sequence, a {@code withLock} whose hold ended under it has its body cancelled and
  * has failed; at quiescence every native acquire has its native release and no waiter is stuck.
@@ -50,12 +52,16 @@ class AgentInvariantProperties {
         t.close();
     }
 
-    sealed interface Action permits Acquire, Release, Cancel, Advance, CloseSession, LockExternally,
+    sealed interface Action permits Acquire, AcquireAny, Release, Cancel, Advance, CloseSession, LockExternally,
             UnlockExternally, FailNext, Remove, Readd, WithLock, Flap, DeadHandle, SwitchHandOver {
     }
 
     /** From now on the simulator hands the lock over keeping its claim, or by a release and an acquire. */
     record SwitchHandOver(boolean keepClaim) implements Action {
+    }
+
+    /** A pool request: by ids (both recorders) or by a predicate (every recorder). */
+    record AcquireAny(int session, int waitMillis, boolean byIds) implements Action {
     }
 
     record WithLock(int session, int recorder, int waitMillis) implements Action {
@@ -105,6 +111,9 @@ class AgentInvariantProperties {
                 net.jqwik.api.Tuple.of(8, Combinators.combine(session, recorder,
                         Arbitraries.of(0, 0, 500, 3000, Integer.MAX_VALUE), Arbitraries.of(true, false))
                         .as(Acquire::new)),
+                net.jqwik.api.Tuple.of(4, Combinators.combine(session,
+                        Arbitraries.of(0, 500, 3000, Integer.MAX_VALUE), Arbitraries.of(true, false))
+                        .as(AcquireAny::new)),
                 net.jqwik.api.Tuple.of(6, Combinators.combine(session, recorder).as(Release::new)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(0, 20).map(Cancel::new)),
                 net.jqwik.api.Tuple.of(3, Arbitraries.of(100, 600, 1500, 4000).map(Advance::new)),
@@ -122,10 +131,10 @@ class AgentInvariantProperties {
         return action.list().ofMinSize(1).ofMaxSize(30);
     }
 
-    /** One request the test made, and what its model says. */
+    /** One request the test made, and what its model says (a pool request's recorder: the one it was granted). */
     private static final class Request {
         final int session;
-        final RecorderId recorder;
+        RecorderId recorder;
         final TestSubscriber<LockGrant> probe;
         boolean counted;
 
@@ -217,6 +226,14 @@ class AgentInvariantProperties {
             TestSubscriber<LockGrant> probe = TestSubscriber.create();
             sessions[a.session()].acquire(r, options).subscribe(probe);
             requests.add(new Request(a.session(), r, probe));
+        } else if (action instanceof AcquireAny a) {
+            AcquireOptions options = a.waitMillis() == Integer.MAX_VALUE ? AcquireOptions.waitIndefinitely()
+                    : AcquireOptions.waitUpTo(Duration.ofMillis(a.waitMillis()));
+            RecorderSelector selector = a.byIds() ? RecorderSelector.anyOf(RECORDERS)
+                    : RecorderSelector.matching(info -> true);
+            TestSubscriber<LockGrant> probe = TestSubscriber.create();
+            sessions[a.session()].acquireAny(selector, options).subscribe(probe);
+            requests.add(new Request(a.session(), null, probe));
         } else if (action instanceof WithLock w) {
             RecorderId r = RECORDERS.get(w.recorder());
             AcquireOptions options = w.waitMillis() == 0 ? AcquireOptions.DEFAULT
@@ -346,6 +363,12 @@ class AgentInvariantProperties {
         for (Request request : requests) {
             if (!request.counted && !request.probe.getReceivedOnNext().isEmpty()) {
                 request.counted = true;
+                assertThat(request.probe.getReceivedOnNext()).as("grants of one request").hasSize(1);
+                RecorderId granted0 = request.probe.getReceivedOnNext().get(0).recorder();
+                if (request.recorder == null) {
+                    request.recorder = granted0; // a pool request: counted on the recorder it was granted
+                }
+                assertThat(granted0).isEqualTo(request.recorder);
                 granted.computeIfAbsent(request.session + "/" + request.recorder, k -> new ArrayList<>())
                         .add(request.probe.getReceivedOnNext().get(0).lockCount());
             }

@@ -9,6 +9,7 @@ import io.discagent.api.AcquireRequest;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.RetryPolicy;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.SessionClosedException;
@@ -51,7 +52,13 @@ class ArgumentConventionTests {
                     () -> s.withLock(null, AcquireOptions.DEFAULT, g -> Mono.empty()),
                     () -> s.withLock(SIM0, null, g -> Mono.empty()),
                     () -> s.withLock(SIM0, AcquireOptions.DEFAULT, null),
-                    () -> s.withLock(SIM0, AcquireOptions.DEFAULT, g -> null));
+                    () -> s.withLock(SIM0, AcquireOptions.DEFAULT, g -> null),
+                    () -> s.acquireAny(null),
+                    () -> s.acquireAny(RecorderSelector.any(), null),
+                    () -> s.withLockAny(null, AcquireOptions.DEFAULT, g -> Mono.empty()),
+                    () -> s.withLockAny(RecorderSelector.any(), null, g -> Mono.empty()),
+                    () -> s.withLockAny(RecorderSelector.any(), AcquireOptions.DEFAULT, null),
+                    () -> s.withLockAny(RecorderSelector.any(), AcquireOptions.DEFAULT, g -> null));
             for (int i = 0; i < calls.size(); i++) {
                 AtomicReference<Thread> thread = new AtomicReference<>();
                 Throwable error = Flux.from(calls.get(i).get()).doOnError(e -> thread.set(Thread.currentThread()))
@@ -81,6 +88,10 @@ class ArgumentConventionTests {
                 () -> RetryPolicy.backoff(1, Duration.ofSeconds(2), Duration.ofSeconds(1), 0),
                 () -> RetryPolicy.backoff(1, Duration.ZERO, Duration.ZERO, 2),
                 () -> RetryPolicy.of(null),
+                () -> RecorderSelector.anyOf(),
+                () -> RecorderSelector.anyOf((RecorderId) null),
+                () -> RecorderSelector.anyOf((java.util.Collection<RecorderId>) null),
+                () -> RecorderSelector.matching(null),
                 () -> AgentOptions.builder().commandTimeout(null),
                 () -> AgentOptions.builder().eventBufferSize(0));
         for (int i = 0; i < builds.size(); i++) {
@@ -99,7 +110,10 @@ class ArgumentConventionTests {
                     () -> s.release(SIM0),
                     () -> s.release(grant),
                     () -> s.lockCount(SIM0),
+                    () -> s.placesInLine(),
                     () -> s.withLock(SIM0, AcquireOptions.DEFAULT, g -> Mono.empty()),
+                    () -> s.acquireAny(RecorderSelector.any()),
+                    () -> s.withLockAny(RecorderSelector.any(), AcquireOptions.DEFAULT, g -> Mono.empty()),
                     () -> s.acquireEach(Flux.just(AcquireRequest.of(SIM0))));
             for (int i = 0; i < calls.size(); i++) {
                 Throwable error = Flux.from(calls.get(i).get()).then().materialize().block(BLOCK).getThrowable();

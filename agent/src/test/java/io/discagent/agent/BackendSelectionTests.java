@@ -54,9 +54,11 @@ class BackendSelectionTests {
 
     @Test
     void anUnknownBackendNameIsRefusedWithTheKnownNames() {
-        assertThatThrownBy(() -> DiscAgent.start(AgentOptions.builder().backend("floppy").build()).block(WAIT))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("floppy")
-                .hasMessageContaining("simulated");
+        assertThatThrownBy(() -> AgentOptions.builder().backend("floppy"))
+                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("floppy")
+                .hasMessageContaining("auto, simulated");
+        assertThatThrownBy(() -> BackendSelector.candidates("floppy", BackendConfig.EMPTY))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("floppy");
     }
 
     @Test

@@ -49,4 +49,25 @@ class DurationOverflowTests {
             assertThat(probe.getReceivedOnNext()).hasSize(1);
         }
     }
+
+    @Test
+    void aCenturyOfVirtualTimeInOneStepRunsThePeriodicWorkOnceNotOncePerInterval() {
+        try (TestAgent t = TestAgent.start(1, b -> b.mediaPollInterval(Duration.ofSeconds(2))
+                .ownerRefreshInterval(Duration.ofSeconds(2)))) {
+            // a watcher of lock transitions makes the owner refresh ask the backend at every interval
+            var watcher = t.agent.lockTransitions(SIM0).subscribe();
+            try {
+                t.advanceInSteps(Duration.ofSeconds(20), Duration.ofSeconds(1));
+                long perTenIntervals = t.sim.calls().size();
+                assertThat(perTenIntervals).as("the owner refresh ran at its interval").isGreaterThanOrEqualTo(5);
+                t.advance(Duration.ofDays(36_525)); // 1.5 billion intervals: one run each, or this never returns
+                assertThat(t.sim.calls().size() - perTenIntervals).as("native calls for a century in one step")
+                        .isLessThan(50);
+                ClientSession a = t.session("A");
+                assertThat(a.acquire(SIM0).block(Duration.ofSeconds(10)).lockCount()).isEqualTo(1);
+            } finally {
+                watcher.dispose();
+            }
+        }
+    }
 }

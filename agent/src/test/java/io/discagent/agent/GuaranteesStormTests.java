@@ -9,6 +9,7 @@ import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.RetryPolicy;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.RecorderException;
@@ -219,7 +220,12 @@ class GuaranteesStormTests {
         /** A raw acquire with a random cancellation shape; a grant that reaches the consumer is owned, and released. */
         private void rawAcquire(RecorderId r) {
             ClientSession s = session;
-            Mono<LockGrant> acquire = s.acquire(r, options()).doOnNext(grant -> checkNoOtherBody(r, s));
+            boolean pool = random.nextInt(4) == 0; // a pool request: any recorder
+            Mono<LockGrant> acquire = (pool ? s.acquireAny(RecorderSelector.any(), options()) : s.acquire(r, options()))
+                    .doOnNext(grant -> checkNoOtherBody(grant.recorder(), s));
+            if (pool) {
+                count("acquireAny (any shape below)");
+            }
             int shape = random.nextInt(6);
             switch (shape) {
                 case 0 -> {
@@ -272,7 +278,12 @@ class GuaranteesStormTests {
 
         private void withLock(RecorderId r) {
             ClientSession s = session;
-            Flux<Long> scope = s.withLock(r, options(), grant -> body(r, s));
+            boolean pool = random.nextInt(4) == 0;
+            if (pool) {
+                count("withLockAny (any shape below)");
+            }
+            Flux<Long> scope = pool ? s.withLockAny(RecorderSelector.any(), options(), grant -> body(grant.recorder(), s))
+                    : s.withLock(r, options(), grant -> body(r, s));
             switch (random.nextInt(6)) {
                 case 0 -> {
                     count("withLock, body ends by itself");

@@ -142,7 +142,7 @@ class LockCountTests {
         StepVerifier.create(a.acquire(SIM0)).expectErrorSatisfies(e ->
                 assertThat(((RecorderLockedException) e).owner()).contains("growisofs (pid 77)")).verify();
         assertThat(a.lockCount(SIM0).block()).isZero();
-        assertThat(t.agent.recorder(SIM0).block().lockState()).isEqualTo(LockState.FREE);
+        assertThat(t.agent.recorder(SIM0).block().lockState()).isEqualTo(LockState.external("growisofs (pid 77)"));
     }
 
     @Test

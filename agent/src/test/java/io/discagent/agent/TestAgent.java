@@ -1,6 +1,7 @@
 package io.discagent.agent;
 
 import io.discagent.agent.backend.simulated.SimulatedBackend;
+import io.discagent.agent.backend.simulated.SimulatedSettings;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
 import java.time.Duration;
@@ -26,7 +27,11 @@ public final class TestAgent implements AutoCloseable {
     public final DiscAgent agent;
 
     private TestAgent(int recorders, Consumer<AgentOptions.Builder> customizer) {
-        sim = new SimulatedBackend(recorders);
+        this(SimulatedSettings.DEFAULTS.withRecorders(recorders), customizer);
+    }
+
+    private TestAgent(SimulatedSettings settings, Consumer<AgentOptions.Builder> customizer) {
+        sim = new SimulatedBackend(settings);
         AgentOptions.Builder options = AgentOptions.builder()
                 .backend(sim)
                 .timeScheduler(time)
@@ -42,6 +47,11 @@ public final class TestAgent implements AutoCloseable {
 
     public static TestAgent start(int recorders, Consumer<AgentOptions.Builder> customizer) {
         return new TestAgent(recorders, customizer);
+    }
+
+    /** An agent on a simulated backend with these settings (disc directory, burn speed, discs). */
+    public static TestAgent start(SimulatedSettings settings, Consumer<AgentOptions.Builder> customizer) {
+        return new TestAgent(settings, customizer);
     }
 
     public ClientSession session(String name) {

@@ -84,6 +84,44 @@ class WaitQueueTests {
     }
 
     @Test
+    void eachWaiterKnowsItsPlaceInLineAndMovesUpAsThoseBeforeItLeave() {
+        ClientSession holder = t.session("Holder");
+        holder.acquire(SIM0).block();
+        ClientSession first = t.session("First");
+        ClientSession second = t.session("Second");
+        ClientSession third = t.session("Third");
+        TestSubscriber<LockGrant> firstWait = waitFor(first, TEN_SECONDS);
+        waitFor(second, TEN_SECONDS);
+        waitFor(third, TEN_SECONDS);
+        assertThat(holder.placesInLine().block()).isEmpty();
+        assertThat(first.placesInLine().block()).containsExactly(java.util.Map.entry(SIM0, 1));
+        assertThat(third.placesInLine().block()).containsExactly(java.util.Map.entry(SIM0, 3));
+
+        firstWait.cancel(); // a waiter that leaves moves everyone behind it up
+        t.settle();
+        assertThat(second.placesInLine().block()).containsExactly(java.util.Map.entry(SIM0, 1));
+        assertThat(third.placesInLine().block()).containsExactly(java.util.Map.entry(SIM0, 2));
+        assertThat(first.placesInLine().block()).isEmpty();
+
+        holder.release(SIM0).block(); // the next one is granted: it no longer waits
+        t.settle();
+        assertThat(second.placesInLine().block()).isEmpty();
+        assertThat(third.placesInLine().block()).containsExactly(java.util.Map.entry(SIM0, 1));
+    }
+
+    @Test
+    void theHeadThatBacksOffFromAnOutsideHolderKeepsPlaceOneAndThoseBehindCountIt() {
+        t.sim.lockExternally(SIM0, "wodim (pid 4242)");
+        ClientSession head = t.session("Head");
+        ClientSession behind = t.session("Behind");
+        head.acquire(SIM0, AcquireOptions.waitUpTo(TEN_SECONDS)).subscribe(g -> { }, e -> { });
+        t.settle();
+        waitFor(behind, TEN_SECONDS);
+        assertThat(head.placesInLine().block()).containsExactly(java.util.Map.entry(SIM0, 1));
+        assertThat(behind.placesInLine().block()).containsExactly(java.util.Map.entry(SIM0, 2));
+    }
+
+    @Test
     void aWaitThatRunsOutFailsWithTheOwnerAndPublishesATimeoutEvent() {
         TestSubscriber<TimeoutEvent> timeouts = TestSubscriber.create();
         t.agent.timeouts().subscribe(timeouts);

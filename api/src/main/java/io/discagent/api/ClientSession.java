@@ -1,5 +1,8 @@
 package io.discagent.api;
 
+import io.discagent.api.burn.BurnProgress;
+import io.discagent.api.burn.BurnRequest;
+import java.util.Map;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -80,6 +83,16 @@ public interface ClientSession {
     Mono<Integer> lockCount(RecorderId recorder);
 
     /**
+     * Where this session's waiting acquires stand in line: for each recorder it waits for, its place in that
+     * recorder's FIFO (1: it is next, or its native acquire is under way; 2: one request goes first; ...). A request
+     * that does not wait (it fails at once, or only sleeps between retries) has no place. Empty when the session
+     * waits for nothing.
+     *
+     * @return the places, by recorder id
+     */
+    Mono<Map<RecorderId, Integer>> placesInLine();
+
+    /**
      * Acquires recorders one request at a time: the next request is taken from {@code requests} only after the
      * previous one was granted, so a producer of requests is held back by the rate of grants.
      *
@@ -111,6 +124,85 @@ public interface ClientSession {
      */
     <T> Flux<T> withLock(RecorderId recorder, AcquireOptions options,
             Function<? super LockGrant, ? extends Publisher<T>> body);
+
+    /** {@link #acquireAny(RecorderSelector, AcquireOptions)} with {@link AcquireOptions#DEFAULT} (fail at once). */
+    default Mono<LockGrant> acquireAny(RecorderSelector selector) {
+        return acquireAny(selector, AcquireOptions.DEFAULT);
+    }
+
+    /**
+     * A pool request: a grant on the first recorder {@code selector} matches that becomes available to this session,
+     * with exactly the rules of {@link #acquire(RecorderId, AcquireOptions)} for delivery, ownership, timeout,
+     * cancellation and backpressure. The {@link LockGrant#recorder()} says which recorder it is.
+     *
+     * <p><b>Waiting and fairness.</b> When admitted, the request takes one place at the tail of the FIFO of every
+     * matching recorder (the recorders that have room under {@code pendingAcquireMaxCount}), so on each recorder it is
+     * served after the requests that came before it and before those that came after it, single-recorder and pool
+     * requests alike. It is granted by whichever recorder reaches its place first, the moment that recorder frees (no
+     * polling); its places in the other recorders are given up at once. If two recorders reach it at the same moment,
+     * it keeps the first grant and the other recorder's native acquire is released at once: it is never granted twice.
+     * A matching recorder that arrives while it waits adds a place at the tail of that recorder's FIFO. A recorder
+     * this session already holds grants it at once (one more count), as {@code acquire} would.
+     *
+     * <p><b>Ending.</b> {@code failFast()} tries every matching recorder once and fails with
+     * {@link io.discagent.api.error.RecorderLockedException} when none is free. A waiting request fails with
+     * {@link io.discagent.api.error.AcquireTimeoutException} when its wait runs out (every recorder it waited for
+     * publishes its {@link io.discagent.api.event.AcquireTimedOutEvent}). A recorder that is removed, or that fails
+     * the request for a reason of its own (a holder outside the agent it gave up retrying, a native error), leaves
+     * the pool and the request keeps waiting on the others; when the last one leaves it fails with that recorder's
+     * error ({@link io.discagent.api.error.RecorderRemovedException}, {@code 0x80070037}, for a removal). When no
+     * recorder matches at admission, it fails at once with {@code RecorderRemovedException};
+     * {@link io.discagent.api.error.PendingAcquireLimitException} when every matching recorder's queue is full. The
+     * session closing or the agent closing fail it as they fail {@code acquire}.
+     */
+    Mono<LockGrant> acquireAny(RecorderSelector selector, AcquireOptions options);
+
+    /**
+     * {@link #withLock} on the first recorder {@code selector} matches: waits as {@link #acquireAny} does, then runs
+     * {@code body} with the grant and releases it, with every guarantee of {@code withLock}.
+     */
+    <T> Flux<T> withLockAny(RecorderSelector selector, AcquireOptions options,
+            Function<? super LockGrant, ? extends Publisher<T>> body);
+
+    /**
+     * Burns an image on a recorder this session holds, through the agent's own lock: the agent runs the writer (the
+     * simulated disc, a cooperating burning tool on Linux, IMAPI2's {@code IDiscFormat2Data} on Windows) under the
+     * hold that {@code grant} belongs to, so no other client can touch the drive while it burns.
+     *
+     * <p>The {@code Flux} emits {@link BurnProgress}: the phases ({@code PREPARING}, {@code FORMATTING} when needed,
+     * {@code WRITING} with bytes, speed and buffer fill, {@code CLOSING}, {@code VERIFYING} when asked), sampled so
+     * that a slow subscriber gets the latest state when it requests the next one (nothing is buffered but that one),
+     * and ends with a {@code COMPLETED} progress carrying the {@link io.discagent.api.burn.BurnResult} (bytes
+     * written, duration, SHA-256). It signals on the event loop.
+     *
+     * <p>The burn is refused before anything is written when the medium cannot take it
+     * ({@link io.discagent.api.error.MediaNotWritableException}: no disc, read-only, closed, not blank) or is too
+     * small ({@link io.discagent.api.error.MediaTooSmallException}), when the recorder cannot burn
+     * ({@link io.discagent.api.error.BurnNotSupportedException}, for example its tool is not installed), when the
+     * grant's hold has ended ({@link io.discagent.api.error.LockNotHeldException}) or when a burn already runs on
+     * the recorder ({@link io.discagent.api.error.WriteInProgressException}). Once started it fails with
+     * {@link io.discagent.api.error.RecorderRemovedException} ({@code 0x80070037}) when the drive is removed,
+     * {@link io.discagent.api.error.CommandTimeoutException} ({@code 0xC0AA020D}) when the writer makes no progress
+     * for the burn stall timeout (a hung write), {@link io.discagent.api.error.MediumErrorException} with the
+     * drive's sense data on a medium error, or a failed verification ({@code 0xC0AA0007}), and the hold's cause
+     * when the hold ends under it (as {@link #withLock}).
+     *
+     * <p>Cancelling the subscription aborts the burn: the writer is stopped (a tool's process is stopped and reaped)
+     * before the recorder can pass to anyone else, even when the lock is released at once. A write-once disc whose
+     * burn was aborted is usually lost; a rewritable one can be written again.
+     *
+     * @param grant a grant of this session's (its hold must still be the current one)
+     * @param request the image and the options
+     */
+    Flux<BurnProgress> burn(LockGrant grant, BurnRequest request);
+
+    /**
+     * Acquire, burn, release in one {@code Flux}: {@link #withLock} around {@link #burn(LockGrant, BurnRequest)}.
+     * The recorder is released once the burn has ended and its writer has stopped, whichever way it ended.
+     */
+    default Flux<BurnProgress> burn(RecorderId recorder, AcquireOptions options, BurnRequest request) {
+        return withLock(recorder, options, grant -> burn(grant, request));
+    }
 
     /** Whether the session is still open. */
     boolean isOpen();

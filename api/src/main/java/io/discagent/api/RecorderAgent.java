@@ -1,5 +1,6 @@
 package io.discagent.api;
 
+import io.discagent.api.event.BurnEvent;
 import io.discagent.api.event.DeviceEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.RecorderEvent;
@@ -27,6 +28,15 @@ import reactor.core.publisher.Mono;
  * without them (Reactive Streams allows {@code onError} without demand), so even a subscriber that never requests
  * again learns within the grace that it fell behind. Subscribing again starts with the current state.
  *
+ * <h2>Outside holders</h2>
+ * A recorder held by a process outside the agent (a burning tool, a mount, another IMAPI2 client) has the lock state
+ * {@link LockState.Status#EXTERNAL}, naming that holder as the backend's owner discovery reports it. The agent asks
+ * the backend on every native acquire that fails with {@code E_IMAPI_RECORDER_LOCKED}, on every
+ * {@link #exclusiveAccessOwner} call, and at least every {@code ownerRefreshInterval} (default 2 s) for every recorder
+ * that someone watches ({@link #events()}, {@link #lockTransitions()}, {@link #lockTransitions(RecorderId)}) or that an
+ * acquire waits for. Appearing and going are lock transitions ({@link LockTransition.Cause#EXTERNAL_ACQUIRED},
+ * {@link LockTransition.Cause#EXTERNAL_RELEASED}).
+ *
  * <h2>Errors</h2>
  * A {@code null} argument fails with {@link io.discagent.api.error.InvalidArgumentException} ({@code 0x80070057}),
  * signalled on the event loop like every other error.
@@ -50,12 +60,27 @@ public interface RecorderAgent {
     Mono<RecorderInfo> recorder(RecorderId recorder);
 
     /**
+     * The medium in a recorder now: profile, blank, appendable or closed, free capacity, whether an image can be
+     * burned on it, the tray, and the kinds of medium the drive writes. It is read from the drive (a native call on
+     * the recorder's worker, under the command timeout); no lock is needed. A recorder that is burning answers with
+     * what it read when the burn started.
+     *
+     * @return the medium, or {@link io.discagent.api.error.RecorderRemovedException},
+     *     {@link io.discagent.api.error.CommandTimeoutException} or the backend's failure
+     */
+    Mono<MediaInfo> media(RecorderId recorder);
+
+    /**
      * IMAPI2's {@code ExclusiveAccessOwner}: the client name of the session that holds the recorder, or the name
-     * the backend reports for a holder outside the agent; empty when the recorder is free.
+     * the backend reports for a holder outside the agent; empty when the recorder is free. When no session of the
+     * agent holds the recorder this asks the backend, and the answer updates the recorder's lock state (an outside
+     * holder appears or goes).
      */
     Mono<String> exclusiveAccessOwner(RecorderId recorder);
 
-    /** All events: lock transitions (current states first), timeouts, arrivals, removals and media changes. */
+    /**
+     * All events: lock transitions (current states first), timeouts, arrivals, removals, media changes and burns.
+     */
     Flux<RecorderEvent> events();
 
     /** Lock transitions of every recorder, starting with the current state of each. */
@@ -73,6 +98,12 @@ public interface RecorderAgent {
 
     /** Arrivals, removals and media changes. */
     Flux<DeviceEvent> deviceEvents();
+
+    /**
+     * Every burn of every session: its start, its phases, its progress at most every burn event interval, its end
+     * (see {@link BurnEvent}).
+     */
+    Flux<BurnEvent> burnEvents();
 
     /**
      * Closes every session (releasing its locks), fails pending requests with

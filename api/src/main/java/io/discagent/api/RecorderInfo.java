@@ -12,7 +12,7 @@ import java.util.List;
  * @param revision the product revision
  * @param backend the backend that drives it ({@code simulated}, {@code linux}, {@code windows})
  * @param paths device paths or volume paths (for example {@code /dev/sr0}, or {@code D:\})
- * @param lockState who holds it through this agent
+ * @param lockState who holds it: a session of this agent, a holder outside the agent, or nobody
  */
 public record RecorderInfo(RecorderId id, String vendor, String product, String revision, String backend,
         List<String> paths, LockState lockState) {

@@ -2,6 +2,7 @@ package io.discagent.examples;
 
 import io.discagent.api.LockState;
 import io.discagent.api.event.AcquireTimedOutEvent;
+import io.discagent.api.event.BurnEvent;
 import io.discagent.api.event.CommandTimedOutEvent;
 import io.discagent.api.event.EjectRequestedEvent;
 import io.discagent.api.event.LockTransition;
@@ -59,12 +60,21 @@ public final class Console {
             return e.recorder() + " eject button pressed" + (e.holder() == null ? "" : " (held by '" + e.holder()
                     + "')");
         }
+        if (event instanceof BurnEvent e) {
+            return e.recorder() + " burn " + e.progress().burnId() + " of '" + e.client() + "': " + e.progress().phase()
+                    + String.format(" %.0f%%", e.progress().percent()) + (e.ended() ? " " + e.outcome()
+                    + (e.error() == null ? "" : " " + e.error().hex()) : "");
+        }
         MediaChangedEvent e = (MediaChangedEvent) event;
         return e.recorder() + " media " + e.state();
     }
 
     static String state(LockState s) {
-        return s.isHeld() ? "held by '" + s.owner() + "' x" + s.count() : "free";
+        return switch (s.status()) {
+            case HELD -> "held by '" + s.owner() + "' x" + s.count();
+            case EXTERNAL -> "held outside the agent by '" + s.owner() + "'";
+            case FREE -> "free";
+        };
     }
 
     /** A progress bar: {@code [#####.....]  50%}. */

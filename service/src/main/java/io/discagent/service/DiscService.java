@@ -3,10 +3,14 @@ package io.discagent.service;
 import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
 import io.discagent.service.demo.DemoTraffic;
+import io.discagent.service.burn.ServiceBurns;
 import io.discagent.service.events.EventFeed;
+import io.discagent.service.events.StreamClient;
+import io.discagent.service.http.Connections;
 import io.discagent.service.http.HttpApi;
 import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.session.CloseCause;
+import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -97,8 +101,8 @@ public final class DiscService implements AutoCloseable {
                     .block(STARTUP);
             ServiceMetrics metrics = started.metrics();
             metrics.observe(agent);
-            EventFeed feed = new EventFeed(agent, scheduler, config.replayEvents(),
-                    config.replayWindow());
+            EventFeed feed = new EventFeed(agent, scheduler, config.replayEvents(), config.replayWindow(),
+                    config.keepAliveInterval(), config.streamStallTimeout());
             feed.start().block(STARTUP);
             metrics.streamClients(feed::clients);
             HttpVerticle http = new HttpVerticle(agent, feed, metrics, config, scheduler);
@@ -108,6 +112,7 @@ public final class DiscService implements AutoCloseable {
             if (config.demo() && agent.simulator().isPresent()) {
                 demo = DemoTraffic.start(agent, agent.simulator().get(), scheduler);
             }
+            metrics.bindJvmAndProcessMetrics(); // ready: what follows is off the start-up path
             return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo, ownedTime);
         } catch (Exception e) {
             if (agent != null) {
@@ -151,6 +156,20 @@ public final class DiscService implements AutoCloseable {
     /** The agent behind the service. */
     public DiscAgent agent() {
         return agent;
+    }
+
+    /**
+     * The API's id of the open session that the agent knows as {@code agentSession} (the API shows ids of its own),
+     * if there is one: for an operator or a test that sees a holder in the agent and wants to close its session.
+     */
+    public Optional<String> sessionIdOf(io.discagent.api.SessionId agentSession) {
+        LeaseRegistry registry = http.leases;
+        if (registry == null) {
+            return Optional.empty();
+        }
+        CompletableFuture<Optional<String>> id = new CompletableFuture<>();
+        http.eventLoop().runOnContext(v -> id.complete(registry.find(agentSession).map(Lease::id)));
+        return id.orTimeout(STARTUP.toMillis(), TimeUnit.MILLISECONDS).join();
     }
 
     /** The HTTP API (its endpoint table and OpenAPI document). */
@@ -202,6 +221,7 @@ public final class DiscService implements AutoCloseable {
         private @Nullable HttpServer server;
         private @Nullable HttpApi api;
         private @Nullable LeaseRegistry leases;
+        private @Nullable ServiceBurns burns;
 
         HttpVerticle(DiscAgent agent, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
             this.agent = agent;
@@ -211,17 +231,36 @@ public final class DiscService implements AutoCloseable {
             this.time = time;
         }
 
+        /** The context of the HTTP event loop, which owns the lease registry. */
+        io.vertx.core.Context eventLoop() {
+            return context;
+        }
+
         @Override
         public Future<?> start() {
             leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
                     config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
-            api = new HttpApi(vertx, agent, agent.backendName(), agent.simulator(), leases, feed, metrics, config, time);
+            burns = new ServiceBurns(context);
+            Connections connections = new Connections(config.maxConnections(), config.headerTimeout(),
+                    config.idleTimeout(), config.requestTimeout());
+            api = new HttpApi(vertx, agent, agent.simulator(), leases, feed, metrics, config, time, burns,
+                    connections);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())
+                    .setHttp2ClearTextEnabled(false) // HTTP/1.1 only: every request passes the same checks
+                    // a WebSocket that is closed (cut off, or at its client's request) waits this long for the
+                    // client's answer before its TCP connection is closed
+                    .setWebSocketClosingTimeout((int) StreamClient.CUT_OFF_GRACE.toSeconds())
                     .setMaxWebSocketFrameSize(config.maxBodyBytes())
                     .setMaxWebSocketMessageSize(config.maxBodyBytes());
-            server = vertx.createHttpServer(options).requestHandler(api.router());
+            vertx.setPeriodic(connections.sweepMillis(), id -> connections.sweep());
+            server = vertx.createHttpServer(options)
+                    .connectionHandler(connections::opened)
+                    .requestHandler(request -> {
+                        connections.request(request);
+                        api.router().handle(request);
+                    });
             return server.listen();
         }
 

@@ -6,8 +6,11 @@ import io.discagent.api.error.InvalidArgumentException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import io.discagent.service.http.OriginPolicy;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ServiceConfig {
 
+    /** The shortest access or admin token a non-loopback bind accepts (32 characters, such as 24 random bytes). */
+    public static final int MIN_REMOTE_TOKEN_LENGTH = 32;
     /** The default address: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** The default port. */
@@ -35,6 +40,21 @@ public final class ServiceConfig {
     public static final int DEFAULT_REPLAY_EVENTS = 1024;
     public static final Duration DEFAULT_REPLAY_WINDOW = Duration.ofMinutes(5);
     public static final Duration DEFAULT_KEEP_ALIVE_INTERVAL = Duration.ofSeconds(15);
+    /** No burn directory: burning through the service is off. */
+    public static final String DEFAULT_BURN_DIRECTORY = "";
+    /** No names besides the loopback ones and the bind host. */
+    public static final String DEFAULT_ALLOWED_HOSTS = "";
+    /** No web pages besides the service's own status page. */
+    public static final String DEFAULT_ALLOWED_ORIGINS = "";
+    /** The simulator's control endpoints are off unless asked for (or the demo runs). */
+    public static final boolean DEFAULT_SIMULATOR_CONTROL = false;
+    public static final int DEFAULT_MAX_SIMULATED_RECORDERS = 16;
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_CONNECTIONS = 2048;
+    public static final Duration DEFAULT_STREAM_STALL_TIMEOUT = Duration.ofSeconds(10);
+    public static final boolean DEFAULT_ACCESS_LOG = false;
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
             new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
@@ -64,7 +84,49 @@ public final class ServiceConfig {
                     ServiceConfig::replayWindow),
             new Setting<>("keepAliveInterval", Duration.class, DEFAULT_KEEP_ALIVE_INTERVAL,
                     "How often idle event streams get a keep-alive (SSE comment, WebSocket ping).",
-                    Builder::keepAliveInterval, ServiceConfig::keepAliveInterval));
+                    Builder::keepAliveInterval, ServiceConfig::keepAliveInterval),
+            new Setting<>("burnDirectory", String.class, DEFAULT_BURN_DIRECTORY,
+                    "The directory whose images clients may burn (an image's real path must be inside it); empty: "
+                    + "burning through the service is off.", Builder::burnDirectory,
+                    c -> c.burnDirectory().map(java.nio.file.Path::toString).orElse(DEFAULT_BURN_DIRECTORY)),
+            new Setting<>("accessLog", Boolean.class, DEFAULT_ACCESS_LOG,
+                    "Write one log line per HTTP request: client, method, path, status, bytes, milliseconds.",
+                    Builder::accessLog, ServiceConfig::accessLog),
+            new Setting<>("allowedHosts", String.class, DEFAULT_ALLOWED_HOSTS,
+                    "More names clients may give in the Host header, comma-separated (loopback names and the bind "
+                    + "address are always allowed); only names you control.",
+                    Builder::allowedHosts, c -> String.join(",", c.allowedHosts())),
+            new Setting<>("allowedOrigins", String.class, DEFAULT_ALLOWED_ORIGINS,
+                    "Web pages (scheme://host[:port], comma-separated) that may call the API besides the service's "
+                    + "own status page.",
+                    Builder::allowedOrigins, c -> String.join(",", c.allowedOrigins())),
+            new Setting<>("simulatorControl", Boolean.class, DEFAULT_SIMULATOR_CONTROL,
+                    "Serve the simulator's control endpoints (/api/v1/sim) when the simulated backend runs; --demo "
+                    + "turns them on.", Builder::simulatorControl, ServiceConfig::simulatorControl),
+            new Setting<>("maxSimulatedRecorders", Integer.class, DEFAULT_MAX_SIMULATED_RECORDERS,
+                    "How many simulated recorders may be present at once (each has its own native thread); "
+                    + "adding more through the API is refused.", Builder::maxSimulatedRecorders,
+                    ServiceConfig::maxSimulatedRecorders),
+            new Setting<>("headerTimeout", Duration.class, DEFAULT_HEADER_TIMEOUT,
+                    "How long a new connection may take to send its first request's headers before it is closed.",
+                    Builder::headerTimeout, ServiceConfig::headerTimeout),
+            new Setting<>("requestTimeout", Duration.class, DEFAULT_REQUEST_TIMEOUT,
+                    "How long a request's body may take to arrive after its headers (408 and the connection closed).",
+                    Builder::requestTimeout, ServiceConfig::requestTimeout),
+            new Setting<>("idleTimeout", Duration.class, DEFAULT_IDLE_TIMEOUT,
+                    "How long a keep-alive connection may wait between a response and its next request's headers.",
+                    Builder::idleTimeout, ServiceConfig::idleTimeout),
+            new Setting<>("maxConnections", Integer.class, DEFAULT_MAX_CONNECTIONS,
+                    "How many connections may be open at once (event streams included); more are closed at once.",
+                    Builder::maxConnections, ServiceConfig::maxConnections),
+            new Setting<>("streamStallTimeout", Duration.class, DEFAULT_STREAM_STALL_TIMEOUT,
+                    "How long an event-stream client's connection may take nothing while events wait for it before "
+                    + "it is disconnected (it reconnects with Last-Event-ID).",
+                    Builder::streamStallTimeout, ServiceConfig::streamStallTimeout));
+
+    /** A DNS name or an address literal (IPv6 with or without brackets), without a port. */
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
+            + "|\\[?[0-9A-Fa-f:.]+]?");
 
     private final String host;
     private final int port;
@@ -80,6 +142,17 @@ public final class ServiceConfig {
     private final int replayEvents;
     private final Duration replayWindow;
     private final Duration keepAliveInterval;
+    private final java.nio.file.@Nullable Path burnDirectory;
+    private final List<String> allowedHosts;
+    private final List<String> allowedOrigins;
+    private final boolean simulatorControl;
+    private final int maxSimulatedRecorders;
+    private final Duration headerTimeout;
+    private final Duration requestTimeout;
+    private final Duration idleTimeout;
+    private final int maxConnections;
+    private final Duration streamStallTimeout;
+    private final boolean accessLog;
     private final boolean demo;
     private final AgentOptions agent;
 
@@ -98,6 +171,17 @@ public final class ServiceConfig {
         this.replayEvents = b.replayEvents;
         this.replayWindow = b.replayWindow;
         this.keepAliveInterval = b.keepAliveInterval;
+        this.burnDirectory = b.burnDirectory;
+        this.allowedHosts = b.allowedHosts;
+        this.allowedOrigins = b.allowedOrigins;
+        this.simulatorControl = b.simulatorControl;
+        this.maxSimulatedRecorders = b.maxSimulatedRecorders;
+        this.headerTimeout = b.headerTimeout;
+        this.requestTimeout = b.requestTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.maxConnections = b.maxConnections;
+        this.streamStallTimeout = b.streamStallTimeout;
+        this.accessLog = b.accessLog;
         this.demo = b.demo;
         this.agent = b.agent.build();
     }
@@ -187,6 +271,71 @@ public final class ServiceConfig {
         return keepAliveInterval;
     }
 
+    /**
+     * The directory whose images clients may burn through {@code POST /api/v1/recorders/{rid}/burns}; empty when
+     * burning through the service is off.
+     */
+    public Optional<java.nio.file.Path> burnDirectory() {
+        return Optional.ofNullable(burnDirectory);
+    }
+
+    /**
+     * Names a client may give in the {@code Host} header besides the loopback names and the bind host (lower case).
+     */
+    public List<String> allowedHosts() {
+        return allowedHosts;
+    }
+
+    /** Web origins ({@code scheme://host:port}) whose pages may call the API besides the service's own. */
+    public List<String> allowedOrigins() {
+        return allowedOrigins;
+    }
+
+    /** Whether the simulator's control endpoints were asked for (the demo turns them on too). */
+    public boolean simulatorControl() {
+        return simulatorControl;
+    }
+
+    /** Whether {@code /api/v1/sim} is served when the simulated backend runs: asked for, or the demo runs. */
+    public boolean servesSimulatorControl() {
+        return simulatorControl || demo;
+    }
+
+    /** How many simulated recorders may be present at once (each has a native thread). */
+    public int maxSimulatedRecorders() {
+        return maxSimulatedRecorders;
+    }
+
+    /** How long a new connection may take to send its first request's headers. */
+    public Duration headerTimeout() {
+        return headerTimeout;
+    }
+
+    /** How long a request's body may take to arrive after its headers. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** How long a keep-alive connection may wait between a response and its next request's headers. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** How many connections may be open at once. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** How long an event-stream client's connection may take nothing while events wait for it. */
+    public Duration streamStallTimeout() {
+        return streamStallTimeout;
+    }
+
+    /** Whether every HTTP request is logged (to {@code io.discagent.service.access}). */
+    public boolean accessLog() {
+        return accessLog;
+    }
+
     /** Whether to run the demo traffic loop on the simulated backend. */
     public boolean demo() {
         return demo;
@@ -225,6 +374,17 @@ public final class ServiceConfig {
         private int replayEvents = DEFAULT_REPLAY_EVENTS;
         private Duration replayWindow = DEFAULT_REPLAY_WINDOW;
         private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
+        private java.nio.file.@Nullable Path burnDirectory;
+        private List<String> allowedHosts = List.of();
+        private List<String> allowedOrigins = List.of();
+        private boolean simulatorControl = DEFAULT_SIMULATOR_CONTROL;
+        private int maxSimulatedRecorders = DEFAULT_MAX_SIMULATED_RECORDERS;
+        private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private Duration streamStallTimeout = DEFAULT_STREAM_STALL_TIMEOUT;
+        private boolean accessLog = DEFAULT_ACCESS_LOG;
         private boolean demo;
         private AgentOptions.Builder agent = AgentOptions.builder();
 
@@ -302,6 +462,66 @@ public final class ServiceConfig {
             return this;
         }
 
+        /** The burn directory (a blank string: none, burning through the service is off). */
+        public Builder burnDirectory(@Nullable String directory) {
+            String blank = blankToNull(directory);
+            this.burnDirectory = blank == null ? null : java.nio.file.Path.of(blank).toAbsolutePath().normalize();
+            return this;
+        }
+
+        /** Host names or address literals, comma-separated; no ports, no wildcards. */
+        public Builder allowedHosts(String hosts) {
+            this.allowedHosts = list(hosts, "allowedHosts", host -> HOST_NAME.matcher(host).matches()
+                    ? host.toLowerCase(Locale.ROOT) : null);
+            return this;
+        }
+
+        /** Origins ({@code scheme://host[:port]}, http or https), comma-separated. */
+        public Builder allowedOrigins(String origins) {
+            this.allowedOrigins = list(origins, "allowedOrigins", OriginPolicy::normalize);
+            return this;
+        }
+
+        public Builder simulatorControl(boolean on) {
+            this.simulatorControl = on;
+            return this;
+        }
+
+        public Builder maxSimulatedRecorders(int recorders) {
+            this.maxSimulatedRecorders = atLeastOne(recorders, "maxSimulatedRecorders");
+            return this;
+        }
+
+        public Builder headerTimeout(Duration timeout) {
+            this.headerTimeout = positive(timeout, "headerTimeout");
+            return this;
+        }
+
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        public Builder maxConnections(int connections) {
+            this.maxConnections = atLeastOne(connections, "maxConnections");
+            return this;
+        }
+
+        public Builder streamStallTimeout(Duration timeout) {
+            this.streamStallTimeout = positive(timeout, "streamStallTimeout");
+            return this;
+        }
+
+        public Builder accessLog(boolean on) {
+            this.accessLog = on;
+            return this;
+        }
+
         public Builder demo(boolean demo) {
             this.demo = demo;
             return this;
@@ -322,17 +542,46 @@ public final class ServiceConfig {
         /**
          * The configuration.
          *
-         * @throws InvalidArgumentException when the bind address is not loopback and no access token is set, or the
-         *     lease bounds are crossed
+         * @throws InvalidArgumentException when the bind address is not loopback and no strong access token is set
+         *     (or a weak admin token is), or the lease bounds are crossed
          */
         public ServiceConfig build() {
             InvalidArgumentException.require(maxSessionTtl.compareTo(minSessionTtl) >= 0,
                     "maxSessionTtl must not be below minSessionTtl");
             ServiceConfig config = new ServiceConfig(this);
-            InvalidArgumentException.require(config.bindsLoopback() || config.accessToken != null, "binding to "
-                    + host + " (not a loopback address) requires an access token (--access-token or "
-                    + "DISCAGENT_ACCESS_TOKEN)");
+            if (!config.bindsLoopback()) {
+                InvalidArgumentException.require(accessToken != null, "binding to " + host + " (not a loopback "
+                        + "address) requires an access token (--access-token or DISCAGENT_ACCESS_TOKEN)");
+                requireStrong(accessToken, "access token");
+                if (adminToken != null) {
+                    requireStrong(adminToken, "admin token");
+                }
+            }
             return config;
+        }
+
+        /** The non-blank entries of a comma-separated list, each checked and normalized by {@code check}. */
+        private static List<String> list(String text, String name,
+                java.util.function.Function<String, @Nullable String> check) {
+            InvalidArgumentException.requireNonNull(text, name);
+            List<String> values = new java.util.ArrayList<>();
+            for (String entry : text.split(",")) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                String value = check.apply(entry.trim());
+                InvalidArgumentException.require(value != null, name + " has an invalid entry: " + entry.trim());
+                values.add(value);
+            }
+            return List.copyOf(values);
+        }
+
+        /** A token other hosts may try to guess: at least 32 characters, and not a few characters repeated. */
+        private static void requireStrong(String token, String name) {
+            InvalidArgumentException.require(token.length() >= MIN_REMOTE_TOKEN_LENGTH
+                    && token.chars().distinct().count() >= 8, "on a non-loopback bind the " + name + " must have at "
+                    + "least " + MIN_REMOTE_TOKEN_LENGTH + " characters of randomness (for example `openssl rand "
+                    + "-base64 32`)");
         }
 
         private static @Nullable String blankToNull(@Nullable String token) {

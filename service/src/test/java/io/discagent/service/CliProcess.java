@@ -30,12 +30,19 @@ public final class CliProcess implements AutoCloseable {
 
     /** Starts {@code discagent ARGS}. */
     public static CliProcess start(String... args) {
+        return start(java.util.Map.of(), args);
+    }
+
+    /** Starts {@code discagent ARGS} with {@code environment} added to the test's own. */
+    public static CliProcess start(java.util.Map<String, String> environment, String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 "io.discagent.service.cli.Main"));
         command.addAll(List.of(args));
         try {
-            Process process = new ProcessBuilder(command).start();
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             process.getOutputStream().close();
             return new CliProcess(process);
         } catch (IOException e) {

@@ -126,8 +126,8 @@ class ExecCommandTests {
             TestService.eventually(() -> exec.descendant("sleep").isPresent());
             assertThat(t.lock("sim-0").getString("state")).isEqualTo("held");
             t.sim().removeRecorder(RecorderId.of("sim-0")); // the lock is lost under the command
-            assertThat(exec.exitStatus(LIMIT)).isEqualTo(128 + 15);
-            assertThat(exec.err()).contains("no longer holds sim-0").contains("stopping the command");
+            assertThat(exec.exitStatus(LIMIT)).isEqualTo(ExitCode.NOT_FOUND.code());
+            assertThat(exec.err()).contains("sim-0 was removed while held").contains("stopping the command");
         }
     }
 

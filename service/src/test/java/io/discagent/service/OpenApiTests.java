@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The OpenAPI document describes exactly the routes the server serves. */
 class OpenApiTests {
 
-    private static final Set<String> METHODS = Set.of("get", "post", "put", "delete", "patch");
+    private static final Set<String> METHODS = Set.of("get", "head", "post", "put", "delete", "patch");
 
     private static Set<String> documented(JsonObject doc) {
         Set<String> operations = new TreeSet<>();
@@ -52,7 +52,8 @@ class OpenApiTests {
                     "DELETE /api/v1/sessions/{sid}", "POST /api/v1/sessions/{sid}/heartbeat",
                     "POST /api/v1/recorders/{rid}/acquire", "POST /api/v1/recorders/{rid}/release",
                     "GET /api/v1/recorders/{rid}/owner", "GET /api/v1/events", "GET /api/v1/events/ws",
-                    "GET /api/v1/openapi.json", "GET /health", "GET /metrics", "GET /",
+                    "GET /api/v1/openapi.json", "GET /health", "HEAD /health", "GET /health/live",
+                    "HEAD /health/live", "GET /health/ready", "HEAD /health/ready", "GET /metrics", "GET /",
                     "POST /api/v1/sim/recorders", "DELETE /api/v1/sim/recorders/{rid}",
                     "PUT /api/v1/sim/recorders/{rid}/external-lock", "POST /api/v1/sim/recorders/{rid}/faults",
                     "PUT /api/v1/sim/recorders/{rid}/latency");
@@ -66,7 +67,7 @@ class OpenApiTests {
             for (String operation : documented(doc)) {
                 String method = operation.substring(0, operation.indexOf(' '));
                 String path = operation.substring(operation.indexOf(' ') + 1)
-                        .replace("{rid}", "no-such-recorder").replace("{sid}", "s-0");
+                        .replace("{rid}", "no-such-recorder").replace("{sid}", "s-0").replace("{bid}", "b-0");
                 if (path.startsWith("/api/v1/events")) {
                     path += "?since=not-a-number"; // the streams answer at once when the input is bad
                 }

@@ -12,6 +12,52 @@ import org.junit.jupiter.api.Test;
 /** Sessions, their tokens, the access and admin tokens, and the safe defaults. */
 class SessionAndTokenTests {
 
+    private static final String TOKEN = "Sxq3Q2p7_oJ0vE5nGm1-wK9dYtRbLz4c";
+    private static final String ADMIN = "adm-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+
+    @Test
+    void sessionIdsAreUnguessableAndNeverReusedAcrossRestarts() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        Session old;
+        try (TestService t = TestService.start()) {
+            for (int i = 0; i < 100; i++) {
+                Session session = t.open("Kiosk " + i);
+                assertThat(session.id()).matches("s-[A-Za-z0-9_-]{22}");
+                assertThat(ids.add(session.id())).isTrue();
+                t.send("DELETE", "/api/v1/sessions/" + session.id(), null, "X-Session-Token", session.token());
+            }
+            old = t.open("Before the restart");
+            // the grant names the same id as the session, not the agent's own counter
+            assertThat(t.acquire(old, "sim-0").json().getString("sessionId")).isEqualTo(old.id());
+        }
+        try (TestService t = TestService.start()) {
+            Session fresh = t.open("After the restart");
+            assertThat(ids).doesNotContain(fresh.id());
+            assertThat(fresh.id()).isNotEqualTo(old.id());
+            // a client from before the restart meets "no such session", never someone else's session
+            t.post("/api/v1/sessions/" + old.id() + "/heartbeat", null, "X-Session-Token", old.token())
+                    .problem(404, "HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)");
+            assertThat(t.get("/api/v1/sessions/" + fresh.id(), "X-Session-Token", fresh.token()).json()
+                    .getJsonArray("locks")).isEmpty();
+        }
+    }
+
+    @Test
+    void aNonLoopbackBindNeedsStrongTokens() {
+        for (String weak : new String[] {"x", "tok", "a".repeat(64), "abcabcabcabcabcabcabcabcabcabcabcabc",
+                TOKEN.substring(1)}) {
+            assertThatThrownBy(() -> ServiceConfig.builder().host("0.0.0.0").accessToken(weak).build())
+                    .as(weak).isInstanceOf(InvalidArgumentException.class).hasMessageContaining("32 characters");
+            assertThatThrownBy(() -> ServiceConfig.builder().host("0.0.0.0").accessToken(TOKEN).adminToken(weak)
+                    .build()).as(weak).isInstanceOf(InvalidArgumentException.class)
+                    .hasMessageContaining("admin token");
+        }
+        assertThat(ServiceConfig.builder().host("0.0.0.0").accessToken(TOKEN).adminToken(ADMIN).build()
+                .bindsLoopback()).isFalse();
+        // on loopback the token is an extra, and any is taken
+        assertThat(ServiceConfig.builder().accessToken("x").build().accessToken()).hasValue("x");
+    }
+
     @Test
     void aSessionIsCreatedWithASecretTokenAndALease() {
         try (TestService t = TestService.start()) {
@@ -75,6 +121,40 @@ class SessionAndTokenTests {
             assertThat(beat.status()).isEqualTo(200);
             assertThat(beat.json().getLong("expiresInMillis")).isBetween(1L, 30_000L);
             assertThat(beat.body()).doesNotContain(a.token());
+        }
+    }
+
+    @Test
+    void aWaitingSessionSeesItsPlaceInLineAndWhoHoldsTheRecorder() throws Exception {
+        try (TestService t = TestService.start()) {
+            Session holder = t.open("Kiosk A");
+            Session first = t.open("Kiosk B");
+            Session second = t.open("Kiosk C");
+            t.acquire(holder, "sim-0");
+            JsonObject wait = new JsonObject().put("waitMillis", 20_000);
+            var firstWaits = java.util.concurrent.CompletableFuture.supplyAsync(() -> t.acquire(first, "sim-0", wait));
+            TestService.eventually(() -> t.service.metrics().scrape().contains("discagent_acquire_waiters 1.0"));
+            var secondWaits = java.util.concurrent.CompletableFuture.supplyAsync(() -> t.acquire(second, "sim-0",
+                    wait));
+            TestService.eventually(() -> t.service.metrics().scrape().contains("discagent_acquire_waiters 2.0"));
+
+            JsonObject seen = t.get("/api/v1/sessions/" + second.id(), "X-Session-Token", second.token()).json();
+            assertThat(seen.getJsonArray("waiting")).hasSize(1);
+            JsonObject place = seen.getJsonArray("waiting").getJsonObject(0);
+            assertThat(place.getString("recorder")).isEqualTo("sim-0");
+            assertThat(place.getInteger("place")).isEqualTo(2);
+            assertThat(place.getString("owner")).isEqualTo("Kiosk A");
+            assertThat(t.get("/api/v1/sessions/" + holder.id(), "X-Session-Token", holder.token()).json()
+                    .getJsonArray("waiting")).isEmpty();
+
+            t.release(holder, "sim-0");
+            assertThat(firstWaits.get(20, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+            JsonObject moved = t.get("/api/v1/sessions/" + second.id(), "X-Session-Token", second.token()).json()
+                    .getJsonArray("waiting").getJsonObject(0);
+            assertThat(moved.getInteger("place")).isEqualTo(1);
+            assertThat(moved.getString("owner")).isEqualTo("Kiosk B");
+            t.release(first, "sim-0");
+            assertThat(secondWaits.get(20, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
         }
     }
 
@@ -164,15 +244,15 @@ class SessionAndTokenTests {
                 .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("access token");
         assertThat(ServiceConfig.builder().host("127.0.0.1").build().bindsLoopback()).isTrue();
         assertThat(ServiceConfig.builder().host("::1").build().bindsLoopback()).isTrue();
-        try (TestService t = TestService.start(c -> c.host("0.0.0.0").accessToken("tok").adminToken("adm"))) {
-            String auth = "Bearer tok";
+        try (TestService t = TestService.start(c -> c.host("0.0.0.0").accessToken(TOKEN).adminToken(ADMIN))) {
+            String auth = "Bearer " + TOKEN;
             t.get("/api/v1/sim/recorders", "Authorization", auth).problem(403, "E_ACCESSDENIED");
             t.post("/api/v1/sim/recorders", new JsonObject(), "Authorization", auth).problem(403, "E_ACCESSDENIED");
             assertThat(t.sim().recorders()).hasSize(2);
-            assertThat(t.get("/api/v1/sim/recorders", "Authorization", auth, "X-Admin-Token", "adm").status())
+            assertThat(t.get("/api/v1/sim/recorders", "Authorization", auth, "X-Admin-Token", ADMIN).status())
                     .isEqualTo(200);
             assertThat(t.post("/api/v1/sim/recorders", new JsonObject(), "Authorization", auth,
-                    "X-Admin-Token", "adm").status()).isEqualTo(201);
+                    "X-Admin-Token", ADMIN).status()).isEqualTo(201);
             assertThat(t.sim().recorders()).hasSize(3);
         }
     }

@@ -36,6 +36,60 @@ class SimulatorAndMetricsTests {
     }
 
     @Test
+    void simulatorControlIsOffUnlessAskedFor() {
+        try (TestService t = TestService.start(c -> c.simulatorControl(false))) {
+            String multipart = "--XX\r\nContent-Disposition: form-data; name=\"anything\"\r\n\r\n1\r\n--XX--\r\n";
+            for (Reply reply : new Reply[] {t.get("/api/v1/sim/recorders"), t.post("/api/v1/sim/recorders", null),
+                    t.send("POST", "/api/v1/sim/recorders", multipart, "Content-Type",
+                            "multipart/form-data; boundary=XX"),
+                    t.post("/api/v1/sim/recorders/sim-0/release-hangs", null),
+                    t.send("DELETE", "/api/v1/sim/recorders/sim-0", null)}) {
+                JsonObject problem = reply.problem(404, "E_INVALIDARG");
+                assertThat(problem.getString("type")).isEqualTo("urn:discagent:problem:not-simulated");
+                assertThat(problem.getString("detail")).contains("--simulator-control");
+            }
+            assertThat(t.sim().recorders()).hasSize(2);
+            assertThat(t.get("/api/v1/openapi.json").json().getJsonObject("paths").fieldNames())
+                    .noneMatch(path -> path.startsWith("/api/v1/sim"));
+        }
+        try (TestService t = TestService.start(c -> c.simulatorControl(false).demo(true))) {
+            assertThat(t.get("/api/v1/sim/recorders").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void simulatedRecordersAndTheirThreadsAreBounded() {
+        try (TestService t = TestService.start(c -> c.maxSimulatedRecorders(4))) {
+            assertThat(t.post("/api/v1/sim/recorders", null).status()).isEqualTo(201);
+            assertThat(t.post("/api/v1/sim/recorders", null).status()).isEqualTo(201);
+            TestService.eventually(() -> t.get("/health").json().getInteger("recorders") == 4);
+            long threads = nativeThreads();
+            for (int i = 0; i < 50; i++) {
+                JsonObject problem = t.post("/api/v1/sim/recorders", null)
+                        .problem(429, "HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_QUOTA)");
+                assertThat(problem.getString("type")).isEqualTo("urn:discagent:problem:too-many-simulated-recorders");
+            }
+            assertThat(t.sim().recorders()).hasSize(4);
+            // unplugging makes room, and a removed recorder's thread ends
+            assertThat(t.send("DELETE", "/api/v1/sim/recorders/sim-3", null).status()).isEqualTo(204);
+            for (int i = 0; i < 20; i++) {
+                assertThat(t.post("/api/v1/sim/recorders", new JsonObject().put("id", "cycled")).status())
+                        .isEqualTo(201);
+                assertThat(t.post("/api/v1/sim/recorders", null).status()).isEqualTo(429);
+                assertThat(t.send("DELETE", "/api/v1/sim/recorders/cycled", null).status()).isEqualTo(204);
+            }
+            TestService.eventually(() -> nativeThreads() < threads);
+        }
+    }
+
+    private static long nativeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith("discagent-native-sim")
+                        || thread.getName().startsWith("discagent-native-cycled"))
+                .count();
+    }
+
+    @Test
     void anExternalLockLatencyMediaAndMountAreSimulated() {
         try (TestService t = TestService.start()) {
             assertThat(t.send("PUT", "/api/v1/sim/recorders/sim-0/external-lock", "{\"owner\":\"brasero\"}")

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
- * A service on a free loopback port with two simulated recorders, and a java.net.http client for it. With
+ * A service on a free loopback port with two simulated recorders and simulator control on, and a java.net.http client
+ * for it. With
  * {@link #onVirtualTime}, every delay of the service and the agent runs on {@link #time}.
  */
 public final class TestService implements AutoCloseable {
@@ -33,6 +34,7 @@ public final class TestService implements AutoCloseable {
         this.time = time;
         ServiceConfig.Builder config = ServiceConfig.builder()
                 .port(0)
+                .simulatorControl(true)
                 .agent(a -> a.backend("simulated").backendProperty("simulated.recorders", "2")
                         .commandTimeout(Duration.ofSeconds(2)));
         customizer.accept(config);
@@ -84,16 +86,22 @@ public final class TestService implements AutoCloseable {
     public record Session(String id, String token) {
     }
 
-    public Reply send(String method, String path, @Nullable String body, String... headers) {
+    /**
+     * Sends a request. Every write says {@code Content-Type: application/json} unless {@code headers} name another
+     * one; a header given with a {@code null} value is left out (so {@code "Content-Type", null} sends none).
+     */
+    public Reply send(String method, String path, @Nullable String body, @Nullable String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         boolean contentType = false;
         for (int i = 0; i + 1 < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
+            if (headers[i + 1] != null) {
+                request.header(headers[i], headers[i + 1]);
+            }
             contentType |= headers[i].equalsIgnoreCase("Content-Type");
         }
-        if (body != null && !contentType) {
+        if (!method.equals("GET") && !contentType) {
             request.header("Content-Type", "application/json");
         }
         try {
@@ -116,7 +124,16 @@ public final class TestService implements AutoCloseable {
     }
 
     public Session open(String clientName) {
-        Reply reply = post("/api/v1/sessions", new JsonObject().put("clientName", clientName));
+        return open(new JsonObject().put("clientName", clientName));
+    }
+
+    /** A session whose lease outlives a slow test on a loaded machine (no heartbeats needed for five minutes). */
+    public Session openForMinutes(String clientName) {
+        return open(new JsonObject().put("clientName", clientName).put("ttlMillis", 300_000));
+    }
+
+    private Session open(JsonObject body) {
+        Reply reply = post("/api/v1/sessions", body);
         assertThat(reply.status()).as(reply.body()).isEqualTo(201);
         return new Session(reply.json().getString("sessionId"), reply.json().getString("token"));
     }

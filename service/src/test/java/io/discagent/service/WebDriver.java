@@ -141,6 +141,28 @@ final class WebDriver implements AutoCloseable {
         throw new AssertionError("the page did not get there within " + WAIT + "; last value: " + value);
     }
 
+    /**
+     * Sizes the window so that the page's viewport ({@code innerWidth} x {@code innerHeight}) is exactly
+     * {@code width} x {@code height}, as on a kiosk panel of that size.
+     */
+    void viewport(int width, int height) {
+        int w = width;
+        int h = height;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            call("POST", "/session/" + session + "/window/rect", new JsonObject().put("width", w).put("height", h));
+            JsonArray inner = (JsonArray) script("return [window.innerWidth, window.innerHeight]");
+            int innerWidth = ((Number) inner.getValue(0)).intValue();
+            int innerHeight = ((Number) inner.getValue(1)).intValue();
+            if (innerWidth == width && innerHeight == height) {
+                return;
+            }
+            w += width - innerWidth;
+            h += height - innerHeight;
+        }
+        throw new IllegalStateException("the viewport could not be made " + width + "x" + height + ": "
+                + script("return [window.innerWidth, window.innerHeight]"));
+    }
+
     /** A PNG screenshot of the page. */
     byte[] screenshot() {
         return Base64.getDecoder().decode(call("GET", "/session/" + session + "/screenshot", null)

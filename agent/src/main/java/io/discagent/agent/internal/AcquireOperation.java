@@ -3,6 +3,7 @@ package io.discagent.agent.internal;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.error.RecorderLockedException;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -79,6 +80,8 @@ final class AcquireOperation implements Subscription {
     final SessionImpl session;
     final @Nullable RecorderId recorder;
     final @Nullable AcquireOptions options;
+    /** For a pool request ({@code acquireAny}): which recorders it may be granted; null for a single recorder. */
+    final @Nullable RecorderSelector selector;
     private final @Nullable CoreSubscriber<? super LockGrant> actual;
     private final @Nullable Receiver receiver;
     private final boolean keepsDelivered;
@@ -98,14 +101,24 @@ final class AcquireOperation implements Subscription {
     @Nullable RecorderSlot slot;
     @Nullable LockedRetry retry;
     @Nullable RecorderLockedException lastLocked;
+    /** The pool this request waits in: its own ({@code acquireAny}), or the one it is a place of. */
+    @Nullable PoolRequest pool;
     private @Nullable Grant grant;
     private boolean cancelledWhileReceiving;
 
     AcquireOperation(AgentCore core, SessionImpl session, @Nullable RecorderId recorder,
             @Nullable AcquireOptions options, CoreSubscriber<? super LockGrant> actual, boolean keepsDelivered) {
+        this(core, session, recorder, null, options, actual, keepsDelivered);
+    }
+
+    /** A request of one recorder ({@code recorder}) or, with a {@code selector}, a pool request. */
+    AcquireOperation(AgentCore core, SessionImpl session, @Nullable RecorderId recorder,
+            @Nullable RecorderSelector selector, @Nullable AcquireOptions options,
+            CoreSubscriber<? super LockGrant> actual, boolean keepsDelivered) {
         this.core = core;
         this.session = session;
         this.recorder = recorder;
+        this.selector = selector;
         this.options = options;
         this.actual = actual;
         this.receiver = null;
@@ -118,6 +131,7 @@ final class AcquireOperation implements Subscription {
         this.core = core;
         this.session = session;
         this.recorder = recorder;
+        this.selector = null;
         this.options = options;
         this.actual = null;
         this.receiver = receiver;
@@ -208,6 +222,14 @@ final class AcquireOperation implements Subscription {
 
     // ------------------------------------------------------------------------------------------------ event loop
 
+    /**
+     * Starts a request the agent made itself (a place of a pool request), which has no subscriber to request it.
+     * Event loop only.
+     */
+    void activate() {
+        STATE.compareAndSet(this, NEW, ACTIVE);
+    }
+
     /** {@link #deliver} outcomes. */
     static final int TAKEN = 0;
     static final int CANCELLED_BEFORE = 1;
@@ -227,6 +249,9 @@ final class AcquireOperation implements Subscription {
         if (!STATE.compareAndSet(this, ACTIVE, DELIVERING)) {
             deliveringThread = null;
             return CANCELLED_BEFORE;
+        }
+        if (isCounted()) {
+            core.countAcquireGranted();
         }
         boolean taken = true;
         try {
@@ -264,8 +289,19 @@ final class AcquireOperation implements Subscription {
     /** Fails the request if nobody settled it yet. Event loop only. */
     void fail(Throwable error) {
         if (STATE.compareAndSet(this, ACTIVE, FAILED)) {
+            if (isCounted()) {
+                core.countAcquireFailed(error);
+            }
             signalError(error);
         }
+    }
+
+    /**
+     * Whether this request's outcome is counted in the agent's statistics: a place of a pool request is part of that
+     * request, which is counted once.
+     */
+    boolean isCounted() {
+        return !(receiver instanceof PoolRequest);
     }
 
     private void signalError(Throwable error) {
@@ -290,7 +326,8 @@ final class AcquireOperation implements Subscription {
 
     @Override
     public String toString() {
-        return "acquire of " + recorder + " by " + session + " [" + state + ", " + place + "]";
+        return "acquire of " + (selector != null ? selector : recorder) + " by " + session + " [" + state + ", "
+                + place + "]";
     }
 
     /** For diagnostics and tests: the subscriber side of the state. */

@@ -1,6 +1,7 @@
 package io.discagent.agent.internal;
 
 import io.discagent.agent.AgentActivity;
+import io.discagent.agent.AgentHealth;
 import io.discagent.agent.AgentStatistics;
 import io.discagent.agent.spi.HotplugListener;
 import io.discagent.agent.spi.NativeWorkerKind;
@@ -11,17 +12,25 @@ import io.discagent.api.ClientNames;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.LockState;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.SessionId;
+import io.discagent.api.burn.BurnProgress;
+import io.discagent.api.burn.BurnRequest;
 import io.discagent.api.error.CommandTimeoutException;
+import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidArgumentException;
+import io.discagent.api.error.LockNotHeldException;
+import io.discagent.api.error.WriteInProgressException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RequestCancelledException;
 import io.discagent.api.error.SessionClosedException;
 import io.discagent.api.event.AcquireTimedOutEvent;
+import io.discagent.api.event.BurnEvent;
 import io.discagent.api.event.CommandTimedOutEvent;
 import io.discagent.api.event.DeviceEvent;
 import io.discagent.api.event.EjectRequestedEvent;
@@ -38,15 +47,21 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
@@ -79,8 +94,11 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private final EventHub hub;
     private final RecorderRegistry registry;
     private final Deadlines deadlines;
+    private final Burns burns = new Burns();
 
     private final Map<SessionId, SessionImpl> sessions = new LinkedHashMap<>();
+    /** The pool requests that wait, in the order they were admitted. */
+    private final Set<PoolRequest> pools = new LinkedHashSet<>();
     private long sequence;
     private long holdIds;
     private long sessionIds;
@@ -95,9 +113,16 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private volatile long droppedIn;
     private volatile long droppedAfter;
     private volatile long revoked;
+    private volatile long sessionsOpened;
+    private volatile long sessionsClosed;
+    private volatile long acquiresGranted;
+    private volatile long acquiresCancelled;
+    /** Acquire requests that failed, by HRESULT name; replaced (never changed) on every failure. */
+    private volatile Map<String, Long> acquiresFailed = Map.of();
     private volatile long handOvers;
     private boolean closed;
-    private @Nullable Disposable mediaPoller;
+    /** The periodic work: media polling and the owner refresh. */
+    private final Disposable.Composite periodic = Disposables.composite();
     private @Nullable Mono<Void> closing;
 
     private AgentCore(EventLoop loop, Scheduler time, RecorderBackend backend, AgentSettings settings) {
@@ -155,7 +180,10 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         });
     }
 
-    /** The initial recorders are open: start hotplug, then media polling, then report the agent ready. */
+    /**
+     * The initial recorders are open: start hotplug, then media polling and the owner refresh, then report the agent
+     * ready.
+     */
     private void started(MonoSink<AgentCore> sink) {
         control.execute(() -> {
             try {
@@ -165,12 +193,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             }
             loop.execute(() -> {
                 try {
-                    Duration interval = settings.mediaPollInterval();
-                    if (!interval.isZero()) {
-                        long nanos = Durations.toNanos(interval);
-                        mediaPoller = time.schedulePeriodically(() -> loop.execute(this::pollMedia), nanos, nanos,
-                                TimeUnit.NANOSECONDS);
-                    }
+                    every(settings.mediaPollInterval(), this::pollMedia);
+                    every(settings.ownerRefreshInterval(), this::refreshOwners);
                     sink.success(this);
                 } catch (Throwable t) {
                     sink.error(NativeCalls.asRecorderException(t, null, "start"));
@@ -179,9 +203,46 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         });
     }
 
+    /**
+     * Runs {@code task} on the event loop every {@code interval} of the time scheduler (never when zero): a one-shot
+     * timer re-armed from the loop after each run, so runs never pile up behind a busy loop, and a virtual clock
+     * moved a century ahead in one step runs the task once, not once per interval of that century.
+     */
+    private void every(Duration interval, Runnable task) {
+        if (!interval.isZero()) {
+            Disposable.Swap timer = Disposables.swap();
+            periodic.add(timer);
+            arm(timer, Durations.toNanos(interval), task);
+        }
+    }
+
+    private void arm(Disposable.Swap timer, long nanos, Runnable task) {
+        timer.update(time.schedule(() -> loop.execute(() -> {
+            if (!closed) {
+                try {
+                    task.run();
+                } finally {
+                    arm(timer, nanos, task);
+                }
+            }
+        }), nanos, TimeUnit.NANOSECONDS));
+    }
+
     private void pollMedia() {
         for (RecorderSlot slot : registry.slots()) {
             slot.pollMedia();
+        }
+    }
+
+    /**
+     * Asks the backend who holds each recorder that someone watches (its lock transitions) or that an acquire waits
+     * for, so that holders outside the agent appear in its lock state and go from it.
+     */
+    private void refreshOwners() {
+        for (RecorderSlot slot : registry.slots()) {
+            if (slot.isAwaited() || hub.watchesLocksOf(slot.id)) {
+                slot.refreshOwner();
+            }
         }
     }
 
@@ -249,6 +310,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             }
             SessionImpl session = new SessionImpl(this, new SessionId("s-" + ++sessionIds), name);
             sessions.put(session.id(), session);
+            sessionsOpened++;
             reply.success(session);
         });
     }
@@ -272,6 +334,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             return;
         }
         sessions.remove(session.id());
+        sessionsClosed++;
         List<RecorderSlot> all = registry.slots();
         int[] remaining = {all.size() + 1};
         Runnable oneDone = () -> {
@@ -303,10 +366,27 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         return new AcquireMono(this, session, recorder, options, keepDelivered);
     }
 
+    /**
+     * A pool request ({@code acquireAny}) as a {@code Mono}: an acquire of the first recorder {@code selector}
+     * matches ({@link PoolRequest}); the same delivery protocol as {@link #acquire}.
+     */
+    Mono<LockGrant> acquireAny(SessionImpl session, @Nullable RecorderSelector selector,
+            @Nullable AcquireOptions options, boolean keepDelivered) {
+        if (selector == null) {
+            return sessionReply(session, reply -> reply.error(new InvalidArgumentException(
+                    "selector must not be null")));
+        }
+        return new AcquireMono(this, session, null, selector, options, keepDelivered);
+    }
+
     /** A requested acquire reaches the event loop. */
     void admit(AcquireOperation op) {
         try {
             if (!op.isLive()) {
+                return;
+            }
+            if (op.selector != null) {
+                admitPool(op, op.selector);
                 return;
             }
             RecorderId recorder = InvalidArgumentException.requireNonNull(op.recorder, "recorder");
@@ -332,6 +412,10 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             slot.admit(op);
         } catch (RuntimeException | AssertionError e) {
             deadlines.remove(op);
+            PoolRequest pool = op.pool;
+            if (pool != null) {
+                pool.cancelled(); // withdraw whatever places it took before the failure
+            }
             if (!(e instanceof RecorderException)) {
                 LOG.log(Level.ERROR, "admitting " + op + " failed", e);
             }
@@ -339,8 +423,45 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         }
     }
 
+    /**
+     * A pool request reaches the event loop: it takes a place in every matching recorder ({@link PoolRequest}). Its
+     * deadline is its places' deadline; it is in no queue and no deadline heap itself.
+     */
+    private void admitPool(AcquireOperation op, RecorderSelector selector) {
+        AcquireOptions options = InvalidArgumentException.requireNonNull(op.options, "options");
+        if (!op.session.isOpen()) {
+            op.fail(sessionClosed(op.session));
+            return;
+        }
+        if (closed) {
+            op.fail(new RequestCancelledException("the agent is closed", null));
+            return;
+        }
+        op.startedNanos = nowNanos();
+        if (options.waits() && !options.waitsForever() && !Durations.isForever(options.waitTimeout())) {
+            op.deadlineNanos = Durations.saturatedAdd(op.startedNanos, Durations.toNanos(options.waitTimeout()));
+        }
+        PoolRequest pool = new PoolRequest(this, op, selector, options);
+        op.pool = pool;
+        pools.add(pool);
+        pool.start(registry.slots());
+    }
+
+    /** A pool request has ended (granted, failed or cancelled): recorders that arrive no longer join it. */
+    void poolEnded(PoolRequest pool) {
+        pools.remove(pool);
+    }
+
     /** A request was cancelled before it was granted. */
     void cancelled(AcquireOperation op) {
+        if (op.isCounted()) {
+            acquiresCancelled++;
+        }
+        PoolRequest pool = op.pool;
+        if (pool != null && pool.request == op) {
+            pool.cancelled();
+            return;
+        }
         RecorderSlot slot = op.slot;
         if (slot != null) {
             slot.cancelled(op);
@@ -442,6 +563,22 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         });
     }
 
+    Mono<Map<RecorderId, Integer>> placesInLine(SessionImpl session) {
+        return reply(reply -> {
+            if (!session.isOpen()) {
+                throw sessionClosed(session);
+            }
+            Map<RecorderId, Integer> places = new LinkedHashMap<>();
+            for (RecorderSlot slot : registry.slots()) {
+                int place = slot.placeInLine(session);
+                if (place > 0) {
+                    places.put(slot.id, place);
+                }
+            }
+            reply.success(Collections.unmodifiableMap(places));
+        });
+    }
+
     // ------------------------------------------------------------------------------------------------ queries
 
     @Override
@@ -467,18 +604,33 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     @Override
+    public Mono<MediaInfo> media(RecorderId recorder) {
+        return reply(reply -> {
+            RecorderSlot slot = slot(recorder);
+            BurnJob burning = burns.on(slot.id);
+            MediaInfo known = burning == null ? null : burning.media();
+            if (known != null) {
+                reply.success(known); // the worker is busy writing: what the burn read when it started
+            } else {
+                slot.readMedia(reply::success, reply::error);
+            }
+        });
+    }
+
+    @Override
     public Flux<RecorderEvent> events() {
-        return hub.subscribe(RecorderEvent.class, e -> true, () -> lockSnapshot(null));
+        return hub.subscribe(RecorderEvent.class, null, () -> lockSnapshot(null));
     }
 
     @Override
     public Flux<LockTransition> lockTransitions() {
-        return hub.subscribe(LockTransition.class, e -> true, () -> lockSnapshot(null));
+        return hub.subscribe(LockTransition.class, null, () -> lockSnapshot(null));
     }
 
     @Override
     public Flux<LockTransition> lockTransitions(RecorderId recorder) {
-        return hub.subscribe(LockTransition.class, new SameRecorder(recorder), () -> {
+        // A null recorder fails the subscription in its snapshot (on the event loop), so it never watches every one.
+        return hub.subscribe(LockTransition.class, recorder, () -> {
             slot(recorder);
             return lockSnapshot(recorder);
         });
@@ -486,39 +638,95 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     @Override
     public Flux<TimeoutEvent> timeouts() {
-        return hub.subscribe(TimeoutEvent.class, e -> true, List::of);
+        return hub.subscribe(TimeoutEvent.class, null, List::of);
     }
 
     @Override
     public Flux<DeviceEvent> deviceEvents() {
-        return hub.subscribe(DeviceEvent.class, e -> true, List::of);
+        return hub.subscribe(DeviceEvent.class, null, List::of);
     }
 
+    @Override
+    public Flux<BurnEvent> burnEvents() {
+        return hub.subscribe(BurnEvent.class, null, List::of);
+    }
+
+    // ------------------------------------------------------------------------------------------------ burn
+
     /**
-     * Whether an event concerns one recorder; remembers the agent's own instance of its id, so that most events are
-     * matched by identity instead of by comparing strings (it runs for every subscriber and event). Event loop only.
+     * {@code ClientSession.burn(grant, request)}: a {@link BurnJob} under the grant's hold, whose progress is emitted
+     * latest-first (a slow subscriber gets the newest state, nothing else is kept). Signals on the event loop.
      */
-    private static final class SameRecorder implements Predicate<LockTransition> {
-
-        private final @Nullable RecorderId wanted;
-        private @Nullable RecorderId seen;
-
-        SameRecorder(@Nullable RecorderId wanted) {
-            this.wanted = wanted;
-        }
-
-        @Override
-        public boolean test(LockTransition event) {
-            RecorderId id = event.recorder();
-            if (id == seen) {
-                return true;
+    Flux<BurnProgress> burn(SessionImpl session, @Nullable LockGrant grant, @Nullable BurnRequest request) {
+        return Flux.<BurnProgress>create(sink -> {
+            if (!loop.execute(() -> startBurn(session, grant, request, sink))) {
+                sink.error(new RequestCancelledException("the agent is closed", null));
             }
-            if (id.equals(wanted)) {
-                seen = id;
-                return true;
+        }, FluxSink.OverflowStrategy.LATEST);
+    }
+
+    private void startBurn(SessionImpl session, @Nullable LockGrant grant, @Nullable BurnRequest request,
+            FluxSink<BurnProgress> sink) {
+        BurnJob[] job = {null};
+        sink.onCancel(() -> loop.execute(() -> {
+            if (job[0] != null) {
+                job[0].cancelled();
             }
-            return false;
+        }));
+        if (sink.isCancelled()) {
+            return;
         }
+        try {
+            LockGrant value = InvalidArgumentException.requireNonNull(grant, "grant");
+            BurnRequest what = InvalidArgumentException.requireNonNull(request, "request");
+            if (closed) {
+                throw new RequestCancelledException("the agent is closed", value.recorder());
+            }
+            if (!session.isOpen()) {
+                throw sessionClosed(session);
+            }
+            if (!value.session().equals(session.id())) {
+                throw new InvalidArgumentException("the grant belongs to session " + value.session() + ", not to "
+                        + session.id(), value.recorder());
+            }
+            RecorderSlot slot = slot(value.recorder());
+            Hold hold = slot.hold();
+            if (hold == null || hold.id != value.holdId() || hold.session != session) {
+                throw new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, "the hold of this "
+                        + "grant on recorder " + slot.id + " has ended", slot.id, null, null, null);
+            }
+            BurnJob running = burns.on(slot.id);
+            if (running != null) {
+                throw new WriteInProgressException(HResult.E_IMAPI_DF2DATA_WRITE_IN_PROGRESS, "recorder " + slot.id
+                        + " is burning " + running.imageName() + " (" + running.id + ") for '" + running.client()
+                        + "'", slot.id, running.client(), null, null);
+            }
+            BurnJob created = new BurnJob(this, slot, hold, session, burns.nextId(), what, sink);
+            if (!slot.addScope(hold, created)) {
+                throw new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, "the hold of this "
+                        + "grant on recorder " + slot.id + " has ended", slot.id, null, null, null);
+            }
+            burns.add(created);
+            job[0] = created;
+            created.start();
+        } catch (RuntimeException | AssertionError e) {
+            if (!(e instanceof io.discagent.api.error.RecorderException)) {
+                LOG.log(Level.ERROR, "starting a burn failed", e);
+            }
+            sink.error(NativeCalls.asRecorderException(e, grant == null ? null : grant.recorder(), "burn"));
+        }
+    }
+
+    /** A burn's scope ended. */
+    void burnEnded(BurnJob job) {
+        burns.remove(job);
+    }
+
+    /** Publishes a burn's progress or end. */
+    void publishBurn(BurnJob job, BurnProgress progress, BurnEvent.Outcome outcome,
+            @Nullable RecorderException error) {
+        publish(new BurnEvent(++sequence, now(), job.recorder(), job.client(), job.imageName(), progress, outcome,
+                error == null ? null : error.hresult(), error == null ? null : error.detailMessage()));
     }
 
     private List<LockTransition> lockSnapshot(@Nullable RecorderId only) {
@@ -562,9 +770,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             return closing;
         }
         closed = true;
-        if (mediaPoller != null) {
-            mediaPoller.dispose();
-        }
+        periodic.dispose();
         RequestCancelledException cancelled = new RequestCancelledException("the agent is closing", null);
         for (SessionImpl session : new ArrayList<>(sessions.values())) {
             closeSession(session, Cause.AGENT_CLOSED, cancelled, () -> { });
@@ -646,6 +852,9 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     @Override
     public void publishArrival(RecorderSlot slot) {
         publish(new RecorderArrivedEvent(++sequence, now(), slot.id, slot.info()));
+        for (PoolRequest pool : new ArrayList<>(pools)) {
+            pool.arrived(slot); // a matching recorder joins every pool request that waits, in their order
+        }
     }
 
     @Override
@@ -673,8 +882,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     @Override
-    public void publishMedia(RecorderId recorder, MediaState state) {
-        publish(new MediaChangedEvent(++sequence, now(), recorder, state));
+    public void publishMedia(RecorderId recorder, MediaState state, @Nullable MediaInfo media) {
+        publish(new MediaChangedEvent(++sequence, now(), recorder, state, media));
     }
 
     private void publish(RecorderEvent event) {
@@ -689,6 +898,19 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     @Override
     public void countGrant() {
         grants++;
+    }
+
+    /** A request received its grant (its outcome, counted once per request). Event loop only. */
+    void countAcquireGranted() {
+        acquiresGranted++;
+    }
+
+    /** A request failed with {@code error} (its outcome, counted once per request). Event loop only. */
+    void countAcquireFailed(Throwable error) {
+        String name = (error instanceof RecorderException typed ? typed.hresult() : HResult.E_FAIL).name();
+        Map<String, Long> next = new HashMap<>(acquiresFailed);
+        next.merge(name, 1L, Long::sum);
+        acquiresFailed = Map.copyOf(next); // immutable: AgentStatistics takes it without a copy
     }
 
     @Override
@@ -776,14 +998,50 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
                 held += slot.isHeld() ? 1 : 0;
                 inFlight += slot.inFlightCalls();
             }
+            inFlight += burns.workerTasks(); // a burn's writes and reads run on the workers too
             reply.success(new AgentActivity(all.size(), registry.opening(), sessions.size(), held, waitingNow,
                     inFlight, hub.subscriberCount(), sequence));
         });
     }
 
+    /**
+     * Whether the agent serves: closed ({@code DOWN}), or, once the backend's control thread (enumeration, hotplug,
+     * its message pump on Windows) has run a task for it, {@code UP} or {@code DEGRADED} naming the recorders that do
+     * not respond. Answers when the control thread does: bound it with a timeout.
+     */
+    public Mono<AgentHealth> health() {
+        AgentHealth down = AgentHealth.down(backend.name(), "the agent is closed");
+        return this.<AgentHealth>reply(reply -> {
+            if (closed) {
+                reply.success(down);
+                return;
+            }
+            control.execute(() -> loop.execute(() -> reply.success(closed ? down : healthNow())));
+        }).onErrorReturn(RequestCancelledException.class, down); // the event loop is gone: closed
+    }
+
+    private AgentHealth healthNow() {
+        List<RecorderSlot> all = registry.slots();
+        List<RecorderId> unresponsive = new ArrayList<>(0);
+        for (RecorderSlot slot : all) {
+            if (slot.isUnresponsive()) {
+                unresponsive.add(slot.id);
+            }
+        }
+        if (unresponsive.isEmpty()) {
+            return new AgentHealth(AgentHealth.Status.UP, backend.name(), all.size(), unresponsive, null);
+        }
+        return new AgentHealth(AgentHealth.Status.DEGRADED, backend.name(), all.size(), unresponsive,
+                (unresponsive.size() == 1 ? "recorder " + unresponsive.get(0) + " is" : "recorders "
+                        + unresponsive.stream().map(RecorderId::value).collect(Collectors.joining(", ")) + " are")
+                        + " not responding: a native call has not returned within "
+                        + settings.commandTimeout().toMillis() + " ms");
+    }
+
     /** Counts since start; any thread. */
     public AgentStatistics statistics() {
         return new AgentStatistics(grants, retries, acquireTimeouts, commandTimeouts, removals, waiting,
-                unclaimedBefore, droppedIn, droppedAfter, revoked, handOvers);
+                unclaimedBefore, droppedIn, droppedAfter, revoked, sessionsOpened, sessionsClosed, acquiresGranted,
+                acquiresCancelled, acquiresFailed, handOvers);
     }
 }

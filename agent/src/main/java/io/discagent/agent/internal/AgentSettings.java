@@ -15,16 +15,24 @@ import java.time.Duration;
  * @param eventOverflowGrace how long a subscriber that fell behind has to take the events buffered for it before the
  *     overflow error reaches it without them
  * @param mediaPollInterval how often to poll media state on backends that support it ({@link Duration#ZERO}: never)
+ * @param ownerRefreshInterval how often to ask the backend who holds a watched or awaited recorder
+ *     ({@link Duration#ZERO}: never)
+ * @param burnStallTimeout how long a burn's writer may make no progress before the burn fails with
+ *     {@code E_IMAPI_RECORDER_COMMAND_TIMEOUT} ({@link Duration#ZERO}: never)
+ * @param burnEventInterval the shortest time between two progress events of one burn ({@link Duration#ZERO}: one per
+ *     progress report of the writer)
  */
 public record AgentSettings(Duration commandTimeout, int pendingAcquireMaxCount, int eventBufferSize,
-        Duration eventOverflowGrace, Duration mediaPollInterval) {
+        Duration eventOverflowGrace, Duration mediaPollInterval, Duration ownerRefreshInterval,
+        Duration burnStallTimeout, Duration burnEventInterval) {
 
     /** The settings of {@code options} (which its builder checked), "never" written as {@link Duration#ZERO}. */
     public static AgentSettings of(AgentOptions options) {
         return new AgentSettings(noLimit(options.commandTimeout()), options.pendingAcquireMaxCount(),
                 options.eventBufferSize(), Durations.isForever(options.eventOverflowGrace())
                         ? Duration.ofNanos(Durations.FOREVER_NANOS) : options.eventOverflowGrace(),
-                noLimit(options.mediaPollInterval()));
+                noLimit(options.mediaPollInterval()), noLimit(options.ownerRefreshInterval()),
+                noLimit(options.burnStallTimeout()), noLimit(options.burnEventInterval()));
     }
 
     private static Duration noLimit(Duration duration) {

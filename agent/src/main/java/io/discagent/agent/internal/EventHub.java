@@ -1,5 +1,6 @@
 package io.discagent.agent.internal;
 
+import io.discagent.api.RecorderId;
 import io.discagent.api.error.EventOverflowException;
 import io.discagent.api.event.RecorderEvent;
 import java.time.Duration;
@@ -9,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 
@@ -61,18 +62,18 @@ final class EventHub {
     }
 
     /**
-     * A stream of the events of one type that pass {@code filter}, starting with {@code snapshot}.
+     * A stream of the events of one type, of every recorder or of one, starting with {@code snapshot}.
      *
      * @param type the event type
-     * @param filter which events of that type
+     * @param only the one recorder whose events to take; {@code null} for every recorder
      * @param snapshot what a new subscriber receives first; computed on the event loop, may throw to fail the
      *     subscription
      */
-    public <T extends RecorderEvent> Flux<T> subscribe(Class<T> type, Predicate<? super T> filter,
+    public <T extends RecorderEvent> Flux<T> subscribe(Class<T> type, @Nullable RecorderId only,
             Supplier<? extends List<? extends T>> snapshot) {
         return Flux.from(subscriber -> {
             Objects.requireNonNull(subscriber, "subscriber");
-            HubSubscription<T> subscription = new HubSubscription<>(this, type, filter, subscriber, bufferSize);
+            HubSubscription<T> subscription = new HubSubscription<>(this, type, only, subscriber, bufferSize);
             subscriber.onSubscribe(subscription);
             if (!loop.execute(() -> register(subscription, snapshot))) {
                 // The agent is closed and its event loop gone: the streams have ended. Nothing else can touch the
@@ -136,6 +137,19 @@ final class EventHub {
         for (HubSubscription<?> listener : all) {
             listener.terminate(null);
         }
+    }
+
+    /**
+     * Whether someone watches the lock transitions of {@code recorder}: a subscriber of every event, of every lock
+     * transition, or of that recorder's. Event loop only.
+     */
+    public boolean watchesLocksOf(RecorderId recorder) {
+        for (HubSubscription<?> listener : listeners) {
+            if (listener.watchesLocksOf(recorder)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How many subscribers are registered. Event loop only. */

@@ -1,11 +1,12 @@
 package io.discagent.agent.internal;
 
 import io.discagent.api.error.EventOverflowException;
+import io.discagent.api.RecorderId;
+import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.RecorderEvent;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
-import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -13,8 +14,8 @@ import reactor.core.publisher.Operators;
 import reactor.util.concurrent.Queues;
 
 /**
- * One subscriber of the {@link EventHub}: the events of one type that pass its filter, with a bounded buffer for
- * those it has not requested yet (the slow-subscriber policy of {@link EventHub}).
+ * One subscriber of the {@link EventHub}: the events of one type, of every recorder or of one, with a bounded buffer
+ * for those it has not requested yet (the slow-subscriber policy of {@link EventHub}).
  *
  * <h2>Threads</h2>
  * Events and terminal signals enter on the event loop ({@link #offer}, {@link #terminate}). {@link #request} and
@@ -44,7 +45,13 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
 
     private final EventHub hub;
     private final Class<T> type;
-    private final Predicate<? super T> filter;
+    /** The one recorder whose events it takes; {@code null} for every recorder. */
+    private final @Nullable RecorderId only;
+    /**
+     * The agent's own instance of {@link #only}'s id, once seen: most events are then matched by identity instead of
+     * by comparing strings (this runs for every subscriber and event). Event loop only.
+     */
+    private @Nullable RecorderId seen;
     private final Subscriber<? super T> actual;
     private final int bufferSize;
     private final Queue<T> buffer;
@@ -70,11 +77,11 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
     private long enqueued;
     private boolean terminated;
 
-    HubSubscription(EventHub hub, Class<T> type, Predicate<? super T> filter, Subscriber<? super T> actual,
+    HubSubscription(EventHub hub, Class<T> type, @Nullable RecorderId only, Subscriber<? super T> actual,
             int bufferSize) {
         this.hub = hub;
         this.type = type;
-        this.filter = filter;
+        this.only = only;
         this.actual = actual;
         this.bufferSize = bufferSize;
         this.buffer = Queues.<T>unbounded(16).get(); // bounded by bufferSize through enqueued - delivered
@@ -90,18 +97,33 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
 
     // ------------------------------------------------------------------------------------------------ event loop
 
-    /** Whether this subscriber takes events of {@code eventClass} (before its filter). */
+    /** Whether this subscriber takes events of {@code eventClass} (of the recorders it takes). */
     boolean accepts(Class<?> eventClass) {
         return type.isAssignableFrom(eventClass);
     }
 
-    /** Delivers or buffers {@code event}, of a class it {@link #accepts}, if it passes the filter. Event loop. */
+    /** Delivers or buffers {@code event}, of a class it {@link #accepts}, if it concerns its recorders. Event loop. */
     @SuppressWarnings("unchecked")
     void offerAccepted(RecorderEvent event) {
-        T typed = (T) event;
-        if (filter.test(typed)) {
-            emit(typed);
+        if (only == null || concerns(event.recorder())) {
+            emit((T) event);
         }
+    }
+
+    private boolean concerns(RecorderId id) {
+        if (id == seen) {
+            return true;
+        }
+        if (id.equals(only)) {
+            seen = id;
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether this subscriber watches the lock transitions of {@code recorder}. Event loop. */
+    boolean watchesLocksOf(RecorderId recorder) {
+        return accepts(LockTransition.class) && (only == null || only.equals(recorder)) && !cancelled;
     }
 
     /** Delivers or buffers {@code value}; ends the subscription with an overflow if the buffer is full. Event loop. */

@@ -1,7 +1,9 @@
 package io.discagent.agent.internal;
 
+import io.discagent.agent.spi.BackendRecorder;
 import io.discagent.agent.spi.RecorderDescriptor;
 import io.discagent.api.LockState;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.error.AcquireTimeoutException;
@@ -65,10 +67,18 @@ final class RecorderSlot implements NativeCalls.Listener {
     private final WaitQueue queue = new WaitQueue();
     /** Requests that do not wait, sleeping before they try again under their retry policy. */
     private final List<AcquireOperation> sleepers = new ArrayList<>(0);
-    /** The holder outside the agent that the last native acquire met, if any. */
+    /**
+     * The holder outside the agent as the backend last named it (a native acquire that met it, an owner query), if
+     * any; never set while the agent holds the recorder natively. Every change is published
+     * ({@link #outsideHolderSeen}).
+     */
     private @Nullable String externalOwner;
+    /** Owner queries submitted and not returned yet. */
+    private int ownerQueries;
     private boolean mediaPolling;
     private boolean pollInFlight;
+    /** A burn runs ({@link BurnJob}): media polls pause, and media changes are published without a native read. */
+    private boolean burning;
     private @Nullable MediaState media;
 
     /** The order in which recorders arrived: listings follow it, whatever order their opens completed in. */
@@ -94,7 +104,10 @@ final class RecorderSlot implements NativeCalls.Listener {
 
     LockState state() {
         Hold h = hold;
-        return h == null ? LockState.FREE : LockState.held(h.session.clientName(), h.session.id(), h.count());
+        if (h != null) {
+            return LockState.held(h.session.clientName(), h.session.id(), h.count());
+        }
+        return externalOwner != null ? LockState.external(externalOwner) : LockState.FREE;
     }
 
     RecorderInfo info() {
@@ -111,6 +124,28 @@ final class RecorderSlot implements NativeCalls.Listener {
         return queue.size();
     }
 
+    /**
+     * The place of {@code session}'s first waiting request in line: 1 when it is the head (its native acquire under
+     * way, or backing off from a holder outside the agent), else 1 + the live requests before it (another session's
+     * head among them); 0 when it does not wait here.
+     */
+    int placeInLine(SessionImpl session) {
+        boolean headInProgress = (phase == Phase.ACQUIRING || phase == Phase.BACKING_OFF) && head != null;
+        if (headInProgress && head.session == session) {
+            return 1;
+        }
+        int place = headInProgress ? 2 : 1;
+        for (AcquireOperation op : queue.snapshot()) {
+            if (op.session == session) {
+                return place;
+            }
+            if (op.isLive()) {
+                place++;
+            }
+        }
+        return 0;
+    }
+
     int inFlightCalls() {
         return calls.inFlight();
     }
@@ -121,6 +156,16 @@ final class RecorderSlot implements NativeCalls.Listener {
 
     boolean isUnresponsive() {
         return calls.isUnresponsive();
+    }
+
+    /** Whether a process outside the agent holds the recorder, as far as the agent knows. */
+    boolean isHeldOutside() {
+        return hold == null && externalOwner != null;
+    }
+
+    /** Whether an acquire request is at the head, queued, or sleeping before it tries again. */
+    boolean isAwaited() {
+        return head != null || !queue.isEmpty() || !sleepers.isEmpty();
     }
 
     void enableMediaPolling(boolean enabled) {
@@ -273,7 +318,7 @@ final class RecorderSlot implements NativeCalls.Listener {
         phase = Phase.FREE;
         op.place = AcquireOperation.Place.NONE;
         if (error == null) {
-            externalOwner = null;
+            outsideHolderSeen(null); // the native lock is the agent's: whoever held it outside has let go
             if (op.isLive()) {
                 take(op);
             } else {
@@ -286,7 +331,7 @@ final class RecorderSlot implements NativeCalls.Listener {
             ctx.deviceGone(this);
             return;
         } else if (error instanceof RecorderLockedException locked) {
-            externalOwner = locked.owner().orElse(null);
+            locked.owner().ifPresent(this::outsideHolderSeen);
             if (op.isLive() && LockedRetry.applies(op.opts())) {
                 backOff(op, locked);
             } else {
@@ -774,12 +819,15 @@ final class RecorderSlot implements NativeCalls.Listener {
     /** Enters {@link Phase#REMOVED}: ends the hold and every request; returns how many requests failed. */
     private int stop(RecorderException reason, Cause cause) {
         Hold h = hold;
+        LockState from = state();
         phase = Phase.REMOVED;
-        if (h != null) {
-            LockState from = LockState.held(h.session.clientName(), h.session.id(), h.count());
-            hold = null;
-            List<HoldScope> running = h.end();
+        hold = null;
+        externalOwner = null;
+        if (!from.isFree()) {
             ctx.publishTransition(id, from, LockState.FREE, cause);
+        }
+        if (h != null) {
+            List<HoldScope> running = h.end();
             for (HoldScope scope : running) {
                 try {
                     scope.revoke(reason, () -> { });
@@ -840,6 +888,10 @@ final class RecorderSlot implements NativeCalls.Listener {
 
     // ------------------------------------------------------------------------------------------------ owner
 
+    /**
+     * IMAPI2's {@code ExclusiveAccessOwner}: the session that holds or is taking the recorder, or else the backend's
+     * answer (which also updates the outside holder).
+     */
     void owner(java.util.function.Consumer<@Nullable String> answer,
             java.util.function.Consumer<RecorderException> failed) {
         assert ctx.loop().assertInLoop();
@@ -856,12 +908,44 @@ final class RecorderSlot implements NativeCalls.Listener {
             failed.accept(calls.unresponsive());
             return;
         }
+        queryOwner(answer, failed);
+    }
+
+    /**
+     * Asks the backend who holds the recorder, if the agent holds nothing of it natively and no owner query is under
+     * way already (the periodic refresh of a watched or awaited recorder, {@link AgentCore}).
+     */
+    void refreshOwner() {
+        assert ctx.loop().assertInLoop();
+        if (ownerQueries == 0 && holdsNothingNatively() && !calls.isUnresponsive()) {
+            queryOwner(owner -> { }, error -> LOG.log(Level.DEBUG, "refreshing the owner of " + id + " failed: "
+                    + error.getMessage()));
+        }
+    }
+
+    /** Whether the agent neither holds the recorder natively nor has a native acquire of it in flight. */
+    private boolean holdsNothingNatively() {
+        return phase == Phase.FREE || phase == Phase.BACKING_OFF;
+    }
+
+    /**
+     * The owner query on the recorder's worker. Its answer updates the outside holder when the agent still holds
+     * nothing natively: the worker runs calls in order, so an answer that arrives then was not given while the agent
+     * held the lock.
+     */
+    private void queryOwner(java.util.function.Consumer<@Nullable String> answer,
+            java.util.function.Consumer<RecorderException> failed) {
+        ownerQueries++;
         calls.call("ExclusiveAccessOwner", h -> h.call(r -> r.exclusiveAccessOwner()),
                 new NativeCalls.Outcome<String>() {
                     @Override
                     public void completed(@Nullable String value, @Nullable RecorderException error, boolean late) {
+                        ownerQueries--;
+                        String owner = value == null || value.isEmpty() ? null : value;
                         if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
                             ctx.deviceGone(RecorderSlot.this);
+                        } else if (error == null && holdsNothingNatively()) {
+                            outsideHolderSeen(owner);
                         }
                         if (late) {
                             return;
@@ -869,7 +953,7 @@ final class RecorderSlot implements NativeCalls.Listener {
                         if (error != null) {
                             failed.accept(error);
                         } else {
-                            answer.accept(value == null || value.isEmpty() ? null : value);
+                            answer.accept(owner);
                         }
                     }
 
@@ -885,10 +969,23 @@ final class RecorderSlot implements NativeCalls.Listener {
                 });
     }
 
+    /**
+     * The backend named the holder outside the agent ({@code null}: nobody): publishes an
+     * {@link Cause#EXTERNAL_ACQUIRED} or {@link Cause#EXTERNAL_RELEASED} transition when that changes the state.
+     */
+    private void outsideHolderSeen(@Nullable String owner) {
+        if (java.util.Objects.equals(owner, externalOwner)) {
+            return;
+        }
+        LockState from = state();
+        externalOwner = owner;
+        ctx.publishTransition(id, from, state(), owner == null ? Cause.EXTERNAL_RELEASED : Cause.EXTERNAL_ACQUIRED);
+    }
+
     // ------------------------------------------------------------------------------------------------ media
 
     void pollMedia() {
-        if (!mediaPolling || pollInFlight || phase == Phase.REMOVED || calls.isUnresponsive()) {
+        if (!mediaPolling || burning || pollInFlight || phase == Phase.REMOVED || calls.isUnresponsive()) {
             return;
         }
         pollInFlight = true;
@@ -908,7 +1005,99 @@ final class RecorderSlot implements NativeCalls.Listener {
         if (phase == Phase.REMOVED || state == previous || (polled && previous == null)) {
             return;
         }
-        ctx.publishMedia(id, state);
+        publishMediaWithDetails(state);
+    }
+
+    /**
+     * Publishes a media change with the medium's details, read right after it (a native call under the command
+     * timeout); without them when they cannot be read now (the recorder does not respond, it burns, the read fails).
+     */
+    private void publishMediaWithDetails(MediaState state) {
+        if (calls.isUnresponsive() || burning) {
+            ctx.publishMedia(id, state, null);
+            return;
+        }
+        calls.call("ReadMedia", h -> h.call(BackendRecorder::media), new NativeCalls.Outcome<MediaInfo>() {
+            @Override
+            public void completed(@Nullable MediaInfo value, @Nullable RecorderException error, boolean late) {
+                if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
+                    ctx.deviceGone(RecorderSlot.this);
+                }
+                if (!late && phase != Phase.REMOVED) {
+                    ctx.publishMedia(id, state, error == null ? value : null);
+                }
+            }
+
+            @Override
+            public void timedOut(CommandTimeoutException timeout, boolean started) {
+                ctx.publishMedia(id, state, null);
+            }
+        });
+    }
+
+    /** Reads the medium now ({@code RecorderAgent.media}): a native call under the command timeout. */
+    void readMedia(java.util.function.Consumer<MediaInfo> answer,
+            java.util.function.Consumer<RecorderException> failed) {
+        assert ctx.loop().assertInLoop();
+        if (phase == Phase.REMOVED) {
+            failed.accept(removedError());
+            return;
+        }
+        if (calls.isUnresponsive()) {
+            failed.accept(calls.unresponsive());
+            return;
+        }
+        calls.call("ReadMedia", h -> h.call(BackendRecorder::media), new NativeCalls.Outcome<MediaInfo>() {
+            @Override
+            public void completed(@Nullable MediaInfo value, @Nullable RecorderException error, boolean late) {
+                if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
+                    ctx.deviceGone(RecorderSlot.this);
+                }
+                if (late) {
+                    return;
+                }
+                if (error != null) {
+                    failed.accept(error);
+                } else {
+                    answer.accept(value != null ? value : MediaInfo.unknown("the backend answered nothing"));
+                }
+            }
+
+            @Override
+            public void timedOut(CommandTimeoutException timeout, boolean started) {
+                failed.accept(timeout);
+            }
+
+            @Override
+            public void crashed(Throwable bug) {
+                failed.accept(NativeCalls.asRecorderException(bug, id, "ReadMedia"));
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ burning
+
+    /** The current hold, if the recorder is held ({@link BurnJob} checks that a grant's hold is still this one). */
+    @Nullable Hold hold() {
+        return phase == Phase.HELD ? hold : null;
+    }
+
+    /** The recorder's native calls, for work under a hold that runs them itself ({@link BurnJob}). */
+    NativeCalls calls() {
+        return calls;
+    }
+
+    /**
+     * Runs {@code task} on the recorder's worker with its handle, outside {@link NativeCalls}: no command timeout
+     * (a burn's write may take the worker for as long as it writes; {@link BurnJob} watches its progress instead).
+     */
+    void onWorker(java.util.function.Consumer<RecorderHandle> task) {
+        worker.execute(() -> task.accept(handle));
+    }
+
+    /** A burn starts or ends on this recorder ({@link BurnJob}): media polls pause while it runs. */
+    void burning(boolean running) {
+        this.burning = running;
     }
 
     // ------------------------------------------------------------------------------------------------ invariants
@@ -927,9 +1116,10 @@ final class RecorderSlot implements NativeCalls.Listener {
             }
             case ACQUIRING, BACKING_OFF -> check(hold == null && head != null
                     && head.place == AcquireOperation.Place.HEAD, phase + " has a head and no hold");
-            case HELD -> check(hold != null && hold.count() >= 1 && head == null && !hold.isEnded(),
-                    "HELD has a live hold with a count of at least 1");
-            case REVOKING -> check(hold == null && head == null, "REVOKING has neither a hold nor a head");
+            case HELD -> check(hold != null && hold.count() >= 1 && head == null && !hold.isEnded()
+                    && externalOwner == null, "HELD has a live hold with a count of at least 1 and no outside holder");
+            case REVOKING -> check(hold == null && head == null && externalOwner == null,
+                    "REVOKING has neither a hold, a head nor an outside holder");
             case REMOVED -> check(hold == null && head == null && queue.isEmpty() && sleepers.isEmpty(),
                     "REMOVED keeps nothing");
         }

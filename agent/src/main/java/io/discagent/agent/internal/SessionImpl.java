@@ -5,10 +5,14 @@ import io.discagent.api.AcquireRequest;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.SessionId;
+import io.discagent.api.burn.BurnProgress;
+import io.discagent.api.burn.BurnRequest;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.event.LockTransition.Cause;
+import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -52,6 +56,11 @@ final class SessionImpl implements ClientSession {
     }
 
     @Override
+    public Mono<LockGrant> acquireAny(RecorderSelector selector, AcquireOptions options) {
+        return core.acquireAny(this, selector, options, false);
+    }
+
+    @Override
     public Mono<Integer> release(RecorderId recorder) {
         return core.release(this, recorder);
     }
@@ -67,6 +76,11 @@ final class SessionImpl implements ClientSession {
     }
 
     @Override
+    public Mono<Map<RecorderId, Integer>> placesInLine() {
+        return core.placesInLine(this);
+    }
+
+    @Override
     public Flux<LockGrant> acquireEach(@Nullable Publisher<AcquireRequest> requests) {
         return new AcquireEachFlux(core, this, requests);
     }
@@ -74,7 +88,22 @@ final class SessionImpl implements ClientSession {
     @Override
     public <T> Flux<T> withLock(RecorderId recorder, AcquireOptions options,
             Function<? super LockGrant, ? extends Publisher<T>> body) {
-        return new WithLockFlux<>(core, this, recorder, options, body);
+        return new WithLockFlux<>(core, this, recorder, null, options, body);
+    }
+
+    @Override
+    public <T> Flux<T> withLockAny(RecorderSelector selector, AcquireOptions options,
+            Function<? super LockGrant, ? extends Publisher<T>> body) {
+        if (selector == null) {
+            return core.<T>sessionReply(this, reply -> reply.error(new InvalidArgumentException(
+                    "selector must not be null"))).flux();
+        }
+        return new WithLockFlux<>(core, this, null, selector, options, body);
+    }
+
+    @Override
+    public Flux<BurnProgress> burn(@Nullable LockGrant grant, @Nullable BurnRequest request) {
+        return core.burn(this, grant, request);
     }
 
     @Override

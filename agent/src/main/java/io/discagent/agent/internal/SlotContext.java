@@ -1,6 +1,7 @@
 package io.discagent.agent.internal;
 
 import io.discagent.api.LockState;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderId;
 import io.discagent.api.event.LockTransition.Cause;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
@@ -39,7 +40,8 @@ interface SlotContext {
 
     void publishRemoved(RecorderId recorder, @Nullable String lastOwner, int failedWaiters);
 
-    void publishMedia(RecorderId recorder, MediaState state);
+    /** A media change, with the medium's details when they could be read ({@code null} otherwise). */
+    void publishMedia(RecorderId recorder, MediaState state, @Nullable MediaInfo media);
 
     /** A native call said the device does not exist any more: the registry removes the slot. */
     void deviceGone(RecorderSlot slot);

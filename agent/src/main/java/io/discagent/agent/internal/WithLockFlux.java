@@ -3,6 +3,7 @@ package io.discagent.agent.internal;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.error.CommandTimeoutException;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidArgumentException;
@@ -19,8 +20,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
 
 /**
- * {@code ClientSession.withLock}: acquire, run the body, release, with the agent holding both ends (like
- * {@code usingWhen}), so no shape of cancellation inside or around it can leak the grant.
+ * {@code ClientSession.withLock} (and {@code withLockAny}, with a selector): acquire, run the body, release, with
+ * the agent holding both ends (like {@code usingWhen}), so no shape of cancellation inside or around it can leak the
+ * grant.
  *
  * <p>Each subscription is one {@link Scope}: an acquire whose grant only the scope receives (keep-on-delivery), a body
  * subscribed with that grant and registered as a {@link HoldScope} of its hold, and one release of exactly that
@@ -41,14 +43,18 @@ final class WithLockFlux<T> extends Flux<T> {
     private final AgentCore core;
     private final SessionImpl session;
     private final @Nullable RecorderId recorder;
+    /** For {@code withLockAny}: the pool; null for one recorder. */
+    private final @Nullable RecorderSelector selector;
     private final @Nullable AcquireOptions options;
     private final @Nullable Function<? super LockGrant, ? extends Publisher<T>> body;
 
-    WithLockFlux(AgentCore core, SessionImpl session, @Nullable RecorderId recorder, @Nullable AcquireOptions options,
+    WithLockFlux(AgentCore core, SessionImpl session, @Nullable RecorderId recorder,
+            @Nullable RecorderSelector selector, @Nullable AcquireOptions options,
             @Nullable Function<? super LockGrant, ? extends Publisher<T>> body) {
         this.core = core;
         this.session = session;
         this.recorder = recorder;
+        this.selector = selector;
         this.options = options;
         this.body = body;
     }
@@ -61,7 +67,8 @@ final class WithLockFlux<T> extends Flux<T> {
             core.<LockGrant>reply(reply -> reply.error(new InvalidArgumentException("body must not be null", null)))
                     .subscribe(scope);
         } else {
-            core.acquire(session, recorder, options, true).subscribe(scope);
+            (selector != null ? core.acquireAny(session, selector, options, true)
+                    : core.acquire(session, recorder, options, true)).subscribe(scope);
         }
     }
 

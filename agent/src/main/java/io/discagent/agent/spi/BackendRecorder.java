@@ -1,6 +1,9 @@
 package io.discagent.agent.spi;
 
+import io.discagent.api.MediaInfo;
+import io.discagent.api.error.BurnNotSupportedException;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
+import java.nio.ByteBuffer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -59,6 +62,45 @@ public interface BackendRecorder {
      */
     default @Nullable MediaState pollMedia() {
         return null;
+    }
+
+    /**
+     * The medium in the drive and the kinds of medium the drive writes. Called on the recorder's worker, held or
+     * not; a backend that cannot tell answers {@link MediaInfo#unknown}.
+     */
+    default MediaInfo media() {
+        return MediaInfo.unknown("this backend cannot read media");
+    }
+
+    /**
+     * Burns {@code plan}'s image while this handle holds the recorder. Called on the recorder's worker. It may block
+     * the worker for the whole burn (a native write that returns when done) or return once the burn runs elsewhere
+     * (a tool's process, writes paced on the agent's clock); either way it calls {@link BurnControl#finished} exactly
+     * once, when everything it started has stopped. Throwing is the same as {@code finished} with the failure.
+     *
+     * @throws BurnNotSupportedException when this backend or drive cannot burn (the default)
+     */
+    default void burn(BurnPlan plan, BurnControl control) {
+        throw new BurnNotSupportedException("this backend cannot burn", null);
+    }
+
+    /**
+     * Whether {@link #burn} verifies the written disc itself when asked to (IMAPI2's burn verification); otherwise
+     * the agent verifies by reading the disc back with {@link #readBack}.
+     */
+    default boolean verifiesWhileBurning() {
+        return false;
+    }
+
+    /**
+     * Reads written data back from the medium for verification: fills {@code dst} (its remaining bytes, a whole
+     * number of 2048-byte sectors) from byte {@code offset} on. Called on the recorder's worker while it holds the
+     * recorder, under the command timeout.
+     *
+     * @throws BurnNotSupportedException when the backend cannot read the medium back (the default)
+     */
+    default void readBack(long offset, ByteBuffer dst) {
+        throw new BurnNotSupportedException("this backend cannot read a disc back", null);
     }
 
     /** Closes the handle; a native lock still held is dropped with it. */

@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
@@ -30,23 +28,7 @@ import reactor.core.scheduler.Schedulers;
  * stream cancels the request under way (its grant, if one comes, is released); every grant the stream has emitted is
  * the subscriber's", "the first failure ends the stream", and it signals on the event loop like every Flux.
  */
-class AcquireEachAdversaryTests {
-
-    private Harness h;
-    private ClientSession a;
-    private ClientSession b;
-
-    @BeforeEach
-    void start() {
-        h = Harness.virtualTime();
-        a = h.session("Alpha");
-        b = h.session("Beta");
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
+class AcquireEachAdversaryTests extends TwoSessions {
 
     @Test
     void anUpstreamErrorIsSignalledOnTheLoop() {

@@ -17,8 +17,6 @@ import io.discagent.api.error.SessionClosedException;
 import io.discagent.api.error.VolumeMountedException;
 import java.util.List;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -29,23 +27,7 @@ import reactor.core.publisher.Mono;
  * fails (0x80070001, naming the holder when another session holds) without a native call; {@code release(grant)} takes
  * exactly the count of one grant, once; closed sessions fail every call with 0x80010108.
  */
-class CountSemanticsAdversaryTests {
-
-    private Harness h;
-    private ClientSession a;
-    private ClientSession b;
-
-    @BeforeEach
-    void start() {
-        h = Harness.virtualTime();
-        a = h.session("Alpha");
-        b = h.session("Beta");
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
+class CountSemanticsAdversaryTests extends TwoSessions {
 
     private long nativeCalls(String operation) {
         return h.sim.calls().stream().filter(c -> c.recorder().equals(SIM0)

@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
@@ -26,23 +24,7 @@ import reactor.core.scheduler.Schedulers;
  * zip/when/then, firstWithValue losers, share(), odd request patterns, cancel inside onNext, concurrent withLock
  * bodies of one session with another session waiting.
  */
-class ReactorShapesAdversaryTests {
-
-    private Harness h;
-    private ClientSession a;
-    private ClientSession b;
-
-    @BeforeEach
-    void start() {
-        h = Harness.virtualTime();
-        a = h.session("Alpha");
-        b = h.session("Beta");
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
+class ReactorShapesAdversaryTests extends TwoSessions {
 
     private void releaseQuietly(LockGrant g) {
         a.release(g).subscribe(c -> { }, e -> { });

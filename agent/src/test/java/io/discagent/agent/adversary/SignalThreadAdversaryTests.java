@@ -20,8 +20,6 @@ import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RecorderLockedException;
 import java.time.Duration;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -35,23 +33,7 @@ import reactor.util.retry.Retry;
  * on. Each publisher is subscribed from a foreign thread with a raw subscriber that records the thread of every
  * signal.
  */
-class SignalThreadAdversaryTests {
-
-    private Harness h;
-    private ClientSession a;
-    private ClientSession b;
-
-    @BeforeEach
-    void start() {
-        h = Harness.virtualTime();
-        a = h.session("Alpha");
-        b = h.session("Beta");
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
+class SignalThreadAdversaryTests extends TwoSessions {
 
     private <T> Probe<T> run(Supplier<Publisher<T>> publisher) {
         Probe<T> probe = Probe.unbounded();

@@ -49,6 +49,8 @@ public record HResult(int code, String name, String message) {
     public static final HResult HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION = known(0x80070001,
             "HRESULT_FROM_WIN32(ERROR_INVALID_FUNCTION)",
             "Incorrect function: the exclusive lock was released while it was not held.");
+    public static final HResult HRESULT_FROM_WIN32_ERROR_FILE_NOT_FOUND = known(0x80070002,
+            "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)", "The system cannot find the file specified.");
     public static final HResult HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE = known(0x80070006,
             "HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)",
             "The handle is invalid: it is closed, or it is not the one that holds the exclusive lock.");
@@ -135,6 +137,33 @@ public record HResult(int code, String name, String message) {
             "The write failed because the drive did not receive data quickly enough.");
     public static final HResult E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE = known(0xC0AA0301,
             "E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE", "The write failed because the drive returned error information that could not be recovered from.");
+
+    // --- IMAPI2 data writer family (imapi2error.h): burning with IDiscFormat2Data -------------------------------
+
+    public static final HResult E_IMAPI_BURN_VERIFICATION_FAILED = known(0xC0AA0007,
+            "E_IMAPI_BURN_VERIFICATION_FAILED",
+            "The disc did not pass burn verification and may contain corrupt data or be unusable.");
+    public static final HResult E_IMAPI_DF2DATA_WRITE_IN_PROGRESS = known(0xC0AA0400,
+            "E_IMAPI_DF2DATA_WRITE_IN_PROGRESS", "There is currently a write operation in progress.");
+    public static final HResult E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS = known(0xC0AA0401,
+            "E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS", "There is no write operation currently in progress.");
+    public static final HResult E_IMAPI_DF2DATA_INVALID_MEDIA_STATE = known(0xC0AA0402,
+            "E_IMAPI_DF2DATA_INVALID_MEDIA_STATE", "The requested operation is only valid with supported media.");
+    public static final HResult E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED = known(0xC0AA0403,
+            "E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED", "The provided stream to write is not supported.");
+    public static final HResult E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA = known(0xC0AA0404,
+            "E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA",
+            "The provided stream to write is too large for the currently inserted media.");
+    public static final HResult E_IMAPI_DF2DATA_MEDIA_NOT_BLANK = known(0xC0AA0405,
+            "E_IMAPI_DF2DATA_MEDIA_NOT_BLANK", "The medium is not blank: an image is written to a blank or an "
+                    + "overwritable medium only.");
+    public static final HResult E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED = known(0xC0AA0406,
+            "E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED", "The current media type is unsupported.");
+    public static final HResult E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED = known(0xC0AA0407,
+            "E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED",
+            "This device does not support the operations required by this disc format.");
+    public static final HResult E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID = known(0xC0AA0408,
+            "E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID", "The client name is not valid.");
 
     public HResult {
         Objects.requireNonNull(name, "name");

@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 public abstract sealed class NonTransientRecorderException extends RecorderException permits
         InvalidClientNameException, InvalidArgumentException, RecorderRemovedException, InvalidHandleException,
         LockNotHeldException, VolumeMountedException, AccessDeniedException,
-        SessionClosedException, RequestCancelledException, NativeRecorderException {
+        SessionClosedException, RequestCancelledException, MediaNotWritableException, MediaTooSmallException,
+        MediumErrorException, BurnNotSupportedException, NativeRecorderException {
 
     private static final long serialVersionUID = 1L;
 

@@ -57,6 +57,7 @@ public final class RecorderExceptions {
         row(HResult.E_IMAPI_RECORDER_MEDIA_BUSY, DeviceNotReadyException.class, DeviceNotReadyException::new);
         row(HResult.HRESULT_FROM_WIN32_ERROR_BUFFER_OVERFLOW, EventOverflowException.class,
                 EventOverflowException::new);
+        row(HResult.E_IMAPI_DF2DATA_WRITE_IN_PROGRESS, WriteInProgressException.class, WriteInProgressException::new);
         // non-transient: trying again will not cure it
         row(HResult.E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID, InvalidClientNameException.class,
                 InvalidClientNameException::new);
@@ -70,6 +71,20 @@ public final class RecorderExceptions {
         row(HResult.E_ACCESSDENIED, AccessDeniedException.class, AccessDeniedException::new);
         row(HResult.RPC_E_DISCONNECTED, SessionClosedException.class, SessionClosedException::new);
         row(HResult.E_IMAPI_REQUEST_CANCELLED, RequestCancelledException.class, RequestCancelledException::new);
+        // burning: the medium, the image, the writer
+        row(HResult.E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED, MediaNotWritableException.class,
+                MediaNotWritableException::new);
+        row(HResult.E_IMAPI_DF2DATA_MEDIA_NOT_BLANK, MediaNotWritableException.class, MediaNotWritableException::new);
+        row(HResult.E_IMAPI_DF2DATA_INVALID_MEDIA_STATE, MediaNotWritableException.class,
+                MediaNotWritableException::new);
+        row(HResult.E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA, MediaTooSmallException.class,
+                MediaTooSmallException::new);
+        row(HResult.E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE, MediumErrorException.class, MediumErrorException::new);
+        row(HResult.E_IMAPI_BURN_VERIFICATION_FAILED, MediumErrorException.class, MediumErrorException::new);
+        row(HResult.E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED, BurnNotSupportedException.class,
+                BurnNotSupportedException::new);
+        row(HResult.E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED, BurnNotSupportedException.class,
+                BurnNotSupportedException::new);
         row(HResult.E_FAIL, NativeRecorderException.class, NativeRecorderException::new);
     }
 

@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 /** A failure that may not happen again: the recorder is locked, busy, or a command or wait timed out. */
 public abstract sealed class TransientRecorderException extends RecorderException permits RecorderLockedException,
         CommandTimeoutException, AcquireTimeoutException, PendingAcquireLimitException, DeviceNotReadyException,
-        EventOverflowException {
+        EventOverflowException, WriteInProgressException {
 
     private static final long serialVersionUID = 1L;
 

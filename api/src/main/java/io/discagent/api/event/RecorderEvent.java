@@ -7,7 +7,7 @@ import java.time.Instant;
  * Everything the agent publishes. Events are emitted from the agent's event loop, in one total order given by
  * {@link #sequence()}.
  */
-public sealed interface RecorderEvent permits LockTransition, TimeoutEvent, DeviceEvent {
+public sealed interface RecorderEvent permits LockTransition, TimeoutEvent, DeviceEvent, BurnEvent {
 
     /**
      * The position of this event in the agent's stream, increasing by one per published event. It starts at the

@@ -5,15 +5,21 @@ import static io.discagent.examples.Console.say;
 import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
 import io.discagent.agent.backend.simulated.SimulatedBackend;
+import io.discagent.agent.backend.simulated.SimulatedSettings;
 import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.agent.backend.simulated.Simulator.Operation;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
+import io.discagent.api.burn.BurnRequest;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.event.RecorderArrivedEvent;
 import io.discagent.examples.Console;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,11 +71,29 @@ public final class KioskExample {
         return agent.openSession(name).block(WAIT);
     }
 
-    /** A pretend burn on the recorder held by {@code grant}: {@code millis} of work, off the event loop. */
+    /**
+     * A real burn on the recorder held by {@code grant}: an image that takes the simulated drive about
+     * {@code millis} to write (a blank BD-RE is formatted first, and each burn ends with closing the session).
+     */
     private static Mono<String> burn(ClientSession session, LockGrant grant, long millis) {
-        return Mono.delay(Duration.ofMillis(millis), Schedulers.parallel())
+        Path image = image(millis);
+        return session.burn(grant, BurnRequest.builder(image).build())
                 .doOnSubscribe(s -> say("  %s burns on %s", session.clientName(), grant.recorder()))
-                .map(done -> session.clientName() + " finished on " + grant.recorder());
+                .last()
+                .map(done -> session.clientName() + " burned " + done.bytesDone() + " bytes on " + grant.recorder());
+    }
+
+    /** An image of whole sectors that the simulated drive writes in about {@code millis}; deleted at exit. */
+    private static Path image(long millis) {
+        long sectors = Math.max(1, millis * SimulatedSettings.DEFAULT_BURN_SPEED / 1000 / 2048);
+        try {
+            Path image = Files.createTempFile("discagent-kiosk-", ".iso");
+            image.toFile().deleteOnExit();
+            Files.write(image, new byte[(int) (sectors * 2048)]);
+            return image;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void fifoHandOffs() {
@@ -117,13 +141,13 @@ public final class KioskExample {
     }
 
     private void removalMidBurn() {
-        say("ACT 4: %s is unplugged in the middle of a burn; the burner's lease and both waiters fail cleanly",
+        say("ACT 4: %s is unplugged in the middle of a burn; the burn and both waiters fail cleanly",
                 DRIVE_A);
         ClientSession burner = kiosk("Kiosk 7");
         ClientSession waiter1 = kiosk("Kiosk 8");
         ClientSession waiter2 = kiosk("Kiosk 9");
         Mono<String> burning = burner.withLock(DRIVE_A, AcquireOptions.DEFAULT, grant -> burn(burner, grant, 5000))
-                .single().onErrorResume(RecorderException.class, e -> Mono.just("lease failed: " + e.getMessage()));
+                .single().onErrorResume(RecorderException.class, e -> Mono.just("burn failed: " + e.getMessage()));
         Mono<String> wait1 = waiter1.acquire(DRIVE_A, AcquireOptions.waitIndefinitely()).map(g -> "granted?")
                 .onErrorResume(RecorderException.class, e -> Mono.just("Kiosk 8: " + e.getMessage()));
         Mono<String> wait2 = waiter2.acquire(DRIVE_A, AcquireOptions.waitUpTo(Duration.ofSeconds(30)))

@@ -1,8 +1,8 @@
 package io.discagent.service.cli;
 
 import io.discagent.service.problem.ExitCode;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -10,18 +10,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code discagent acquire RID}: opens a session, acquires the recorder, holds it (sending heartbeats) for
- * {@code --hold} or until Ctrl-C, then releases it and closes the session. If this process dies without cleaning
- * up, the session's lease runs out and the agent releases the recorder anyway.
+ * {@code discagent acquire RID}: opens a session, acquires the recorder (waiting in line with {@code --wait}, saying
+ * where it stands), holds it for {@code --hold} or until Ctrl-C, then releases it and closes the session; the
+ * heartbeats of a {@link ServiceHold} keep the session alive all along. A lost hold (the recorder unplugged, the
+ * session closed or expired) is reported the moment it happens and ends the command with its exit code. If this
+ * process dies without cleaning up, the session's lease runs out and the service releases the recorder anyway.
  */
 @Command(name = "acquire", mixinStandardHelpOptions = true,
-        description = "Acquire a recorder and hold it for a duration or until Ctrl-C, then release it.")
+        description = {"Acquire a recorder and hold it until Ctrl-C (or for --hold), then release it.",
+                "",
+                "While it waits in line (--wait) it says where it stands and who holds the recorder. If the hold is "
+                + "lost (the recorder removed, the session closed), it says so at once and exits 4 (removed) or 7 "
+                + "(session closed, lock gone), or 3 when the service stops answering. Ctrl-C (SIGINT, SIGTERM, "
+                + "SIGHUP) releases and exits 0; during the wait it gives up the wait and exits 128 + the signal. To "
+                + "hold a recorder while a script or tool runs, use `discagent exec`."})
 final class AcquireCommand extends ClientCommand {
 
     @Parameters(paramLabel = "RECORDER", description = "The recorder id, such as sim-0.")
     String recorder;
 
-    @Option(names = "--client-name", defaultValue = "discagent CLI",
+    @Option(names = "--client-name", defaultValue = "discagent CLI", converter = ClientNameOption.class,
             description = "The name others see as the owner (IMAPI2 rule: 1-63 of A-Z a-z 0-9 space . , : ; - _).")
     String clientName;
 
@@ -35,72 +43,57 @@ final class AcquireCommand extends ClientCommand {
     @Option(names = "--hold", description = "How long to hold the recorder (500ms, 30s, 2m); default: until Ctrl-C.")
     Duration hold;
 
-    @Option(names = "--ttl", defaultValue = "30s", description = "The session lease (heartbeats every third of it).")
+    @Option(names = "--ttl", defaultValue = "30s", description = "The session lease (heartbeats every sixth of it).")
     Duration ttl;
 
     @Override
+    Map<String, String> apiWords() {
+        return ExecCommand.API_WORDS;
+    }
+
+    @Override
     int run(AgentClient client) {
-        JsonObject session = client.call("POST", "/api/v1/sessions",
-                new JsonObject().put("clientName", clientName).put("ttlMillis", ttl.toMillis()));
-        String sessionId = session.getString("sessionId");
-        String token = session.getString("token");
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch cleanedUp = new CountDownLatch(1);
-        Thread onCtrlC = new Thread(() -> {
-            stop.countDown();
+        CountDownLatch ended = new CountDownLatch(1); // a stop signal, or the hold was lost
+        StopSignals signals = StopSignals.install();
+        signals.whenCaught(ended::countDown);
+        try (ServiceHold held = ServiceHold.open(client, clientName, ttl, this::note, ended::countDown)) {
+            signals.whileWaiting(held);
             try {
-                cleanedUp.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                held.acquire(recorder, waitFor, force);
+            } catch (AgentClient.Failure failure) {
+                if (signals.caught() != 0) {
+                    note("gave up waiting for " + recorder);
+                    return 128 + signals.caught();
+                }
+                throw failure;
             }
-        }, "discagent-acquire-release");
-        Runtime.getRuntime().addShutdownHook(onCtrlC);
-        try {
-            JsonObject grant = client.call("POST", "/api/v1/recorders/" + segment(recorder) + "/acquire",
-                    new JsonObject().put("sessionId", sessionId).put("force", force)
-                            .put("waitMillis", waitFor.toMillis()), "X-Session-Token", token);
-            out().println("acquired " + recorder + " as '" + clientName + "' (lock count "
-                    + grant.getInteger("lockCount") + ", session " + sessionId + "); holding "
+            signals.whileRunning(null); // from now on a signal ends the hold
+            out().println("acquired " + recorder + " as '" + clientName + "' (lock count 1); holding "
                     + (hold == null ? "until Ctrl-C" : "for " + Durations.format(hold)));
             out().flush();
-            holdWithHeartbeats(client, sessionId, token, stop);
-            JsonObject released = client.call("POST", "/api/v1/recorders/" + segment(recorder) + "/release",
-                    new JsonObject().put("sessionId", sessionId), "X-Session-Token", token);
-            out().println("released " + recorder + " (lock count " + released.getInteger("lockCount") + ")");
+            if (hold == null) {
+                ended.await();
+            } else {
+                ended.await(hold.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            HoldLost lost = held.lost();
+            if (lost != null) {
+                err().println("discagent: lost " + recorder + ": " + lost.message());
+                return lost.exitCode();
+            }
+            out().println("released " + recorder + " (lock count " + held.release() + ")");
             out().flush();
             return ExitCode.OK.code();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCode.FAILURE.code();
         } finally {
-            try {
-                client.call("DELETE", "/api/v1/sessions/" + segment(sessionId), null, "X-Session-Token", token);
-            } catch (AgentClient.Failure ignored) {
-                // the lease runs out on its own
-            }
-            cleanedUp.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onCtrlC);
-            } catch (IllegalStateException shuttingDown) {
-                // Ctrl-C: the hook is running
-            }
+            signals.restore();
         }
     }
 
-    private void holdWithHeartbeats(AgentClient client, String sessionId, String token, CountDownLatch stop) {
-        long heartbeat = Math.max(1, ttl.toMillis() / 3);
-        long end = hold == null ? Long.MAX_VALUE : System.nanoTime() + hold.toNanos();
-        try {
-            while (true) {
-                long remaining = end == Long.MAX_VALUE ? heartbeat
-                        : TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
-                if (remaining <= 0 || stop.await(Math.min(heartbeat, remaining), TimeUnit.MILLISECONDS)) {
-                    return;
-                }
-                if (end == Long.MAX_VALUE || end - System.nanoTime() > 0) {
-                    client.call("POST", "/api/v1/sessions/" + segment(sessionId) + "/heartbeat", null,
-                            "X-Session-Token", token);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private void note(String text) {
+        err().println("discagent: " + text);
+        err().flush();
     }
 }

@@ -13,7 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -24,27 +26,48 @@ import org.jspecify.annotations.Nullable;
  */
 final class AgentClient {
 
-    /** A failed call: what to print and which exit code to use. */
+    /** A failed call: what to print, which exit code to use, and the problem's kind when the service gave one. */
     static final class Failure extends RuntimeException {
 
         private static final long serialVersionUID = 1L;
 
         final int exitCode;
+        final transient @Nullable ProblemKind kind;
 
         Failure(int exitCode, String message) {
+            this(exitCode, message, null);
+        }
+
+        Failure(int exitCode, String message, @Nullable ProblemKind kind) {
             super(message, null, false, false);
             this.exitCode = exitCode;
+            this.kind = kind;
+        }
+
+        /** The same failure with another message. */
+        Failure withMessage(String message) {
+            return new Failure(exitCode, message, kind);
         }
     }
 
     private final URI base;
     private final @Nullable String accessToken;
     private final Map<String, String> extraHeaders = new LinkedHashMap<>();
+    private final Map<String, String> words = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     AgentClient(String url, @Nullable String accessToken) {
         this.base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
         this.accessToken = accessToken == null || accessToken.isBlank() ? null : accessToken;
+    }
+
+    /**
+     * The command's options for the API's fields ({@code waitMillis} &rarr; {@code --wait}): problems name those
+     * options instead ({@link UserWords}).
+     */
+    AgentClient words(Map<String, String> optionsByField) {
+        words.putAll(optionsByField);
+        return this;
     }
 
     /** Sends this header with every request (the admin token, for example). */
@@ -91,7 +114,8 @@ final class AgentClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body.encode()));
-        if (body != null) {
+        if (body != null || !method.equals("GET")) {
+            // every write says it is JSON, also without a body: the service refuses writes that do not
             request.header("Content-Type", "application/json");
         }
         if (accessToken != null) {
@@ -120,13 +144,14 @@ final class AgentClient {
         }
     }
 
-    private static Failure failure(int status, @Nullable String body) {
+    private Failure failure(int status, @Nullable String body) {
         String message = "HTTP " + status;
         String type = null;
         try {
             JsonObject problem = new JsonObject(body == null ? "" : body);
             type = problem.getString("type");
-            message = problem.getString("detail", message) + " [" + problem.getString("hresult", "?") + " "
+            message = UserWords.translate(problem.getString("detail", message), words) + " ["
+                    + problem.getString("hresult", "?") + " "
                     + problem.getString("hresultName", "?") + "]";
             if (problem.getString("owner") != null) {
                 message += " owner: " + problem.getString("owner");
@@ -134,6 +159,31 @@ final class AgentClient {
         } catch (DecodeException | ClassCastException e) {
             // not a problem document: keep the status
         }
-        return new Failure(ProblemKind.exitCodeOf(type, status).code(), message);
+        return new Failure(ProblemKind.exitCodeOf(type, status).code(), message, ProblemKind.ofType(type));
+    }
+
+    /**
+     * A failure for an unknown recorder, with the recorders the service knows (a typo shows its fix); any other
+     * failure as it is.
+     */
+    Failure withKnownRecorders(Failure failure) {
+        if (failure.kind != ProblemKind.NO_SUCH_RECORDER) {
+            return failure;
+        }
+        try {
+            List<String> ids = recorderIds();
+            return failure.withMessage(failure.getMessage() + (ids.isEmpty() ? "; the service has no recorders"
+                    : "; known recorders: " + String.join(", ", ids)));
+        } catch (Failure listing) {
+            return failure;
+        }
+    }
+
+    /** The ids of the service's recorders, in its order. */
+    List<String> recorderIds() {
+        List<String> ids = new ArrayList<>();
+        call("GET", "/api/v1/recorders", null).getJsonArray("recorders")
+                .forEach(r -> ids.add(((JsonObject) r).getString("id")));
+        return ids;
     }
 }

@@ -1,6 +1,7 @@
 package io.discagent.service.cli;
 
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,16 +18,22 @@ abstract class ClientCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
+        AgentClient client = options.client().words(apiWords());
         try {
-            return run(options.client());
+            return run(client);
         } catch (AgentClient.Failure failure) {
-            err().println("discagent: " + failure.getMessage());
+            err().println("discagent: " + client.withKnownRecorders(failure).getMessage());
             return failure.exitCode;
         }
     }
 
     /** Does the work; returns the exit code. */
     abstract int run(AgentClient client);
+
+    /** This command's options for the API's fields it sends, so that the service's messages name the options. */
+    Map<String, String> apiWords() {
+        return Map.of();
+    }
 
     PrintWriter out() {
         return spec.commandLine().getOut();

@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,8 +32,9 @@ import picocli.CommandLine.Spec;
  * <li><b>Through a running service</b> (the default, at {@code --url}): a session whose lease is kept alive by
  * heartbeats while the command runs (and while the acquire waits). If the heartbeats stop reaching the service for
  * half the lease, or the service no longer holds the recorder for the session, the command is stopped before the
- * lease could end. When no {@code --url} or {@code DISCAGENT_URL} is given and no service answers at the default
- * address, {@code exec} holds the drive itself, as with {@code --standalone}.</li>
+ * lease could end. When no {@code --url} is given (nor {@code DISCAGENT_URL}, nor {@code url=} in the configuration
+ * file) and no service answers at the default address, {@code exec} holds the drive itself, as with
+ * {@code --standalone}.</li>
  * <li><b>Standalone</b> ({@code --standalone}): an agent inside the {@code exec} process holds the drive; the kernel
  * drops the claim when {@code exec} ends, however it ends.</li>
  * </ul>
@@ -56,8 +58,11 @@ import picocli.CommandLine.Spec;
                 + "(/dev/sg0, held closed by the claim), DISCAGENT_DEVICE_PATHS (all of them), "
                 + "DISCAGENT_CLIENT_NAME, DISCAGENT_SESSION (with a service). {device} and {sg} in COMMAND's "
                 + "arguments are replaced by the same paths."},
-        footer = {"", "Exit status: COMMAND's (128 + the signal that ended it); when COMMAND does not run, the "
-                + "discagent exit codes (5 busy, 3 no service at an explicit --url, 4 no such recorder, ...)."})
+        footer = {"", "Exit status: COMMAND's (128 + the signal that ended it). When the hold is lost while COMMAND "
+                + "runs, exec stops COMMAND and exits 4 (the recorder was removed), 7 (the session was closed or no "
+                + "longer holds the recorder) or 3 (the service stopped answering heartbeats). When COMMAND does not "
+                + "run, the discagent exit codes (5 busy, 3 no service at an explicit --url, 4 no such recorder, "
+                + "...)."})
 final class ExecCommand implements Callable<Integer> {
 
     /** The agent's loggers (System.Logger goes to java.util.logging), held so that the level set here sticks. */
@@ -66,6 +71,10 @@ final class ExecCommand implements Callable<Integer> {
     /** How long a command that has to stop gets after SIGTERM before SIGKILL. */
     private static final Duration GRACE = Duration.ofSeconds(5);
     private static final Duration TICK = Duration.ofMillis(200);
+
+    /** The options of the API's fields, for the service's messages ({@link UserWords}). */
+    static final Map<String, String> API_WORDS = Map.of("waitMillis", "--wait", "ttlMillis", "--ttl",
+            "clientName", "--client-name", "force", "--force");
 
     @Spec
     CommandSpec spec;
@@ -77,7 +86,7 @@ final class ExecCommand implements Callable<Integer> {
             description = "The recorder to hold (sr0); default: the only one there is.")
     String recorder;
 
-    @Option(names = "--client-name", defaultValue = "discagent exec",
+    @Option(names = "--client-name", defaultValue = "discagent exec", converter = ClientNameOption.class,
             description = "The name others see as the owner (IMAPI2 rule: 1-63 of A-Z a-z 0-9 space . , : ; - _).")
     String clientName;
 
@@ -115,7 +124,7 @@ final class ExecCommand implements Callable<Integer> {
             err.println("discagent exec: setpriv (util-linux) is needed, to make the command die with exec");
             return ExitCode.FAILURE.code();
         }
-        ExecSignals signals = ExecSignals.install();
+        StopSignals signals = StopSignals.install();
         java.util.logging.Level agentLogLevel = AGENT_LOG.getLevel();
         if (!verbose) {
             // a standalone agent's notes (the tool's own tray unlocks among them) would mix with the tool's output
@@ -129,8 +138,8 @@ final class ExecCommand implements Callable<Integer> {
         }
     }
 
-    private int holdAndRun(PrintWriter err, ExecSignals signals) {
-        ExecHold hold;
+    private int holdAndRun(PrintWriter err, StopSignals signals) {
+        RecorderHold hold;
         try {
             hold = open(err);
         } catch (AgentClient.Failure failure) {
@@ -161,7 +170,7 @@ final class ExecCommand implements Callable<Integer> {
         }
     }
 
-    private int run(PrintWriter err, ExecHold hold, ExecSignals signals) {
+    private int run(PrintWriter err, RecorderHold hold, StopSignals signals) {
         List<String> paths = hold.devicePaths();
         Map<String, String> environment = environment(hold);
         List<String> line = substitute(command, environment);
@@ -179,18 +188,18 @@ final class ExecCommand implements Callable<Integer> {
         }
         signals.whileRunning(child);
         try {
-            boolean stopped = false;
+            HoldLost lost = null;
             while (!child.waitFor(TICK)) {
                 child.watchDescendants();
-                String problem = hold.problem();
-                if (problem != null && !stopped) {
-                    stopped = true;
-                    err.println("discagent exec: " + problem + "; stopping the command");
+                if (lost == null && hold.lost() != null) {
+                    lost = hold.lost();
+                    err.println("discagent exec: " + lost.message() + "; stopping the command");
                     err.flush();
                     child.stop(GRACE);
                 }
             }
-            int status = child.exitStatus();
+            // a command stopped because the hold was lost ends with the code that says why, not with its signal
+            int status = lost != null ? lost.exitCode() : child.exitStatus();
             signals.whileRunning(null);
             int leftovers = child.killLeftovers();
             if (leftovers > 0 && verbose) {
@@ -210,13 +219,16 @@ final class ExecCommand implements Callable<Integer> {
     }
 
     /** Through the service at {@code --url}, or standalone. */
-    private ExecHold open(PrintWriter err) {
+    private RecorderHold open(PrintWriter err) {
         if (!standalone) {
-            AgentClient client = options.client();
+            AgentClient client = options.client().words(API_WORDS);
             boolean explicit = spec.commandLine().getParseResult().hasMatchedOption("--url")
-                    || System.getenv("DISCAGENT_URL") != null;
+                    || configured(spec.findOption("--url")); // DISCAGENT_URL, or url= in the configuration file
             try {
-                return ExecServiceHold.open(client, clientName, ttl);
+                return ServiceHold.open(client, clientName, ttl, place -> {
+                    err.println("discagent exec: " + place);
+                    err.flush();
+                }, () -> { });
             } catch (AgentClient.Failure failure) {
                 if (explicit || failure.exitCode != ExitCode.UNREACHABLE.code()) {
                     throw failure;
@@ -225,11 +237,21 @@ final class ExecCommand implements Callable<Integer> {
                 err.flush();
             }
         }
-        return ExecEmbeddedHold.open(backend, backendProperties, clientName);
+        return EmbeddedHold.open(backend, backendProperties, clientName);
+    }
+
+    /** Whether the environment or the configuration file gives the option a value. */
+    private boolean configured(OptionSpec option) {
+        try {
+            var provider = spec.commandLine().getDefaultValueProvider();
+            return provider != null && provider.defaultValue(option) != null;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** The command's environment additions: the held drive's paths. */
-    private Map<String, String> environment(ExecHold hold) {
+    private Map<String, String> environment(RecorderHold hold) {
         Map<String, String> environment = new LinkedHashMap<>();
         List<String> paths = hold.devicePaths();
         environment.put("DISCAGENT_RECORDER", hold.recorder());

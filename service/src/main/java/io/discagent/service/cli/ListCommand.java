@@ -19,12 +19,12 @@ final class ListCommand extends ClientCommand {
             out().println(body.encodePrettily());
             return ExitCode.OK.code();
         }
-        out().printf("%-16s %-5s %-28s %5s  %s%n", "ID", "STATE", "OWNER", "COUNT", "NAME");
+        out().printf("%-16s %-8s %-28s %5s  %s%n", "ID", "STATE", "OWNER", "COUNT", "NAME");
         for (Object item : body.getJsonArray("recorders")) {
             JsonObject recorder = (JsonObject) item;
             JsonObject lock = recorder.getJsonObject("lock");
             String owner = lock.getString("owner");
-            out().printf("%-16s %-5s %-28s %5d  %s%n", recorder.getString("id"), lock.getString("state"),
+            out().printf("%-16s %-8s %-28s %5d  %s%n", recorder.getString("id"), lock.getString("state"),
                     owner == null ? "-" : owner, lock.getInteger("count"), recorder.getString("displayName"));
         }
         return ExitCode.OK.code();

@@ -30,8 +30,9 @@ final class SimCommand implements Callable<Integer> {
     /** A sim subcommand: client options plus the admin token. */
     abstract static class SimSubcommand extends ClientCommand {
 
-        @Option(names = "--admin-token", defaultValue = "${env:DISCAGENT_ADMIN_TOKEN}",
-                description = "The admin token (needed when the agent is bound to a non-loopback address).")
+        @Option(names = "--admin-token",
+                description = "The admin token (needed when the agent is bound to a non-loopback address; env "
+                        + "DISCAGENT_ADMIN_TOKEN).")
         String adminToken;
 
         @Override

@@ -3,7 +3,6 @@ package io.discagent.service.cli;
 import io.discagent.service.problem.ExitCode;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -14,7 +13,8 @@ import picocli.CommandLine.Option;
         description = "Print the live event stream (the current state first), until Ctrl-C.")
 final class WatchCommand extends ClientCommand {
 
-    @Option(names = "--recorder", description = "Only this recorder (repeatable).")
+    @Option(names = "--recorder", description = "Only this recorder (repeatable); it must exist (watch without "
+            + "--recorder to see recorders arrive).")
     List<String> recorders = new ArrayList<>();
 
     @Option(names = "--json", description = "One JSON event per line, for scripts.")
@@ -25,30 +25,16 @@ final class WatchCommand extends ClientCommand {
 
     @Override
     int run(AgentClient client) {
-        StringBuilder path = new StringBuilder("/api/v1/events");
-        for (int i = 0; i < recorders.size(); i++) {
-            path.append(i == 0 ? '?' : '&').append("recorder=").append(segment(recorders.get(i)));
+        for (String id : recorders) {
+            // the stream accepts ids that are not there (their events come if they arrive): a typo would wait forever
+            client.call("GET", "/api/v1/recorders/" + segment(id), null);
         }
-        int printed = 0;
-        try (Stream<String> lines = client.lines(path.toString())) {
-            String event = null;
-            StringBuilder data = new StringBuilder();
-            Iterator<String> it = lines.iterator();
-            while (it.hasNext()) {
-                String line = it.next();
-                if (line.isEmpty()) {
-                    if (data.length() > 0 && print(event, data.toString())) {
-                        if (count != null && ++printed >= count) {
-                            return ExitCode.OK.code();
-                        }
-                    }
-                    event = null;
-                    data.setLength(0);
-                } else if (line.startsWith("event:")) {
-                    event = line.substring(6).trim();
-                } else if (line.startsWith("data:")) {
-                    data.append(line.substring(5).trim());
-                }
+        int[] printed = {0};
+        try (Stream<String> lines = client.lines(EventStream.path(recorders))) {
+            boolean stopped = EventStream.read(lines, (type, data) -> !(print(type, data) && count != null
+                    && ++printed[0] >= count));
+            if (stopped) {
+                return ExitCode.OK.code();
             }
         }
         err().println("discagent: the event stream ended");
@@ -106,7 +92,10 @@ final class WatchCommand extends ClientCommand {
     }
 
     private static String lock(JsonObject lock) {
-        return "held".equals(lock.getString("state"))
-                ? "held by '" + lock.getString("owner") + "' (" + lock.getInteger("count") + ")" : "free";
+        return switch (lock.getString("state")) {
+            case "held" -> "held by '" + lock.getString("owner") + "' (" + lock.getInteger("count") + ")";
+            case "external" -> "held outside the agent by '" + lock.getString("owner") + "'";
+            default -> "free";
+        };
     }
 }

@@ -68,6 +68,11 @@ public final class Endpoint {
         return this;
     }
 
+    /** A write without fields: it takes no body or {@code {}} (and, like every write, JSON's content type). */
+    public Endpoint noBody() {
+        return body("NoBody", false);
+    }
+
     /** The operation needs the session token ({@code X-Session-Token}). */
     public Endpoint sessionToken() {
         this.sessionToken = true;
@@ -120,6 +125,24 @@ public final class Endpoint {
     public Endpoint handler(Handler<RoutingContext> handler) {
         this.handler = Objects.requireNonNull(handler, "handler");
         return this;
+    }
+
+    /**
+     * The same operation for {@code HEAD}: the same handler, access and statuses, answered with the headers only (the
+     * server leaves the body out). Health probes and load balancers send {@code HEAD}.
+     */
+    public Endpoint head() {
+        if (method != HttpMethod.GET) {
+            throw new IllegalStateException("only a GET has a HEAD twin: " + method + " " + path);
+        }
+        Endpoint head = new Endpoint(HttpMethod.HEAD, path, operationId + "Head", tag, summary + " (headers only)");
+        head.access = access;
+        head.tokenInQuery = tokenInQuery;
+        head.responses.addAll(responses);
+        head.queries.addAll(queries);
+        head.headers.addAll(headers);
+        head.handler = handler();
+        return head;
     }
 
     public HttpMethod method() {

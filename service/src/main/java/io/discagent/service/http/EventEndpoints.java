@@ -1,57 +1,60 @@
 package io.discagent.service.http;
 
-import io.discagent.api.error.InvalidArgumentException;
+import static io.discagent.service.events.StreamClient.CUT_OFF_GRACE;
+
 import io.discagent.api.RecorderId;
-import io.discagent.api.event.RecorderEvent;
+import io.discagent.api.error.InvalidArgumentException;
+import io.discagent.service.events.EncodedEvent;
 import io.discagent.service.events.EventFeed;
 import io.discagent.service.events.EventJson;
+import io.discagent.service.events.StreamClient;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import reactor.core.Disposable;
-import reactor.core.scheduler.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The event streams: {@code GET /api/v1/events} (Server-Sent Events) and {@code GET /api/v1/events/ws} (WebSocket),
  * both fed by the shared {@link EventFeed}.
  *
  * <p>Each client first gets a snapshot of the lock states (or, with {@code Last-Event-ID} / {@code ?since=}, the
- * events it missed while they are still kept), then every event, as the JSON of {@link EventJson}. Events are
- * written on the client's own HTTP context; a client whose write queue is full is disconnected (it reconnects with
- * {@code Last-Event-ID} and loses nothing within the replay window). Keep-alives go out every
- * {@code keepAliveInterval} on the injected scheduler.
+ * events it missed while they are still kept), then every event, as the JSON of {@link EventJson}, encoded once for
+ * all clients. The feed writes from its own thread; Vert.x queues the writes to each connection and flushes them there.
+ * A client that falls behind is told (an SSE comment; WebSocket close code 1008) and disconnected; it reconnects with
+ * {@code Last-Event-ID} (or {@code ?since=}) and loses nothing within the replay window.
  *
  * <p>A WebSocket client may bind sessions to its socket ({@code {"type":"bind","sessionId":..,"token":..}}): those
  * sessions then need no heartbeats and are closed, releasing their locks, when the socket closes.
  */
 final class EventEndpoints {
 
+    private static final Buffer SSE_KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
+    private static final Buffer PING = Buffer.buffer("keep-alive");
+
     private final EventFeed feed;
     private final LeaseRegistry leases;
-    private final Scheduler time;
-    private final Duration keepAlive;
+    private final Connections connections;
 
-    EventEndpoints(EventFeed feed, LeaseRegistry leases, Scheduler time, Duration keepAlive) {
+    EventEndpoints(EventFeed feed, LeaseRegistry leases, Connections connections) {
         this.feed = feed;
         this.leases = leases;
-        this.time = time;
-        this.keepAlive = keepAlive;
+        this.connections = connections;
     }
 
     List<Endpoint> endpoints() {
@@ -77,10 +80,11 @@ final class EventEndpoints {
                         .handler(this::webSocket));
     }
 
-    private static Predicate<RecorderId> filter(RoutingContext rc) {
+    /** The recorders of {@code ?recorder=} (repeatable, or comma-separated), or {@code null} for all. */
+    private static @Nullable Set<RecorderId> filter(RoutingContext rc) {
         List<String> wanted = rc.queryParam("recorder");
         if (wanted.isEmpty()) {
-            return id -> true;
+            return null;
         }
         Set<RecorderId> ids = new HashSet<>();
         for (String value : wanted) {
@@ -91,7 +95,7 @@ final class EventEndpoints {
                 ids.add(RecorderId.of(part.trim()));
             }
         }
-        return ids::contains;
+        return ids;
     }
 
     private static OptionalLong resumeAfter(RoutingContext rc) {
@@ -116,7 +120,7 @@ final class EventEndpoints {
     // ------------------------------------------------------------------------------------------------ SSE
 
     private void sse(RoutingContext rc) {
-        Predicate<RecorderId> filter = filter(rc);
+        Set<RecorderId> filter = filter(rc);
         OptionalLong after = resumeAfter(rc);
         HttpServerResponse response = rc.response();
         response.setChunked(true)
@@ -124,145 +128,127 @@ final class EventEndpoints {
                 .putHeader("Cache-Control", "no-store")
                 .putHeader("X-Accel-Buffering", "no");
         response.write("retry: 2000\n: discagent event stream\n\n");
-        SseClient client = new SseClient(response, Vertx.currentContext());
-        Disposable registration = feed.register(filter, after, client);
-        Disposable keepAlives = periodic(client.context, () -> client.write(": keep-alive\n\n"));
-        response.closeHandler(v -> {
-            client.closed = true;
-            registration.dispose();
-            keepAlives.dispose();
-        });
+        SseStream client = new SseStream(filter, rc.request());
+        response.closeHandler(v -> feed.unregister(client));
+        response.drainHandler(v -> feed.wake());
+        feed.register(client, after);
     }
 
-    private Disposable periodic(Context context, Runnable task) {
-        long nanos = keepAlive.toNanos();
-        return time.schedulePeriodically(() -> context.runOnContext(v -> task.run()), nanos, nanos,
-                TimeUnit.NANOSECONDS);
-    }
+    /** One SSE client; the feed drives it from its own thread. */
+    private static final class SseStream extends StreamClient {
 
-    /** One SSE client; the feed calls it under its lock, it writes on its own context. */
-    private static final class SseClient implements EventFeed.Listener {
+        private final HttpServerRequest request;
+        private final HttpServerResponse response;
 
-        final HttpServerResponse response;
-        final Context context;
-        volatile boolean closed;
-
-        SseClient(HttpServerResponse response, Context context) {
-            this.response = response;
-            this.context = context;
+        SseStream(@Nullable Set<RecorderId> filter, HttpServerRequest request) {
+            super(filter, Vertx.currentContext());
+            this.request = request;
+            this.response = request.response();
         }
 
         @Override
-        public void event(RecorderEvent event) {
-            String frame = "id: " + event.sequence() + "\nevent: " + EventJson.typeOf(event) + "\ndata: "
-                    + EventJson.event(event).encode() + "\n\n";
-            context.runOnContext(v -> write(frame));
+        protected void send(Batch batch) {
+            response.write(batch.sse());
         }
 
         @Override
-        public void replayUnavailable(long lastEventId) {
+        protected void replayUnavailable(long lastEventId) {
             String data = new JsonObject().put("lastEventId", lastEventId)
                     .put("reason", "the events after " + lastEventId + " are no longer kept; a snapshot follows")
                     .encode();
-            context.runOnContext(v -> write("event: reset\ndata: " + data + "\n\n"));
+            response.write("event: reset\ndata: " + data + "\n\n");
         }
 
         @Override
-        public void ended(String reason) {
-            String data = new JsonObject().put("reason", reason).encode();
-            context.runOnContext(v -> {
-                write("event: end\ndata: " + data + "\n\n");
-                if (!closed) {
-                    closed = true;
-                    response.end();
-                }
-            });
+        protected void keepAlive() {
+            response.write(SSE_KEEP_ALIVE);
         }
 
-        void write(String frame) {
-            if (closed || response.ended() || response.closed()) {
-                return;
-            }
-            if (response.writeQueueFull()) {
-                closed = true; // the client reconnects with Last-Event-ID and gets what it missed
-                response.reset();
-                return;
-            }
-            response.write(frame);
+        @Override
+        protected boolean writeQueueFull() {
+            return response.writeQueueFull();
+        }
+
+        @Override
+        protected void cutOff(String reason) {
+            response.write(": discagent: " + reason + "; reconnect with Last-Event-ID\n\n");
+            response.end();
+            request.connection().shutdown(CUT_OFF_GRACE);
+        }
+
+        @Override
+        protected void end(String reason) {
+            response.write("event: end\ndata: " + new JsonObject().put("reason", reason).encode() + "\n\n");
+            response.end();
         }
     }
 
     // ------------------------------------------------------------------------------------------------ WebSocket
 
     private void webSocket(RoutingContext rc) {
-        Predicate<RecorderId> filter = filter(rc);
+        Set<RecorderId> filter = filter(rc);
         OptionalLong after = resumeAfter(rc);
         rc.request().toWebSocket().onSuccess(ws -> {
-            WsClient client = new WsClient(ws, Vertx.currentContext());
-            Disposable registration = feed.register(filter, after, client);
-            Disposable pings = periodic(client.context, () -> {
-                if (!client.closed) {
-                    ws.writePing(Buffer.buffer("keep-alive"));
-                }
-            });
-            ws.textMessageHandler(message -> client.command(message));
+            Runnable untracked = connections.upgraded(rc.request());
+            WsStream client = new WsStream(filter, ws);
+            ws.textMessageHandler(client::command);
+            ws.drainHandler(v -> feed.wake());
             ws.closeHandler(v -> {
-                client.closed = true;
-                registration.dispose();
-                pings.dispose();
+                untracked.run();
+                feed.unregister(client);
                 for (Lease lease : client.bound) {
                     leases.socketClosed(lease);
                 }
             });
+            feed.register(client, after);
         }).onFailure(error -> Replies.problem(rc, new InvalidArgumentException("WebSocket upgrade failed: "
                 + error.getMessage())));
     }
 
-    /** One WebSocket client; the feed calls it under its lock, it writes on its own context. */
-    private final class WsClient implements EventFeed.Listener {
+    /** One WebSocket client; the feed drives it from its own thread, its messages arrive on the HTTP event loop. */
+    private final class WsStream extends StreamClient {
 
         final ServerWebSocket ws;
-        final Context context;
         final List<Lease> bound = new ArrayList<>();
-        volatile boolean closed;
 
-        WsClient(ServerWebSocket ws, Context context) {
+        WsStream(@Nullable Set<RecorderId> filter, ServerWebSocket ws) {
+            super(filter, Vertx.currentContext());
             this.ws = ws;
-            this.context = context;
         }
 
         @Override
-        public void event(RecorderEvent event) {
-            String text = EventJson.event(event).encode();
-            context.runOnContext(v -> send(text));
-        }
-
-        @Override
-        public void replayUnavailable(long lastEventId) {
-            String text = new JsonObject().put("type", "reset").put("lastEventId", lastEventId).encode();
-            context.runOnContext(v -> send(text));
-        }
-
-        @Override
-        public void ended(String reason) {
-            context.runOnContext(v -> {
-                send(new JsonObject().put("type", "end").put("reason", reason).encode());
-                if (!closed) {
-                    ws.close((short) 1001, "event feed ended");
-                }
-            });
-        }
-
-        void send(String text) {
-            if (closed || ws.isClosed()) {
-                return;
+        protected void send(Batch batch) {
+            for (EncodedEvent event : batch.events()) {
+                // a text frame around the event's shared bytes: no copy per client
+                ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT,
+                        ((BufferInternal) event.json()).getByteBuf(), true));
             }
-            if (ws.writeQueueFull()) {
-                closed = true;
-                ws.close((short) 1008, "the client fell behind; reconnect with ?since=");
-                return;
-            }
-            ws.writeTextMessage(text);
+        }
+
+        @Override
+        protected void replayUnavailable(long lastEventId) {
+            ws.writeTextMessage(new JsonObject().put("type", "reset").put("lastEventId", lastEventId).encode());
+        }
+
+        @Override
+        protected void keepAlive() {
+            ws.writePing(PING);
+        }
+
+        @Override
+        protected boolean writeQueueFull() {
+            return ws.writeQueueFull();
+        }
+
+        @Override
+        protected void cutOff(String reason) {
+            ws.close((short) 1008, "fell behind; reconnect with ?since=");
+        }
+
+        @Override
+        protected void end(String reason) {
+            ws.writeTextMessage(new JsonObject().put("type", "end").put("reason", reason).encode());
+            ws.close((short) 1001, "event feed ended");
         }
 
         /** A message from the client: {@code bind} binds a session to this socket. Runs on the HTTP event loop. */
@@ -290,7 +276,9 @@ final class EventEndpoints {
             } catch (RuntimeException e) {
                 reply = problemMessage(e);
             }
-            send(reply.encode());
+            if (!ws.isClosed()) {
+                ws.writeTextMessage(reply.encode());
+            }
         }
 
         private JsonObject problemMessage(Throwable error) {

@@ -1,5 +1,7 @@
 package io.discagent.service.http;
 
+import io.discagent.api.error.InvalidArgumentException;
+import io.discagent.service.ServiceConfig;
 import io.discagent.service.problem.ProblemKind;
 import io.discagent.service.problem.ServiceProblem;
 import io.discagent.service.session.Secrets;
@@ -7,15 +9,17 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Locale;
+import java.util.HashSet;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The safety checks in front of every endpoint.
  *
  * <ul>
- * <li><b>Host check</b> (loopback binds): the {@code Host} header must name the loopback interface, so a web page
- * elsewhere cannot reach the API by DNS rebinding.</li>
+ * <li><b>Front door</b> ({@link #frontDoor()}, every request, before routing): the {@code Host} header must name this
+ * service ({@link HostPolicy}: no DNS rebinding) and an {@code Origin} header, when there is one, must be the
+ * service's own or an allowed one ({@link OriginPolicy}: no cross-site requests, no WebSocket hijacking).</li>
  * <li><b>Access token</b>: when configured (always, on a non-loopback bind), every {@link Access#API} and
  * {@link Access#SIMULATOR} request needs {@code Authorization: Bearer <token>}; the event streams also take
  * {@code ?access_token=} because browsers cannot set headers on {@code EventSource} or {@code WebSocket}.</li>
@@ -32,19 +36,82 @@ public final class Guard {
     private final @Nullable String accessToken;
     private final @Nullable String adminToken;
     private final boolean loopback;
-    private final String boundHost;
+    private final HostPolicy hosts;
+    private final OriginPolicy origins;
 
-    public Guard(@Nullable String accessToken, @Nullable String adminToken, boolean loopback, String boundHost) {
-        this.accessToken = accessToken;
-        this.adminToken = adminToken;
-        this.loopback = loopback;
-        this.boundHost = boundHost.toLowerCase(Locale.ROOT);
+    Guard(ServiceConfig config) {
+        this.accessToken = config.accessToken().orElse(null);
+        this.adminToken = config.adminToken().orElse(null);
+        this.loopback = config.bindsLoopback();
+        Set<String> names = new HashSet<>(config.allowedHosts());
+        names.add(config.host());
+        this.hosts = new HostPolicy(names, !loopback);
+        this.origins = new OriginPolicy(Set.copyOf(config.allowedOrigins()));
+    }
+
+    /** The handler that checks {@code Host} and {@code Origin} of every request, then passes it on. */
+    Handler<RoutingContext> frontDoor() {
+        return rc -> {
+            rc.response().putHeader("X-Content-Type-Options", "nosniff");
+            HttpServerRequest request = rc.request();
+            HostAndPort authority = request.authority();
+            if (authority == null) { // HTTP/1.0 without Host; Vert.x refuses it for HTTP/1.1 before routing
+                throw new InvalidArgumentException("the request has no Host header");
+            }
+            String target = request.uri();
+            if (!target.startsWith("/")) {
+                // absolute-form (RFC 9112 3.2.2): the target's authority names the server, whatever Host says
+                authority = absoluteFormAuthority(target);
+            }
+            if (!hosts.allows(authority.host())) {
+                throw ServiceProblem.of(ProblemKind.FORBIDDEN, "the Host header '" + ServiceProblem.shorten(
+                        authority.host()) + "' does not name this service (add it to --allowed-hosts if you "
+                        + "control that name)");
+            }
+            if (!wellEscaped(request.query())) { // Vert.x checks the path's escapes; the query is decoded lazily
+                throw new InvalidArgumentException("the query has a malformed percent-escape");
+            }
+            String origin = request.getHeader("Origin");
+            if (!origins.allows(origin, authority.host(), authority.port())) {
+                throw ServiceProblem.of(ProblemKind.FORBIDDEN, "requests from the web page at '"
+                        + ServiceProblem.shorten(String.valueOf(origin)) + "' are not allowed (only the service's "
+                        + "own page and --allowed-origins)");
+            }
+            rc.next();
+        };
+    }
+
+    /** The authority of an absolute-form request target ({@code http://host[:port]/path}). */
+    private static HostAndPort absoluteFormAuthority(String target) {
+        try {
+            java.net.URI uri = new java.net.URI(target);
+            String scheme = uri.getScheme();
+            if (uri.getHost() != null && ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
+                return HostAndPort.create(uri.getHost(), uri.getPort());
+            }
+        } catch (java.net.URISyntaxException e) {
+            // refused below
+        }
+        throw new InvalidArgumentException("the request target is neither a path nor an http URL");
+    }
+
+    /** Whether every {@code %} of {@code query} starts an escape of two hexadecimal digits. */
+    static boolean wellEscaped(@Nullable String query) {
+        if (query == null) {
+            return true;
+        }
+        for (int i = query.indexOf('%'); i >= 0; i = query.indexOf('%', i + 1)) {
+            if (i + 2 >= query.length() || Character.digit(query.charAt(i + 1), 16) < 0
+                    || Character.digit(query.charAt(i + 2), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The handler that enforces {@code access}, then passes the request on. */
     public Handler<RoutingContext> handler(Access access, boolean tokenInQuery) {
         return rc -> {
-            checkHost(rc.request());
             if (access != Access.PUBLIC) {
                 checkAccessToken(rc, tokenInQuery);
             }
@@ -53,26 +120,6 @@ public final class Guard {
             }
             rc.next();
         };
-    }
-
-    private void checkHost(HttpServerRequest request) {
-        if (!loopback) {
-            return;
-        }
-        HostAndPort authority = request.authority();
-        if (authority == null) {
-            return;
-        }
-        String host = authority.host().toLowerCase(Locale.ROOT);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        boolean allowed = host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.")
-                || host.equals("::1") || host.equals(boundHost);
-        if (!allowed) {
-            throw ServiceProblem.of(ProblemKind.FORBIDDEN, "the Host header '" + ServiceProblem.shorten(host) + "' does not name this machine's "
-                    + "loopback interface");
-        }
     }
 
     private void checkAccessToken(RoutingContext rc, boolean tokenInQuery) {
@@ -94,7 +141,7 @@ public final class Guard {
     /**
      * Whether the request carries the right admin token.
      *
-     * @throws ApiError 403 when it carries a wrong one, or one while none is configured
+     * @throws ServiceProblem 403 when it carries a wrong one, or one while none is configured
      */
     public boolean isAdmin(RoutingContext rc) {
         String given = rc.request().getHeader(ADMIN_HEADER);

@@ -3,10 +3,13 @@ package io.discagent.service.http;
 import io.discagent.service.problem.ServiceProblem;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.agent.backend.simulated.Simulator;
-import io.discagent.api.RecorderAgent;
+import io.discagent.agent.DiscAgent;
+import io.discagent.api.error.RecorderException;
 import io.discagent.service.ServiceConfig;
+import io.discagent.service.burn.ServiceBurns;
 import io.discagent.service.events.EventFeed;
 import io.discagent.service.metrics.ServiceMetrics;
+import io.discagent.service.problem.ProblemKind;
 import io.discagent.service.session.LeaseRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -14,11 +17,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -37,51 +40,73 @@ public final class HttpApi {
 
     /**
      * @param simulator the simulated backend's control, when the agent runs it ({@code /api/v1/sim} is served only
-     *     then)
+     *     then, and only with simulator control on)
+     * @param burns the service's burns (on the same event loop)
+     * @param connections the server's connections (a WebSocket leaves their timeouts)
      */
-    public HttpApi(Vertx vertx, RecorderAgent agent, String backend, Optional<Simulator> simulator,
-            LeaseRegistry leases, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
-        Guard guard = new Guard(config.accessToken().orElse(null), config.adminToken().orElse(null),
-                config.bindsLoopback(), config.host());
+    public HttpApi(Vertx vertx, DiscAgent agent, Optional<Simulator> simulator, LeaseRegistry leases,
+            EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time, ServiceBurns burns,
+            Connections connections) {
+        Guard guard = new Guard(config);
         List<Endpoint> all = new ArrayList<>();
-        all.addAll(new SystemEndpoints(agent, backend, metrics, this::openApi).endpoints());
-        all.addAll(new RecorderEndpoints(agent, leases, config, metrics).endpoints());
+        all.addAll(new SystemEndpoints(metrics, this::openApi).endpoints());
+        all.addAll(new HealthEndpoints(agent, time, config.agent().commandTimeout()).endpoints());
+        all.addAll(new RecorderEndpoints(agent, leases, config).endpoints());
+        all.addAll(new BurnEndpoints(vertx, agent, leases, config, burns).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
-        all.addAll(new EventEndpoints(feed, leases, time, config.keepAliveInterval()).endpoints());
-        simulator.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim).endpoints()));
+        all.addAll(new EventEndpoints(feed, leases, connections).endpoints());
+        Optional<Simulator> controlled = simulator.filter(sim -> config.servesSimulatorControl());
+        controlled.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim, config.maxSimulatedRecorders())
+                .endpoints()));
         this.endpoints = Collections.unmodifiableList(all);
         RequestSchemas schemas = RequestSchemas.of(config);
         this.openApi = OpenApi.document(endpoints, VERSION, schemas.components());
-        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes());
+        ServiceProblem simulatorOff = simulator.isEmpty() ? ServiceProblem.notSimulated(agent.backendName())
+                : ServiceProblem.of(ProblemKind.NOT_SIMULATED, "simulator control is off: start the service with "
+                        + "--simulator-control (or --demo) to serve /api/v1/sim");
+        this.router = buildRouter(vertx, guard, schemas, config.maxBodyBytes(), config.accessLog(),
+                controlled.isPresent() ? null : simulatorOff);
     }
 
-    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes) {
+    /** @param simulatorOff what a request under {@code /api/v1/sim} gets while simulator control is not served */
+    private Router buildRouter(Vertx vertx, Guard guard, RequestSchemas schemas, int maxBodyBytes, boolean accessLog,
+            @Nullable ServiceProblem simulatorOff) {
         Router r = Router.router(vertx);
-        r.route().handler(rc -> {
-            rc.response().putHeader("X-Content-Type-Options", "nosniff");
-            rc.next();
-        });
+        if (accessLog) {
+            r.route().handler(new AccessLog()); // first: refused requests are logged too
+        }
+        r.route().handler(guard.frontDoor());
         for (Endpoint endpoint : endpoints) {
             Route route = r.route(endpoint.method(), endpoint.routerPath());
-            if (endpoint.method() != HttpMethod.GET) {
-                route.handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
-            }
             route.handler(guard.handler(endpoint.access(), endpoint.acceptsTokenInQuery()));
-            if (endpoint.hasBody()) {
-                route.handler(RequestBody.validation(schemas, endpoint));
+            if (endpoint.method() != HttpMethod.GET && endpoint.method() != HttpMethod.HEAD) {
+                if (!endpoint.hasBody()) { // every write is read as JSON, or it could be a cross-site form post
+                    throw new IllegalStateException(endpoint.operationId() + " is a write without a body schema");
+                }
+                route.handler(RequestBody.validation(schemas, endpoint, maxBodyBytes));
             }
             route.handler(endpoint.handler());
         }
-        r.errorHandler(404, rc -> Replies.problem(rc, ServiceProblem.noRoute(method(rc), rc.request().path())));
+        r.errorHandler(404, rc -> Replies.problem(rc, simulatorOff != null && rc.request().path() != null
+                && rc.request().path().startsWith("/api/v1/sim") ? simulatorOff
+                : ServiceProblem.noRoute(method(rc), rc.request().path())));
         r.errorHandler(405, rc -> Replies.problem(rc, ServiceProblem.methodNotAllowed(method(rc), rc.request().path())));
-        r.errorHandler(413, rc -> Replies.problem(rc, ServiceProblem.tooLarge(maxBodyBytes)));
-        r.errorHandler(400, rc -> Replies.problem(rc, rc.failure() != null ? rc.failure()
-                : new InvalidArgumentException("the request is malformed")));
-        r.errorHandler(415, rc -> Replies.problem(rc, ServiceProblem.unsupportedMediaType(
-                rc.request().getHeader("Content-Type"))));
+        r.errorHandler(400, rc -> Replies.problem(rc, malformed(rc.failure())));
         r.errorHandler(500, rc -> Replies.problem(rc, rc.failure() != null ? rc.failure()
                 : new IllegalStateException("failed without a cause")));
         return r;
+    }
+
+    /**
+     * What the router's own refusal of a malformed request (no valid {@code Host}, a bad escape in the path) becomes:
+     * an invalid-argument problem with Vert.x's reason, never an internal error.
+     */
+    private static Throwable malformed(@Nullable Throwable failure) {
+        if (failure instanceof ServiceProblem || failure instanceof RecorderException) {
+            return failure;
+        }
+        return new InvalidArgumentException("the request is malformed" + (failure == null || failure.getMessage()
+                == null ? "" : ": " + ServiceProblem.shorten(failure.getMessage())));
     }
 
     private static String method(RoutingContext rc) {

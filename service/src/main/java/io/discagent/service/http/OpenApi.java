@@ -1,6 +1,7 @@
 package io.discagent.service.http;
 
 import io.discagent.service.problem.ProblemKind;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -95,13 +96,13 @@ public final class OpenApi {
         }
         JsonObject responses = new JsonObject();
         for (Endpoint.Response r : endpoint.responses()) {
-            responses.put(String.valueOf(r.status()), response(r));
+            responses.put(String.valueOf(r.status()), endpoint.method() == HttpMethod.HEAD
+                    ? new JsonObject().put("description", r.description()) : response(r));
         }
+        // every request passes the front door (a malformed request, a foreign Host or Origin)
+        problems(responses, 400, 403);
         if (endpoint.access() != Access.PUBLIC) {
-            responses.put("401", response(new Endpoint.Response(401, problemDescription(401), "Problem",
-                    Problems.MEDIA_TYPE)));
-            responses.put("403", response(new Endpoint.Response(403, problemDescription(403), "Problem",
-                    Problems.MEDIA_TYPE)));
+            problems(responses, 401);
             JsonArray security = new JsonArray().add(new JsonObject().put("accessToken", new JsonArray()));
             if (endpoint.acceptsTokenInQuery()) {
                 security.add(new JsonObject().put("accessTokenQuery", new JsonArray()));
@@ -110,13 +111,17 @@ public final class OpenApi {
             op.put("security", security);
         }
         if (endpoint.hasBody()) {
-            responses.put("413", response(new Endpoint.Response(413, problemDescription(413), "Problem",
-                    Problems.MEDIA_TYPE)));
-            responses.put("415", response(new Endpoint.Response(415, problemDescription(415), "Problem",
-                    Problems.MEDIA_TYPE)));
+            problems(responses, 408, 413, 415);
         }
         op.put("responses", responses);
         return op;
+    }
+
+    private static void problems(JsonObject responses, int... statuses) {
+        for (int status : statuses) {
+            responses.put(String.valueOf(status), response(new Endpoint.Response(status, problemDescription(status),
+                    "Problem", Problems.MEDIA_TYPE)));
+        }
     }
 
     private static JsonObject header(String name, String description, boolean required) {

@@ -2,15 +2,15 @@ package io.discagent.service.http;
 
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.AcquireOptions;
+import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.RetryPolicy;
-import io.discagent.api.error.RecorderException;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.events.EventJson;
-import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
 import io.discagent.service.ContextHop;
@@ -21,12 +21,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CancellationException;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code /api/v1/recorders}: listing, owner, acquire and release. Handlers run on the HTTP event loop; agent results
+ * {@code /api/v1/recorders}: listing, owner, acquire (of one recorder, or of any of a pool) and release. Handlers run on the HTTP event loop; agent results
  * come back to it through {@link ContextHop}.
  */
 final class RecorderEndpoints {
@@ -34,13 +34,11 @@ final class RecorderEndpoints {
     private final RecorderAgent agent;
     private final LeaseRegistry leases;
     private final ServiceConfig config;
-    private final ServiceMetrics metrics;
 
-    RecorderEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config, ServiceMetrics metrics) {
+    RecorderEndpoints(RecorderAgent agent, LeaseRegistry leases, ServiceConfig config) {
         this.agent = agent;
         this.leases = leases;
         this.config = config;
-        this.metrics = metrics;
     }
 
     List<Endpoint> endpoints() {
@@ -63,6 +61,13 @@ final class RecorderEndpoints {
                         .ok(200, "Granted, with the session's new lock count", "AcquireResult")
                         .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
                         .handler(this::acquire),
+                Endpoint.of(HttpMethod.POST, "/api/v1/recorders/acquire-any", "acquireAny", "recorders",
+                                "A pool acquire for a session: the first of the named recorders (or of all) that "
+                                + "reaches it; waits in each one's FIFO up to waitMillis")
+                        .sessionToken().body("AcquireAnyRequest", true)
+                        .ok(200, "Granted, with the recorder and the session's new lock count", "AcquireResult")
+                        .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
+                        .handler(this::acquireAny),
                 Endpoint.of(HttpMethod.POST, "/api/v1/recorders/{rid}/release", "release", "recorders",
                                 "ReleaseExclusiveAccess for a session: one count less")
                         .sessionToken().body("ReleaseRequest", true)
@@ -91,9 +96,10 @@ final class RecorderEndpoints {
 
     private void owner(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
-        Mono<JsonObject> owner = agent.recorder(id).flatMap(info -> agent.exclusiveAccessOwner(id)
+        // The owner query first: the agent's answer updates the lock state that follows it (an outside holder).
+        Mono<JsonObject> owner = agent.exclusiveAccessOwner(id)
                 .map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty())
-                .map(name -> new JsonObject()
+                .flatMap(name -> agent.recorder(id).map(info -> new JsonObject()
                         .put("recorder", id.value())
                         .put("owner", name.orElse(null))
                         .put("external", name.isPresent() && !info.lockState().isHeld())
@@ -103,6 +109,11 @@ final class RecorderEndpoints {
 
     private void acquire(RoutingContext rc) {
         RecorderId id = PathParams.recorder(rc);
+        acquire(rc, (session, options) -> session.acquire(id, options));
+    }
+
+    /** An acquire of one recorder or of a pool: the body's options, the session's lease and pending limit. */
+    private void acquire(RoutingContext rc, BiFunction<ClientSession, AcquireOptions, Mono<LockGrant>> acquire) {
         RequestBody body = RequestBody.of(rc);
         String sessionId = body.requiredString("sessionId");
         boolean force = body.bool("force", false);
@@ -112,33 +123,46 @@ final class RecorderEndpoints {
         leases.beginAcquire(lease, config.maxPendingPerSession());
         AcquireOptions options = new AcquireOptions(force, Duration.ofMillis(waitMillis), retry);
         ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(),
-                lease.session().acquire(id, options), (grant, error) -> {
+                acquire.apply(lease.session(), options), (grant, error) -> {
                     leases.endAcquire(lease);
-                    metrics.acquireFinished(outcome(error));
                     if (error != null) {
                         Replies.problem(rc, error);
                     } else {
-                        Replies.json(rc, 200, grantJson(grant));
+                        Replies.json(rc, 200, grantJson(lease, grant));
                     }
                 });
-        // A client that goes away stops waiting; a grant that races with it is released by the agent.
+        // A client that goes away stops waiting (on every recorder of a pool); a grant that races with it is
+        // released by the agent.
         rc.response().closeHandler(v -> request.cancel());
     }
 
-    private static String outcome(@Nullable Throwable error) {
-        if (error == null) {
-            return "granted";
-        }
-        if (error instanceof RecorderException recorderError) {
-            return recorderError.hresult().name();
-        }
-        return error instanceof CancellationException ? "cancelled" : "error";
+    private void acquireAny(RoutingContext rc) {
+        RecorderSelector selector = selector(RequestBody.of(rc).raw("recorders"));
+        acquire(rc, (session, options) -> session.acquireAny(selector, options));
     }
 
-    private static JsonObject grantJson(LockGrant grant) {
+    /** The pool of an acquire-any body: the ids it names (validated by its schema), or every recorder. */
+    private static RecorderSelector selector(@Nullable Object recorders) {
+        if (recorders == null) {
+            return RecorderSelector.any();
+        }
+        if (!(recorders instanceof JsonArray ids)) {
+            throw new InvalidArgumentException("'recorders' must be an array of recorder ids");
+        }
+        List<RecorderId> pool = new java.util.ArrayList<>(ids.size());
+        for (Object id : ids) {
+            if (!(id instanceof String value) || value.isBlank()) {
+                throw new InvalidArgumentException("'recorders' must hold recorder ids: " + id);
+            }
+            pool.add(RecorderId.of(value));
+        }
+        return RecorderSelector.anyOf(pool);
+    }
+
+    private static JsonObject grantJson(Lease lease, LockGrant grant) {
         return new JsonObject()
                 .put("recorder", grant.recorder().value())
-                .put("sessionId", grant.session().value())
+                .put("sessionId", lease.id())
                 .put("lockCount", grant.lockCount())
                 .put("holdId", grant.holdId())
                 .put("devicePaths", new JsonArray(grant.devicePaths()));

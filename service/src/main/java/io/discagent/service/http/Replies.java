@@ -2,6 +2,8 @@ package io.discagent.service.http;
 
 import io.discagent.service.ContextHop;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -14,7 +16,10 @@ public final class Replies {
     private Replies() {
     }
 
-    /** Sends a JSON body. */
+    /**
+     * Sends a JSON body; to a {@code HEAD} request, the status and headers only (Vert.x leaves the body out of an
+     * HTTP/1.1 answer to {@code HEAD}, but not of an HTTP/2 one).
+     */
     public static void json(RoutingContext rc, int status, JsonObject body) {
         HttpServerResponse response = rc.response();
         if (response.ended() || response.closed()) {
@@ -22,8 +27,12 @@ public final class Replies {
         }
         response.setStatusCode(status)
                 .putHeader("Content-Type", "application/json")
-                .putHeader("Cache-Control", "no-store")
-                .end(body.encode());
+                .putHeader("Cache-Control", "no-store");
+        if (rc.request().method() == HttpMethod.HEAD) {
+            response.end();
+        } else {
+            response.end(body.encode());
+        }
     }
 
     /** Sends an empty {@code 204}. */
@@ -36,11 +45,16 @@ public final class Replies {
 
     /** Sends the problem document of {@code failure}. */
     public static void problem(RoutingContext rc, Throwable failure) {
-        HttpServerResponse response = rc.response();
+        problem(rc.request(), failure);
+    }
+
+    /** Sends the problem document of {@code failure} as the answer to {@code request} (outside the router). */
+    public static void problem(HttpServerRequest request, Throwable failure) {
+        HttpServerResponse response = request.response();
         if (response.ended() || response.closed()) {
             return;
         }
-        Problems.Problem problem = Problems.of(failure, rc.request().path() == null ? "" : rc.request().path());
+        Problems.Problem problem = Problems.of(failure, request.path() == null ? "" : request.path());
         response.setStatusCode(problem.status())
                 .putHeader("Content-Type", Problems.MEDIA_TYPE)
                 .putHeader("Cache-Control", "no-store")

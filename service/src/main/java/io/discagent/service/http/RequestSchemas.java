@@ -7,7 +7,10 @@ import io.discagent.api.error.RecorderExceptions;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.problem.ServiceProblem;
 import io.discagent.agent.backend.simulated.Simulator;
+import io.discagent.api.LockState;
+import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
+import io.discagent.service.events.EventJson;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
@@ -59,6 +62,7 @@ final class RequestSchemas {
         JsonObject components = read();
         JsonObject schemas = components.getJsonObject("schemas");
         property(schemas, "AcquireRequest", "waitMillis").put("maximum", config.maxWait().toMillis());
+        property(schemas, "AcquireAnyRequest", "waitMillis").put("maximum", config.maxWait().toMillis());
         property(schemas, "SessionRequest", "ttlMillis")
                 .put("minimum", config.minSessionTtl().toMillis())
                 .put("maximum", config.maxSessionTtl().toMillis());
@@ -67,6 +71,12 @@ final class RequestSchemas {
                 .put(HRESULT_KEYWORD, RecorderExceptions.defaultCode(InvalidClientNameException.class).hex());
         property(schemas, "SimFault", "operation").put("enum", names(Simulator.Operation.class));
         property(schemas, "SimMedia", "state").put("enum", names(MediaState.class));
+        JsonArray lockStates = new JsonArray();
+        for (LockState.Status status : LockState.Status.values()) {
+            lockStates.add(EventJson.stateName(status));
+        }
+        property(schemas, "LockState", "state").put("enum", lockStates);
+        property(schemas, "Event", "cause").put("enum", names(LockTransition.Cause.class));
         return new RequestSchemas(components);
     }
 

@@ -1,6 +1,7 @@
 package io.discagent.service.http;
 
 import io.discagent.api.RecorderAgent;
+import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.service.session.CloseCause;
 import io.discagent.service.session.Lease;
@@ -11,6 +12,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import reactor.core.publisher.Mono;
 
 /**
  * {@code /api/v1/sessions}: open, read, heartbeat and close sessions. Every call on an existing session needs its
@@ -40,18 +43,18 @@ final class SessionEndpoints {
                         .problems(400, 422, 429)
                         .handler(this::create),
                 Endpoint.of(HttpMethod.GET, "/api/v1/sessions/{sid}", "getSession", "sessions",
-                                "The session's lease and the locks it holds")
+                                "The session's lease, the locks it holds and its places in line")
                         .sessionToken()
                         .ok(200, "The session", "Session").problems(400, 404, 410)
                         .handler(this::get),
                 Endpoint.of(HttpMethod.POST, "/api/v1/sessions/{sid}/heartbeat", "heartbeat", "sessions",
                                 "Keep the session alive for another TTL")
-                        .sessionToken()
+                        .sessionToken().noBody()
                         .ok(200, "The renewed lease", "Lease").problems(400, 404, 410)
                         .handler(this::heartbeat),
                 Endpoint.of(HttpMethod.DELETE, "/api/v1/sessions/{sid}", "closeSession", "sessions",
                                 "Close the session: every lock it holds is released, its waits fail")
-                        .sessionToken().adminToken()
+                        .sessionToken().adminToken().noBody()
                         .ok(204, "Closed", null).problems(400, 404, 410)
                         .handler(this::delete));
     }
@@ -89,17 +92,25 @@ final class SessionEndpoints {
 
     private void get(RoutingContext rc) {
         Lease lease = authorized(rc);
-        Replies.respond(rc, agent.recorders(), recorders -> {
+        Replies.respond(rc, Mono.zip(agent.recorders(), lease.session().placesInLine()), both -> {
             JsonArray locks = new JsonArray();
-            for (RecorderInfo info : recorders) {
-                if (info.lockState().isHeld() && lease.id().equals(String.valueOf(info.lockState().session()))) {
+            JsonArray waiting = new JsonArray();
+            Map<RecorderId, Integer> places = both.getT2();
+            for (RecorderInfo info : both.getT1()) {
+                if (info.lockState().isHeld() && lease.session().id().equals(info.lockState().session())) {
                     locks.add(new JsonObject().put("recorder", info.id().value())
                             .put("count", info.lockState().count()));
+                }
+                Integer place = places.get(info.id());
+                if (place != null) {
+                    waiting.add(new JsonObject().put("recorder", info.id().value()).put("place", place)
+                            .put("owner", info.lockState().owner()));
                 }
             }
             return leaseJson(lease)
                     .put("pendingAcquires", lease.pendingAcquires())
-                    .put("locks", locks);
+                    .put("locks", locks)
+                    .put("waiting", waiting);
         });
     }
 

@@ -21,7 +21,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * {@code /api/v1/sim}: control of the simulated backend, served only when the agent runs it. Add and remove
+ * {@code /api/v1/sim}: control of the simulated backend, served only when the agent runs it and simulator control is
+ * on ({@code --simulator-control} or {@code --demo}); at most {@code maxSimulatedRecorders} of them. Add and remove
  * recorders, lock one as an external process would, and inject faults (HRESULT failures, hangs, latency). The
  * simulator's methods are thread-safe and quick, so handlers call them on the HTTP event loop.
  */
@@ -30,9 +31,12 @@ final class SimulatorEndpoints {
     private static final String RECORDER = "/api/v1/sim/recorders/{rid}";
 
     private final Simulator sim;
+    private final int maxRecorders;
 
-    SimulatorEndpoints(Simulator sim) {
+    /** @param maxRecorders how many simulated recorders may be present at once (each has a native thread) */
+    SimulatorEndpoints(Simulator sim, int maxRecorders) {
         this.sim = sim;
+        this.maxRecorders = maxRecorders;
     }
 
     List<Endpoint> endpoints() {
@@ -44,9 +48,10 @@ final class SimulatorEndpoints {
                 sim(HttpMethod.POST, "/api/v1/sim/recorders", "simAddRecorder",
                         "Plug in a simulated recorder (with the next free id, or the given one)")
                         .body("SimAddRequest", false)
-                        .ok(201, "The new recorder", "SimDevice").problems(400, 409)
+                        .ok(201, "The new recorder", "SimDevice").problems(400, 409, 429)
                         .handler(this::add),
                 sim(HttpMethod.DELETE, RECORDER, "simRemoveRecorder", "Unplug a simulated recorder")
+                        .noBody()
                         .ok(204, "Removed", null).problems(400, 404)
                         .handler(command(id -> sim.removeRecorder(id))),
                 sim(HttpMethod.PUT, RECORDER + "/external-lock", "simLockExternally",
@@ -55,6 +60,7 @@ final class SimulatorEndpoints {
                         .ok(204, "Locked", null).problems(400, 404, 409)
                         .handler(this::lockExternally),
                 sim(HttpMethod.DELETE, RECORDER + "/external-lock", "simUnlockExternally", "End an external lock")
+                        .noBody()
                         .ok(204, "Unlocked", null).problems(400, 404)
                         .handler(command(id -> sim.unlockExternally(id))),
                 sim(HttpMethod.POST, RECORDER + "/faults", "simInjectFault",
@@ -64,6 +70,7 @@ final class SimulatorEndpoints {
                         .handler(this::fault),
                 sim(HttpMethod.POST, RECORDER + "/release-hangs", "simReleaseHangs",
                         "Let every hung native call of the recorder continue")
+                        .noBody()
                         .ok(204, "Released", null).problems(400, 404)
                         .handler(command(id -> sim.releaseHangs(id))),
                 sim(HttpMethod.PUT, RECORDER + "/latency", "simSetLatency", "Every native call takes this long")
@@ -111,6 +118,10 @@ final class SimulatorEndpoints {
 
     private void add(RoutingContext rc) {
         String id = RequestBody.of(rc).string("id");
+        if (sim.recorders().size() >= maxRecorders) {
+            throw ServiceProblem.of(ProblemKind.TOO_MANY_SIMULATED_RECORDERS, maxRecorders + " simulated recorders "
+                    + "are present (the limit, --max-simulated-recorders)");
+        }
         RecorderId[] added = new RecorderId[1];
         simulate(() -> added[0] = id == null ? sim.addRecorder() : sim.addRecorder(id));
         rc.response().putHeader("Location", "/api/v1/sim/recorders/" + added[0].value());

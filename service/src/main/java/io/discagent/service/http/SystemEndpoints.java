@@ -1,29 +1,23 @@
 package io.discagent.service.http;
 
-import io.discagent.api.RecorderAgent;
 import io.discagent.service.metrics.ServiceMetrics;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.function.Supplier;
 
-/** {@code /} (the kiosk status page), {@code /health}, {@code /metrics} and {@code /api/v1/openapi.json}. */
+/** {@code /} (the kiosk status page), {@code /metrics} and {@code /api/v1/openapi.json}. */
 final class SystemEndpoints {
 
-    private final RecorderAgent agent;
-    private final String backend;
     private final ServiceMetrics metrics;
     private final Supplier<JsonObject> openApi;
     private final Buffer statusPage;
 
-    SystemEndpoints(RecorderAgent agent, String backend, ServiceMetrics metrics, Supplier<JsonObject> openApi) {
-        this.agent = agent;
-        this.backend = backend;
+    SystemEndpoints(ServiceMetrics metrics, Supplier<JsonObject> openApi) {
         this.metrics = metrics;
         this.openApi = openApi;
         this.statusPage = resource("status.html");
@@ -40,10 +34,6 @@ final class SystemEndpoints {
                                 .putHeader("Content-Security-Policy", "default-src 'self'; "
                                         + "script-src 'unsafe-inline'; style-src 'unsafe-inline'")
                                 .end(statusPage)),
-                Endpoint.of(HttpMethod.GET, "/health", "health", "system", "Liveness: the backend and recorder count")
-                        .access(Access.PUBLIC)
-                        .ok(200, "Up", "Health")
-                        .handler(this::health),
                 Endpoint.of(HttpMethod.GET, "/metrics", "metrics", "system",
                                 "Prometheus metrics: hold times, waiters, retries, timeouts, removals, sessions")
                         .okText(200, "Prometheus text format 0.0.4", "text/plain")
@@ -53,11 +43,6 @@ final class SystemEndpoints {
                                 "This document: exactly the operations served")
                         .ok(200, "OpenAPI 3.0", null)
                         .handler(rc -> Replies.json(rc, 200, openApi.get())));
-    }
-
-    private void health(RoutingContext rc) {
-        Replies.respond(rc, agent.recorders(), recorders -> new JsonObject().put("status", "UP")
-                .put("backend", backend).put("recorders", recorders.size()));
     }
 
     private static Buffer resource(String name) {

@@ -13,7 +13,7 @@ public enum ExitCode {
     NOT_FOUND(4, "not found"),
     BUSY(5, "recorder busy (locked, wait timed out, too many)"),
     DENIED(6, "token denied"),
-    CONFLICT(7, "lock not held or session closed"),
+    CONFLICT(7, "lock not held, session closed, or the medium cannot take the image"),
     RECORDER_FAILURE(8, "recorder failure");
 
     private final int code;

@@ -2,6 +2,7 @@ package io.discagent.service.problem;
 
 import io.discagent.api.error.AccessDeniedException;
 import io.discagent.api.error.AcquireTimeoutException;
+import io.discagent.api.error.BurnNotSupportedException;
 import io.discagent.api.error.CommandTimeoutException;
 import io.discagent.api.error.DeviceNotReadyException;
 import io.discagent.api.error.EventOverflowException;
@@ -10,6 +11,9 @@ import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.InvalidClientNameException;
 import io.discagent.api.error.InvalidHandleException;
 import io.discagent.api.error.LockNotHeldException;
+import io.discagent.api.error.MediaNotWritableException;
+import io.discagent.api.error.MediaTooSmallException;
+import io.discagent.api.error.MediumErrorException;
 import io.discagent.api.error.NativeRecorderException;
 import io.discagent.api.error.PendingAcquireLimitException;
 import io.discagent.api.error.RecorderException;
@@ -18,6 +22,7 @@ import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RequestCancelledException;
 import io.discagent.api.error.SessionClosedException;
 import io.discagent.api.error.VolumeMountedException;
+import io.discagent.api.error.WriteInProgressException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,22 +47,39 @@ public enum ProblemKind {
     FORBIDDEN(403, "forbidden", "Not allowed",
             "another session's token, a wrong admin token, a Host or Origin that is not allowed", ExitCode.DENIED,
             HResult.E_ACCESSDENIED),
+    IMAGE_NOT_ALLOWED(403, "image-not-allowed", "Image not allowed",
+            "an image outside the burn directory (its real path), or no burn directory configured", ExitCode.DENIED,
+            HResult.E_ACCESSDENIED),
     NO_SUCH_RECORDER(404, "no-such-recorder", "No such recorder", "unknown recorder, or removed meanwhile",
             ExitCode.NOT_FOUND, HResult.HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST, RecorderRemovedException.class),
     UNKNOWN_SESSION(404, "unknown-session", "No such session", "unknown session id",
             ExitCode.NOT_FOUND, HResult.HRESULT_FROM_WIN32_ERROR_INVALID_HANDLE),
     NO_ROUTE(404, "no-route", "No such resource", "nothing is served at that path", ExitCode.NOT_FOUND,
             HResult.E_INVALIDARG),
+    IMAGE_NOT_FOUND(404, "image-not-found", "No such image", "the image file does not exist", ExitCode.NOT_FOUND,
+            HResult.HRESULT_FROM_WIN32_ERROR_FILE_NOT_FOUND),
+    NO_SUCH_BURN(404, "no-such-burn", "No such burn", "unknown burn id, or forgotten since it ended",
+            ExitCode.NOT_FOUND, HResult.E_INVALIDARG),
     NOT_SIMULATED(404, "not-simulated", "Not the simulated backend",
-            "simulator control while another backend runs, or while it is off", ExitCode.NOT_FOUND,
+            "simulator control while another backend runs, or while it is off (--simulator-control)",
+            ExitCode.NOT_FOUND,
             HResult.E_INVALIDARG),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed", "a path served for other methods",
             ExitCode.USAGE, HResult.E_INVALIDARG),
+    REQUEST_TIMEOUT(408, "request-timeout", "Request timed out",
+            "the request's body did not arrive within the request timeout; the connection is closed", ExitCode.FAILURE,
+            HResult.HRESULT_FROM_WIN32_ERROR_TIMEOUT),
     LOCK_NOT_HELD(409, "lock-not-held", "Lock not held",
             "release at a count of zero; the holder is named when another session holds it", ExitCode.CONFLICT,
             HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, LockNotHeldException.class),
     VOLUME_MOUNTED(409, "volume-mounted", "A volume is mounted", "a mounted file system and no force",
             ExitCode.CONFLICT, HResult.HRESULT_FROM_WIN32_ERROR_BAD_COMMAND, VolumeMountedException.class),
+    MEDIA_NOT_WRITABLE(409, "media-not-writable", "Medium not writable",
+            "no disc, a closed or write-protected disc, a medium the recorder cannot write", ExitCode.CONFLICT,
+            HResult.E_IMAPI_DF2DATA_MEDIA_NOT_BLANK, MediaNotWritableException.class),
+    MEDIA_TOO_SMALL(409, "media-too-small", "Image larger than the free space",
+            "the image is larger than the medium's free capacity", ExitCode.CONFLICT,
+            HResult.E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA, MediaTooSmallException.class),
     SIM_CONFLICT(409, "sim-conflict", "Conflicting simulator request",
             "a simulator request that contradicts the simulated devices", ExitCode.CONFLICT, HResult.E_INVALIDARG),
     SESSION_CLOSED(410, "session-closed", "Session closed",
@@ -72,6 +94,9 @@ public enum ProblemKind {
             HResult.E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID, InvalidClientNameException.class),
     RECORDER_LOCKED(423, "recorder-locked", "Recorder locked", "held by another client and not waiting; the owner "
             + "is named", ExitCode.BUSY, HResult.E_IMAPI_RECORDER_LOCKED, RecorderLockedException.class),
+    WRITE_IN_PROGRESS(423, "write-in-progress", "A burn is running",
+            "the recorder is writing another burn of the session", ExitCode.BUSY,
+            HResult.E_IMAPI_DF2DATA_WRITE_IN_PROGRESS, WriteInProgressException.class),
     ACCESS_DENIED(423, "recorder-access-denied", "Recorder in use or access denied",
             "the operating system refused the device", ExitCode.BUSY, HResult.E_ACCESSDENIED,
             AccessDeniedException.class),
@@ -80,10 +105,19 @@ public enum ProblemKind {
             HResult.HRESULT_FROM_WIN32_ERROR_NOT_ENOUGH_QUOTA, PendingAcquireLimitException.class),
     TOO_MANY_SESSIONS(429, "too-many-sessions", "Too many sessions", "the session limit is reached", ExitCode.BUSY,
             HResult.HRESULT_FROM_WIN32_ERROR_NOT_ENOUGH_QUOTA),
+    TOO_MANY_SIMULATED_RECORDERS(429, "too-many-simulated-recorders", "Too many simulated recorders",
+            "the simulator's recorder limit is reached (each recorder has a native thread)", ExitCode.BUSY,
+            HResult.HRESULT_FROM_WIN32_ERROR_NOT_ENOUGH_QUOTA),
     INTERNAL(500, "internal", "Internal error", "a bug of the service; its log says more", ExitCode.FAILURE,
             HResult.E_FAIL),
+    BURN_NOT_SUPPORTED(501, "burn-not-supported", "Burning not supported",
+            "the backend cannot burn this: no burning tool, no test write, an image of partial sectors",
+            ExitCode.FAILURE, HResult.E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED, BurnNotSupportedException.class),
     NATIVE_FAILURE(502, "native-failure", "Recorder failure", "any other native HRESULT, as the backend gave it",
             ExitCode.RECORDER_FAILURE, HResult.E_FAIL, NativeRecorderException.class),
+    MEDIUM_ERROR(502, "medium-error", "Medium error",
+            "the drive failed a write, or the disc read back differs; the sense data is in the detail",
+            ExitCode.RECORDER_FAILURE, HResult.E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE, MediumErrorException.class),
     COMMAND_TIMED_OUT(503, "command-timed-out", "Recorder not responding",
             "a native call over the command timeout", ExitCode.RECORDER_FAILURE,
             HResult.E_IMAPI_RECORDER_COMMAND_TIMEOUT, CommandTimeoutException.class),

@@ -73,6 +73,21 @@ public final class ServiceProblem extends RuntimeException {
                 + " backend; /api/v1/sim is only served on the simulated one");
     }
 
+    /** Burning through the service is off, or the image is outside the burn directory. */
+    public static ServiceProblem imageNotAllowed(String detail) {
+        return new ServiceProblem(ProblemKind.IMAGE_NOT_ALLOWED, detail);
+    }
+
+    /** The image file does not exist. */
+    public static ServiceProblem imageNotFound(String image) {
+        return new ServiceProblem(ProblemKind.IMAGE_NOT_FOUND, "no image file '" + shorten(image) + "'");
+    }
+
+    /** An unknown burn id. */
+    public static ServiceProblem noSuchBurn(String burnId) {
+        return new ServiceProblem(ProblemKind.NO_SUCH_BURN, "no burn with id '" + shorten(burnId) + "'");
+    }
+
     /** Cuts client-supplied text to a size safe to echo. */
     public static String shorten(String text) {
         return text.length() <= 120 ? text : text.substring(0, 120) + "...";

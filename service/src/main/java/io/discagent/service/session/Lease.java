@@ -36,7 +36,10 @@ public final class Lease {
         this.ttl = ttl;
     }
 
-    /** The session id, as the API shows it. */
+    /**
+     * The session id, as the API shows it: random ({@link Secrets#newSessionId()}), not the agent's own
+     * {@link ClientSession#id()}, which counts sessions and never leaves the service.
+     */
     public String id() {
         return id;
     }

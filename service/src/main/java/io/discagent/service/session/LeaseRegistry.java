@@ -124,13 +124,22 @@ public final class LeaseRegistry {
                 promise.fail(error);
                 return;
             }
-            Lease created = new Lease(session.id().value(), Secrets.newToken(), session, lease);
+            Lease created = new Lease(newId(), Secrets.newToken(), session, lease);
             open.put(created.id, created);
             scheduleExpiry(created);
             listener.opened(created);
             promise.complete(created);
         });
         return promise.future();
+    }
+
+    /** A random session id that no session of this registry has had (a collision of 128 bits is only theory). */
+    private String newId() {
+        String id = Secrets.newSessionId();
+        while (open.containsKey(id) || closed.containsKey(id)) {
+            id = Secrets.newSessionId();
+        }
+        return id;
     }
 
     /**
@@ -177,6 +186,12 @@ public final class LeaseRegistry {
             throw new SessionClosedException("session " + sessionId + " was closed: " + gone.cause.reason(), null);
         }
         throw ServiceProblem.unknownSession(sessionId);
+    }
+
+    /** The open session that is the agent's session {@code agentSession}, if any (its API id differs). */
+    public java.util.Optional<Lease> find(io.discagent.api.SessionId agentSession) {
+        checkContext();
+        return open.values().stream().filter(lease -> lease.session().id().equals(agentSession)).findFirst();
     }
 
     /** Extends the lease by its TTL from now. */

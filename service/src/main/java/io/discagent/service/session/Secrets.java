@@ -5,7 +5,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 
-/** Secret tokens: made from {@link SecureRandom}, compared in constant time. */
+/** Secret tokens and session ids: made from {@link SecureRandom}; tokens are compared in constant time. */
 public final class Secrets {
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -15,9 +15,22 @@ public final class Secrets {
 
     /** A new token: 256 random bits, base64url without padding (43 characters). */
     public static String newToken() {
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return random(32);
+    }
+
+    /**
+     * A new session id: {@code s-} and 128 random bits in base64url (22 characters). Not a secret (the token is),
+     * but unguessable and never the same twice, also across restarts: an old client's id names no one else's
+     * session.
+     */
+    public static String newSessionId() {
+        return "s-" + random(16);
+    }
+
+    private static String random(int bytes) {
+        byte[] value = new byte[bytes];
+        RANDOM.nextBytes(value);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(value);
     }
 
     /** Whether {@code given} equals {@code expected}, in time that does not depend on where they differ. */

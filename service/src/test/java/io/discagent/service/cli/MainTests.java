@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 /** How {@link Main} builds its command line for the word it is invoked with. */
 class MainTests {
 
-    private static final String[] ALL = {"serve", "list", "acquire", "release", "owner", "exec", "watch", "sim", "help"};
+    private static final String[] ALL = {"serve", "list", "acquire", "release", "owner", "exec", "burn", "watch", "sim",
+        "completion", "help"};
 
     @Test
     void aNamedSubcommandIsTheOnlyOneBuilt() {

@@ -254,6 +254,26 @@ final class DeviceClaim {
         return TrayState.UNLOCKED_NOT_RELOCKED;
     }
 
+    /**
+     * Locks the tray again, quietly, after a tool that ran through the claim (a burn) may have sent its own
+     * PREVENT/ALLOW: the next poll would otherwise report the agent's own child as the process that unlocked it.
+     */
+    void reassertTray(int timeoutMillis) {
+        if (!device.optical() || !trayLocked) {
+            return;
+        }
+        try {
+            SgIoResult result = prevent(timeoutMillis);
+            if (!result.ok()) {
+                LOG.log(Level.DEBUG, "{0}: locking the tray again after a burn failed ({1})", device.node(),
+                        result.detail());
+            }
+        } catch (NativeCallException e) {
+            LOG.log(Level.DEBUG, "{0}: locking the tray again after a burn failed ({1})", device.node(),
+                    e.getMessage());
+        }
+    }
+
     /** The held descriptor of the block node, for media polling. */
     DeviceFd fd() {
         return fd;

@@ -111,8 +111,8 @@ public final class LinuxBackend implements RecorderBackend {
         if (device == null) {
             throw new RecorderRemovedException(descriptor.paths() + " is gone", RecorderId.of(descriptor.id()));
         }
-        return new LinuxRecorder(device, settings.scsiTimeoutMillis(), own, owners, reports,
-                settings.keepClaimOnHandOver());
+        return new LinuxRecorder(device, settings.scsiTimeoutMillis(), own, owners, reports, settings.burnTool(),
+                settings.burnStopTimeout(), settings.keepClaimOnHandOver());
     }
 
     @Override

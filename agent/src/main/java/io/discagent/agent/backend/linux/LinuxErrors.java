@@ -77,6 +77,10 @@ final class LinuxErrors {
             hresult = HResult.E_IMAPI_RECORDER_COMMAND_TIMEOUT;
         } else if (result.senseKey() == 2 && result.asc() == 0x04) {
             hresult = HResult.E_IMAPI_RECORDER_MEDIA_BECOMING_READY;
+        } else if (result.senseKey() == 2 && result.asc() == 0x3a) {
+            hresult = HResult.E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
+        } else if (result.senseKey() == 3 || result.senseKey() == 4) {
+            hresult = HResult.E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE; // MEDIUM or HARDWARE ERROR: the sense says
         } else {
             hresult = HResult.E_FAIL;
         }

@@ -1,22 +1,32 @@
 package io.discagent.agent.backend.linux;
 
+import io.discagent.agent.backend.linux.jna.DeviceFd;
 import io.discagent.agent.backend.linux.jna.Linux;
 import io.discagent.agent.backend.linux.jna.NativeCallException;
 import io.discagent.agent.backend.linux.jna.Umount;
+import io.discagent.agent.backend.linux.jna.SgIoResult;
 import io.discagent.agent.spi.BackendRecorder;
+import io.discagent.agent.spi.BurnControl;
+import io.discagent.agent.spi.BurnPlan;
 import io.discagent.api.ClientNames;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderId;
+import io.discagent.api.error.BurnNotSupportedException;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidClientNameException;
 import io.discagent.api.error.InvalidHandleException;
 import io.discagent.api.error.LockNotHeldException;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.RecorderException;
+import io.discagent.api.error.RecorderExceptions;
 import io.discagent.api.error.VolumeMountedException;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -39,6 +49,8 @@ final class LinuxRecorder implements BackendRecorder {
     private final OwnerDiscovery owners;
     private final LinuxErrors errors;
     private final DriveReports reports;
+    private final String burnTool;
+    private final Duration burnStopTimeout;
     private final boolean keepClaimOnHandOver;
     private @Nullable DeviceClaim claim;
     private @Nullable String holder;
@@ -51,8 +63,10 @@ final class LinuxRecorder implements BackendRecorder {
      * @param keepClaimOnHandOver whether a hand-over keeps the claim (the default) or drops it and takes it again
      */
     LinuxRecorder(LinuxDevice device, int scsiTimeoutMillis, OwnDescriptors own, OwnerDiscovery owners,
-            DriveReports reports, boolean keepClaimOnHandOver) {
+            DriveReports reports, String burnTool, Duration burnStopTimeout, boolean keepClaimOnHandOver) {
         this.device = device;
+        this.burnTool = burnTool;
+        this.burnStopTimeout = burnStopTimeout;
         this.keepClaimOnHandOver = keepClaimOnHandOver;
         this.reports = reports;
         this.id = RecorderId.of(device.name());
@@ -235,6 +249,99 @@ final class LinuxRecorder implements BackendRecorder {
                 opened ? "opened" : "unlocked", culprit == null ? "a process that is gone (or this agent cannot see)"
                         : culprit, relocked ? "locked again" : "locking it again failed");
         reports.trayUnlocked(device.name(), culprit, opened, relocked);
+    }
+
+    /**
+     * The medium's details ({@link MediaDetails}): through the held descriptor while this handle holds the drive,
+     * else through a short non-exclusive read-only open (closed again at once; nothing of the agent keeps the node).
+     */
+    @Override
+    public MediaInfo media() {
+        checkOpen();
+        if (!device.optical()) {
+            return MediaInfo.unknown(device.node() + " is not an optical drive");
+        }
+        DeviceClaim held = claim;
+        try {
+            if (held != null) {
+                return MediaDetails.read(held.fd(), scsiTimeoutMillis);
+            }
+            requirePresent();
+            DeviceFd fd = own.open(device.node().toString(), Linux.O_RDONLY | Linux.O_NONBLOCK | Linux.O_CLOEXEC);
+            try {
+                return MediaDetails.read(fd, scsiTimeoutMillis);
+            } finally {
+                own.close(fd);
+            }
+        } catch (NativeCallException e) {
+            throw errors.of(e, OwnerDiscovery.Conflict.CLAIM);
+        }
+    }
+
+    /**
+     * Burns through this handle's claim with xorriso in its cooperating mode ({@link XorrisoBurn}); returns once the
+     * tool runs.
+     *
+     * @throws BurnNotSupportedException when xorriso is not installed (naming its Debian package) or the device is
+     *     not an optical drive
+     */
+    @Override
+    public void burn(BurnPlan plan, BurnControl control) {
+        checkOpen();
+        DeviceClaim held = claim;
+        if (held == null) {
+            throw new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, "this handle does not "
+                    + "hold " + device.node(), id, null, null, null);
+        }
+        if (!device.optical()) {
+            throw new BurnNotSupportedException(HResult.E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED, device.node()
+                    + " is not an optical drive", id, null, null, null);
+        }
+        Path tool = LinuxBurnTool.locate(burnTool, id);
+        new XorrisoBurn(device, plan, control, tool, burnStopTimeout, () -> {
+            DeviceClaim still = claim;
+            if (still == held) {
+                held.reassertTray(scsiTimeoutMillis);
+            }
+        }).start();
+    }
+
+    /** Reads the disc back through the held descriptor with READ(10), 32 blocks (64 KiB) per command. */
+    @Override
+    public void readBack(long offset, ByteBuffer dst) {
+        checkOpen();
+        DeviceClaim held = claim;
+        if (held == null) {
+            throw new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION, "this handle does not "
+                    + "hold " + device.node(), id, null, null, null);
+        }
+        if (offset % MediaInfo.SECTOR != 0 || dst.remaining() % MediaInfo.SECTOR != 0) {
+            throw new io.discagent.api.error.InvalidArgumentException("read back whole 2048-byte sectors", id);
+        }
+        long lba = offset / MediaInfo.SECTOR;
+        try {
+            while (dst.hasRemaining()) {
+                int blocks = Math.min(32, dst.remaining() / MediaInfo.SECTOR);
+                SgIoResult read = held.fd().sgIo("READ(10)", ScsiCommands.read10(lba, blocks),
+                        blocks * MediaInfo.SECTOR, scsiTimeoutMillis);
+                if (!read.ok() && read.senseKey() == 6) {
+                    read = held.fd().sgIo("READ(10)", ScsiCommands.read10(lba, blocks), blocks * MediaInfo.SECTOR,
+                            scsiTimeoutMillis);
+                }
+                if (!read.ok()) {
+                    throw errors.of(read);
+                }
+                if (read.data().length != blocks * MediaInfo.SECTOR) {
+                    throw RecorderExceptions.create(HResult.E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, "READ(10)"
+                            + " of " + blocks + " blocks at " + lba + " returned " + read.data().length + " bytes",
+                            id, null, read.detail(), null);
+                }
+                dst.put(read.data());
+                lba += blocks;
+            }
+        } catch (NativeCallException e) {
+            throw errors.of(e, OwnerDiscovery.Conflict.CLAIM);
+        }
     }
 
     /** Drops a hold still taken (ALLOW, close) and makes the handle unusable. */

@@ -17,12 +17,16 @@ import java.util.List;
  * @param kernelEventPollMillis {@code linux.kernelEventPollMillis} (default 2000; 0 leaves the system alone): the
  *     in-kernel media polling interval set on optical drives whose polling is off (what udev's
  *     {@code 60-block.rules} does; without it the kernel sends no media-change uevents)
+ * @param burnTool {@code linux.burnTool} (default {@code xorriso}): the program that burns, a name on the
+ *     {@code PATH} or a path
+ * @param burnStopTimeout {@code linux.burnStopMillis} (default 30000): how long a stopped burn's tool has after
+ *     {@code SIGINT} to release the drive before it gets {@code SIGKILL}
  * @param keepClaimOnHandOver {@code linux.handOver} ({@code keep}, the default, or {@code reacquire}): whether the
  *     claim stays taken when the agent passes a drive from one client to the next, or is dropped and taken again
  *     (only for comparison: it lets another process in between)
  */
 record LinuxSettings(List<Path> devices, boolean scanOptical, Duration hotplugPollInterval, int scsiTimeoutMillis,
-        int kernelEventPollMillis, boolean keepClaimOnHandOver) {
+        int kernelEventPollMillis, String burnTool, Duration burnStopTimeout, boolean keepClaimOnHandOver) {
 
     LinuxSettings {
         devices = List.copyOf(devices);
@@ -34,6 +38,12 @@ record LinuxSettings(List<Path> devices, boolean scanOptical, Duration hotplugPo
         }
         if (kernelEventPollMillis < 0) {
             throw new IllegalArgumentException("linux.kernelEventPollMillis must not be negative");
+        }
+        if (burnTool.isBlank()) {
+            throw new IllegalArgumentException("linux.burnTool must name a program");
+        }
+        if (burnStopTimeout.isNegative() || burnStopTimeout.isZero()) {
+            throw new IllegalArgumentException("linux.burnStopMillis must be positive");
         }
     }
 
@@ -51,6 +61,8 @@ record LinuxSettings(List<Path> devices, boolean scanOptical, Duration hotplugPo
         return new LinuxSettings(devices, Boolean.parseBoolean(config.get("linux.scanOptical", "true").trim()),
                 config.getMillis("linux.hotplugPollMillis", Duration.ofMillis(50)),
                 config.getInt("linux.scsiTimeoutMillis", 5000), config.getInt("linux.kernelEventPollMillis", 2000),
+                config.get("linux.burnTool", "xorriso").trim(),
+                config.getMillis("linux.burnStopMillis", Duration.ofSeconds(30)),
                 handOver.equals("keep"));
     }
 }

@@ -49,4 +49,48 @@ final class ScsiCommands {
     static byte[] getEventStatusMedia() {
         return new byte[] {0x4a, 0x01, 0, 0, 0x10, 0, 0, 0, 8, 0};
     }
+
+    /** How many bytes {@link #getConfiguration()} asks for: the profile list and every feature of a drive. */
+    static final int GET_CONFIGURATION_LENGTH = 2048;
+
+    /** GET CONFIGURATION, all features (RT 0) from feature 0: the current profile, the profile list, the features. */
+    static byte[] getConfiguration() {
+        return new byte[] {0x46, 0x00, 0, 0, 0, 0, 0, (byte) (GET_CONFIGURATION_LENGTH >> 8),
+                (byte) GET_CONFIGURATION_LENGTH, 0};
+    }
+
+    /** How many bytes {@link #readDiscInformation()} asks for (the standard disc information block). */
+    static final int DISC_INFORMATION_LENGTH = 34;
+
+    /** READ DISC INFORMATION, standard disc information (data type 0). */
+    static byte[] readDiscInformation() {
+        return new byte[] {0x51, 0, 0, 0, 0, 0, 0, 0, DISC_INFORMATION_LENGTH, 0};
+    }
+
+    /** How many bytes {@link #readTrackInformationInvisible()} asks for. */
+    static final int TRACK_INFORMATION_LENGTH = 48;
+
+    /** READ TRACK INFORMATION of the invisible (next writable) track: address type 1, track 0xFF. */
+    static byte[] readTrackInformationInvisible() {
+        return new byte[] {0x52, 0x01, 0, 0, 0, (byte) 0xFF, 0, 0, TRACK_INFORMATION_LENGTH, 0};
+    }
+
+    /** READ CAPACITY(10): the last logical block address and the block length. */
+    static byte[] readCapacity() {
+        return new byte[] {0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    }
+
+    /** How many bytes {@link #readFormatCapacities()} asks for. */
+    static final int FORMAT_CAPACITIES_LENGTH = 252;
+
+    /** READ FORMAT CAPACITIES: the capacity of a medium that is not formatted yet (a new DVD+RW or BD-RE). */
+    static byte[] readFormatCapacities() {
+        return new byte[] {0x23, 0, 0, 0, 0, 0, 0, 0, (byte) FORMAT_CAPACITIES_LENGTH, 0};
+    }
+
+    /** READ(10) of {@code blocks} 2048-byte blocks from {@code lba}. */
+    static byte[] read10(long lba, int blocks) {
+        return new byte[] {0x28, 0, (byte) (lba >> 24), (byte) (lba >> 16), (byte) (lba >> 8), (byte) lba, 0,
+                (byte) (blocks >> 8), (byte) blocks, 0};
+    }
 }

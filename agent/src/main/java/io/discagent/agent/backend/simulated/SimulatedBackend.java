@@ -4,7 +4,11 @@ import io.discagent.agent.spi.BackendRecorder;
 import io.discagent.agent.spi.HotplugListener;
 import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.agent.spi.RecorderDescriptor;
+import io.discagent.api.DiscState;
+import io.discagent.api.MediaInfo;
+import io.discagent.api.MediaProfile;
 import io.discagent.api.RecorderId;
+import io.discagent.api.TrayState;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.api.error.InvalidHandleException;
@@ -12,6 +16,10 @@ import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RecorderExceptions;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,15 +55,21 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     /** Lock counts of devices replaced by a new one with the same id. */
     private long retiredTaken;
     private long retiredDropped;
+    private final SimulatedSettings settings;
+    private @Nullable Path discDirectory;
 
     /** A backend with {@code recorders} virtual recorders, {@code sim-0} to {@code sim-(n-1)}. */
     public SimulatedBackend(int recorders) {
-        if (recorders < 0) {
-            throw new InvalidArgumentException("recorders must not be negative: " + recorders);
-        }
-        for (int i = 0; i < recorders; i++) {
+        this(SimulatedSettings.DEFAULTS.withRecorders(recorders));
+    }
+
+    /** A backend with these settings ({@code simulated.*} properties). */
+    public SimulatedBackend(SimulatedSettings settings) {
+        this.settings = InvalidArgumentException.requireNonNull(settings, "settings");
+        this.discDirectory = settings.discDirectory();
+        for (int i = 0; i < settings.recorders(); i++) {
             RecorderId id = RecorderId.of("sim-" + nextId++);
-            devices.put(id, new SimulatedDevice(id));
+            devices.put(id, newDevice(id));
         }
     }
 
@@ -63,6 +77,10 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     public SimulatedBackend(int recorders, HandOver handOver) {
         this(recorders);
         setHandOver(handOver);
+    }
+
+    private SimulatedDevice newDevice(RecorderId id) {
+        return new SimulatedDevice(id, SimulatedDisc.blank(settings.disc()), settings.burnSpeed());
     }
 
     // ------------------------------------------------------------------------------------------------ SPI
@@ -173,7 +191,8 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
         return null;
     }
 
-    private void block(SimulatedRecorder recorder, SimulatedDevice device) {
+    /** Blocks the calling native call like a hung drive, until released, removed or closed. */
+    void block(SimulatedRecorder recorder, SimulatedDevice device) {
         synchronized (lock) {
             long epoch = device.hangEpoch;
             device.blockedCalls++;
@@ -212,6 +231,62 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
             calls.removeFirst();
         }
         calls.addLast(new SimulatedCall(id, operation, Thread.currentThread().getName()));
+    }
+
+    /** The latency of every native call of the device, applied to a burn's writes too. */
+    Duration latency(SimulatedDevice device) {
+        synchronized (lock) {
+            return device.latency;
+        }
+    }
+
+    /** The disc image file of a recorder, in the disc directory (made on first use). Call with the lock held. */
+    Path discImageFile(RecorderId recorder) {
+        Path dir = discDirectory;
+        try {
+            if (dir == null) {
+                dir = Files.createTempDirectory("discagent-sim-discs");
+                dir.toFile().deleteOnExit();
+                discDirectory = dir;
+            } else {
+                Files.createDirectories(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the simulated disc directory cannot be made", e);
+        }
+        Path file = dir.resolve(recorder.value().replaceAll("[^A-Za-z0-9._-]", "_") + ".img");
+        if (settings.discDirectory() == null) {
+            file.toFile().deleteOnExit();
+        }
+        return file;
+    }
+
+    /** What a device's drive reports about its disc. Call with the lock held. */
+    static MediaInfo mediaOf(SimulatedDevice device) {
+        List<MediaProfile> writes = List.of(MediaProfile.CD_R, MediaProfile.CD_RW, MediaProfile.DVD_DASH_R,
+                MediaProfile.DVD_DASH_RW, MediaProfile.DVD_PLUS_R, MediaProfile.DVD_PLUS_RW,
+                MediaProfile.DVD_PLUS_R_DL, MediaProfile.BD_R, MediaProfile.BD_RE);
+        switch (device.media) {
+            case NO_MEDIA:
+                return MediaInfo.noMedium(TrayState.CLOSED, writes, "simulated");
+            case TRAY_OPEN:
+                return MediaInfo.noMedium(TrayState.OPEN, writes, "simulated");
+            case UNKNOWN:
+                return MediaInfo.unknown("simulated: the medium is unknown");
+            default:
+                break;
+        }
+        SimulatedDisc disc = device.disc;
+        boolean writable = disc.profile().recordable() && !disc.writeProtected()
+                && (disc.state() == DiscState.BLANK || disc.state() == DiscState.OVERWRITABLE);
+        long free = switch (disc.state()) {
+            case BLANK, OVERWRITABLE -> disc.capacityBytes();
+            case APPENDABLE -> Math.max(0, disc.capacityBytes() - device.discWritten);
+            default -> 0;
+        };
+        return new MediaInfo(TrayState.CLOSED, disc.profile(), disc.state(), writable, disc.capacityBytes(),
+                disc.profile().recordable() && !disc.writeProtected() ? free : 0, writes,
+                "simulated" + (disc.writeProtected() ? ", write-protected" : ""));
     }
 
     private static void sleep(Duration latency) {
@@ -260,7 +335,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
                 retiredTaken += existing.locksTaken;
                 retiredDropped += existing.locksDropped;
             }
-            devices.put(recorder, new SimulatedDevice(recorder));
+            devices.put(recorder, newDevice(recorder));
             // under the lock: events reach the agent in the order the devices changed, however many threads flap
             if (listener != null) {
                 listener.recorderArrived(descriptor(recorder));
@@ -415,6 +490,49 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
             if (listener != null) {
                 listener.mediaChanged(recorder.value(), state);
             }
+        }
+    }
+
+    @Override
+    public void insertDisc(RecorderId recorder, SimulatedDisc disc) {
+        InvalidArgumentException.requireNonNull(disc, "disc");
+        synchronized (lock) {
+            SimulatedDevice device = device(recorder);
+            device.disc = disc;
+            device.discWritten = 0;
+            device.media = MediaState.MEDIA_PRESENT;
+            if (listener != null) {
+                listener.mediaChanged(recorder.value(), MediaState.MEDIA_PRESENT);
+            }
+        }
+    }
+
+    @Override
+    public void setBurnSpeed(RecorderId recorder, long bytesPerSecond) {
+        if (bytesPerSecond <= 0) {
+            throw new InvalidArgumentException("the burn speed must be positive: " + bytesPerSecond);
+        }
+        synchronized (lock) {
+            device(recorder).burnSpeed = bytesPerSecond;
+        }
+    }
+
+    @Override
+    public void failBurnAt(RecorderId recorder, int percent, BurnFault fault) {
+        InvalidArgumentException.requireNonNull(fault, "fault");
+        if (percent < 0 || percent > 100) {
+            throw new InvalidArgumentException("percent must be 0 to 100: " + percent);
+        }
+        synchronized (lock) {
+            device(recorder).burnFault = new SimulatedDevice.PlannedBurnFault(percent, fault);
+        }
+    }
+
+    @Override
+    public Path discImage(RecorderId recorder) {
+        synchronized (lock) {
+            device(recorder);
+            return discImageFile(recorder);
         }
     }
 

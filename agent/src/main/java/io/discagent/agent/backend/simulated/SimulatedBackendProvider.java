@@ -5,8 +5,9 @@ import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.agent.spi.RecorderBackendProvider;
 
 /**
- * The simulated backend: the embedded default where no drive exists. Property {@code simulated.recorders} sets how
- * many virtual recorders it starts with (default 2).
+ * The simulated backend: the embedded default where no drive exists. Its {@code simulated.*} properties are
+ * {@link SimulatedSettings}: how many virtual recorders it starts with (default 2), their discs, burn speed and the
+ * directory of their disc images.
  */
 public final class SimulatedBackendProvider implements RecorderBackendProvider {
 
@@ -28,11 +29,13 @@ public final class SimulatedBackendProvider implements RecorderBackendProvider {
     @Override
     public RecorderBackend create(BackendConfig config) {
         String handOver = config.get("simulated.handOver", "keep");
-        return new SimulatedBackend(config.getInt("simulated.recorders", 2), switch (handOver) {
+        SimulatedBackend backend = new SimulatedBackend(SimulatedSettings.from(config));
+        backend.setHandOver(switch (handOver) {
             case "keep" -> Simulator.HandOver.KEEP_CLAIM;
             case "reacquire" -> Simulator.HandOver.RELEASE_AND_ACQUIRE;
             default -> throw new IllegalArgumentException("simulated.handOver must be keep or reacquire: "
                     + handOver);
         });
+        return backend;
     }
 }

@@ -24,9 +24,25 @@ final class SimulatedDevice {
     long hangEpoch;
     int blockedCalls;
     MediaState media = MediaState.MEDIA_PRESENT;
+    /** The disc in the drive (read and written only while {@link #media} is {@code MEDIA_PRESENT}). */
+    SimulatedDisc disc;
+    /** How many bytes of the disc a burn has written (from its start). */
+    long discWritten;
+    /** How fast burns write, in bytes per second of the agent's clock. */
+    long burnSpeed;
+    /** A fault the next burn meets at a share of its image, or null. */
+    @Nullable PlannedBurnFault burnFault;
+    /** Whether a burn runs on the device. */
+    boolean burning;
 
-    SimulatedDevice(RecorderId id) {
+    SimulatedDevice(RecorderId id, SimulatedDisc disc, long burnSpeed) {
         this.id = id;
+        this.disc = disc;
+        this.burnSpeed = burnSpeed;
+    }
+
+    /** A burn fault planned at a share of the image. */
+    record PlannedBurnFault(int percent, BurnFault fault) {
     }
 
     /** A planned failure or hang of the next calls of one operation. */
@@ -48,6 +64,6 @@ final class SimulatedDevice {
 
     SimulatedDeviceState snapshot() {
         return new SimulatedDeviceState(id, present, holderName, externalOwner, mountedAt, locksTaken, locksDropped,
-                blockedCalls, media, handOvers);
+                blockedCalls, media, disc, discWritten, burning, handOvers);
     }
 }

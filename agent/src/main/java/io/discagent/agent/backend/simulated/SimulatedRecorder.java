@@ -1,12 +1,20 @@
 package io.discagent.agent.backend.simulated;
 
 import io.discagent.agent.spi.BackendRecorder;
+import io.discagent.agent.spi.BurnControl;
+import io.discagent.agent.spi.BurnPlan;
 import io.discagent.api.ClientNames;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidClientNameException;
 import io.discagent.api.error.RecorderExceptions;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.VolumeMountedException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -114,6 +122,58 @@ final class SimulatedRecorder implements BackendRecorder {
             backend.checkUsable(this, device);
             return device.holder != null ? device.holderName : device.externalOwner;
         }
+    }
+
+    @Override
+    public MediaInfo media() {
+        backend.enter(this, device, Simulator.Operation.MEDIA, "media");
+        synchronized (backend.lock) {
+            backend.checkUsable(this, device);
+            return SimulatedBackend.mediaOf(device);
+        }
+    }
+
+    /** Writes the image into the recorder's disc image file, paced on the agent's clock ({@link SimulatedBurn}). */
+    @Override
+    public void burn(BurnPlan plan, BurnControl control) {
+        backend.enter(this, device, Simulator.Operation.ANY, "burn");
+        new SimulatedBurn(backend, this, device, plan, control).start();
+    }
+
+    /** Reads the disc image file back; what no burn wrote reads as zeros, like a blank area read by the drive. */
+    @Override
+    public void readBack(long offset, ByteBuffer dst) {
+        backend.enter(this, device, Simulator.Operation.READ, "read");
+        Path file;
+        synchronized (backend.lock) {
+            backend.checkUsable(this, device);
+            file = backend.discImageFile(device.id);
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long at = offset;
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, at);
+                if (n < 0) {
+                    while (dst.hasRemaining()) {
+                        dst.put((byte) 0);
+                    }
+                    break;
+                }
+                at += n;
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            while (dst.hasRemaining()) {
+                dst.put((byte) 0);
+            }
+        } catch (IOException e) {
+            throw RecorderExceptions.create(HResult.E_FAIL, "reading the simulated disc " + file + " failed: " + e,
+                    device.id, null, null, e);
+        }
+    }
+
+    /** Whether this handle holds the device's lock. Call with the backend's lock held. */
+    boolean holdsLock() {
+        return device.holder == this;
     }
 
     @Override

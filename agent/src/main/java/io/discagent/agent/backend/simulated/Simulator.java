@@ -3,6 +3,7 @@ package io.discagent.agent.backend.simulated;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.HResult;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -76,6 +77,25 @@ public interface Simulator {
     void changeMedia(RecorderId recorder, MediaState state);
 
     /**
+     * Puts {@code disc} in the recorder (taking out the one it had) and reports the change: what the next burn meets
+     * ({@link SimulatedDisc#blank(io.discagent.api.MediaProfile, long)} with a small capacity makes an image too large
+     * for it; {@link SimulatedDisc#closed} a disc that cannot be written).
+     */
+    void insertDisc(RecorderId recorder, SimulatedDisc disc);
+
+    /** How fast the recorder's burns write, in bytes per second of the agent's clock (4x DVD by default). */
+    void setBurnSpeed(RecorderId recorder, long bytesPerSecond);
+
+    /**
+     * The recorder's next burn meets {@code fault} once it has written {@code percent} percent of its image: a
+     * MEDIUM ERROR, a write that hangs, or the recorder's removal.
+     */
+    void failBurnAt(RecorderId recorder, int percent, BurnFault fault);
+
+    /** The file that stands for the recorder's disc: burns write the image into it, verification reads it back. */
+    Path discImage(RecorderId recorder);
+
+    /**
      * Another process unlocks the tray of a recorder the agent holds (as {@code sg_prevent --allow} would) and the
      * backend locks it again at once: reports {@code trayUnlocked} to the agent, which publishes a
      * {@link io.discagent.api.event.TrayUnlockedEvent}.
@@ -119,5 +139,15 @@ public interface Simulator {
     }
 
     /** Native operations, for {@link #failNext} and {@link #hangNext}. */
-    enum Operation { ACQUIRE, RELEASE, OWNER, ANY }
+    enum Operation {
+        ACQUIRE, RELEASE, OWNER,
+        /** Every native call. */
+        ANY,
+        /** Reading the medium's details. */
+        MEDIA,
+        /** Each write of a burn (every tick of writing). */
+        WRITE,
+        /** Each read of a verification. */
+        READ
+    }
 }

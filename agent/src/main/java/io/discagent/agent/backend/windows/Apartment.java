@@ -131,6 +131,11 @@ final class Apartment {
         return create(com::createDiscRecorder, Imapi2Call.CREATE_DISC_RECORDER);
     }
 
+    /** Creates an {@code MsftDiscFormat2Data} object (the data writer) on this thread. */
+    Imapi2.DiscFormat2Data createDiscFormat2Data() {
+        return create(com::createDiscFormat2Data, Imapi2Call.CREATE_DISC_FORMAT2_DATA);
+    }
+
     private <T extends ComObject> T create(Supplier<T> factory, Imapi2Call call) {
         checkUsable();
         T object;

@@ -19,6 +19,8 @@ final class ComCodes {
     static final int E_IMAPI_RECORDER_LOCKED = 0xC0AA0210;
     static final int E_IMAPI_RECORDER_COMMAND_TIMEOUT = 0xC0AA020D;
     static final int E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID = 0xC0AA0211;
+    /** {@code IDiscFormat2Data::put_ClientName} refused the name. */
+    static final int E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID = 0xC0AA0408;
     static final int E_ACCESSDENIED = 0x80070005;
     static final int E_INVALIDARG = 0x80070057;
     static final int E_FAIL = 0x80004005;

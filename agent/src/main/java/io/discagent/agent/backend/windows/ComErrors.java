@@ -123,11 +123,12 @@ final class ComErrors {
                             + "acquire with force to dismount it", recorder, null, detail, cause);
                 }
                 return new NativeRecorderException(hresult, failed, recorder, null, detail, cause);
+            case ComCodes.E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID:
             case ComCodes.E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID:
                 return new InvalidClientNameException(hresult, failed + ": the client name was refused", recorder,
                         null, detail, cause);
             case ComCodes.E_INVALIDARG:
-                if (acquire) {
+                if (acquire || call == Imapi2Call.PUT_CLIENT_NAME) {
                     return new InvalidClientNameException(hresult, failed + ": the client name was refused", recorder,
                             null, detail, cause);
                 }

@@ -25,6 +25,12 @@ final class ComMemory {
     static final int VT_BSTR = 8;
     static final int VT_VARIANT = 12;
     static final int VT_BYREF = 0x4000;
+    static final int VT_I2 = 2;
+    static final int VT_I4 = 3;
+    static final int VT_DISPATCH = 9;
+    static final int VT_UNKNOWN = 13;
+    static final int VT_UI4 = 19;
+    static final int VT_INT = 22;
     static final int VARIANT_VALUE_OFFSET = 8;
     static final int VARIANT_SIZE = Native.POINTER_SIZE == 8 ? 24 : 16;
 
@@ -93,6 +99,37 @@ final class ComMemory {
                 return value == null ? null : readBstr(value.getPointer(0));
             case VT_VARIANT | VT_BYREF:
                 return value == null || depth > 0 ? null : variantString(value, depth + 1);
+            default:
+                return null;
+        }
+    }
+
+    /** The integer a VARIANT holds ({@code VT_I4}, {@code VT_I2}, {@code VT_UI4}, or by reference), or null. */
+    static @Nullable Integer variantInt(Pointer variant) {
+        int vt = variant.getShort(0) & 0xFFFF;
+        switch (vt) {
+            case VT_I4, VT_UI4, VT_INT:
+                return variant.getInt(VARIANT_VALUE_OFFSET);
+            case VT_I2:
+                return (int) variant.getShort(VARIANT_VALUE_OFFSET);
+            case VT_I4 | VT_BYREF: {
+                Pointer value = variant.getPointer(VARIANT_VALUE_OFFSET);
+                return value == null ? null : value.getInt(0);
+            }
+            default:
+                return null;
+        }
+    }
+
+    /** The interface pointer a VARIANT holds ({@code VT_DISPATCH} or {@code VT_UNKNOWN}, or by reference), or null. */
+    static @Nullable Pointer variantInterface(Pointer variant) {
+        int vt = variant.getShort(0) & 0xFFFF;
+        Pointer value = variant.getPointer(VARIANT_VALUE_OFFSET);
+        switch (vt) {
+            case VT_DISPATCH, VT_UNKNOWN:
+                return value;
+            case VT_DISPATCH | VT_BYREF, VT_UNKNOWN | VT_BYREF:
+                return value == null ? null : value.getPointer(0);
             default:
                 return null;
         }

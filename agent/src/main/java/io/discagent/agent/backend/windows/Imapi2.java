@@ -1,5 +1,7 @@
 package io.discagent.agent.backend.windows;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -47,6 +49,9 @@ interface Imapi2 {
 
     /** {@code CoCreateInstance(CLSID_MsftDiscRecorder2)} on the calling thread, not yet initialised. */
     DiscRecorder createDiscRecorder();
+
+    /** {@code CoCreateInstance(CLSID_MsftDiscFormat2Data)} on the calling thread: the data writer. */
+    DiscFormat2Data createDiscFormat2Data();
 
     /** How a {@link WakeEvent#await wait} ended. */
     enum Wakeup {
@@ -137,5 +142,101 @@ interface Imapi2 {
 
         /** {@code ExclusiveAccessOwner}: the holder's client name, or empty/null when free. */
         @Nullable String exclusiveAccessOwner();
+
+        /** {@code SupportedProfiles}: every MMC profile number the drive supports (reading or writing). */
+        List<Integer> supportedProfiles();
+
+        /** {@code CurrentProfiles}: the MMC profile numbers of the medium in the drive (empty without one). */
+        List<Integer> currentProfiles();
+    }
+
+    /**
+     * {@code IDiscFormat2Data} of an {@code MsftDiscFormat2Data} object: writes an image to the medium of the recorder
+     * it is given. Its methods take the recorder's exclusive lock themselves when needed; the backend uses it only on
+     * the worker of the recorder whose {@code MsftDiscRecorder2} already holds the lock.
+     */
+    interface DiscFormat2Data extends ComObject {
+
+        /** {@code put_Recorder}: the recorder to write to (the agent's lasting object, which holds the lock). */
+        void setRecorder(DiscRecorder recorder);
+
+        /** {@code put_ClientName}: the name IMAPI2 locks the recorder with while it writes. */
+        void setClientName(String clientName);
+
+        /** {@code IsCurrentMediaSupported(recorder)}: whether this writer can write the medium in the recorder. */
+        boolean isCurrentMediaSupported(DiscRecorder recorder);
+
+        /** {@code MediaHeuristicallyBlank}. */
+        boolean mediaHeuristicallyBlank();
+
+        /** {@code SupportedMediaTypes}: the {@code IMAPI_MEDIA_PHYSICAL_TYPE}s this writer writes on the recorder. */
+        List<Integer> supportedMediaTypes();
+
+        /** {@code CurrentPhysicalMediaType}: the {@code IMAPI_MEDIA_PHYSICAL_TYPE} of the medium. */
+        int currentPhysicalMediaType();
+
+        /** {@code CurrentMediaStatus}: the {@code IMAPI_FORMAT2_DATA_MEDIA_STATE} flags. */
+        int currentMediaStatus();
+
+        /** {@code TotalSectorsOnMedia}. */
+        int totalSectorsOnMedia();
+
+        /** {@code FreeSectorsOnMedia}. */
+        int freeSectorsOnMedia();
+
+        /** {@code put_ForceMediaToBeClosed}: close the disc after writing (true) or leave it appendable. */
+        void setForceMediaToBeClosed(boolean close);
+
+        /** {@code SetWriteSpeed(sectorsPerSecond, pureCav)}. */
+        void setWriteSpeed(int sectorsPerSecond, boolean pureCav);
+
+        /**
+         * {@code IBurnVerification::put_BurnVerificationLevel} (asked of this object with {@code QueryInterface}).
+         *
+         * @param level an {@code IMAPI_BURN_VERIFICATION_LEVEL}
+         */
+        void setBurnVerificationLevel(int level);
+
+        /**
+         * {@code Write(IStream*)}: writes {@code image} and returns when it is written (or failed, or was cancelled).
+         * Meanwhile IMAPI2 fires {@code DDiscFormat2DataEvents::Update} on this thread, which reaches
+         * {@code progress}; {@link #cancelWrite()} may only be called from there (IMAPI2's rule).
+         */
+        void write(ImageReader image, WriteProgressListener progress);
+
+        /** {@code CancelWrite()}: call it from {@link WriteProgressListener#update} only. */
+        void cancelWrite();
+    }
+
+    /** The image as the writer reads it: an {@code IStream} over it is handed to {@code Write}. */
+    interface ImageReader {
+
+        /** Its size in bytes ({@code IStream::Stat}'s {@code cbSize}). */
+        long size();
+
+        /** Reads at {@code position} into {@code dst}; -1 at the end. */
+        int read(ByteBuffer dst, long position) throws IOException;
+    }
+
+    /** Receives {@code DDiscFormat2DataEvents::Update} on the writing thread. */
+    interface WriteProgressListener {
+        void update(WriteProgress progress);
+    }
+
+    /**
+     * What one {@code Update} event says ({@code IDiscFormat2DataEventArgs}).
+     *
+     * @param action the {@code IMAPI_FORMAT2_DATA_WRITE_ACTION}
+     * @param startLba where the write started
+     * @param sectorCount how many sectors it writes
+     * @param lastWrittenLba the last sector written so far
+     * @param totalSystemBuffer the size of IMAPI2's buffer
+     * @param usedSystemBuffer how much of it is used
+     * @param elapsedSeconds since the write started
+     * @param remainingSeconds IMAPI2's estimate of the time left
+     * @param totalSeconds IMAPI2's estimate of the whole write
+     */
+    record WriteProgress(int action, int startLba, int sectorCount, int lastWrittenLba, int totalSystemBuffer,
+            int usedSystemBuffer, int elapsedSeconds, int remainingSeconds, int totalSeconds) {
     }
 }

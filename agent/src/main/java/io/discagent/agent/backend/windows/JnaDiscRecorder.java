@@ -85,6 +85,23 @@ final class JnaDiscRecorder implements DiscRecorder {
         return text(Imapi2Vtables.RECORDER_GET_EXCLUSIVE_ACCESS_OWNER, Imapi2Call.EXCLUSIVE_ACCESS_OWNER);
     }
 
+    @Override
+    public List<Integer> supportedProfiles() {
+        return profiles(Imapi2Vtables.RECORDER_GET_SUPPORTED_PROFILES, Imapi2Call.SUPPORTED_PROFILES);
+    }
+
+    @Override
+    public List<Integer> currentProfiles() {
+        return profiles(Imapi2Vtables.RECORDER_GET_CURRENT_PROFILES, Imapi2Call.CURRENT_PROFILES);
+    }
+
+    /** A {@code SAFEARRAY} of VARIANT profile numbers, read and destroyed. */
+    private List<Integer> profiles(int slot, Imapi2Call call) {
+        PointerByReference array = new PointerByReference();
+        ComVtable.check(ComVtable.call(recorder, slot, array.getPointer()), call);
+        return strings.readIntsAndDestroy(array.getValue());
+    }
+
     /** The {@code IDiscRecorder2} interface pointer this object owns. */
     Pointer pointer() {
         return recorder;

@@ -87,6 +87,12 @@ final class JnaImapi2 implements Imapi2 {
                 pointer -> new JnaDiscRecorder(pointer, strings));
     }
 
+    @Override
+    public DiscFormat2Data createDiscFormat2Data() {
+        return create(Imapi2Ids.CLSID_MSFT_DISC_FORMAT2_DATA, Imapi2Ids.IID_IDISC_FORMAT2_DATA,
+                pointer -> new JnaDiscFormat2Data(pointer, strings));
+    }
+
     /** {@code CoCreateInstance(clsid, NULL, CLSCTX_SERVER, iid, &object)}, then the wrapper that owns the reference. */
     private <T> T create(String clsid, String iid, Function<Pointer, T> wrap) {
         PointerByReference object = new PointerByReference();

@@ -104,6 +104,68 @@ final class OleStrings {
         }
     }
 
+    /**
+     * Reads the integers of an {@code [out]} SAFEARRAY (one dimension of {@code VT_VARIANT}s holding {@code VT_I4}s,
+     * or of {@code VT_I4}s: profile numbers, media types) and destroys it, whatever reading does. A NULL or empty array
+     * has none; entries that hold something else are left out.
+     *
+     * @throws COMException when the array has another shape ({@code E_UNEXPECTED}) or an OLE call fails
+     */
+    List<Integer> readIntsAndDestroy(@Nullable Pointer safeArray) {
+        if (safeArray == null) {
+            return List.of();
+        }
+        SAFEARRAY array = new SAFEARRAY(safeArray);
+        array.setAutoWrite(false);
+        RuntimeException failure = null;
+        try {
+            return ints(array);
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
+        } finally {
+            finish(libraries.oleAuto.SafeArrayDestroy(array), "SafeArrayDestroy", failure);
+        }
+    }
+
+    private List<Integer> ints(SAFEARRAY array) {
+        int dimensions = libraries.oleAuto.SafeArrayGetDim(array).intValue();
+        VARTYPEByReference type = new VARTYPEByReference();
+        check(libraries.oleAuto.SafeArrayGetVartype(array, type), "SafeArrayGetVartype");
+        int vt = type.getValue().intValue();
+        if (dimensions != 1 || (vt != Imapi2Vtables.VT_VARIANT && vt != Imapi2Vtables.VT_I4)) {
+            throw new COMException("expected a one-dimensional SAFEARRAY of VARIANTs or VT_I4s, got " + dimensions
+                    + " dimension(s) of VARTYPE " + vt, new HRESULT(ComCodes.E_UNEXPECTED));
+        }
+        LONGByReference lower = new LONGByReference();
+        LONGByReference upper = new LONGByReference();
+        check(libraries.oleAuto.SafeArrayGetLBound(array, new UINT(1), lower), "SafeArrayGetLBound");
+        check(libraries.oleAuto.SafeArrayGetUBound(array, new UINT(1), upper), "SafeArrayGetUBound");
+        long count = upper.getValue().longValue() - lower.getValue().longValue() + 1;
+        if (count <= 0) {
+            return List.of();
+        }
+        PointerByReference data = new PointerByReference();
+        check(libraries.oleAuto.SafeArrayAccessData(array, data), "SafeArrayAccessData");
+        RuntimeException failure = null;
+        try {
+            List<Integer> ints = new ArrayList<>((int) count);
+            for (long i = 0; i < count; i++) {
+                Integer value = vt == Imapi2Vtables.VT_I4 ? Integer.valueOf(data.getValue().getInt(i * 4))
+                        : ComMemory.variantInt(data.getValue().share(i * ComMemory.VARIANT_SIZE));
+                if (value != null) {
+                    ints.add(value);
+                }
+            }
+            return ints;
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
+        } finally {
+            finish(libraries.oleAuto.SafeArrayUnaccessData(array), "SafeArrayUnaccessData", failure);
+        }
+    }
+
     private List<String> strings(SAFEARRAY array) {
         int dimensions = libraries.oleAuto.SafeArrayGetDim(array).intValue();
         VARTYPEByReference type = new VARTYPEByReference();

@@ -2,6 +2,11 @@ package io.discagent.agent.backend.windows;
 
 import io.discagent.agent.backend.windows.Imapi2.DiscRecorder;
 import io.discagent.agent.spi.BackendRecorder;
+import io.discagent.agent.spi.BurnControl;
+import io.discagent.agent.spi.BurnPlan;
+import io.discagent.api.MediaInfo;
+import io.discagent.api.burn.BurnPhase;
+import java.time.Duration;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.InvalidHandleException;
 import io.discagent.api.error.RecorderException;
@@ -94,6 +99,62 @@ final class WindowsRecorder implements BackendRecorder {
             throw failed(e, Imapi2Call.EXCLUSIVE_ACCESS_OWNER);
         }
         return owner == null || owner.isBlank() ? null : owner;
+    }
+
+    /** The medium, read through a short-lived {@code MsftDiscFormat2Data} with this recorder ({@link WindowsBurn}). */
+    @Override
+    public MediaInfo media() {
+        checkUsable();
+        try {
+            return WindowsBurn.media(apartment, recorder, id);
+        } catch (RecorderException e) {
+            if (RecorderExceptions.isDeviceOrHandleGone(e)) {
+                deviceGone = true;
+            }
+            throw e;
+        }
+    }
+
+    /** Burns with IMAPI2's data writer on this apartment; blocks the worker until {@code Write} returns. */
+    @Override
+    public void burn(BurnPlan plan, BurnControl control) {
+        checkUsable();
+        WindowsBurn.burn(apartment, recorder, id, plan, new BurnControl() {
+            @Override
+            public void progress(BurnPhase phase, long bytesDone, long bytesPerSecond, int bufferPercent,
+                    @Nullable Duration remaining) {
+                control.progress(phase, bytesDone, bytesPerSecond, bufferPercent, remaining);
+            }
+
+            @Override
+            public void finished(@Nullable RecorderException failure) {
+                if (failure != null && RecorderExceptions.isDeviceOrHandleGone(failure)) {
+                    deviceGone = true;
+                }
+                control.finished(failure);
+            }
+
+            @Override
+            public boolean cancelRequested() {
+                return control.cancelRequested();
+            }
+
+            @Override
+            public void onCancel(Runnable hook) {
+                control.onCancel(hook);
+            }
+
+            @Override
+            public void onWorkerAfter(Duration delay, Runnable task) {
+                control.onWorkerAfter(delay, task);
+            }
+        });
+    }
+
+    /** IMAPI2 verifies a burn itself when asked ({@code IBurnVerification}, full): the agent does not read back. */
+    @Override
+    public boolean verifiesWhileBurning() {
+        return true;
     }
 
     /** Releases the object (dropping a lock it still holds); after a dead handle, the backend enumerates again. */

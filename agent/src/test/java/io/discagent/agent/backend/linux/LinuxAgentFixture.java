@@ -5,6 +5,8 @@ import io.discagent.agent.DiscAgent;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.error.HResult;
+import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.RecorderEvent;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,5 +89,11 @@ final class LinuxAgentFixture implements AutoCloseable {
     public void close() {
         subscription.dispose();
         agent.close().block(BLOCK);
+    }
+
+    /** Whether {@code failure} is the agent's "the recorder is gone" (RecorderRemovedException, 0x80070037). */
+    static boolean isDevNotExist(@Nullable Throwable failure) {
+        return failure instanceof RecorderRemovedException removed
+                && removed.hresult().equals(HResult.HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST);
     }
 }

@@ -8,13 +8,13 @@ import io.discagent.agent.backend.linux.jna.SgIoResult;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
+import io.discagent.api.LockState;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.error.HResult;
-import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RecorderLockedException;
-import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.event.EjectRequestedEvent;
+import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.MediaChangedEvent;
 import io.discagent.api.event.MediaChangedEvent.MediaState;
 import io.discagent.api.event.RecorderArrivedEvent;
@@ -91,6 +91,7 @@ public final class SrGuestScenario {
         kernelHolder();
         genericNode();
         toolHolders();
+        outsideHolder();
         tools();
         trayWatch();
         trayLock();
@@ -178,16 +179,13 @@ public final class SrGuestScenario {
     private void toolHolder(String check, Path node, String... command) {
         Process tool;
         try {
-            java.nio.file.Files.createDirectories(traces);
-            tool = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(traces.resolve(check + ".out").toFile()).start(); // its input stays open
+            tool = startDialog(check, command);
         } catch (IOException e) {
             out.check(check, false, "cannot start " + List.of(command) + ": " + e);
             return;
         }
         try {
-            boolean holding = Shell.await(Duration.ofSeconds(30), () -> Sysfs.read(traces.resolve(check + ".out"),
-                    "").contains("Drive current"));
+            boolean holding = holds(check);
             String expected = "xorriso (pid " + tool.pid() + ")";
             try {
                 a.acquire(SR0).block(BLOCK);
@@ -195,6 +193,8 @@ public final class SrGuestScenario {
                 out.check(check, false, "acquired while " + expected + " held " + node + " (holding: " + holding
                         + ")");
             } catch (RecorderLockedException e) {
+                LockState state = fixture.agent.recorder(SR0).block(BLOCK).lockState();
+                out.check(check + ".external", state.isExternal() && state.owner().contains(expected), state);
                 String owner = fixture.agent.exclusiveAccessOwner(SR0).block(BLOCK);
                 out.check(check, e.hresult().equals(HResult.E_IMAPI_RECORDER_LOCKED)
                         && e.owner().orElse("").contains(expected) && owner != null && owner.contains(expected),
@@ -210,18 +210,79 @@ public final class SrGuestScenario {
                 }
             }
         } finally {
-            try {
-                tool.getOutputStream().close(); // end of its dialog
-            } catch (IOException ignored) {
-                // it is gone
-            }
-            Shell.await(Duration.ofSeconds(15), () -> !tool.isAlive());
-            tool.destroyForcibly();
-            Shell.await(Duration.ofSeconds(5), () -> !tool.isAlive());
+            endDialog(tool);
         }
         boolean acquired = a.acquire(SR0).block(BLOCK).lockCount() == 1;
         out.check(check + ".gone", acquired && a.release(SR0).block(BLOCK) == 0, "acquired and released after the "
                 + "tool ended");
+    }
+
+    /**
+     * A tool that takes the drive while nobody acquires it appears in the lock state by the agent's own owner refresh
+     * (the fixture watches every event, so the agent asks every 2 s), and goes from it when the tool ends.
+     */
+    private void outsideHolder() {
+        fixture.drain();
+        Process tool;
+        try {
+            tool = startDialog("outside", "xorriso", "-outdev", "/dev/sr0", "-dialog", "on");
+        } catch (IOException e) {
+            out.check("outside.appeared", false, "cannot start xorriso: " + e);
+            return;
+        }
+        String expected = "xorriso (pid " + tool.pid() + ")";
+        try {
+            boolean holding = holds("outside");
+            long held = System.nanoTime();
+            LockTransition appeared = fixture.awaitEvent(LockTransition.class, t -> t.recorder().equals(SR0)
+                    && t.cause() == LockTransition.Cause.EXTERNAL_ACQUIRED, WAIT);
+            long seenMillis = (System.nanoTime() - held) / 1_000_000;
+            out.check("outside.appeared", holding && appeared.to().isExternal()
+                    && appeared.to().owner().contains(expected) && seenMillis <= 5000,
+                    appeared + " " + seenMillis + " ms after the tool held the drive");
+            out.observe("outside.seen-after-ms", seenMillis);
+            LockState listed = fixture.agent.recorder(SR0).block(BLOCK).lockState();
+            out.check("outside.listed", listed.isExternal() && listed.owner().contains(expected), listed);
+        } catch (AssertionError e) {
+            out.check("outside.appeared", false, e.getMessage());
+        } finally {
+            endDialog(tool);
+        }
+        try {
+            LockTransition went = fixture.awaitEvent(LockTransition.class, t -> t.recorder().equals(SR0)
+                    && t.cause() == LockTransition.Cause.EXTERNAL_RELEASED, WAIT);
+            out.check("outside.went", went.to().isFree() && went.from().owner().contains(expected), went);
+        } catch (AssertionError e) {
+            out.check("outside.went", false, e.getMessage());
+        }
+    }
+
+    /**
+     * Starts a tool in a dialog (xorriso {@code -dialog on}): it keeps the drive while its input stays open. Its output
+     * goes to {@code traces/NAME.out}.
+     */
+    private Process startDialog(String name, String... command) throws IOException {
+        java.nio.file.Files.createDirectories(traces);
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(traces.resolve(name + ".out").toFile()).start();
+    }
+
+    /** Whether the tool {@link #startDialog started} as {@code name} reports the drive it holds, within 30 s. */
+    private boolean holds(String name) {
+        return Shell.await(Duration.ofSeconds(30), () -> Sysfs.read(traces.resolve(name + ".out"), "")
+                .contains("Drive current"));
+    }
+
+    /** Ends a tool's dialog (its input closes), and kills it if it does not end in time. */
+    private static void endDialog(Process tool) {
+        try {
+            tool.getOutputStream().close();
+        } catch (IOException ignored) {
+            // it is gone
+        }
+        Shell.await(Duration.ofSeconds(15), () -> !tool.isAlive());
+        tool.destroyForcibly();
+        Shell.await(Duration.ofSeconds(5), () -> !tool.isAlive());
     }
 
     /** The tool matrix: every exclusive invocation refused while held, the non-exclusive ones measured. */
@@ -411,8 +472,8 @@ public final class SrGuestScenario {
                 && removed.failedWaiters() == 1, removed == null ? "none within " + WAIT : removed + " after "
                 + Duration.ofNanos(System.nanoTime() - asked).toMillis() + " ms");
         Shell.await(BLOCK, () -> holderFailure.get() != null && waiterFailure.get() != null);
-        out.check("unplug.holder-failed", isDevNotExist(holderFailure.get()), holderFailure.get());
-        out.check("unplug.waiter-failed", isDevNotExist(waiterFailure.get()), waiterFailure.get());
+        out.check("unplug.holder-failed", LinuxAgentFixture.isDevNotExist(holderFailure.get()), holderFailure.get());
+        out.check("unplug.waiter-failed", LinuxAgentFixture.isDevNotExist(waiterFailure.get()), waiterFailure.get());
 
         observeDeadDescriptor(observer);
         try {
@@ -509,10 +570,6 @@ public final class SrGuestScenario {
         return fixture.findEvent(type, condition, limit, out);
     }
 
-    private static boolean isDevNotExist(Throwable failure) {
-        return failure instanceof RecorderRemovedException
-                && ((RecorderException) failure).hresult().equals(HResult.HRESULT_FROM_WIN32_ERROR_DEV_NOT_EXIST);
-    }
 
     /** The agent's native worker threads and what they are doing. */
     private static String nativeThreads() {

@@ -31,7 +31,7 @@ class TcmuDriveVmTests {
 
     private static final Duration VM_LIMIT = Duration.ofSeconds(360);
     private static final List<String> IMAGES = List.of("burn-xorriso", "burn-cdrskin", "burn-growisofs",
-            "lock-xorriso", "lock-cdrskin");
+            "lock-xorriso", "lock-cdrskin", "agent-burn");
 
     private static final List<String> GUEST = new ArrayList<>();
     private static String guestRc = "?";
@@ -98,7 +98,7 @@ class TcmuDriveVmTests {
         assertThat(qemuRc).as("QEMU exit code (137: killed by timeout after %s)", VM_LIMIT).isZero();
         assertThat(guestRc).as("scenario exit code; transcript:%n%s", String.join("\n", GUEST)).isEqualTo("0");
         assertThat(GUEST).anyMatch(l -> l.endsWith("DONE failures=0"));
-        assertThat(wall).isLessThan(Duration.ofMinutes(5));
+        assertThat(wall).as("the scenario finished inside the VM's own limit").isLessThan(VM_LIMIT);
     }
 
     @Test
@@ -144,6 +144,26 @@ class TcmuDriveVmTests {
         assertGuestChecks("removal.setup", "removal.removed-event", "removal.holder-failed", "removal.waiter-failed",
                 "removal.burn-failed", "removal.uevents", "removal.count-zero", "removal.re-added",
                 "removal.clean-acquire");
+    }
+
+    @Test
+    void theAgentReadsTheMediumAndBurnsThroughItsOwnLockReadBackIdentical() {
+        assertGuestChecks("agentburn.media", "agentburn.ok", "agentburn.intruder-refused");
+    }
+
+    @Test
+    void aCancelledAgentBurnStopsAndReapsXorrisoBeforeTheDrivePassesOn() {
+        assertGuestChecks("agentburn.cancel");
+    }
+
+    @Test
+    void aHungWriteFailsTheAgentBurnWithTheCommandTimeoutAndTheDrivePassesOnOnceXorrisoExited() {
+        assertGuestChecks("agentburn.hang");
+    }
+
+    @Test
+    void aMediumErrorFailsTheAgentBurnWithItsSense() {
+        assertGuestChecks("agentburn.medium-error");
     }
 
     private static void assertGuestChecks(String... names) {

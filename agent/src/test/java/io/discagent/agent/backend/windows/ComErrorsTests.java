@@ -102,7 +102,7 @@ class ComErrorsTests {
                 Arguments.of(0x80010108, Imapi2Call.COUNT, NativeRecorderException.class),
                 Arguments.of(0x80010108, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, NativeRecorderException.class),
                 Arguments.of(0xC0AA0205, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, DeviceNotReadyException.class),
-                Arguments.of(0xC0AA0202, Imapi2Call.INITIALIZE_DISC_RECORDER, NativeRecorderException.class),
+                Arguments.of(0xC0AA0204, Imapi2Call.INITIALIZE_DISC_RECORDER, NativeRecorderException.class),
                 Arguments.of(0x80004005, Imapi2Call.RELEASE_EXCLUSIVE_ACCESS, NativeRecorderException.class),
                 Arguments.of(0x8001010E, Imapi2Call.COUNT, NativeRecorderException.class),
                 Arguments.of(0x8004DEAD, Imapi2Call.ACQUIRE_EXCLUSIVE_ACCESS, NativeRecorderException.class));

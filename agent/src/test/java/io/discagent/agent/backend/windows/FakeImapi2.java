@@ -1,6 +1,7 @@
 package io.discagent.agent.backend.windows;
 
 import com.sun.jna.Pointer;
+import io.discagent.api.MediaProfile;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -84,6 +85,12 @@ final class FakeImapi2 implements Imapi2 {
     public DiscRecorder createDiscRecorder() {
         machine.enter(process, null, Imapi2Call.CREATE_DISC_RECORDER, "");
         return new Recorder();
+    }
+
+    @Override
+    public DiscFormat2Data createDiscFormat2Data() {
+        machine.enter(process, null, Imapi2Call.CREATE_DISC_FORMAT2_DATA, "");
+        return new DataWriter();
     }
 
     /** What every fake COM object knows about itself. */
@@ -260,7 +267,21 @@ final class FakeImapi2 implements Imapi2 {
             }
         }
 
-        private FakeMachine.Device usable(Imapi2Call call, String argument) {
+        @Override
+        public List<Integer> supportedProfiles() {
+            return usable(Imapi2Call.SUPPORTED_PROFILES, "").supportedProfiles;
+        }
+
+        @Override
+        public List<Integer> currentProfiles() {
+            FakeMachine.Device d = usable(Imapi2Call.CURRENT_PROFILES, "");
+            synchronized (machine.lock) {
+                MediaProfile profile = MediaProfile.ofImapiType(d.physicalType);
+                return profile == MediaProfile.NONE ? List.of() : List.of(profile.mmcProfile());
+            }
+        }
+
+        FakeMachine.Device usable(Imapi2Call call, String argument) {
             enter(call, argument);
             synchronized (machine.lock) {
                 FakeMachine.Device d = device;
@@ -276,6 +297,227 @@ final class FakeImapi2 implements Imapi2 {
                 }
                 return d;
             }
+        }
+    }
+
+    /**
+     * {@code MsftDiscFormat2Data}: writes through the recorder it is given, synchronously, calling the progress
+     * listener on the writing thread as IMAPI2 fires {@code Update}: validating, initializing, one writing update per
+     * 64 sectors, finalization, verification when asked, completed. {@link #cancelWrite()} from the listener ends the
+     * write with {@code E_IMAPI_REQUEST_CANCELLED} once the listener returns.
+     */
+    final class DataWriter extends ComObjectState implements DiscFormat2Data {
+
+        static final int SECTORS_PER_UPDATE = 64;
+
+        @Nullable Recorder recorder;
+        @Nullable String clientName;
+        boolean close = true;
+        int speed;
+        int verification;
+        boolean writing;
+        boolean cancelled;
+
+        private FakeMachine.Device medium(Imapi2Call call) {
+            enter(call, "");
+            Recorder r = recorder;
+            if (r == null) {
+                throw machine.failure(0xC0AA0003, call + ": no recorder (put_Recorder first)");
+            }
+            FakeMachine.Device d = r.usable(call, "");
+            synchronized (machine.lock) {
+                if (d.physicalType == 0 && call != Imapi2Call.SUPPORTED_MEDIA_TYPES) {
+                    throw machine.failure(0xC0AA0202, call + ": no medium");
+                }
+            }
+            return d;
+        }
+
+        @Override
+        public void setRecorder(DiscRecorder value) {
+            enter(Imapi2Call.PUT_RECORDER, "");
+            recorder = (Recorder) value;
+        }
+
+        @Override
+        public void setClientName(String name) {
+            enter(Imapi2Call.PUT_CLIENT_NAME, name);
+            if (!io.discagent.api.ClientNames.isValid(name)) {
+                throw machine.failure(0xC0AA0408, "put_ClientName: invalid");
+            }
+            clientName = name;
+        }
+
+        @Override
+        public boolean isCurrentMediaSupported(DiscRecorder value) {
+            enter(Imapi2Call.IS_CURRENT_MEDIA_SUPPORTED, "");
+            FakeMachine.Device d = ((Recorder) value).usable(Imapi2Call.IS_CURRENT_MEDIA_SUPPORTED, "");
+            synchronized (machine.lock) {
+                return d.physicalType != 0 && d.writableTypes.contains(d.physicalType);
+            }
+        }
+
+        @Override
+        public boolean mediaHeuristicallyBlank() {
+            FakeMachine.Device d = medium(Imapi2Call.MEDIA_HEURISTICALLY_BLANK);
+            synchronized (machine.lock) {
+                return (d.mediaStatus & 0x2) != 0;
+            }
+        }
+
+        @Override
+        public List<Integer> supportedMediaTypes() {
+            FakeMachine.Device d = medium(Imapi2Call.SUPPORTED_MEDIA_TYPES);
+            synchronized (machine.lock) {
+                return d.writableTypes;
+            }
+        }
+
+        @Override
+        public int currentPhysicalMediaType() {
+            FakeMachine.Device d = medium(Imapi2Call.CURRENT_PHYSICAL_MEDIA_TYPE);
+            synchronized (machine.lock) {
+                return d.physicalType;
+            }
+        }
+
+        @Override
+        public int currentMediaStatus() {
+            FakeMachine.Device d = medium(Imapi2Call.CURRENT_MEDIA_STATUS);
+            synchronized (machine.lock) {
+                return d.mediaStatus;
+            }
+        }
+
+        @Override
+        public int totalSectorsOnMedia() {
+            FakeMachine.Device d = medium(Imapi2Call.TOTAL_SECTORS_ON_MEDIA);
+            synchronized (machine.lock) {
+                return d.totalSectors;
+            }
+        }
+
+        @Override
+        public int freeSectorsOnMedia() {
+            FakeMachine.Device d = medium(Imapi2Call.FREE_SECTORS_ON_MEDIA);
+            synchronized (machine.lock) {
+                return d.freeSectors;
+            }
+        }
+
+        @Override
+        public void setForceMediaToBeClosed(boolean value) {
+            enter(Imapi2Call.PUT_FORCE_MEDIA_TO_BE_CLOSED, String.valueOf(value));
+            close = value;
+        }
+
+        @Override
+        public void setWriteSpeed(int sectorsPerSecond, boolean pureCav) {
+            enter(Imapi2Call.SET_WRITE_SPEED, sectorsPerSecond + (pureCav ? " CAV" : ""));
+            speed = sectorsPerSecond;
+        }
+
+        @Override
+        public void setBurnVerificationLevel(int level) {
+            enter(Imapi2Call.PUT_BURN_VERIFICATION_LEVEL, String.valueOf(level));
+            verification = level;
+        }
+
+        @Override
+        public void write(ImageReader image, WriteProgressListener listener) {
+            FakeMachine.Device d = medium(Imapi2Call.WRITE);
+            Recorder r = recorder;
+            int failAt;
+            int failCode;
+            int pauseAfter;
+            FakeMachine.WritePause pause;
+            synchronized (machine.lock) {
+                if (d.holder != null && d.holder != r) {
+                    throw machine.failure(ComCodes.E_IMAPI_RECORDER_LOCKED, "Write: locked by another handle");
+                }
+                if ((d.mediaStatus & 0x3) == 0) {
+                    throw machine.failure(0xC0AA0405, "Write: the medium is not blank");
+                }
+                if (image.size() > (long) d.freeSectors * 2048) {
+                    throw machine.failure(0xC0AA0404, "Write: the stream is too large");
+                }
+                d.writes++;
+                d.writerClientName = clientName;
+                d.forceClose = close;
+                d.verificationLevel = verification;
+                d.writeSpeed = speed;
+                d.written.reset();
+                failAt = d.writeFailAtSector;
+                failCode = d.writeFailCode;
+                d.writeFailAtSector = -1;
+                pauseAfter = d.pauseAfterUpdates;
+                pause = d.pause;
+                d.pauseAfterUpdates = -1;
+                d.pause = null;
+            }
+            int sectors = (int) ((image.size() + 2047) / 2048);
+            writing = true;
+            try {
+                fire(listener, 0, 0, sectors, -1, 0);
+                fire(listener, 2, 0, sectors, -1, 0);
+                int updates = 0;
+                for (int lba = 0; lba < sectors; lba += SECTORS_PER_UPDATE) {
+                    int n = Math.min(SECTORS_PER_UPDATE, sectors - lba);
+                    if (failAt >= 0 && failAt < lba + n) {
+                        throw machine.failure(failCode, "Write: failed at sector " + failAt + " (scripted)");
+                    }
+                    java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(n * 2048);
+                    long position = (long) lba * 2048;
+                    while (buffer.hasRemaining()) {
+                        int got = image.read(buffer, position + buffer.position());
+                        if (got <= 0) {
+                            break;
+                        }
+                    }
+                    synchronized (machine.lock) {
+                        d.written.write(buffer.array(), 0, buffer.position());
+                    }
+                    fire(listener, 4, 0, sectors, lba + n - 1, lba);
+                    if (++updates == pauseAfter && pause != null) {
+                        pause.hold();
+                    }
+                }
+                fire(listener, 5, 0, sectors, sectors - 1, sectors);
+                if (verification > 0) {
+                    fire(listener, 7, 0, sectors, sectors - 1, sectors);
+                }
+                fire(listener, 6, 0, sectors, sectors - 1, sectors);
+                synchronized (machine.lock) {
+                    boolean overwrite = (d.mediaStatus & 0x1) != 0;
+                    d.mediaStatus = overwrite ? d.mediaStatus : close ? 0x4000 : 0x4;
+                    d.freeSectors = overwrite ? d.freeSectors : close ? 0 : d.freeSectors - sectors;
+                }
+            } catch (java.io.IOException e) {
+                throw machine.failure(0xC0AA0403, "Write: the stream failed: " + e);
+            } finally {
+                writing = false;
+            }
+        }
+
+        /** One {@code Update}; a cancellation asked for from it ends the write when it returns. */
+        private void fire(WriteProgressListener listener, int action, int start, int count, int lastWritten,
+                int done) {
+            int elapsed = done / 64;
+            int total = count / 64 + 1;
+            listener.update(new WriteProgress(action, start, count, lastWritten, 1 << 20, done < count ? 1 << 19 : 0,
+                    elapsed, Math.max(0, total - elapsed), total));
+            if (cancelled) {
+                throw machine.failure(0xC0AA0002, "Write: cancelled");
+            }
+        }
+
+        @Override
+        public void cancelWrite() {
+            enter(Imapi2Call.CANCEL_WRITE, "");
+            if (!writing) {
+                throw machine.failure(0xC0AA0401, "CancelWrite: no write in progress");
+            }
+            cancelled = true;
         }
     }
 }

@@ -775,9 +775,101 @@ final class FakeMachine {
         final Map<String, Integer> alive = new HashMap<>();
         final Map<String, Integer> lasting = new HashMap<>();
         int maxAlive;
+        // the medium, as IDiscFormat2Data reports it
+        /** {@code IMAPI_MEDIA_PHYSICAL_TYPE}: a blank DVD+R by default; 0 for no medium. */
+        int physicalType = 6;
+        /** {@code IMAPI_FORMAT2_DATA_MEDIA_STATE}. */
+        int mediaStatus = 0x2;
+        int totalSectors = 2_295_104;
+        int freeSectors = 2_295_104;
+        List<Integer> writableTypes = List.of(2, 3, 6, 7, 9, 10, 18, 19);
+        List<Integer> supportedProfiles = List.of(0x09, 0x0A, 0x10, 0x11, 0x1A, 0x1B, 0x40, 0x41, 0x43);
+        /** What writes wrote on the medium. */
+        final java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+        /** The write fails with {@link #writeFailCode} once it reaches this sector; -1 never. */
+        int writeFailAtSector = -1;
+        int writeFailCode;
+        /** The write waits after this many WRITING updates until {@link WritePause#resume()}; -1 never. */
+        int pauseAfterUpdates = -1;
+        @Nullable WritePause pause;
+        /** The settings the last write ran with. */
+        @Nullable String writerClientName;
+        boolean forceClose;
+        int verificationLevel;
+        int writeSpeed;
+        int writes;
 
         Device(String id) {
             this.id = id;
+        }
+    }
+
+    /** A write held after some updates, as a slow drive would keep it going. */
+    static final class WritePause {
+        private final CountDownLatch reached = new CountDownLatch(1);
+        private final CountDownLatch resumed = new CountDownLatch(1);
+
+        /** Waits until the write has reached the pause. */
+        void awaitReached() {
+            try {
+                if (!reached.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new AssertionError("the write did not reach its pause");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+
+        /** Lets the write go on. */
+        void resume() {
+            resumed.countDown();
+        }
+
+        void hold() {
+            reached.countDown();
+            try {
+                resumed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The medium of a device: its physical type, media state, and sectors. */
+    void media(String id, int physicalType, int mediaStatus, int totalSectors, int freeSectors) {
+        synchronized (lock) {
+            Device d = device(id);
+            d.physicalType = physicalType;
+            d.mediaStatus = mediaStatus;
+            d.totalSectors = totalSectors;
+            d.freeSectors = freeSectors;
+        }
+    }
+
+    /** The next write on the device fails with {@code code} when it reaches {@code sector}. */
+    void failWriteAt(String id, int sector, int code) {
+        synchronized (lock) {
+            Device d = device(id);
+            d.writeFailAtSector = sector;
+            d.writeFailCode = code;
+        }
+    }
+
+    /** The next write on the device holds after {@code updates} progress updates until the pause is resumed. */
+    WritePause pauseWriteAfter(String id, int updates) {
+        synchronized (lock) {
+            Device d = device(id);
+            d.pauseAfterUpdates = updates;
+            d.pause = new WritePause();
+            return d.pause;
+        }
+    }
+
+    /** What writes wrote on the device's medium. */
+    byte[] written(String id) {
+        synchronized (lock) {
+            return device(id).written.toByteArray();
         }
     }
 

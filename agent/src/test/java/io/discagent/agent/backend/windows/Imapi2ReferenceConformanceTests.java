@@ -59,6 +59,95 @@ class Imapi2ReferenceConformanceTests {
         IDS.put("DISPID_EVENTS_NOTIFY_DEVICE_REMOVED", "dispid DDiscMaster2Events.NotifyDeviceRemoved");
         IDS.put("SLOT_EVENTS_NOTIFY_DEVICE_ADDED", "slot DDiscMaster2Events.NotifyDeviceAdded");
         IDS.put("SLOT_EVENTS_NOTIFY_DEVICE_REMOVED", "slot DDiscMaster2Events.NotifyDeviceRemoved");
+        IDS.put("CLSID_MSFT_DISC_FORMAT2_DATA", "guid CLSID_MsftDiscFormat2Data");
+        IDS.put("IID_IDISC_FORMAT2_DATA", "guid IID_IDiscFormat2Data");
+        IDS.put("IID_DDISC_FORMAT2_DATA_EVENTS", "guid IID_DDiscFormat2DataEvents");
+        IDS.put("IID_IDISC_FORMAT2_DATA_EVENT_ARGS", "guid IID_IDiscFormat2DataEventArgs");
+        IDS.put("IID_IBURN_VERIFICATION", "guid IID_IBurnVerification");
+        IDS.put("IID_ISTREAM", "guid IID_IStream");
+        IDS.put("IID_ISEQUENTIAL_STREAM", "guid IID_ISequentialStream");
+        IDS.put("DISPID_RECORDER_SUPPORTED_PROFILES", "dispid IDiscRecorder2.SupportedProfiles");
+        IDS.put("DISPID_RECORDER_CURRENT_PROFILES", "dispid IDiscRecorder2.CurrentProfiles");
+        IDS.put("DISPID_FORMAT_MEDIA_SUPPORTED", "dispid IDiscFormat2Data.IsCurrentMediaSupported");
+        IDS.put("DISPID_FORMAT_MEDIA_HEURISTICALLY_BLANK", "dispid IDiscFormat2Data.MediaHeuristicallyBlank");
+        IDS.put("DISPID_FORMAT_SUPPORTED_MEDIA_TYPES", "dispid IDiscFormat2Data.SupportedMediaTypes");
+        IDS.put("DISPID_DATA_RECORDER", "dispid IDiscFormat2Data.Recorder");
+        IDS.put("DISPID_DATA_CURRENT_MEDIA_STATUS", "dispid IDiscFormat2Data.CurrentMediaStatus");
+        IDS.put("DISPID_DATA_TOTAL_SECTORS", "dispid IDiscFormat2Data.TotalSectorsOnMedia");
+        IDS.put("DISPID_DATA_FREE_SECTORS", "dispid IDiscFormat2Data.FreeSectorsOnMedia");
+        IDS.put("DISPID_DATA_FORCE_MEDIA_TO_BE_CLOSED", "dispid IDiscFormat2Data.ForceMediaToBeClosed");
+        IDS.put("DISPID_DATA_CURRENT_MEDIA_TYPE", "dispid IDiscFormat2Data.CurrentPhysicalMediaType");
+        IDS.put("DISPID_DATA_CLIENT_NAME", "dispid IDiscFormat2Data.ClientName");
+        IDS.put("DISPID_DATA_WRITE", "dispid IDiscFormat2Data.Write");
+        IDS.put("DISPID_DATA_CANCEL_WRITE", "dispid IDiscFormat2Data.CancelWrite");
+        IDS.put("DISPID_DATA_SET_WRITE_SPEED", "dispid IDiscFormat2Data.SetWriteSpeed");
+        IDS.put("DISPID_DATA_EVENTS_UPDATE", "dispid DDiscFormat2DataEvents.Update");
+        IDS.put("SLOT_DATA_EVENTS_UPDATE", "slot DDiscFormat2DataEvents.Update");
+        IDS.put("DISPID_ARGS_START_LBA", "dispid IDiscFormat2DataEventArgs.StartLba");
+        IDS.put("DISPID_ARGS_SECTOR_COUNT", "dispid IDiscFormat2DataEventArgs.SectorCount");
+        IDS.put("DISPID_ARGS_LAST_WRITTEN_LBA", "dispid IDiscFormat2DataEventArgs.LastWrittenLba");
+        IDS.put("DISPID_ARGS_TOTAL_SYSTEM_BUFFER", "dispid IDiscFormat2DataEventArgs.TotalSystemBuffer");
+        IDS.put("DISPID_ARGS_USED_SYSTEM_BUFFER", "dispid IDiscFormat2DataEventArgs.UsedSystemBuffer");
+        IDS.put("DISPID_ARGS_ELAPSED_TIME", "dispid IDiscFormat2DataEventArgs.ElapsedTime");
+        IDS.put("DISPID_ARGS_REMAINING_TIME", "dispid IDiscFormat2DataEventArgs.RemainingTime");
+        IDS.put("DISPID_ARGS_TOTAL_TIME", "dispid IDiscFormat2DataEventArgs.TotalTime");
+        IDS.put("DISPID_ARGS_CURRENT_ACTION", "dispid IDiscFormat2DataEventArgs.CurrentAction");
+        for (String action : List.of("VALIDATING_MEDIA", "FORMATTING_MEDIA", "INITIALIZING_HARDWARE",
+                "CALIBRATING_POWER", "WRITING_DATA", "FINALIZATION", "COMPLETED", "VERIFYING")) {
+            IDS.put("ACTION_" + action, "constant IMAPI_FORMAT2_DATA_WRITE_ACTION_" + action);
+        }
+        for (String state : List.of("OVERWRITE_ONLY", "BLANK", "APPENDABLE", "FINAL_SESSION", "WRITE_PROTECTED",
+                "FINALIZED", "UNSUPPORTED_MASK")) {
+            IDS.put("MEDIA_STATE_" + state, "constant IMAPI_FORMAT2_DATA_MEDIA_STATE_" + state);
+        }
+        IDS.put("BURN_VERIFICATION_FULL", "constant IMAPI_BURN_VERIFICATION_FULL");
+        IDS.put("SECTOR_SIZE", "constant IMAPI_SECTOR_SIZE");
+    }
+
+    /** The burn's vtable slots and stream constants in {@link Imapi2Vtables}, and the reference fact of each. */
+    static final Map<String, String> BURN_VTABLE = new LinkedHashMap<>();
+
+    static {
+        BURN_VTABLE.put("FORMAT_IS_CURRENT_MEDIA_SUPPORTED", "slot IDiscFormat2Data.IsCurrentMediaSupported");
+        BURN_VTABLE.put("FORMAT_GET_MEDIA_HEURISTICALLY_BLANK", "slot IDiscFormat2Data.get_MediaHeuristicallyBlank");
+        BURN_VTABLE.put("FORMAT_GET_SUPPORTED_MEDIA_TYPES", "slot IDiscFormat2Data.get_SupportedMediaTypes");
+        BURN_VTABLE.put("DATA_PUT_RECORDER", "slot IDiscFormat2Data.put_Recorder");
+        BURN_VTABLE.put("DATA_GET_CURRENT_MEDIA_STATUS", "slot IDiscFormat2Data.get_CurrentMediaStatus");
+        BURN_VTABLE.put("DATA_GET_TOTAL_SECTORS_ON_MEDIA", "slot IDiscFormat2Data.get_TotalSectorsOnMedia");
+        BURN_VTABLE.put("DATA_GET_FREE_SECTORS_ON_MEDIA", "slot IDiscFormat2Data.get_FreeSectorsOnMedia");
+        BURN_VTABLE.put("DATA_PUT_FORCE_MEDIA_TO_BE_CLOSED", "slot IDiscFormat2Data.put_ForceMediaToBeClosed");
+        BURN_VTABLE.put("DATA_GET_CURRENT_PHYSICAL_MEDIA_TYPE", "slot IDiscFormat2Data.get_CurrentPhysicalMediaType");
+        BURN_VTABLE.put("DATA_PUT_CLIENT_NAME", "slot IDiscFormat2Data.put_ClientName");
+        BURN_VTABLE.put("DATA_WRITE", "slot IDiscFormat2Data.Write");
+        BURN_VTABLE.put("DATA_CANCEL_WRITE", "slot IDiscFormat2Data.CancelWrite");
+        BURN_VTABLE.put("DATA_SET_WRITE_SPEED", "slot IDiscFormat2Data.SetWriteSpeed");
+        BURN_VTABLE.put("ARGS_GET_START_LBA", "slot IDiscFormat2DataEventArgs.get_StartLba");
+        BURN_VTABLE.put("ARGS_GET_SECTOR_COUNT", "slot IDiscFormat2DataEventArgs.get_SectorCount");
+        BURN_VTABLE.put("ARGS_GET_LAST_WRITTEN_LBA", "slot IDiscFormat2DataEventArgs.get_LastWrittenLba");
+        BURN_VTABLE.put("ARGS_GET_TOTAL_SYSTEM_BUFFER", "slot IDiscFormat2DataEventArgs.get_TotalSystemBuffer");
+        BURN_VTABLE.put("ARGS_GET_USED_SYSTEM_BUFFER", "slot IDiscFormat2DataEventArgs.get_UsedSystemBuffer");
+        BURN_VTABLE.put("ARGS_GET_ELAPSED_TIME", "slot IDiscFormat2DataEventArgs.get_ElapsedTime");
+        BURN_VTABLE.put("ARGS_GET_REMAINING_TIME", "slot IDiscFormat2DataEventArgs.get_RemainingTime");
+        BURN_VTABLE.put("ARGS_GET_TOTAL_TIME", "slot IDiscFormat2DataEventArgs.get_TotalTime");
+        BURN_VTABLE.put("ARGS_GET_CURRENT_ACTION", "slot IDiscFormat2DataEventArgs.get_CurrentAction");
+        BURN_VTABLE.put("VERIFICATION_PUT_LEVEL", "slot IBurnVerification.put_BurnVerificationLevel");
+        BURN_VTABLE.put("STREAM_READ", "slot IStream.Read");
+        BURN_VTABLE.put("STREAM_WRITE", "slot IStream.Write");
+        BURN_VTABLE.put("STREAM_SEEK", "slot IStream.Seek");
+        BURN_VTABLE.put("STREAM_SET_SIZE", "slot IStream.SetSize");
+        BURN_VTABLE.put("STREAM_COPY_TO", "slot IStream.CopyTo");
+        BURN_VTABLE.put("STREAM_COMMIT", "slot IStream.Commit");
+        BURN_VTABLE.put("STREAM_REVERT", "slot IStream.Revert");
+        BURN_VTABLE.put("STREAM_LOCK_REGION", "slot IStream.LockRegion");
+        BURN_VTABLE.put("STREAM_UNLOCK_REGION", "slot IStream.UnlockRegion");
+        BURN_VTABLE.put("STREAM_STAT", "slot IStream.Stat");
+        BURN_VTABLE.put("STREAM_CLONE", "slot IStream.Clone");
+        BURN_VTABLE.put("STREAM_SEEK_SET", "constant STREAM_SEEK_SET");
+        BURN_VTABLE.put("STREAM_SEEK_CUR", "constant STREAM_SEEK_CUR");
+        BURN_VTABLE.put("STREAM_SEEK_END", "constant STREAM_SEEK_END");
+        BURN_VTABLE.put("STGTY_STREAM", "constant STGTY_STREAM");
+        BURN_VTABLE.put("STATFLAG_NONAME", "constant STATFLAG_NONAME");
+        BURN_VTABLE.put("VT_I4", "constant VT_I4");
     }
 
     @Test
@@ -184,6 +273,33 @@ class Imapi2ReferenceConformanceTests {
         }
     }
 
+
+    @Test
+    void theBurnsVtableSlotsAndStreamConstantsAreTheReferences() throws Exception {
+        for (Map.Entry<String, String> entry : BURN_VTABLE.entrySet()) {
+            Field field = Imapi2Vtables.class.getDeclaredField(entry.getKey());
+            field.setAccessible(true);
+            assertThat(field.getInt(null)).as(entry.getKey() + " vs " + entry.getValue())
+                    .isEqualTo(expected(entry.getValue()));
+        }
+    }
+
+    @Test
+    void theCodesTheImageStreamAnswersAreTheReferencesAndJnaPlatforms() throws IllegalAccessException {
+        int checked = 0;
+        for (Field field : constants(ImageStream.class)) {
+            if (field.getType() != int.class || !field.getName().matches("(STG_)?[ES]_.*")) {
+                continue;
+            }
+            int ours = field.getInt(null);
+            assertThat(ours).as(field.getName() + " (reference)").isEqualTo(REFERENCE.hresults.get(field.getName()));
+            assertThat(ours).as(field.getName() + " (jna-platform WinError)")
+                    .isEqualTo(jnaWinError(field.getName()).orElseThrow());
+            checked++;
+        }
+        assertThat(checked).isEqualTo(7);
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static Object expected(String fact) {
@@ -193,6 +309,7 @@ class Imapi2ReferenceConformanceTests {
             case "guid" -> required(REFERENCE.guids, key);
             case "dispid" -> required(REFERENCE.dispIds, key);
             case "slot" -> required(REFERENCE.slots, key);
+            case "constant" -> required(REFERENCE.constants, key);
             case "jna" -> key.equals("IUnknown.IID_IUNKNOWN") ? IUnknown.IID_IUNKNOWN.toGuidString()
                     : IDispatch.IID_IDISPATCH.toGuidString();
             default -> throw new IllegalArgumentException(fact);

@@ -70,6 +70,93 @@ class Imapi2VtablesTests {
         assertThat(Imapi2Vtables.POINT_UNADVISE).isEqualTo(3 + ICONNECTION_POINT.indexOf("Unadvise"));
     }
 
+    /** {@code IDiscFormat2} then {@code IDiscFormat2Data} after IDispatch ({@code imapi2.h}). */
+    static final List<String> IDISC_FORMAT2_DATA = List.of("IsRecorderSupported", "IsCurrentMediaSupported",
+            "get_MediaPhysicallyBlank", "get_MediaHeuristicallyBlank", "get_SupportedMediaTypes", "put_Recorder",
+            "get_Recorder", "put_BufferUnderrunFreeDisabled", "get_BufferUnderrunFreeDisabled",
+            "put_PostgapAlreadyInImage", "get_PostgapAlreadyInImage", "get_CurrentMediaStatus",
+            "get_WriteProtectStatus", "get_TotalSectorsOnMedia", "get_FreeSectorsOnMedia", "get_NextWritableAddress",
+            "get_StartAddressOfPreviousSession", "get_LastWrittenAddressOfPreviousSession", "put_ForceMediaToBeClosed",
+            "get_ForceMediaToBeClosed", "put_DisableConsumerDvdCompatibilityMode",
+            "get_DisableConsumerDvdCompatibilityMode", "get_CurrentPhysicalMediaType", "put_ClientName",
+            "get_ClientName", "get_RequestedWriteSpeed", "get_RequestedRotationTypeIsPureCAV", "get_CurrentWriteSpeed",
+            "get_CurrentRotationTypeIsPureCAV", "get_SupportedWriteSpeeds", "get_SupportedWriteSpeedDescriptors",
+            "put_ForceOverwrite", "get_ForceOverwrite", "get_MultisessionInterfaces", "Write", "CancelWrite",
+            "SetWriteSpeed");
+
+    /** {@code IWriteEngine2EventArgs} then {@code IDiscFormat2DataEventArgs} after IDispatch ({@code imapi2.h}). */
+    static final List<String> IDISC_FORMAT2_DATA_EVENT_ARGS = List.of("get_StartLba", "get_SectorCount",
+            "get_LastReadLba", "get_LastWrittenLba", "get_TotalSystemBuffer", "get_UsedSystemBuffer",
+            "get_FreeSystemBuffer", "get_ElapsedTime", "get_RemainingTime", "get_TotalTime", "get_CurrentAction");
+
+    /** {@code ISequentialStream} then {@code IStream} after IUnknown ({@code objidl.h}). */
+    static final List<String> ISTREAM = List.of("Read", "Write", "Seek", "SetSize", "CopyTo", "Commit", "Revert",
+            "LockRegion", "UnlockRegion", "Stat", "Clone");
+
+    @Test
+    void theBurnsSlotsAreTheHeadersOrder() {
+        assertThat(Imapi2Vtables.FORMAT_IS_CURRENT_MEDIA_SUPPORTED)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA, "IsCurrentMediaSupported"));
+        assertThat(Imapi2Vtables.FORMAT_GET_MEDIA_HEURISTICALLY_BLANK)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA, "get_MediaHeuristicallyBlank"));
+        assertThat(Imapi2Vtables.FORMAT_GET_SUPPORTED_MEDIA_TYPES)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA, "get_SupportedMediaTypes"));
+        assertThat(Imapi2Vtables.DATA_PUT_RECORDER).isEqualTo(dual(IDISC_FORMAT2_DATA, "put_Recorder"));
+        assertThat(Imapi2Vtables.DATA_GET_CURRENT_MEDIA_STATUS)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA, "get_CurrentMediaStatus"));
+        assertThat(Imapi2Vtables.DATA_GET_TOTAL_SECTORS_ON_MEDIA)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA, "get_TotalSectorsOnMedia"));
+        assertThat(Imapi2Vtables.DATA_GET_FREE_SECTORS_ON_MEDIA)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA, "get_FreeSectorsOnMedia"));
+        assertThat(Imapi2Vtables.DATA_PUT_FORCE_MEDIA_TO_BE_CLOSED)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA, "put_ForceMediaToBeClosed"));
+        assertThat(Imapi2Vtables.DATA_GET_CURRENT_PHYSICAL_MEDIA_TYPE)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA, "get_CurrentPhysicalMediaType"));
+        assertThat(Imapi2Vtables.DATA_PUT_CLIENT_NAME).isEqualTo(dual(IDISC_FORMAT2_DATA, "put_ClientName"));
+        assertThat(Imapi2Vtables.DATA_WRITE).isEqualTo(dual(IDISC_FORMAT2_DATA, "Write"));
+        assertThat(Imapi2Vtables.DATA_CANCEL_WRITE).isEqualTo(dual(IDISC_FORMAT2_DATA, "CancelWrite"));
+        assertThat(Imapi2Vtables.DATA_SET_WRITE_SPEED).isEqualTo(dual(IDISC_FORMAT2_DATA, "SetWriteSpeed"));
+        assertThat(IDISPATCH.size() + IDISC_FORMAT2_DATA.size()).isEqualTo(44);
+
+        assertThat(Imapi2Vtables.ARGS_GET_START_LBA).isEqualTo(dual(IDISC_FORMAT2_DATA_EVENT_ARGS, "get_StartLba"));
+        assertThat(Imapi2Vtables.ARGS_GET_SECTOR_COUNT)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA_EVENT_ARGS, "get_SectorCount"));
+        assertThat(Imapi2Vtables.ARGS_GET_LAST_WRITTEN_LBA)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA_EVENT_ARGS, "get_LastWrittenLba"));
+        assertThat(Imapi2Vtables.ARGS_GET_TOTAL_SYSTEM_BUFFER)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA_EVENT_ARGS, "get_TotalSystemBuffer"));
+        assertThat(Imapi2Vtables.ARGS_GET_USED_SYSTEM_BUFFER)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA_EVENT_ARGS, "get_UsedSystemBuffer"));
+        assertThat(Imapi2Vtables.ARGS_GET_ELAPSED_TIME)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA_EVENT_ARGS, "get_ElapsedTime"));
+        assertThat(Imapi2Vtables.ARGS_GET_REMAINING_TIME)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA_EVENT_ARGS, "get_RemainingTime"));
+        assertThat(Imapi2Vtables.ARGS_GET_TOTAL_TIME).isEqualTo(dual(IDISC_FORMAT2_DATA_EVENT_ARGS, "get_TotalTime"));
+        assertThat(Imapi2Vtables.ARGS_GET_CURRENT_ACTION)
+                .isEqualTo(dual(IDISC_FORMAT2_DATA_EVENT_ARGS, "get_CurrentAction"));
+
+        assertThat(Imapi2Vtables.RECORDER_GET_SUPPORTED_PROFILES)
+                .isEqualTo(dual(IDISC_RECORDER2, "get_SupportedProfiles"));
+        assertThat(Imapi2Vtables.RECORDER_GET_CURRENT_PROFILES).isEqualTo(dual(IDISC_RECORDER2, "get_CurrentProfiles"));
+        // IBurnVerification derives from IUnknown: put_BurnVerificationLevel, get_BurnVerificationLevel
+        assertThat(Imapi2Vtables.VERIFICATION_PUT_LEVEL).isEqualTo(3);
+        for (String method : ISTREAM) {
+            assertThat(slotOf("STREAM_" + method.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase()))
+                    .as(method).isEqualTo(3 + ISTREAM.indexOf(method));
+        }
+        assertThat(Imapi2Vtables.VT_I4).isEqualTo(Variant.VT_I4);
+    }
+
+    private static int slotOf(String name) {
+        try {
+            java.lang.reflect.Field field = Imapi2Vtables.class.getDeclaredField(name);
+            field.setAccessible(true);
+            return field.getInt(null);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(name, e);
+        }
+    }
+
     @Test
     void theSinksDirectSlotsAreDDiscMaster2EventsOrder() {
         List<String> events = List.of("NotifyDeviceAdded", "NotifyDeviceRemoved");

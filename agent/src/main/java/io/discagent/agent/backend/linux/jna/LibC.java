@@ -45,6 +45,8 @@ interface LibC extends Library {
 
     int umount2(String target, int flags) throws LastErrorException;
 
+    int kill(int pid, int signal) throws LastErrorException;
+
     /** The C library's message for an errno value. */
     String strerror(int errnum);
 }

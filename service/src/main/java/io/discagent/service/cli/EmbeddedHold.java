@@ -24,20 +24,20 @@ import reactor.core.publisher.Flux;
 
 /**
  * {@code discagent exec}'s hold without a service: an agent inside the {@code exec} process holds the drive
- * ({@code withLock}, so a removed drive ends the hold and is reported by {@link #problem()}). If {@code exec} dies,
+ * ({@code withLock}, so a removed drive ends the hold and is reported by {@link #lost()}). If {@code exec} dies,
  * even by {@code SIGKILL}, the kernel drops the claim with the process.
  */
-final class ExecEmbeddedHold implements ExecHold {
+final class EmbeddedHold implements RecorderHold {
 
     private static final Duration START = Duration.ofSeconds(30);
 
     private final DiscAgent agent;
     private final ClientSession session;
     private volatile @Nullable Disposable holding;
-    private volatile @Nullable String problem;
+    private volatile @Nullable HoldLost lost;
     private volatile @Nullable LockGrant grant;
 
-    private ExecEmbeddedHold(DiscAgent agent, ClientSession session) {
+    private EmbeddedHold(DiscAgent agent, ClientSession session) {
         this.agent = agent;
         this.session = session;
     }
@@ -46,7 +46,7 @@ final class ExecEmbeddedHold implements ExecHold {
      * Starts an agent on {@code backend} and opens a session. With {@code auto}, a machine without recorders would get
      * the simulated backend, whose paths no tool can open: that is refused.
      */
-    static ExecEmbeddedHold open(String backend, Map<String, String> properties, String clientName) {
+    static EmbeddedHold open(String backend, Map<String, String> properties, String clientName) {
         AgentOptions.Builder options = AgentOptions.builder().backend(backend);
         properties.forEach(options::backendProperty);
         DiscAgent agent = DiscAgent.start(options.build()).block(START);
@@ -59,7 +59,7 @@ final class ExecEmbeddedHold implements ExecHold {
                     .backendName() + " backend only pretends; choose it with --backend to try exec on it)");
         }
         try {
-            return new ExecEmbeddedHold(agent, agent.openSession(clientName).block(START));
+            return new EmbeddedHold(agent, agent.openSession(clientName).block(START));
         } catch (RuntimeException e) {
             agent.close().block(START);
             throw e;
@@ -92,7 +92,8 @@ final class ExecEmbeddedHold implements ExecHold {
             return Flux.never();
         }).subscribe(v -> { }, error -> {
             if (!granted.completeExceptionally(error)) {
-                problem = "the hold on " + recorder + " was lost: " + error.getMessage();
+                lost = new HoldLost("the hold on " + recorder + " was lost: " + error.getMessage(),
+                        error instanceof RecorderException e ? ExecCommand.exitCode(e) : ExitCode.FAILURE.code());
             }
         });
         try {
@@ -130,8 +131,8 @@ final class ExecEmbeddedHold implements ExecHold {
     }
 
     @Override
-    public @Nullable String problem() {
-        return problem;
+    public @Nullable HoldLost lost() {
+        return lost;
     }
 
     /** Closing the session fails the acquire that is waiting. */

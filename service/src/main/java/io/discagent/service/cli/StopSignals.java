@@ -7,29 +7,32 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * The signals {@code discagent exec} receives (SIGINT, SIGTERM, SIGHUP): while the command runs they are passed on
- * to it, and {@code exec} goes on waiting for it to end; while the acquire still waits, they end the wait and
- * {@code exec} exits with 128 + the signal. A Ctrl-C or Ctrl-\ typed in the terminal reaches the command by itself
- * when {@code exec} runs in the terminal's foreground (the command shares its process group), so those are not sent
- * twice. The JVM's own handlers come back when {@code exec} is done.
+ * The signals that ask {@code discagent acquire} and {@code discagent exec} to stop (SIGINT, SIGTERM, SIGHUP), taken
+ * from the JVM so that the command ends in its own way instead of the JVM's shutdown. While an acquire waits they end
+ * the wait (the command exits with 128 + the signal); then {@code acquire} releases and exits 0 ({@link #whenCaught});
+ * while {@code exec}'s command runs they are passed on to it, and {@code exec} goes on waiting for it to end. A Ctrl-C
+ * or Ctrl-\ typed in the terminal reaches the command by itself when {@code exec} runs in the terminal's foreground
+ * (the command shares its process group), so those are not sent twice. The JVM's own handlers come back when the
+ * command is done ({@link #restore()}).
  *
  * <p>It uses {@code sun.misc.Signal} (module {@code jdk.unsupported}): the only way for a JVM to take SIGTERM, SIGINT
  * and SIGHUP itself instead of shutting down.
  */
-final class ExecSignals {
+final class StopSignals {
 
     private static final String[] NAMES = {"INT", "TERM", "HUP"};
 
     private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
-    private volatile @Nullable ExecHold waiting;
+    private volatile @Nullable RecorderHold waiting;
+    private volatile Runnable onCaught = () -> { };
     private volatile @Nullable ExecChild running;
     private volatile int caught;
 
-    private ExecSignals() {
+    private StopSignals() {
     }
 
-    static ExecSignals install() {
-        ExecSignals signals = new ExecSignals();
+    static StopSignals install() {
+        StopSignals signals = new StopSignals();
         for (String name : NAMES) {
             Signal signal = new Signal(name);
             try {
@@ -42,11 +45,16 @@ final class ExecSignals {
     }
 
     /** From now on, a signal ends the acquire of {@code hold}. */
-    void whileWaiting(ExecHold hold) {
+    void whileWaiting(RecorderHold hold) {
         waiting = hold;
     }
 
-    /** From now on, signals go to {@code child} ({@code null}: it has ended). */
+    /** Runs {@code action} on the signal's thread whenever a signal is caught (not one passed to a command). */
+    void whenCaught(Runnable action) {
+        onCaught = action;
+    }
+
+    /** From now on, signals go to {@code child} ({@code null}: it has ended, or there is none). */
     void whileRunning(@Nullable ExecChild child) {
         waiting = null;
         running = child;
@@ -67,10 +75,11 @@ final class ExecSignals {
             return;
         }
         caught = number;
-        ExecHold hold = waiting;
+        RecorderHold hold = waiting;
         if (hold != null) {
             hold.abort();
         }
+        onCaught.run();
     }
 
     void restore() {

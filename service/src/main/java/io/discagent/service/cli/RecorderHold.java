@@ -5,11 +5,12 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The hold {@code discagent exec} keeps on a recorder while its command runs: through a running service (a session
- * kept alive by heartbeats) or through an agent embedded in the {@code exec} process itself. Opened, then
- * {@link #acquire}d (possibly waiting in line, which {@link #abort()} ends), ended by {@link #close()}.
+ * A hold of the CLI on one recorder: through a running service (a session kept alive by heartbeats:
+ * {@link ServiceHold}, for {@code acquire} and {@code exec}) or through an agent embedded in the process itself
+ * ({@link EmbeddedHold}, for {@code exec --standalone}). Opened, then {@link #acquire}d (possibly waiting in line,
+ * which {@link #abort()} ends), ended by {@link #close()}.
  */
-interface ExecHold extends AutoCloseable {
+interface RecorderHold extends AutoCloseable {
 
     /**
      * Acquires the recorder (the only one there is, when {@code recorder} is {@code null}), waiting in line up to
@@ -32,9 +33,9 @@ interface ExecHold extends AutoCloseable {
      * Why the hold is lost or about to be lost (the device was removed, the session closed, the service has not
      * answered heartbeats for half the lease), or {@code null} while it is sound. Any thread.
      */
-    @Nullable String problem();
+    @Nullable HoldLost lost();
 
-    /** Ends the wait of an acquire still in progress (a signal arrived before the command started). Any thread. */
+    /** Ends the wait of an acquire still in progress (a signal arrived before it was granted). Any thread. */
     void abort();
 
     /** Releases the recorder and frees what the hold uses. */
