@@ -4,10 +4,20 @@
 #                               and replaces the results table in benchmarks/README.md
 #   benchmarks/run.sh --smoke   one fork, one short iteration of every benchmark (~1.5 min with the build):
 #                               writes benchmarks/results/smoke.{json,md}; fails if any benchmark fails
+#   benchmarks/run.sh --peers [ARGS]  the agent beside reactor-pool, Vert.x's local lock and a fair Semaphore
+#                               (PeerComparison, 3 rounds, ~15 min): writes benchmarks/results/peers.md
 # Extra arguments after the mode go to the JVM that runs JMH's harness, e.g. -Dsomething.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+if [ "${1:-}" = "--peers" ]; then
+  shift
+  echo "run.sh: building the benchmarks jar (-Pbenchmarks)..." >&2
+  mvn -q -B -Pbenchmarks -DskipTests package -pl benchmarks -am
+  exec java -Xms2g -Xmx2g -cp benchmarks/target/benchmarks.jar io.discagent.benchmarks.peers.PeerComparison \
+    --out benchmarks/results/peers.md "$@"
+fi
 
 mode=()
 readme=(--readme benchmarks/README.md)

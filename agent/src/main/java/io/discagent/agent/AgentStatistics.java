@@ -28,11 +28,14 @@ import java.util.Map;
  * @param acquiresFailed acquire requests that failed, by the name of their HRESULT ({@code E_IMAPI_RECORDER_LOCKED},
  *     {@code HRESULT_FROM_WIN32(ERROR_TIMEOUT)}, ...); every request the agent admitted ends in exactly one of granted,
  *     cancelled or failed
+  * @param handOvers hand-offs from one session straight to a waiting one through
+ *     {@code BackendRecorder.handOverExclusiveAccess} instead of a native release and a fresh acquire (the claim stays
+ *     taken where the backend allows it)
  */
 public record AgentStatistics(long grants, long retries, long acquireTimeouts, long commandTimeouts, long removals,
         long waiting, long grantsUnclaimedBeforeDelivery, long grantsDroppedInDelivery,
         long grantsDroppedAfterDelivery, long bodiesRevoked, long sessionsOpened, long sessionsClosed,
-        long acquiresGranted, long acquiresCancelled, Map<String, Long> acquiresFailed) {
+        long acquiresGranted, long acquiresCancelled, Map<String, Long> acquiresFailed, long handOvers) {
 
     public AgentStatistics {
         acquiresFailed = Map.copyOf(acquiresFailed);

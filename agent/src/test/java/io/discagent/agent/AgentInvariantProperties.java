@@ -3,6 +3,7 @@ package io.discagent.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.discagent.agent.backend.simulated.SimulatedDeviceState;
+import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.agent.backend.simulated.Simulator.Operation;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
@@ -52,7 +53,11 @@ class AgentInvariantProperties {
     }
 
     sealed interface Action permits Acquire, AcquireAny, Release, Cancel, Advance, CloseSession, LockExternally,
-            UnlockExternally, FailNext, Remove, Readd, WithLock, Flap, DeadHandle {
+            UnlockExternally, FailNext, Remove, Readd, WithLock, Flap, DeadHandle, SwitchHandOver {
+    }
+
+    /** From now on the simulator hands the lock over keeping its claim, or by a release and an acquire. */
+    record SwitchHandOver(boolean keepClaim) implements Action {
     }
 
     /** A pool request: by ids (both recorders) or by a predicate (every recorder). */
@@ -121,7 +126,8 @@ class AgentInvariantProperties {
                 net.jqwik.api.Tuple.of(3, Combinators.combine(session, recorder, Arbitraries.of(0, 500, 3000))
                         .as(WithLock::new)),
                 net.jqwik.api.Tuple.of(1, recorder.map(Flap::new)),
-                net.jqwik.api.Tuple.of(1, recorder.map(DeadHandle::new)));
+                net.jqwik.api.Tuple.of(1, recorder.map(DeadHandle::new)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(true, false).map(SwitchHandOver::new)));
         return action.list().ofMinSize(1).ofMaxSize(30);
     }
 
@@ -294,6 +300,8 @@ class AgentInvariantProperties {
             }
             endScopes(l -> l.session == cs.session());
             sessions[cs.session()] = t.session("Client " + cs.session());
+        } else if (action instanceof SwitchHandOver sw) {
+            t.sim.setHandOver(sw.keepClaim() ? Simulator.HandOver.KEEP_CLAIM : Simulator.HandOver.RELEASE_AND_ACQUIRE);
         } else if (action instanceof LockExternally le) {
             RecorderId r = RECORDERS.get(le.recorder());
             if (t.sim.recorders().contains(r) && t.sim.state(r).nativeOwner() == null) {

@@ -119,6 +119,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private volatile long acquiresCancelled;
     /** Acquire requests that failed, by HRESULT name; replaced (never changed) on every failure. */
     private volatile Map<String, Long> acquiresFailed = Map.of();
+    private volatile long handOvers;
     private boolean closed;
     /** The periodic work: media polling and the owner refresh. */
     private final Disposable.Composite periodic = Disposables.composite();
@@ -927,6 +928,11 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     }
 
     @Override
+    public void countHandOver() {
+        handOvers++;
+    }
+
+    @Override
     public void countRevoked() {
         revoked++;
     }
@@ -1036,6 +1042,6 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     public AgentStatistics statistics() {
         return new AgentStatistics(grants, retries, acquireTimeouts, commandTimeouts, removals, waiting,
                 unclaimedBefore, droppedIn, droppedAfter, revoked, sessionsOpened, sessionsClosed, acquiresGranted,
-                acquiresCancelled, acquiresFailed);
+                acquiresCancelled, acquiresFailed, handOvers);
     }
 }

@@ -81,18 +81,47 @@ final class RecorderHandle {
                 open.acquireExclusiveAccess(force, clientName);
                 return null;
             } catch (RecorderLockedException e) {
-                if (e.owner().isPresent()) {
-                    throw e;
-                }
-                String owner = null;
-                try {
-                    owner = open.exclusiveAccessOwner();
-                } catch (RuntimeException ownerFailure) {
-                    e.addSuppressed(ownerFailure);
-                }
-                throw owner == null || owner.isEmpty() ? e : e.withOwner(owner);
+                throw namingOwner(open, e);
             }
         });
+    }
+
+    /**
+     * Passes the native lock to the next client of the agent ({@link BackendRecorder#handOverExclusiveAccess}); a
+     * backend that cannot keep it across clients gets a {@link #release()} and an {@link #acquire} right after each
+     * other instead, in this one task. A failed hand-over closes the handle, so that the lock is certainly dropped.
+     */
+    void handOver(boolean force, String clientName) {
+        BackendRecorder open = get();
+        boolean passed;
+        try {
+            passed = open.handOverExclusiveAccess(clientName);
+        } catch (RecorderRemovedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "hand-over of " + id + " to '" + clientName + "' failed; closing its handle to "
+                    + "drop the lock", e);
+            closeQuietly();
+            throw e;
+        }
+        if (!passed) {
+            release();
+            acquire(force, clientName);
+        }
+    }
+
+    /** A locked failure that does not name the holder asks the backend who holds it. */
+    private static RecorderLockedException namingOwner(BackendRecorder open, RecorderLockedException e) {
+        if (e.owner().isPresent()) {
+            return e;
+        }
+        String owner = null;
+        try {
+            owner = open.exclusiveAccessOwner();
+        } catch (RuntimeException ownerFailure) {
+            e.addSuppressed(ownerFailure);
+        }
+        return owner == null || owner.isEmpty() ? e : e.withOwner(owner);
     }
 
     /**

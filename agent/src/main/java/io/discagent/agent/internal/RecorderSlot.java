@@ -31,8 +31,11 @@ import org.jspecify.annotations.Nullable;
  * <p>The agent makes exactly one native acquire on the 0&rarr;1 transition and one native release on 1&rarr;0.
  * Requests that find the recorder busy and may wait queue in FIFO order ({@link WaitQueue}); the head gets its native
  * acquire the moment the holder's count reaches zero, right behind the native release on the same worker, so a
- * hand-off needs no polling and no extra round trip. A head that meets a holder outside the agent keeps its place
- * while it retries ({@link Phase#BACKING_OFF}). A native acquire that succeeds for a request that has meanwhile
+ * hand-off needs no polling and no extra round trip. When the next waiter is already queued as the count reaches zero,
+ * the native lock is not dropped at all: it passes to the waiter's session
+ * ({@link io.discagent.agent.spi.BackendRecorder#handOverExclusiveAccess}), so no process outside the agent can take
+ * the recorder between two of its clients. A head that meets a holder outside the agent keeps its place while it
+ * retries ({@link Phase#BACKING_OFF}). A native acquire that succeeds for a request that has meanwhile
  * ended (cancelled, timed out, session closed) is released at once.
  *
  * <p>When a hold ends for any reason but its own release, the work running under it ({@link HoldScope}) is stopped
@@ -205,7 +208,7 @@ final class RecorderSlot implements NativeCalls.Listener {
         } else if ((phase == Phase.ACQUIRING || phase == Phase.BACKING_OFF) && head.session == session) {
             enqueue(op); // the session's own first acquire is under way: this one is granted with it
         } else if (phase == Phase.FREE && queue.isEmpty() && !calls.isUnresponsive()) {
-            beginAcquire(op);
+            beginAcquire(op, false);
         } else if (!op.opts().waits()) {
             RecorderLockedException locked = locked();
             if (LockedRetry.appliesToAgentHolders(op.opts())) {
@@ -267,14 +270,23 @@ final class RecorderSlot implements NativeCalls.Listener {
         retry.failed(locked, again, giveUp);
     }
 
-    private void beginAcquire(AcquireOperation op) {
+    /**
+     * Starts the native acquire of the head: a plain acquire, or ({@code handOver}) the hand-over of the lock the
+     * agent still holds natively from the previous session. Both end in {@link #acquireReturned}.
+     */
+    private void beginAcquire(AcquireOperation op, boolean handOver) {
         phase = Phase.ACQUIRING;
         head = op;
         op.place = AcquireOperation.Place.HEAD;
         boolean force = op.opts().force();
         String clientName = op.session.clientName();
-        calls.call("AcquireExclusiveAccess", h -> {
-            h.acquire(force, clientName);
+        String command = handOver ? "HandOverExclusiveAccess" : "AcquireExclusiveAccess";
+        calls.call(command, h -> {
+            if (handOver) {
+                h.handOver(force, clientName);
+            } else {
+                h.acquire(force, clientName);
+            }
             return null;
         }, new NativeCalls.Outcome<Void>() {
             @Override
@@ -292,7 +304,7 @@ final class RecorderSlot implements NativeCalls.Listener {
 
             @Override
             public void crashed(Throwable bug) {
-                end(op, NativeCalls.asRecorderException(bug, id, "AcquireExclusiveAccess"));
+                end(op, NativeCalls.asRecorderException(bug, id, command));
             }
         });
     }
@@ -350,7 +362,7 @@ final class RecorderSlot implements NativeCalls.Listener {
                     op.session.queued++;
                     ctx.waitingChanged(1);
                 } else {
-                    beginAcquire(op);
+                    beginAcquire(op, false);
                 }
                 assert invariants();
             }
@@ -420,16 +432,42 @@ final class RecorderSlot implements NativeCalls.Listener {
         if (phase != Phase.FREE || calls.isUnresponsive()) {
             return;
         }
+        AcquireOperation next = nextLiveWaiter();
+        if (next != null) {
+            beginAcquire(next, false);
+        }
+    }
+
+    /** Takes the first live waiter out of the queue (dropping the dead ones before it), if any. */
+    private @Nullable AcquireOperation nextLiveWaiter() {
         AcquireOperation next;
         while ((next = queue.poll()) != null) {
             next.place = AcquireOperation.Place.NONE;
             next.session.queued--;
             ctx.waitingChanged(-1);
             if (next.isLive()) {
-                beginAcquire(next);
-                return;
+                return next;
             }
         }
+        return null;
+    }
+
+    /**
+     * A hold that the agent still holds natively has ended and the recorder is {@link Phase#FREE}: passes the native
+     * lock straight to the next live waiter when there is one and {@code mayHandOver} (the lock was not lost), or
+     * releases it natively and lets the next waiter acquire. The releaser learns its count (zero) at once after a
+     * hand-over: the lock is no longer its, and its native fate belongs to the next holder.
+     */
+    private void releaseOrHandOver(Released done, boolean mayHandOver) {
+        AcquireOperation next = mayHandOver && !calls.isUnresponsive() ? nextLiveWaiter() : null;
+        if (next == null) {
+            releaseNativelyOrFailFast(done);
+            startNext();
+            return;
+        }
+        ctx.countHandOver();
+        beginAcquire(next, true);
+        done.accept(0);
     }
 
     // ------------------------------------------------------------------------------------------------ request ends
@@ -565,12 +603,11 @@ final class RecorderSlot implements NativeCalls.Listener {
         ctx.publishTransition(id, from, LockState.FREE, Cause.RELEASED);
         if (running.isEmpty()) {
             phase = Phase.FREE;
-            releaseNativelyOrFailFast(done);
-            startNext();
+            releaseOrHandOver(done, true);
         } else {
             revoke(h, running, new LockNotHeldException(HResult.HRESULT_FROM_WIN32_ERROR_INVALID_FUNCTION,
                     "session '" + h.session.clientName() + "' released recorder " + id + " while work ran under its "
-                    + "lock", id, null, null, null), () -> releaseNativelyOrFailFast(done));
+                    + "lock", id, null, null, null), () -> releaseOrHandOver(done, true));
         }
     }
 
@@ -648,10 +685,10 @@ final class RecorderSlot implements NativeCalls.Listener {
     }
 
     /**
-     * Stops every scope of an ended hold, then runs {@code after} and lets the next waiter in. Until then the phase is
-     * {@link Phase#REVOKING} and nobody is granted the recorder.
+     * Stops every scope of an ended hold, then runs {@code passOn} (which lets the next waiter in) in phase
+     * {@link Phase#FREE}. Until then the phase is {@link Phase#REVOKING} and nobody is granted the recorder.
      */
-    private void revoke(Hold ended, List<HoldScope> running, RecorderException cause, Runnable after) {
+    private void revoke(Hold ended, List<HoldScope> running, RecorderException cause, Runnable passOn) {
         phase = Phase.REVOKING;
         revoking = ended.session.clientName();
         int[] remaining = {running.size()};
@@ -666,8 +703,7 @@ final class RecorderSlot implements NativeCalls.Listener {
             }
             revoking = null;
             phase = Phase.FREE;
-            after.run();
-            startNext();
+            passOn.run();
             assert invariants();
         };
         for (HoldScope scope : running) {
@@ -726,30 +762,27 @@ final class RecorderSlot implements NativeCalls.Listener {
         assert ctx.loop().assertInLoop();
         Hold h = hold;
         if (phase == Phase.HELD) {
-            endHold(h, Cause.FORCED_BY_BACKEND, reason, true, () -> { });
+            endHold(h, Cause.FORCED_BY_BACKEND, reason, false, () -> { });
         }
         assert invariants();
     }
 
-    /** Ends a hold that did not end by its own release: its scopes stop before the recorder passes on. */
-    private void endHold(Hold h, Cause cause, RecorderException failure, boolean releaseNatively, Runnable done) {
+    /**
+     * Ends a hold that did not end by its own release: its scopes stop before the recorder passes on. The native lock
+     * is released, or handed over to the next waiter when {@code mayHandOver} (a closed session: the agent still
+     * holds it; a lost lock is released, never handed over).
+     */
+    private void endHold(Hold h, Cause cause, RecorderException failure, boolean mayHandOver, Runnable done) {
         LockState from = state();
         hold = null;
         List<HoldScope> running = h.end();
         ctx.publishTransition(id, from, LockState.FREE, cause);
-        Runnable after = () -> {
-            if (releaseNatively) {
-                releaseNativelyOrFailFast(count -> done.run());
-            } else {
-                done.run();
-            }
-        };
+        Runnable passOn = () -> releaseOrHandOver(count -> done.run(), mayHandOver);
         if (running.isEmpty()) {
             phase = Phase.FREE;
-            after.run();
-            startNext();
+            passOn.run();
         } else {
-            revoke(h, running, failure, after);
+            revoke(h, running, failure, passOn);
         }
     }
 

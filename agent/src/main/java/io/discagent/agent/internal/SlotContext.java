@@ -53,6 +53,9 @@ interface SlotContext {
     /** A grant nobody took: its request ended before it ({@code before}), or its subscriber dropped it. */
     void countUnclaimed(boolean before);
 
+    /** The native lock passed from one session to the next without a native release. */
+    void countHandOver();
+
     /** Work under a lock was stopped because its hold ended under it. */
     void countRevoked();
 

@@ -112,7 +112,7 @@ public final class LinuxBackend implements RecorderBackend {
             throw new RecorderRemovedException(descriptor.paths() + " is gone", RecorderId.of(descriptor.id()));
         }
         return new LinuxRecorder(device, settings.scsiTimeoutMillis(), own, owners, reports, settings.burnTool(),
-                settings.burnStopTimeout());
+                settings.burnStopTimeout(), settings.keepClaimOnHandOver());
     }
 
     @Override

@@ -51,6 +51,7 @@ final class LinuxRecorder implements BackendRecorder {
     private final DriveReports reports;
     private final String burnTool;
     private final Duration burnStopTimeout;
+    private final boolean keepClaimOnHandOver;
     private @Nullable DeviceClaim claim;
     private @Nullable String holder;
     private boolean closed;
@@ -59,12 +60,14 @@ final class LinuxRecorder implements BackendRecorder {
      * @param reports where the media state read right after taking a claim goes (the hotplug listener), so that the
      *     agent's polling of the held descriptor has a known state to compare with, and where a tray unlocked by
      *     another process is reported
+     * @param keepClaimOnHandOver whether a hand-over keeps the claim (the default) or drops it and takes it again
      */
     LinuxRecorder(LinuxDevice device, int scsiTimeoutMillis, OwnDescriptors own, OwnerDiscovery owners,
-            DriveReports reports, String burnTool, Duration burnStopTimeout) {
+            DriveReports reports, String burnTool, Duration burnStopTimeout, boolean keepClaimOnHandOver) {
         this.device = device;
         this.burnTool = burnTool;
         this.burnStopTimeout = burnStopTimeout;
+        this.keepClaimOnHandOver = keepClaimOnHandOver;
         this.reports = reports;
         this.id = RecorderId.of(device.name());
         this.scsiTimeoutMillis = scsiTimeoutMillis;
@@ -161,6 +164,26 @@ final class LinuxRecorder implements BackendRecorder {
         claim = null;
         holder = null;
         held.release(scsiTimeoutMillis);
+    }
+
+    /**
+     * Passes the drive to the agent's next client without letting go of it: the claim ({@code O_EXCL}, the locks,
+     * the tray lock) belongs to the agent's process whichever client it serves, so only the client name this handle
+     * reports changes, and no other process can open the drive exclusively in between. Declines (the agent then
+     * releases and acquires) without a claim, or with {@code linux.handOver=reacquire}.
+     */
+    @Override
+    public boolean handOverExclusiveAccess(String clientName) {
+        checkOpen();
+        if (claim == null || !keepClaimOnHandOver) {
+            return false;
+        }
+        if (!ClientNames.isValid(clientName)) {
+            throw new InvalidClientNameException("invalid client name '" + clientName + "'", id);
+        }
+        holder = clientName;
+        LOG.log(Level.DEBUG, "{0} handed over to ''{1}''", device.node(), clientName);
+        return true;
     }
 
     /** The client name while this handle holds the device; otherwise who holds it outside the agent, if anyone. */

@@ -21,9 +21,12 @@ import java.util.List;
  *     {@code PATH} or a path
  * @param burnStopTimeout {@code linux.burnStopMillis} (default 30000): how long a stopped burn's tool has after
  *     {@code SIGINT} to release the drive before it gets {@code SIGKILL}
+ * @param keepClaimOnHandOver {@code linux.handOver} ({@code keep}, the default, or {@code reacquire}): whether the
+ *     claim stays taken when the agent passes a drive from one client to the next, or is dropped and taken again
+ *     (only for comparison: it lets another process in between)
  */
 record LinuxSettings(List<Path> devices, boolean scanOptical, Duration hotplugPollInterval, int scsiTimeoutMillis,
-        int kernelEventPollMillis, String burnTool, Duration burnStopTimeout) {
+        int kernelEventPollMillis, String burnTool, Duration burnStopTimeout, boolean keepClaimOnHandOver) {
 
     LinuxSettings {
         devices = List.copyOf(devices);
@@ -51,10 +54,15 @@ record LinuxSettings(List<Path> devices, boolean scanOptical, Duration hotplugPo
                 devices.add(Path.of(path.trim()));
             }
         }
+        String handOver = config.get("linux.handOver", "keep").trim();
+        if (!handOver.equals("keep") && !handOver.equals("reacquire")) {
+            throw new IllegalArgumentException("linux.handOver must be keep or reacquire: " + handOver);
+        }
         return new LinuxSettings(devices, Boolean.parseBoolean(config.get("linux.scanOptical", "true").trim()),
                 config.getMillis("linux.hotplugPollMillis", Duration.ofMillis(50)),
                 config.getInt("linux.scsiTimeoutMillis", 5000), config.getInt("linux.kernelEventPollMillis", 2000),
                 config.get("linux.burnTool", "xorriso").trim(),
-                config.getMillis("linux.burnStopMillis", Duration.ofSeconds(30)));
+                config.getMillis("linux.burnStopMillis", Duration.ofSeconds(30)),
+                handOver.equals("keep"));
     }
 }

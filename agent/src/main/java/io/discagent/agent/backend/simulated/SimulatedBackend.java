@@ -51,6 +51,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     private int nextId;
     private boolean closed;
     private Duration openLatency = Duration.ZERO;
+    private HandOver handOver = HandOver.KEEP_CLAIM;
     /** Lock counts of devices replaced by a new one with the same id. */
     private long retiredTaken;
     private long retiredDropped;
@@ -70,6 +71,12 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
             RecorderId id = RecorderId.of("sim-" + nextId++);
             devices.put(id, newDevice(id));
         }
+    }
+
+    /** A backend with {@code recorders} virtual recorders that pass the lock on as {@code handOver} says. */
+    public SimulatedBackend(int recorders, HandOver handOver) {
+        this(recorders);
+        setHandOver(handOver);
     }
 
     private SimulatedDevice newDevice(RecorderId id) {
@@ -352,6 +359,22 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
             if (listener != null) {
                 listener.recorderRemoved(recorder.value());
             }
+        }
+    }
+
+    @Override
+    public void setHandOver(HandOver mode) {
+        if (mode == null) {
+            throw new InvalidArgumentException("mode must not be null");
+        }
+        synchronized (lock) {
+            handOver = mode;
+        }
+    }
+
+    HandOver handOver() {
+        synchronized (lock) {
+            return handOver;
         }
     }
 

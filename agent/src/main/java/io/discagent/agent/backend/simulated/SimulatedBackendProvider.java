@@ -28,6 +28,14 @@ public final class SimulatedBackendProvider implements RecorderBackendProvider {
 
     @Override
     public RecorderBackend create(BackendConfig config) {
-        return new SimulatedBackend(SimulatedSettings.from(config));
+        String handOver = config.get("simulated.handOver", "keep");
+        SimulatedBackend backend = new SimulatedBackend(SimulatedSettings.from(config));
+        backend.setHandOver(switch (handOver) {
+            case "keep" -> Simulator.HandOver.KEEP_CLAIM;
+            case "reacquire" -> Simulator.HandOver.RELEASE_AND_ACQUIRE;
+            default -> throw new IllegalArgumentException("simulated.handOver must be keep or reacquire: "
+                    + handOver);
+        });
+        return backend;
     }
 }

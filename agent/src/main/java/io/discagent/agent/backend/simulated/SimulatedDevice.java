@@ -18,6 +18,7 @@ final class SimulatedDevice {
     @Nullable String mountedAt;
     long locksTaken;
     long locksDropped;
+    long handOvers;
     Duration latency = Duration.ZERO;
     final ArrayDeque<Fault> faults = new ArrayDeque<>();
     long hangEpoch;
@@ -63,6 +64,6 @@ final class SimulatedDevice {
 
     SimulatedDeviceState snapshot() {
         return new SimulatedDeviceState(id, present, holderName, externalOwner, mountedAt, locksTaken, locksDropped,
-                blockedCalls, media, disc, discWritten, burning);
+                blockedCalls, media, disc, discWritten, burning, handOvers);
     }
 }

@@ -20,8 +20,11 @@ import org.jspecify.annotations.Nullable;
  * @param disc the disc in the drive (what it is when {@code media} is {@code MEDIA_PRESENT})
  * @param discBytesWritten how many bytes burns have written on it
  * @param burning whether a burn runs on it now
+ * @param handOvers hand-overs that kept the lock and changed only its owner ({@link Simulator.HandOver#KEEP_CLAIM}):
+ *     neither an acquire nor a release
  */
 public record SimulatedDeviceState(RecorderId recorder, boolean present, @Nullable String nativeOwner,
         @Nullable String externalOwner, @Nullable String mountedAt, long locksTaken, long locksDropped,
-        int blockedCalls, MediaState media, SimulatedDisc disc, long discBytesWritten, boolean burning) {
+        int blockedCalls, MediaState media, SimulatedDisc disc, long discBytesWritten, boolean burning,
+        long handOvers) {
 }

@@ -38,29 +38,61 @@ final class SimulatedRecorder implements BackendRecorder {
     public void acquireExclusiveAccess(boolean force, String clientName) {
         backend.enter(this, device, Simulator.Operation.ACQUIRE, "acquire");
         synchronized (backend.lock) {
+            take(force, clientName);
+        }
+    }
+
+    /**
+     * Passes the lock to the agent's next client: with {@link Simulator.HandOver#KEEP_CLAIM} the handle keeps it and
+     * only the owner name changes (one call, logged as {@code handOver}, counted as neither an acquire nor a release;
+     * faults planned for {@link Simulator.Operation#ACQUIRE} apply to it); with
+     * {@link Simulator.HandOver#RELEASE_AND_ACQUIRE} it declines, and the agent releases and acquires, as on IMAPI2.
+     */
+    @Override
+    public boolean handOverExclusiveAccess(String clientName) {
+        if (backend.handOver() == Simulator.HandOver.RELEASE_AND_ACQUIRE) {
+            return false;
+        }
+        backend.enter(this, device, Simulator.Operation.ACQUIRE, "handOver");
+        synchronized (backend.lock) {
+            if (device.holder != this) {
+                take(false, clientName); // the lock was lost meanwhile: this is a fresh acquire
+                return true;
+            }
             backend.checkUsable(this, device);
             if (!ClientNames.isValid(clientName)) {
                 throw new InvalidClientNameException("invalid client name '" + clientName + "'", device.id);
             }
-            if (device.holder == this) {
-                return;
-            }
-            String owner = device.holder != null ? device.holderName : device.externalOwner;
-            if (owner != null) {
-                throw new RecorderLockedException("simulated recorder " + device.id + " is locked", device.id, owner);
-            }
-            if (device.mountedAt != null) {
-                if (!force) {
-                    throw new VolumeMountedException("a file system is mounted at " + device.mountedAt
-                            + "; acquire with force to dismount it", device.id);
-                }
-                device.mountedAt = null;
-            }
-            device.holder = this;
             device.holderName = clientName;
-            device.locksTaken++;
-            lost = false;
+            device.handOvers++;
+            return true;
         }
+    }
+
+    /** The effect of an acquire. Call with the backend's lock held. */
+    private void take(boolean force, String clientName) {
+        backend.checkUsable(this, device);
+        if (!ClientNames.isValid(clientName)) {
+            throw new InvalidClientNameException("invalid client name '" + clientName + "'", device.id);
+        }
+        if (device.holder == this) {
+            return;
+        }
+        String owner = device.holder != null ? device.holderName : device.externalOwner;
+        if (owner != null) {
+            throw new RecorderLockedException("simulated recorder " + device.id + " is locked", device.id, owner);
+        }
+        if (device.mountedAt != null) {
+            if (!force) {
+                throw new VolumeMountedException("a file system is mounted at " + device.mountedAt
+                        + "; acquire with force to dismount it", device.id);
+            }
+            device.mountedAt = null;
+        }
+        device.holder = this;
+        device.holderName = clientName;
+        device.locksTaken++;
+        lost = false;
     }
 
     @Override

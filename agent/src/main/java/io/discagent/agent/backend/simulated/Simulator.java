@@ -124,6 +124,20 @@ public interface Simulator {
     /** The last native calls (at most 10,000), oldest first. */
     List<SimulatedCall> calls();
 
+    /**
+     * How the recorders pass the lock from one client of the agent to the next from now on (the default is
+     * {@link HandOver#KEEP_CLAIM}, or the backend property {@code simulated.handOver=keep|reacquire}).
+     */
+    void setHandOver(HandOver mode);
+
+    /** How a simulated recorder passes its lock from one client of the agent to the next. */
+    enum HandOver {
+        /** The lock stays taken and only its owner name changes, as on Linux: nobody can take it in between. */
+        KEEP_CLAIM,
+        /** A release and an acquire, back to back, as on IMAPI2 (whose owner name changes no other way). */
+        RELEASE_AND_ACQUIRE
+    }
+
     /** Native operations, for {@link #failNext} and {@link #hangNext}. */
     enum Operation {
         ACQUIRE, RELEASE, OWNER,

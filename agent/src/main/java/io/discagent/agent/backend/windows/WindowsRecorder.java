@@ -73,6 +73,21 @@ final class WindowsRecorder implements BackendRecorder {
         }
     }
 
+    /**
+     * Declines: IMAPI2 cannot pass its lock to another client name. {@code ExclusiveAccessOwner} must name the agent's
+     * next client, but {@code cdrom.sys} stores the caller name when the lock is taken and refuses a second lock while
+     * one is held (from any handle), and a further {@code AcquireExclusiveAccess} on this object only adds to its count.
+     * So the agent calls {@code ReleaseExclusiveAccess} and {@code AcquireExclusiveAccess(force, clientName)}, back to
+     * back in one task on the apartment thread, with no message pumped and no hop to the event loop in between: the
+     * window in which another process could lock the drive is the time between the two IOCTLs. If one does, the
+     * acquire fails with {@code E_IMAPI_RECORDER_LOCKED} naming it, and the agent's next client waits or retries like
+     * any client that meets an outside holder.
+     */
+    @Override
+    public boolean handOverExclusiveAccess(String clientName) {
+        return false;
+    }
+
     /** {@code ExclusiveAccessOwner}; {@code null} when nobody holds the recorder. */
     @Override
     public @Nullable String exclusiveAccessOwner() {

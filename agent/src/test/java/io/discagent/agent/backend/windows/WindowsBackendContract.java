@@ -134,6 +134,24 @@ abstract class WindowsBackendContract {
     }
 
     @Test
+    void aHandOffInsideOneAgentMakesTheNextClientTheOwnerOthersSee() {
+        Scene scene = scene();
+        ClientSession a = scene.a();
+        ClientSession next = scene.first().openSession("discagent contract A2").block(BLOCK);
+        a.acquire(scene.id()).block(BLOCK);
+        Mono<Integer> waiter = next.acquire(scene.id(), AcquireOptions.waitUpTo(BLOCK)).map(g -> g.lockCount())
+                .cache();
+        waiter.subscribe();
+        WindowsTestAgent.await(() -> scene.first().activity().block(BLOCK).waiting() == 1, "A2 waits");
+        assertThat(a.release(scene.id()).block(BLOCK)).isZero();
+        assertThat(waiter.block(BLOCK)).isEqualTo(1);
+        assertThat(scene.ownerSeenBySecond()).contains("discagent contract A2");
+        assertThat(next.release(scene.id()).block(BLOCK)).isZero();
+        assertThat(scene.ownerSeenBySecond()).isEmpty();
+        scene.secondCanAcquire();
+    }
+
+    @Test
     void closingASessionFreesTheRecorderForOthers() {
         Scene scene = scene();
         ClientSession a = scene.a();
