@@ -24,8 +24,8 @@ public sealed interface RetryPolicy {
     }
 
     /**
-     * Never retry: a locked recorder fails the request at once, even when it may still wait for holders inside the
-     * agent.
+     * Never retry: a recorder locked outside the agent fails the request at once, even when the request has a wait
+     * timeout (it still queues behind holders inside the agent, which is not retrying).
      *
      * @return the policy that never retries
      */
