@@ -24,7 +24,12 @@ public final class ClientNames {
     private ClientNames() {
     }
 
-    /** Whether {@code name} is a valid client name. */
+    /**
+     * Whether {@code name} is a valid client name.
+     *
+     * @param name the name to check; {@code null} is not valid
+     * @return {@code true} if {@code name} follows the rule
+     */
     public static boolean isValid(@Nullable String name) {
         return problem(name) == null;
     }
@@ -32,6 +37,8 @@ public final class ClientNames {
     /**
      * Returns {@code name} if it is valid.
      *
+     * @param name the name to check
+     * @return {@code name}, unchanged
      * @throws InvalidClientNameException ({@code E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID}) saying what is wrong
      */
     public static String requireValid(@Nullable String name) {

@@ -25,13 +25,31 @@ import java.util.List;
 public record LockGrant(RecorderId recorder, SessionId session, int lockCount, long holdId,
         List<String> devicePaths) {
 
+    /**
+     * Checks the grant and copies {@code devicePaths}.
+     *
+     * @param recorder the recorder
+     * @param session the session that holds it
+     * @param lockCount the session's lock count after this acquire
+     * @param holdId identifies the continuous hold this grant belongs to
+     * @param devicePaths the device paths of the held drive, first the node to open
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if {@code recorder},
+     *     {@code session} or {@code devicePaths} is {@code null}
+     */
     public LockGrant {
         InvalidArgumentException.requireNonNull(recorder, "recorder");
         InvalidArgumentException.requireNonNull(session, "session");
         devicePaths = List.copyOf(InvalidArgumentException.requireNonNull(devicePaths, "devicePaths"));
     }
 
-    /** A grant without device paths. */
+    /**
+     * A grant without device paths.
+     *
+     * @param recorder the recorder
+     * @param session the session that holds it
+     * @param lockCount the session's lock count after this acquire
+     * @param holdId identifies the continuous hold this grant belongs to
+     */
     public LockGrant(RecorderId recorder, SessionId session, int lockCount, long holdId) {
         this(recorder, session, lockCount, holdId, List.of());
     }

@@ -46,6 +46,16 @@ public record LockState(Status status, @Nullable String owner, @Nullable Session
         EXTERNAL
     }
 
+    /**
+     * Checks that the components agree with {@code status}, as the table of the class comment shows.
+     *
+     * @param status free, held by a session of this agent, or held outside it
+     * @param owner the holding session's client name or the outside holder's name; {@code null} when free
+     * @param session the holding session; {@code null} unless held
+     * @param count the holding session's lock count; 0 unless held
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if {@code status} is
+     *     {@code null} or the other components do not fit it
+     */
     public LockState {
         InvalidArgumentException.requireNonNull(status, "status");
         InvalidArgumentException.require(status != Status.FREE || (owner == null && session == null && count == 0),
@@ -57,27 +67,54 @@ public record LockState(Status status, @Nullable String owner, @Nullable Session
                 "a recorder held outside the agent has an owner, no session and a count of 0");
     }
 
-    /** The state of a recorder held {@code count} times by {@code session}. */
+    /**
+     * The state of a recorder held {@code count} times by {@code session}.
+     *
+     * @param owner the client name of {@code session}
+     * @param session the holding session
+     * @param count the session's lock count, at least 1
+     * @return a {@link Status#HELD} state
+     * @throws InvalidArgumentException if {@code owner} or {@code session} is {@code null}
+     *     or {@code count} is less than 1
+     */
     public static LockState held(String owner, SessionId session, int count) {
         return new LockState(Status.HELD, owner, session, count);
     }
 
-    /** The state of a recorder held by a process outside the agent, named {@code owner} by the backend. */
+    /**
+     * The state of a recorder held by a process outside the agent, named {@code owner} by the backend.
+     *
+     * @param owner the outside holder as the backend names it, such as {@code wodim (pid 4242)}; not empty
+     * @return an {@link Status#EXTERNAL} state
+     * @throws InvalidArgumentException if {@code owner} is {@code null} or empty
+     */
     public static LockState external(String owner) {
         return new LockState(Status.EXTERNAL, owner, null, 0);
     }
 
-    /** Whether a session of this agent holds the recorder. */
+    /**
+     * Whether a session of this agent holds the recorder.
+     *
+     * @return {@code true} if {@link #status()} is {@link Status#HELD}
+     */
     public boolean isHeld() {
         return status == Status.HELD;
     }
 
-    /** Whether a process outside the agent holds the recorder. */
+    /**
+     * Whether a process outside the agent holds the recorder.
+     *
+     * @return {@code true} if {@link #status()} is {@link Status#EXTERNAL}
+     */
     public boolean isExternal() {
         return status == Status.EXTERNAL;
     }
 
-    /** Whether nobody holds the recorder, as far as the agent knows. */
+    /**
+     * Whether nobody holds the recorder, as far as the agent knows.
+     *
+     * @return {@code true} if {@link #status()} is {@link Status#FREE}
+     */
     public boolean isFree() {
         return status == Status.FREE;
     }

@@ -10,12 +10,25 @@ import io.discagent.api.error.InvalidArgumentException;
  */
 public record RecorderId(String value) {
 
+    /**
+     * Checks the identifier.
+     *
+     * @param value the identifier, never blank
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if {@code value} is
+     *     {@code null} or blank
+     */
     public RecorderId {
         InvalidArgumentException.requireNonNull(value, "value");
         InvalidArgumentException.require(!value.isBlank(), "a recorder id cannot be blank");
     }
 
-    /** Shorthand for {@code new RecorderId(value)}. */
+    /**
+     * Shorthand for {@code new RecorderId(value)}.
+     *
+     * @param value the identifier, never blank
+     * @return the id
+     * @throws InvalidArgumentException if {@code value} is {@code null} or blank
+     */
     public static RecorderId of(String value) {
         return new RecorderId(value);
     }

@@ -17,6 +17,19 @@ import java.util.List;
 public record RecorderInfo(RecorderId id, String vendor, String product, String revision, String backend,
         List<String> paths, LockState lockState) {
 
+    /**
+     * Checks the components and copies {@code paths}.
+     *
+     * @param id its id
+     * @param vendor the SCSI vendor id (or the simulated vendor)
+     * @param product the SCSI product id
+     * @param revision the product revision
+     * @param backend the backend that drives it
+     * @param paths device paths or volume paths
+     * @param lockState who holds it
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if any component is
+     *     {@code null}
+     */
     public RecorderInfo {
         InvalidArgumentException.requireNonNull(id, "id");
         InvalidArgumentException.requireNonNull(vendor, "vendor");

@@ -32,18 +32,36 @@ public final class RecorderSelector {
         this.description = description;
     }
 
-    /** Every recorder of the agent. */
+    /**
+     * Every recorder of the agent.
+     *
+     * @return the selector that matches every recorder, including those that arrive while a request waits
+     */
     public static RecorderSelector any() {
         return ANY;
     }
 
-    /** The recorders with one of these ids (at least one). */
+    /**
+     * The recorders with one of these ids (at least one).
+     *
+     * @param ids the ids of the pool's recorders; duplicates count once
+     * @return a selector by ids
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if {@code ids} or one of its elements is {@code null},
+     *     or {@code ids} is empty
+     */
     public static RecorderSelector anyOf(RecorderId... ids) {
         InvalidArgumentException.requireNonNull(ids, "ids");
         return anyOf(Arrays.asList(ids));
     }
 
-    /** The recorders with one of these ids (at least one). */
+    /**
+     * The recorders with one of these ids (at least one).
+     *
+     * @param ids the ids of the pool's recorders; duplicates count once, and the collection is copied
+     * @return a selector by ids
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if {@code ids} or one of its elements is {@code null},
+     *     or {@code ids} is empty
+     */
     public static RecorderSelector anyOf(Collection<RecorderId> ids) {
         InvalidArgumentException.requireNonNull(ids, "ids");
         Set<RecorderId> copy = new LinkedHashSet<>();
@@ -55,23 +73,43 @@ public final class RecorderSelector {
         return new RecorderSelector(frozen, info -> frozen.contains(info.id()), "any of " + copy);
     }
 
-    /** The recorders whose {@link RecorderInfo} matches {@code predicate}. */
+    /**
+     * The recorders whose {@link RecorderInfo} matches {@code predicate}.
+     *
+     * @param predicate the test, run on the agent's event loop: it must be fast and must not block
+     * @return a selector by predicate
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if {@code predicate} is {@code null}
+     */
     public static RecorderSelector matching(Predicate<? super RecorderInfo> predicate) {
         InvalidArgumentException.requireNonNull(predicate, "predicate");
         return new RecorderSelector(null, predicate, "recorders matching " + predicate);
     }
 
-    /** The ids of an {@link #anyOf} selector; empty for a predicate. */
+    /**
+     * The ids of an {@link #anyOf} selector; empty for a predicate.
+     *
+     * @return the ids, an unmodifiable set; empty unless {@link #byIds()}
+     */
     public Set<RecorderId> ids() {
         return ids == null ? Set.of() : ids;
     }
 
-    /** Whether the selector names its recorders by id ({@link #anyOf}). */
+    /**
+     * Whether the selector names its recorders by id ({@link #anyOf}).
+     *
+     * @return {@code true} for a selector made by {@link #anyOf}; {@code false} for {@link #any()} and
+     *     {@link #matching}
+     */
     public boolean byIds() {
         return ids != null;
     }
 
-    /** Whether {@code recorder} belongs to the pool. */
+    /**
+     * Whether {@code recorder} belongs to the pool.
+     *
+     * @param recorder the recorder as the agent knows it at this moment
+     * @return {@code true} if the selector accepts it
+     */
     public boolean matches(RecorderInfo recorder) {
         return predicate.test(recorder);
     }

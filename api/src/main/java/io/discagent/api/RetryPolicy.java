@@ -16,12 +16,19 @@ public sealed interface RetryPolicy {
     /**
      * The default: no retry when the request does not wait (IMAPI2 behaviour); when it waits, exponential backoff
      * from 100 ms to 1 s with jitter 0.5 until the wait timeout ends.
+     *
+     * @return the automatic policy ({@link AcquireOptions#DEFAULT}'s)
      */
     static RetryPolicy automatic() {
         return Automatic.INSTANCE;
     }
 
-    /** Never retry: a locked recorder fails the request at once. */
+    /**
+     * Never retry: a recorder locked outside the agent fails the request at once, even when the request has a wait
+     * timeout (it still queues behind holders inside the agent, which is not retrying).
+     *
+     * @return the policy that never retries
+     */
     static RetryPolicy none() {
         return None.INSTANCE;
     }
@@ -33,6 +40,10 @@ public sealed interface RetryPolicy {
      * @param minBackoff the first delay
      * @param maxBackoff the longest delay
      * @param jitter between 0 and 1: how far each delay may randomly move
+     * @return the policy
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if a duration is {@code null}, {@code maxAttempts} is
+     *     negative, {@code minBackoff} is negative or longer than {@code maxBackoff}, or {@code jitter} is outside
+     *     0 to 1
      */
     static RetryPolicy backoff(long maxAttempts, Duration minBackoff, Duration maxBackoff, double jitter) {
         return new Backoff(maxAttempts, minBackoff, maxBackoff, jitter);
@@ -41,20 +52,48 @@ public sealed interface RetryPolicy {
     /**
      * A Reactor {@link Retry} of your own. It sees only {@code E_IMAPI_RECORDER_LOCKED} failures (others fail the
      * request directly), and it runs on whatever scheduler it was built with.
+     *
+     * @param retry the Reactor retry strategy
+     * @return the policy
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if {@code retry} is {@code null}
      */
     static RetryPolicy of(Retry retry) {
         return new Custom(retry);
     }
 
     /** See {@link #automatic()}. */
-    enum Automatic implements RetryPolicy { INSTANCE }
+    enum Automatic implements RetryPolicy {
+        /** The one automatic policy. */
+        INSTANCE
+    }
 
     /** See {@link #none()}. */
-    enum None implements RetryPolicy { INSTANCE }
+    enum None implements RetryPolicy {
+        /** The one policy that never retries. */
+        INSTANCE
+    }
 
-    /** See {@link #backoff(long, Duration, Duration, double)}. */
+    /**
+     * See {@link #backoff(long, Duration, Duration, double)}.
+     *
+     * @param maxAttempts how many retries at most ({@link Long#MAX_VALUE} for no limit)
+     * @param minBackoff the first delay
+     * @param maxBackoff the longest delay
+     * @param jitter between 0 and 1: how far each delay may randomly move
+     */
     record Backoff(long maxAttempts, Duration minBackoff, Duration maxBackoff, double jitter) implements RetryPolicy {
 
+        /**
+         * Checks the policy.
+         *
+         * @param maxAttempts how many retries at most ({@link Long#MAX_VALUE} for no limit)
+         * @param minBackoff the first delay
+         * @param maxBackoff the longest delay
+         * @param jitter between 0 and 1: how far each delay may randomly move
+         * @throws InvalidArgumentException ({@code E_INVALIDARG}) if a duration is {@code null},
+         *     {@code maxAttempts} is negative, {@code minBackoff} is negative or longer than {@code maxBackoff}, or
+         *     {@code jitter} is outside 0 to 1
+         */
         public Backoff {
             InvalidArgumentException.requireNonNull(minBackoff, "minBackoff");
             InvalidArgumentException.requireNonNull(maxBackoff, "maxBackoff");
@@ -65,9 +104,19 @@ public sealed interface RetryPolicy {
         }
     }
 
-    /** See {@link #of(Retry)}. */
+    /**
+     * See {@link #of(Retry)}.
+     *
+     * @param retry the Reactor retry strategy, which sees only {@code E_IMAPI_RECORDER_LOCKED} failures
+     */
     record Custom(Retry retry) implements RetryPolicy {
 
+        /**
+         * Checks the policy.
+         *
+         * @param retry the Reactor retry strategy
+         * @throws InvalidArgumentException ({@code E_INVALIDARG}) if {@code retry} is {@code null}
+         */
         public Custom {
             InvalidArgumentException.requireNonNull(retry, "retry");
         }

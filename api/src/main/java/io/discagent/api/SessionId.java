@@ -9,6 +9,13 @@ import io.discagent.api.error.InvalidArgumentException;
  */
 public record SessionId(String value) {
 
+    /**
+     * Checks the identifier.
+     *
+     * @param value the identifier
+     * @throws InvalidArgumentException ({@code E_INVALIDARG}) if {@code value} is
+     *     {@code null}
+     */
     public SessionId {
         InvalidArgumentException.requireNonNull(value, "value");
     }

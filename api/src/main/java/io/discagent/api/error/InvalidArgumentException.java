@@ -46,6 +46,7 @@ public final class InvalidArgumentException extends NonTransientRecorderExceptio
      * ({@code E_INVALIDARG}, {@code 0x80070057}) naming the parameter. Methods that return a {@code Mono} or a
      * {@code Flux} signal it as their error (on the agent's event loop); constructors and builders throw it.
      *
+     * @param <T> the argument's type
      * @param value the argument
      * @param name the parameter's name, as the javadoc spells it
      * @return {@code value}

@@ -42,7 +42,12 @@ public final class RecorderLockedException extends TransientRecorderException {
         this(RecorderExceptions.defaultCode(RecorderLockedException.class), message, recorder, owner, null, null);
     }
 
-    /** The same failure, naming the holder. */
+    /**
+     * The same failure, naming the holder.
+     *
+     * @param owner the holder, such as a session's client name or {@code wodim (pid 4242)}; {@code null} for none
+     * @return a new exception with the same HRESULT, message, recorder, native detail and cause, and this owner
+     */
     public RecorderLockedException withOwner(@Nullable String owner) {
         return new RecorderLockedException(hresult(), detailMessage(), recorder().orElse(null), owner,
                 nativeDetail().orElse(null), getCause());

@@ -17,6 +17,15 @@ import org.jspecify.annotations.Nullable;
 public record EjectRequestedEvent(long sequence, Instant at, RecorderId recorder, @Nullable String holder)
         implements DeviceEvent {
 
+    /**
+     * Checks that the required components are present.
+     *
+     * @param sequence see {@link RecorderEvent#sequence()}
+     * @param at see {@link RecorderEvent#at()}
+     * @param recorder the recorder
+     * @param holder the client name of the holding session, or {@code null}
+     * @throws NullPointerException if {@code at} or {@code recorder} is {@code null}
+     */
     public EjectRequestedEvent {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(recorder, "recorder");

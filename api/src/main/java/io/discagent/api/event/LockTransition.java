@@ -50,6 +50,18 @@ public record LockTransition(long sequence, Instant at, RecorderId recorder, Loc
         EXTERNAL_RELEASED
     }
 
+    /**
+     * Checks that the required components are present.
+     *
+     * @param sequence see {@link RecorderEvent#sequence()}
+     * @param at see {@link RecorderEvent#at()}
+     * @param recorder the recorder
+     * @param from the state before
+     * @param to the state after
+     * @param cause why it changed
+     * @throws NullPointerException if {@code at}, {@code recorder}, {@code from}, {@code to} or {@code cause} is
+     *     {@code null}
+     */
     public LockTransition {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(recorder, "recorder");

@@ -16,6 +16,15 @@ import java.util.Objects;
 public record RecorderArrivedEvent(long sequence, Instant at, RecorderId recorder, RecorderInfo info)
         implements DeviceEvent {
 
+    /**
+     * Checks that the required components are present.
+     *
+     * @param sequence see {@link RecorderEvent#sequence()}
+     * @param at see {@link RecorderEvent#at()}
+     * @param recorder the recorder
+     * @param info what is known of it
+     * @throws NullPointerException if {@code at}, {@code recorder} or {@code info} is {@code null}
+     */
     public RecorderArrivedEvent {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(recorder, "recorder");

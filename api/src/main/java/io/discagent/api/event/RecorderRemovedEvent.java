@@ -19,6 +19,16 @@ import org.jspecify.annotations.Nullable;
 public record RecorderRemovedEvent(long sequence, Instant at, RecorderId recorder, @Nullable String lastOwner,
         int failedWaiters) implements DeviceEvent {
 
+    /**
+     * Checks that the required components are present.
+     *
+     * @param sequence see {@link RecorderEvent#sequence()}
+     * @param at see {@link RecorderEvent#at()}
+     * @param recorder the recorder
+     * @param lastOwner the client name of the session that held it when it went, or {@code null}
+     * @param failedWaiters how many pending acquire requests failed because of the removal
+     * @throws NullPointerException if {@code at} or {@code recorder} is {@code null}
+     */
     public RecorderRemovedEvent {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(recorder, "recorder");

@@ -22,6 +22,17 @@ import org.jspecify.annotations.Nullable;
 public record TrayUnlockedEvent(long sequence, Instant at, RecorderId recorder, @Nullable String culprit,
         boolean trayOpened, boolean relocked) implements DeviceEvent {
 
+    /**
+     * Checks that the required components are present.
+     *
+     * @param sequence see {@link RecorderEvent#sequence()}
+     * @param at see {@link RecorderEvent#at()}
+     * @param recorder the recorder
+     * @param culprit the processes that had the drive open when it was noticed, or {@code null}
+     * @param trayOpened whether the tray was found open, not only unlocked
+     * @param relocked whether the tray is locked again
+     * @throws NullPointerException if {@code at} or {@code recorder} is {@code null}
+     */
     public TrayUnlockedEvent {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(recorder, "recorder");
