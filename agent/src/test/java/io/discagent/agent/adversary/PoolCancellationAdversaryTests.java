@@ -3,6 +3,7 @@ package io.discagent.agent.adversary;
 import static io.discagent.agent.adversary.Harness.BLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.discagent.agent.AgentStatistics;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
@@ -164,6 +165,8 @@ class PoolCancellationAdversaryTests {
             for (RecorderId r : ids) {
                 b.acquire(r).block(BLOCK);
             }
+            h.settle();
+            AgentStatistics before = h.agent.statistics();
             Mono<LockGrant> request = a.acquireAny(RecorderSelector.any(), AcquireOptions.waitIndefinitely());
             CountDownLatch go = new CountDownLatch(1);
             List<CompletableFuture<?>> releases = new ArrayList<>();
@@ -205,6 +208,15 @@ class PoolCancellationAdversaryTests {
             if (name.equals("take(1)") || name.equals("next()")) {
                 assertThat(kept).as("%s round %d: the grant reaches the subscriber", name, round).hasSize(1);
             }
+            // AgentStatistics: "every request the agent admitted ends in exactly one of granted, cancelled or failed"
+            AgentStatistics after = h.agent.statistics();
+            long ended = after.acquiresGranted() + after.acquiresCancelled() + failed(after)
+                    - before.acquiresGranted() - before.acquiresCancelled() - failed(before);
+            int requests = name.startsWith("firstWithValue") ? 2 : 1;
+            assertThat(ended).as("%s round %d: outcomes counted for %d pool request(s): granted %d cancelled %d "
+                    + "failed %s -> %s", name, round, requests, after.acquiresGranted() - before.acquiresGranted(),
+                    after.acquiresCancelled() - before.acquiresCancelled(), before.acquiresFailed(),
+                    after.acquiresFailed()).isEqualTo(requests);
             for (LockGrant g : kept) {
                 a.release(g).block(BLOCK);
             }
@@ -283,6 +295,10 @@ class PoolCancellationAdversaryTests {
             h.assertQuiescentAndBalanced();
         }
         h.closeSessionsAndAssertBalanced();
+    }
+
+    private static long failed(AgentStatistics s) {
+        return s.acquiresFailed().values().stream().mapToLong(Long::longValue).sum();
     }
 
     static Stream<Arguments> bodyShapes() {

@@ -3,6 +3,7 @@ package io.discagent.agent.adversary;
 import static io.discagent.agent.adversary.Harness.BLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.discagent.agent.AgentStatistics;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
@@ -61,6 +62,7 @@ class PoolCloseRaceAdversaryTests {
                         AcquireOptions.waitIndefinitely()).toFuture();
                 h.settle();
                 int before = seen.size();
+                AgentStatistics s0 = h.agent.statistics();
                 b.close().block(BLOCK);
                 LockGrant g = pool.get(10, TimeUnit.SECONDS);
                 h.settle();
@@ -73,6 +75,11 @@ class PoolCloseRaceAdversaryTests {
                 long acquiredByAlpha = round0.stream().filter(t -> t.cause() == Cause.ACQUIRED
                         && t.to().isHeld() && "Alpha".equals(t.to().owner())).count();
                 assertThat(acquiredByAlpha).as("round %d: ACQUIRED transitions for Alpha: %s", round, round0)
+                        .isEqualTo(1);
+                // grants: "acquire requests granted"; acquiresGranted: "whose grant was handed to them"
+                AgentStatistics s1 = h.agent.statistics();
+                assertThat(s1.grants() - s0.grants()).as("round %d: grants for one pool request", round).isEqualTo(1);
+                assertThat(s1.acquiresGranted() - s0.acquiresGranted()).as("round %d: acquiresGranted", round)
                         .isEqualTo(1);
                 a.release(g).block(BLOCK);
                 h.assertQuiescentAndBalanced();
