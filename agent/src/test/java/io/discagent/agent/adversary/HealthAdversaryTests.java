@@ -153,4 +153,22 @@ class HealthAdversaryTests extends TwoSessions {
         assertThat(health().status()).isEqualTo(Status.UP);
         h.closeSessionsAndAssertBalanced();
     }
+
+    /** commandTimeout 0 means "no limit": a hung call never runs "over the command timeout", so health stays UP. */
+    @Test
+    void withNoCommandTimeoutAHungCallDoesNotDegrade() {
+        h.close();
+        h = Harness.virtualTime(2, o -> o.commandTimeout(Duration.ZERO));
+        a = h.session("Alpha");
+        b = h.session("Beta");
+        h.sim.hangNext(SIM0, Operation.ACQUIRE, 1);
+        a.acquire(SIM0).subscribe(g -> { }, e -> { });
+        h.test.advance(Duration.ofHours(1));
+        AgentHealth now = health();
+        System.out.println("no command timeout, hung for an hour: " + now);
+        assertThat(now.status()).isEqualTo(Status.UP);
+        h.sim.releaseHangs(SIM0);
+        h.settle();
+        h.closeSessionsAndAssertBalanced();
+    }
 }

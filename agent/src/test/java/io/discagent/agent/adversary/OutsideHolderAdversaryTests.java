@@ -344,6 +344,49 @@ class OutsideHolderAdversaryTests {
         h.closeSessionsAndAssertBalanced();
     }
 
+    /** A pool member held outside, then freed: the pool grant on it publishes EXTERNAL_RELEASED, then ACQUIRED. */
+    @Test
+    void aPoolGrantOnAMemberLastSeenExternalPublishesExternalReleasedFirst() {
+        start(o -> o.ownerRefreshInterval(Duration.ZERO));
+        watchSim0();
+        ClientSession a = h.session("Alpha");
+        ClientSession b = h.session("Beta");
+        b.acquire(SIM1).block(BLOCK);
+        h.sim.lockExternally(SIM0, XORRISO);
+        CompletableFuture<LockGrant> pool = a.acquireAny(RecorderSelector.any(),
+                AcquireOptions.waitUpTo(Duration.ofMinutes(1))).toFuture();
+        h.test.advanceInSteps(Duration.ofSeconds(2), Duration.ofMillis(100));
+        assertThat(seen.get(seen.size() - 1).to()).isEqualTo(LockState.external(XORRISO));
+        h.sim.unlockExternally(SIM0);
+        h.test.advanceInSteps(Duration.ofSeconds(3), Duration.ofMillis(100));
+        assertThat(pool).isCompleted();
+        assertThat(pool.join().recorder()).isEqualTo(SIM0);
+        List<Cause> c = causes();
+        assertThat(c.subList(c.size() - 2, c.size())).containsExactly(Cause.EXTERNAL_RELEASED, Cause.ACQUIRED);
+        assertContinuous();
+        h.closeSessionsAndAssertBalanced();
+    }
+
+    /** The refresh query runs "one at a time, never while ... a call on it hangs": no burst of queued queries. */
+    @Test
+    void noOwnerQueriesPileUpBehindAHungCall() {
+        start(o -> { });
+        watchSim0();
+        ClientSession a = h.session("Alpha");
+        h.sim.hangNext(SIM0, io.discagent.agent.backend.simulated.Simulator.Operation.ACQUIRE, 1);
+        a.acquire(SIM0).subscribe(g -> { }, e -> { });
+        h.test.advanceInSteps(Duration.ofSeconds(60), Duration.ofSeconds(1));
+        int before = h.sim.calls().size();
+        h.sim.releaseHangs(SIM0);
+        h.settle();
+        List<String> after = h.sim.calls().subList(before, h.sim.calls().size()).stream()
+                .filter(c -> c.recorder().equals(SIM0)).map(c -> c.operation()).toList();
+        System.out.println("sim-0 calls after a 60 s hang ended: " + after);
+        assertThat(after.stream().filter(op -> op.toLowerCase().contains("owner")).count())
+                .as("owner queries queued behind the hung call: %s", after).isLessThanOrEqualTo(1);
+        h.closeSessionsAndAssertBalanced();
+    }
+
     private static Throwable failure(CompletableFuture<?> f) {
         try {
             f.get(10, TimeUnit.SECONDS);
