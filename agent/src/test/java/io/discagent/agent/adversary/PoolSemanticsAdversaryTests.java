@@ -252,6 +252,68 @@ class PoolSemanticsAdversaryTests {
         h.closeSessionsAndAssertBalanced();
     }
 
+    /** "a cancelled pool request leaves every queue at once" — places, waiting and the backpressure room. */
+    @Test
+    void aCancelledPoolRequestLeavesEveryQueueAtOnce() {
+        b.acquire(SIM0).block(BLOCK);
+        b.acquire(SIM1).block(BLOCK);
+        b.acquire(SIM2).block(BLOCK);
+        Disposable pool = a.acquireAny(RecorderSelector.any(), WAIT).subscribe();
+        h.settle();
+        assertThat(a.placesInLine().block(BLOCK)).hasSize(3);
+        assertThat(h.test.agent.statistics().waiting()).isEqualTo(3);
+        pool.dispose();
+        h.settle();
+        assertThat(a.placesInLine().block(BLOCK)).isEmpty();
+        assertThat(h.test.agent.statistics().waiting()).isZero();
+        assertThat(h.settle().waiting()).isZero();
+        h.closeSessionsAndAssertBalanced();
+    }
+
+    /** Removal then a held arrival during the wait: the wait runs out, AcquireTimeoutException, not removal. */
+    @Test
+    void aWaitThatRunsOutAfterRemovalsAndArrivalsIsATimeout() {
+        b.acquire(SIM0).block(BLOCK);
+        b.acquire(SIM1).block(BLOCK);
+        CompletableFuture<LockGrant> pool = later(a.acquireAny(POOL01, AcquireOptions.waitUpTo(Duration.ofSeconds(5))));
+        h.test.advance(Duration.ofSeconds(3));
+        h.sim.removeRecorder(SIM0);
+        h.settle();
+        assertThat(pool).isNotDone();
+        h.test.advance(Duration.ofSeconds(3));
+        assertThat(failure(pool)).isInstanceOf(AcquireTimeoutException.class);
+        h.closeSessionsAndAssertBalanced();
+    }
+
+    /** "once per recorder when the request is admitted and once per arrival" — not on other changes. */
+    @Test
+    void theSelectorRunsOncePerRecorderAtAdmissionAndOncePerArrival() {
+        b.acquire(SIM0).block(BLOCK);
+        b.acquire(SIM1).block(BLOCK);
+        b.acquire(SIM2).block(BLOCK);
+        AtomicInteger calls = new AtomicInteger();
+        CompletableFuture<LockGrant> pool = later(a.acquireAny(RecorderSelector.matching(i -> {
+            calls.incrementAndGet();
+            return i.id().equals(SIM0) || i.id().equals(SIM1);
+        }), WAIT));
+        h.settle();
+        assertThat(calls).as("admission").hasValue(3);
+        b.acquire(SIM0).block(BLOCK);
+        b.release(SIM0).block(BLOCK);
+        b.release(SIM2).block(BLOCK);
+        h.settle();
+        assertThat(calls).as("transitions do not re-run it").hasValue(3);
+        h.sim.addRecorder("sim-4");
+        h.sim.addRecorder("sim-5");
+        h.settle();
+        assertThat(calls).as("once per arrival").hasValue(5);
+        assertThat(pool).isNotDone();
+        b.release(SIM1).block(BLOCK);
+        h.settle();
+        assertThat(pool.join().recorder()).isEqualTo(SIM1);
+        h.closeSessionsAndAssertBalanced();
+    }
+
     // ---- closes ----
 
     @Test
