@@ -22,9 +22,10 @@ import reactor.core.publisher.Mono;
  * after the grant left the agent is read from the operators below: one that comes while an operator passes the grant
  * on ({@code next()}, {@code take(1)}, {@code blockFirst()}, also after a {@code publishOn}) leaves the grant yours;
  * one that finds it still queued ({@code publishOn} disposed before it ran) or comes from outside any delivery
- * ({@code dispose()} racing the emission, {@code timeout}, {@code block(Duration)}, {@code zip} and
- * {@code firstWithValue} dropping it, a cancelled {@code flatMap} chain) releases it. An operator that drops a value
- * without cancelling ({@code when}, {@code then}) cannot be seen: release such a grant with a discard hook,
+ * ({@code dispose()} racing the emission, {@code timeout}, {@code block(Duration)}, {@code firstWithValue} dropping
+ * it, a cancelled {@code flatMap} chain) releases it. An operator that drops a value without cancelling ({@code when},
+ * {@code then}, and {@code zip}, which keeps the grant and discards it when its partner fails) cannot be seen:
+ * release such a grant with a discard hook,
  * {@code .doOnDiscard(LockGrant.class, g -> session.release(g).subscribe())}. {@link #withLock}
  * is leak-free whatever surrounds it. {@link #close} releases everything the session holds, whatever happened.
  *

@@ -304,6 +304,11 @@ final class AcquireOperation implements Subscription {
         return !(receiver instanceof PoolRequest);
     }
 
+    /** The pool request this request is a place of, if it is one. */
+    @Nullable PoolRequest poolOfPlace() {
+        return receiver instanceof PoolRequest pool ? pool : null;
+    }
+
     private void signalError(Throwable error) {
         try {
             if (receiver != null) {

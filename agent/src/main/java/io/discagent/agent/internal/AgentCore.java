@@ -870,7 +870,10 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     @Override
     public void publishAcquireTimeout(AcquireOperation op, Duration waited, @Nullable String owner) {
-        acquireTimeouts++;
+        PoolRequest pool = op.poolOfPlace();
+        if (pool == null ? op.isCounted() : pool.firstTimeout()) {
+            acquireTimeouts++; // a pool request once, though each recorder it waited on publishes its event
+        }
         publish(new AcquireTimedOutEvent(++sequence, now(), op.recorderId(), op.session.id(),
                 op.session.clientName(), waited, owner));
     }

@@ -49,6 +49,7 @@ final class PoolRequest implements AcquireOperation.Receiver {
     private final Map<RecorderSlot, AcquireOperation> places = new LinkedHashMap<>();
     private boolean starting;
     private boolean ended;
+    private boolean timeoutCounted;
     private @Nullable RecorderLockedException firstLocked;
     private @Nullable RecorderException lastError;
 
@@ -181,6 +182,15 @@ final class PoolRequest implements AcquireOperation.Receiver {
     }
 
     // ------------------------------------------------------------------------------------------------ the request
+
+    /** Whether this is the first of its places to time out: the request's timeout is counted once. */
+    boolean firstTimeout() {
+        if (timeoutCounted) {
+            return false;
+        }
+        timeoutCounted = true;
+        return true;
+    }
 
     /** The subscriber cancelled the request: every place is withdrawn. */
     void cancelled() {

@@ -507,7 +507,10 @@ final class RecorderSlot implements NativeCalls.Listener {
             owner = externalOwner != null ? externalOwner
                     : op.lastLocked != null ? op.lastLocked.owner().orElse(null) : null;
         }
-        Duration waited = Duration.ofNanos(Math.max(0, ctx.nowNanos() - op.startedNanos));
+        // the wait ended at its deadline: a timer that fires late (a busy loop, a virtual clock moved past it in one
+        // step) does not make it longer
+        long ended = Math.min(ctx.nowNanos(), op.deadlineNanos);
+        Duration waited = Duration.ofNanos(Math.max(0, ended - op.startedNanos));
         if (op.place == AcquireOperation.Place.HEAD && phase == Phase.BACKING_OFF && head == op) {
             head = null;
             phase = Phase.FREE;

@@ -107,12 +107,18 @@ class PoolCancellationAdversaryTests {
                     d.dispose();
                     return kept;
                 }),
-                Arguments.of("zip with a failing partner", (Shape) (req, freeAll, s) -> {
+                Arguments.of("zip with a failing partner and the documented discard hook", (Shape) (req, freeAll, s) -> {
                     List<LockGrant> kept = new CopyOnWriteArrayList<>();
                     Mono<Object> fails = Mono.delay(Duration.ofNanos(ThreadLocalRandom.current().nextLong(2_000_000)))
                             .then(Mono.error(new IllegalStateException("partner")));
-                    Mono.zip(req, fails).subscribe(t -> kept.add(t.getT1()), e -> { });
+                    // zip drops a value without cancelling its source: the README's recipe is a discard hook
+                    CountDownLatch ended = new CountDownLatch(1);
+                    Mono.zip(req, fails).doOnDiscard(LockGrant.class, g -> s.release(g).subscribe())
+                            .doFinally(signal -> ended.countDown())
+                            .subscribe(t -> kept.add(t.getT1()), e -> { });
                     freeAll.run();
+                    // the partner fails within 2 ms; the round is judged once zip has ended (and discarded)
+                    assertThat(ended.await(10, TimeUnit.SECONDS)).as("zip ended").isTrue();
                     return kept;
                 }),
                 Arguments.of("firstWithValue of two pool requests", (Shape) (req, freeAll, s) -> {
