@@ -90,6 +90,7 @@ class WithLockTests {
         TestPublisher<AcquireRequest> requests = TestPublisher.create();
         TestSubscriber<LockGrant> grants = TestSubscriber.create();
         a.acquireEach(requests.flux()).subscribe(grants);
+        t.settle(); // the first request for a request is made from the event loop
         requests.assertMinRequested(1).assertMaxRequested(1);
         requests.next(new AcquireRequest(SIM0, AcquireOptions.waitUpTo(Duration.ofMinutes(1))));
         t.settle();

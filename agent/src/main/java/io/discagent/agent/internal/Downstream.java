@@ -24,10 +24,12 @@ import reactor.core.Scannable;
  * asynchronous operator below, such a cancellation comes inside the agent's own {@code onNext}, which
  * {@link AcquireOperation} sees directly.)</li>
  * <li>Otherwise the cancellation comes from outside any delivery (a {@code dispose()} racing the emission, a
- * {@code block(Duration)} that timed out, a {@code zip} or {@code firstWithValue} that dropped it, a {@code flatMap}
- * chain disposed while it used the grant) &rarr; <em>dropped</em>.</li>
+ * {@code block(Duration)} that timed out, a {@code firstWithValue} that dropped it, a {@code flatMap} chain disposed
+ * while it used the grant) &rarr; <em>dropped</em>.</li>
  * </ol>
- * A cancelled {@link CompletableFuture} at the end of the chain ({@code toFuture()}) never holds the grant.
+ * A cancelled {@link CompletableFuture} at the end of the chain ({@code toFuture()}) never holds the grant. The same
+ * reading applies to a cancellation from another thread while the agent's {@code onNext} is still running: an
+ * asynchronous operator below may already be passing the grant on.
  */
 final class Downstream {
 
