@@ -37,13 +37,26 @@ import reactor.core.publisher.Mono;
  */
 public interface ClientSession {
 
-    /** This session's id. */
+    /**
+     * This session's id.
+     *
+     * @return the id the agent gave this session when it opened it
+     */
     SessionId id();
 
-    /** The name other clients see as the owner of what this session holds. */
+    /**
+     * The name other clients see as the owner of what this session holds.
+     *
+     * @return the client name given when the session was opened
+     */
     String clientName();
 
-    /** {@link #acquire(RecorderId, AcquireOptions)} with {@link AcquireOptions#DEFAULT} (fail at once if held). */
+    /**
+     * {@link #acquire(RecorderId, AcquireOptions)} with {@link AcquireOptions#DEFAULT} (fail at once if held).
+     *
+     * @param recorder the recorder to lock
+     * @return the grant, with the session's new lock count
+     */
     default Mono<LockGrant> acquire(RecorderId recorder) {
         return acquire(recorder, AcquireOptions.DEFAULT);
     }
@@ -55,9 +68,11 @@ public interface ClientSession {
      * retries exhausted), {@link io.discagent.api.error.AcquireTimeoutException} (waited the whole wait timeout),
      * {@link io.discagent.api.error.PendingAcquireLimitException} (too many already waiting),
      * {@link io.discagent.api.error.CommandTimeoutException}, {@link io.discagent.api.error.RecorderRemovedException},
-     * {@link io.discagent.api.error.RecorderRemovedException}, {@link io.discagent.api.error.VolumeMountedException},
-     * {@link io.discagent.api.error.SessionClosedException}, and any native failure.
+     * {@link io.discagent.api.error.VolumeMountedException}, {@link io.discagent.api.error.SessionClosedException},
+     * and any native failure.
      *
+     * @param recorder the recorder to lock
+     * @param options force, wait timeout and retry policy of this request
      * @return the grant, with the session's new lock count
      */
     Mono<LockGrant> acquire(RecorderId recorder, AcquireOptions options);
@@ -65,6 +80,7 @@ public interface ClientSession {
     /**
      * IMAPI2's {@code ReleaseExclusiveAccess()}: takes one off this session's lock count.
      *
+     * @param recorder the recorder to release one count of
      * @return the new lock count; {@link io.discagent.api.error.LockNotHeldException} when the count is already
      *     zero (nothing native is called and the count stays zero)
      */
@@ -76,11 +92,17 @@ public interface ClientSession {
      * This is the release to use where a grant may be dropped on its way, for instance in a discard hook:
      * {@code Mono.zip(session.acquire(a), other).doOnDiscard(LockGrant.class, g -> session.release(g).subscribe())}.
      *
+     * @param grant a grant this session received
      * @return the session's lock count on the grant's recorder afterwards
      */
     Mono<Integer> release(LockGrant grant);
 
-    /** This session's lock count on a recorder (0 when it does not hold it). */
+    /**
+     * This session's lock count on a recorder.
+     *
+     * @param recorder the recorder
+     * @return the number of acquires not yet released, 0 when the session does not hold it
+     */
     Mono<Integer> lockCount(RecorderId recorder);
 
     /**
@@ -101,6 +123,7 @@ public interface ClientSession {
      * stream has emitted is the subscriber's. A failure of {@code requests} ends the stream at once, cancelling the
      * request under way. Every signal, {@code requests}' end included, comes from the event loop.
      *
+     * @param requests the requests, taken one at a time
      * @return the grants, in request order; the first failure ends the stream
      */
     Flux<LockGrant> acquireEach(Publisher<AcquireRequest> requests);
@@ -122,11 +145,22 @@ public interface ClientSession {
      *
      * <p>The grant reaches the body on the event loop; the body's elements pass through on the threads it emits them
      * on; the terminal signal comes from the event loop.
+     *
+     * @param <T> the type of the body's elements
+     * @param recorder the recorder to lock
+     * @param options force, wait timeout and retry policy of the acquire
+     * @param body what to do with the grant; its publisher is subscribed once the recorder is locked
+     * @return the body's elements; it completes or fails after the grant is released
      */
     <T> Flux<T> withLock(RecorderId recorder, AcquireOptions options,
             Function<? super LockGrant, ? extends Publisher<T>> body);
 
-    /** {@link #acquireAny(RecorderSelector, AcquireOptions)} with {@link AcquireOptions#DEFAULT} (fail at once). */
+    /**
+     * {@link #acquireAny(RecorderSelector, AcquireOptions)} with {@link AcquireOptions#DEFAULT} (fail at once).
+     *
+     * @param selector which recorders the request may take
+     * @return a grant on one matching recorder
+     */
     default Mono<LockGrant> acquireAny(RecorderSelector selector) {
         return acquireAny(selector, AcquireOptions.DEFAULT);
     }
@@ -155,12 +189,22 @@ public interface ClientSession {
      * recorder matches at admission, it fails at once with {@code RecorderRemovedException};
      * {@link io.discagent.api.error.PendingAcquireLimitException} when every matching recorder's queue is full. The
      * session closing or the agent closing fail it as they fail {@code acquire}.
+     *
+     * @param selector which recorders the request may take
+     * @param options force, wait timeout and retry policy of the request
+     * @return a grant on one matching recorder, with the session's new lock count on it
      */
     Mono<LockGrant> acquireAny(RecorderSelector selector, AcquireOptions options);
 
     /**
      * {@link #withLock} on the first recorder {@code selector} matches: waits as {@link #acquireAny} does, then runs
      * {@code body} with the grant and releases it, with every guarantee of {@code withLock}.
+     *
+     * @param <T> the type of the body's elements
+     * @param selector which recorders the request may take
+     * @param options force, wait timeout and retry policy of the acquire
+     * @param body what to do with the grant ({@link LockGrant#recorder()} says which recorder it is)
+     * @return the body's elements; it completes or fails after the grant is released
      */
     <T> Flux<T> withLockAny(RecorderSelector selector, AcquireOptions options,
             Function<? super LockGrant, ? extends Publisher<T>> body);
@@ -194,23 +238,35 @@ public interface ClientSession {
      *
      * @param grant a grant of this session's (its hold must still be the current one)
      * @param request the image and the options
+     * @return the burn's progress, ending with a {@code COMPLETED} progress
      */
     Flux<BurnProgress> burn(LockGrant grant, BurnRequest request);
 
     /**
      * Acquire, burn, release in one {@code Flux}: {@link #withLock} around {@link #burn(LockGrant, BurnRequest)}.
      * The recorder is released once the burn has ended and its writer has stopped, whichever way it ended.
+     *
+     * @param recorder the recorder to lock and burn on
+     * @param options force, wait timeout and retry policy of the acquire
+     * @param request the image and the options
+     * @return the burn's progress, as {@link #burn(LockGrant, BurnRequest)} emits it; it ends after the release
      */
     default Flux<BurnProgress> burn(RecorderId recorder, AcquireOptions options, BurnRequest request) {
         return withLock(recorder, options, grant -> burn(grant, request));
     }
 
-    /** Whether the session is still open. */
+    /**
+     * Whether the session is still open.
+     *
+     * @return {@code false} once it was closed by its client, by the service (lease expired) or by the agent's close
+     */
     boolean isOpen();
 
     /**
      * Closes the session: releases every lock it holds (whatever the counts) and fails its pending requests with
      * {@link io.discagent.api.error.SessionClosedException}. Closing twice does nothing.
+     *
+     * @return completes once every lock the session held has been released
      */
     Mono<Void> close();
 }

@@ -26,6 +26,19 @@ public record MediaInfo(TrayState tray, MediaProfile profile, DiscState disc, bo
     /** The sector size of data discs. */
     public static final int SECTOR = 2048;
 
+    /**
+     * Checks the description and copies {@code writeProfiles}.
+     *
+     * @param tray the tray
+     * @param profile the medium in the drive ({@link MediaProfile#NONE} without one)
+     * @param disc what is written on it
+     * @param writable whether an image can be burned on it now
+     * @param capacityBytes the size of the medium in bytes (0 when unknown or without a medium)
+     * @param freeBytes how many bytes an image may have
+     * @param writeProfiles the kinds of medium the drive can write (empty when unknown)
+     * @param detail how the backend learned it, or why it could not
+     * @throws InvalidArgumentException if a component is {@code null} or a byte count is negative
+     */
     public MediaInfo {
         InvalidArgumentException.requireNonNull(tray, "tray");
         InvalidArgumentException.requireNonNull(profile, "profile");
@@ -35,28 +48,56 @@ public record MediaInfo(TrayState tray, MediaProfile profile, DiscState disc, bo
         InvalidArgumentException.requireNonNull(detail, "detail");
     }
 
-    /** What a backend that cannot read media reports. */
+    /**
+     * What a backend that cannot read media reports.
+     *
+     * @param detail why it could not, for logs
+     * @return a description with an unknown tray, profile and disc, not writable, without capacities or write
+     *     profiles
+     */
     public static MediaInfo unknown(String detail) {
         return new MediaInfo(TrayState.UNKNOWN, MediaProfile.UNKNOWN, DiscState.UNKNOWN, false, 0, 0, List.of(),
                 detail);
     }
 
-    /** An empty drive. */
+    /**
+     * An empty drive.
+     *
+     * @param tray the tray
+     * @param writeProfiles the kinds of medium the drive can write (empty when unknown)
+     * @param detail how the backend learned it, for logs
+     * @return a description with profile {@link MediaProfile#NONE}, disc {@link DiscState#NO_DISC}, not writable,
+     *     without capacities
+     */
     public static MediaInfo noMedium(TrayState tray, List<MediaProfile> writeProfiles, String detail) {
         return new MediaInfo(tray, MediaProfile.NONE, DiscState.NO_DISC, false, 0, 0, writeProfiles, detail);
     }
 
-    /** Whether a medium is in the drive. */
+    /**
+     * Whether a medium is in the drive.
+     *
+     * @return {@code true} unless the disc is {@link DiscState#NO_DISC} or the profile is {@link MediaProfile#NONE}
+     */
     public boolean hasMedium() {
         return disc != DiscState.NO_DISC && profile != MediaProfile.NONE;
     }
 
-    /** Whether the backend could tell what is in the drive. */
+    /**
+     * Whether the backend could tell what is in the drive.
+     *
+     * @return {@code false} when the disc state is {@link DiscState#UNKNOWN}
+     */
     public boolean isKnown() {
         return disc != DiscState.UNKNOWN;
     }
 
-    /** A short description: {@code "DVD+R, blank, 4700372992 bytes free"}. */
+    /**
+     * A short description, for logs and status lines.
+     *
+     * @return the profile, the disc state and the free bytes (or {@code not writable}), such as
+     *     {@code "DVD+R, blank, 4700372992 bytes free"}; {@code "tray open"}, {@code "no disc"} or
+     *     {@code "medium unknown"} without a medium
+     */
     public String describe() {
         if (!hasMedium()) {
             return tray == TrayState.OPEN ? "tray open" : disc == DiscState.UNKNOWN ? "medium unknown" : "no disc";

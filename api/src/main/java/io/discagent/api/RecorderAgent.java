@@ -53,10 +53,19 @@ public interface RecorderAgent {
      */
     Mono<ClientSession> openSession(String clientName);
 
-    /** Every recorder the agent knows, with its lock state. */
+    /**
+     * Every recorder the agent knows, with its lock state.
+     *
+     * @return the recorders present now, with their lock states
+     */
     Mono<List<RecorderInfo>> recorders();
 
-    /** One recorder, or {@link io.discagent.api.error.RecorderRemovedException}. */
+    /**
+     * One recorder, with its lock state.
+     *
+     * @param recorder the recorder's id
+     * @return the recorder, or {@link io.discagent.api.error.RecorderRemovedException} if the agent does not know it
+     */
     Mono<RecorderInfo> recorder(RecorderId recorder);
 
     /**
@@ -65,6 +74,7 @@ public interface RecorderAgent {
      * the recorder's worker, under the command timeout); no lock is needed. A recorder that is burning answers with
      * what it read when the burn started.
      *
+     * @param recorder the recorder's id
      * @return the medium, or {@link io.discagent.api.error.RecorderRemovedException},
      *     {@link io.discagent.api.error.CommandTimeoutException} or the backend's failure
      */
@@ -75,39 +85,65 @@ public interface RecorderAgent {
      * the backend reports for a holder outside the agent; empty when the recorder is free. When no session of the
      * agent holds the recorder this asks the backend, and the answer updates the recorder's lock state (an outside
      * holder appears or goes).
+     *
+     * @param recorder the recorder's id
+     * @return the holder's name, or an empty {@code Mono} when the recorder is free;
+     *     {@link io.discagent.api.error.RecorderRemovedException} if the recorder is unknown
      */
     Mono<String> exclusiveAccessOwner(RecorderId recorder);
 
     /**
      * All events: lock transitions (current states first), timeouts, arrivals, removals, media changes and burns.
+     *
+     * @return the hot stream of every event, in {@link RecorderEvent#sequence()} order
      */
     Flux<RecorderEvent> events();
 
-    /** Lock transitions of every recorder, starting with the current state of each. */
+    /**
+     * Lock transitions of every recorder, starting with the current state of each.
+     *
+     * @return the hot stream of lock transitions
+     */
     Flux<LockTransition> lockTransitions();
 
     /**
      * Lock transitions of one recorder, starting with its current state.
      *
+     * @param recorder the recorder's id
      * @return the transitions, or {@link io.discagent.api.error.RecorderRemovedException} if the recorder is unknown
      */
     Flux<LockTransition> lockTransitions(RecorderId recorder);
 
-    /** Acquire waits that timed out, and native commands that timed out. */
+    /**
+     * Acquire waits that timed out, and native commands that timed out.
+     *
+     * @return the hot stream of {@link io.discagent.api.event.AcquireTimedOutEvent} and
+     *     {@link io.discagent.api.event.CommandTimedOutEvent}
+     */
     Flux<TimeoutEvent> timeouts();
 
-    /** Arrivals, removals and media changes. */
+    /**
+     * Arrivals, removals and media changes.
+     *
+     * @return the hot stream of device events
+     */
     Flux<DeviceEvent> deviceEvents();
 
     /**
      * Every burn of every session: its start, its phases, its progress at most every burn event interval, its end
      * (see {@link BurnEvent}).
+     *
+     * @return the hot stream of burn events
      */
     Flux<BurnEvent> burnEvents();
 
     /**
      * Closes every session (releasing its locks), fails pending requests with
      * {@link io.discagent.api.error.RequestCancelledException}, completes the streams and stops the native workers.
+     *
+     * @return completes once the recorders' workers have stopped (waiting for a worker stuck in a native call no
+     *     longer than the command timeout, 10 s when there is none) and the backend is closed; closing again
+     *     completes too
      */
     Mono<Void> close();
 }

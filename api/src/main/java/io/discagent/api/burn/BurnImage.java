@@ -34,7 +34,10 @@ public final class BurnImage implements Closeable {
     /**
      * Opens an image file for reading; {@link #close()} closes it.
      *
-     * @throws InvalidArgumentException when it cannot be opened (it names the file and the reason)
+     * @param file the image file
+     * @return the image, named after the file's path
+     * @throws InvalidArgumentException when {@code file} is {@code null} or cannot be opened (it names the file and
+     *     the reason)
      */
     public static BurnImage open(Path file) {
         InvalidArgumentException.requireNonNull(file, "image");
@@ -50,6 +53,8 @@ public final class BurnImage implements Closeable {
      *
      * @param channel an open channel of the image, read from position 0 on
      * @param name how the image is named in messages and events (its path, usually)
+     * @return the image, whose {@link #close()} leaves the channel open
+     * @throws InvalidArgumentException if {@code channel} or {@code name} is {@code null}
      */
     public static BurnImage of(FileChannel channel, String name) {
         return new BurnImage(InvalidArgumentException.requireNonNull(channel, "channel"),
@@ -64,23 +69,38 @@ public final class BurnImage implements Closeable {
      *
      * @param channel an open channel of the image, read from position 0 on
      * @param name how the image is named in messages and events (its path, usually)
+     * @return the image, whose {@link #close()} closes the channel
+     * @throws InvalidArgumentException if {@code channel} or {@code name} is {@code null}
      */
     public static BurnImage handOver(FileChannel channel, String name) {
         return new BurnImage(InvalidArgumentException.requireNonNull(channel, "channel"),
                 InvalidArgumentException.requireNonNull(name, "name"), true, true);
     }
 
-    /** Whether the burn closes it ({@link #handOver}). */
+    /**
+     * Whether the burn closes it.
+     *
+     * @return {@code true} for an image made by {@link #handOver}
+     */
     public boolean handedOver() {
         return handedOver;
     }
 
-    /** How it is named in messages and events. */
+    /**
+     * How it is named in messages and events.
+     *
+     * @return the name given, or the path of a file {@link #open opened} by this class
+     */
     public String name() {
         return name;
     }
 
-    /** Its size in bytes now. */
+    /**
+     * Its size in bytes now.
+     *
+     * @return the size of the channel's file
+     * @throws IOException if the size cannot be read (for example, the channel is closed)
+     */
     public long size() throws IOException {
         return channel.size();
     }
@@ -88,7 +108,10 @@ public final class BurnImage implements Closeable {
     /**
      * Reads from {@code position} into {@code dst} (positional: any thread, no shared position).
      *
+     * @param dst where the bytes go, filled from its position up to its limit at most
+     * @param position the offset in the image to read from
      * @return the bytes read, -1 at the end
+     * @throws IOException if reading fails (for example, the channel is closed)
      */
     public int read(ByteBuffer dst, long position) throws IOException {
         return channel.read(dst, position);
@@ -102,7 +125,11 @@ public final class BurnImage implements Closeable {
         }
     }
 
-    /** Closes like {@link #close()}, ignoring a failure; returns the failure, if any. */
+    /**
+     * Closes like {@link #close()}, without throwing.
+     *
+     * @return the failure of {@link #close()}, or {@code null} when it succeeded
+     */
     public @Nullable IOException closeQuietly() {
         try {
             close();

@@ -39,49 +39,97 @@ public final class BurnRequest {
         this.simulate = b.simulate;
     }
 
-    /** A request to burn the image file at {@code image}, which the burn opens when it starts and closes at its end. */
+    /**
+     * A request to burn the image file at {@code image}, which the burn opens when it starts and closes at its end.
+     *
+     * @param image the image file
+     * @return a builder with the default options
+     * @throws InvalidArgumentException if {@code image} is {@code null}
+     */
     public static Builder builder(Path image) {
         return new Builder(InvalidArgumentException.requireNonNull(image, "image"), null);
     }
 
-    /** A request to burn an image the caller opened (and closes after the burn). */
+    /**
+     * A request to burn an image the caller opened (and closes after the burn, unless it was made by
+     * {@link BurnImage#handOver}, which the burn closes).
+     *
+     * @param image the open image
+     * @return a builder with the default options
+     * @throws InvalidArgumentException if {@code image} is {@code null}
+     */
     public static Builder builder(BurnImage image) {
         return new Builder(null, InvalidArgumentException.requireNonNull(image, "image"));
     }
 
-    /** The image's path, when the burn opens it itself. */
+    /**
+     * The image's path, when the burn opens it itself.
+     *
+     * @return the path given to {@link #builder(Path)}, or empty for a request built from a {@link BurnImage}
+     */
     public Optional<Path> path() {
         return Optional.ofNullable(path);
     }
 
-    /** The image the caller opened, when given so. */
+    /**
+     * The image the caller opened, when given so.
+     *
+     * @return the image given to {@link #builder(BurnImage)}, or empty for a request built from a path
+     */
     public Optional<BurnImage> image() {
         return Optional.ofNullable(image);
     }
 
-    /** The image's name in messages: its path, or the name of the open image. */
+    /**
+     * The image's name in messages.
+     *
+     * @return its path, or the {@link BurnImage#name() name} of the open image
+     */
     public String imageName() {
         return path != null ? path.toString() : image.name();
     }
 
+    /**
+     * Whether the disc is closed (finalized) after the image.
+     *
+     * @return {@code true} (the default) to close it, {@code false} to leave a write-once disc appendable
+     */
     public boolean closeDisc() {
         return closeDisc;
     }
 
+    /**
+     * Whether the disc is read back and its SHA-256 compared with the image's after writing.
+     *
+     * @return {@code true} to verify; {@code false} by default
+     */
     public boolean verify() {
         return verify;
     }
 
-    /** The write speed asked for, in kB/s; 0 for the drive's fastest. */
+    /**
+     * The write speed asked for.
+     *
+     * @return the speed in kilobytes (1000 bytes) per second; 0 for the drive's fastest
+     */
     public int writeSpeedKBps() {
         return writeSpeedKBps;
     }
 
+    /**
+     * Whether this is a test write with the laser off.
+     *
+     * @return {@code true} for a simulated write; {@code false} by default
+     */
     public boolean simulate() {
         return simulate;
     }
 
-    /** A builder that starts from this request. */
+    /**
+     * A builder that starts from this request.
+     *
+     * @return a new builder with this request's image and options
+     */
     public Builder toBuilder() {
         Builder b = new Builder(path, image);
         b.closeDisc = closeDisc;
@@ -112,19 +160,35 @@ public final class BurnRequest {
             this.image = image;
         }
 
-        /** Close the disc after the image (true, the default) or leave it appendable (false). */
+        /**
+         * Close the disc after the image (true, the default) or leave it appendable (false).
+         *
+         * @param close whether to close the disc
+         * @return this builder
+         */
         public Builder closeDisc(boolean close) {
             this.closeDisc = close;
             return this;
         }
 
-        /** Read the disc back and compare checksums after writing. */
+        /**
+         * Read the disc back and compare checksums after writing.
+         *
+         * @param verify whether to verify (default false)
+         * @return this builder
+         */
         public Builder verify(boolean verify) {
             this.verify = verify;
             return this;
         }
 
-        /** The write speed in kB/s (0: the drive's fastest). */
+        /**
+         * The write speed in kB/s (0: the drive's fastest).
+         *
+         * @param kiloBytesPerSecond the speed, 0 to 1000000 kilobytes (1000 bytes) per second
+         * @return this builder
+         * @throws InvalidArgumentException if the speed is out of that range
+         */
         public Builder writeSpeedKBps(int kiloBytesPerSecond) {
             InvalidArgumentException.require(kiloBytesPerSecond >= 0 && kiloBytesPerSecond <= 1_000_000,
                     "writeSpeedKBps must be 0 to 1000000: " + kiloBytesPerSecond);
@@ -132,12 +196,22 @@ public final class BurnRequest {
             return this;
         }
 
-        /** A test write with the laser off. */
+        /**
+         * A test write with the laser off.
+         *
+         * @param simulate whether to simulate (default false)
+         * @return this builder
+         */
         public Builder simulate(boolean simulate) {
             this.simulate = simulate;
             return this;
         }
 
+        /**
+         * Builds the request.
+         *
+         * @return an immutable request with this builder's image and options
+         */
         public BurnRequest build() {
             return new BurnRequest(this);
         }

@@ -26,6 +26,17 @@ public final class RecorderExceptions {
     /** Builds an exception of one type. */
     @FunctionalInterface
     public interface Factory {
+        /**
+         * Creates the exception.
+         *
+         * @param hresult the HRESULT it carries
+         * @param message what happened
+         * @param recorder the recorder concerned, or {@code null}
+         * @param owner the holder at the time, or {@code null} if not known
+         * @param nativeDetail what the operating system said, or {@code null}
+         * @param cause the underlying exception, or {@code null}
+         * @return the exception
+         */
         RecorderException create(HResult hresult, String message, @Nullable RecorderId recorder,
                 @Nullable String owner, @Nullable NativeDetail nativeDetail, @Nullable Throwable cause);
     }
@@ -98,12 +109,21 @@ public final class RecorderExceptions {
         DEFAULT_CODE.putIfAbsent(type, code);
     }
 
-    /** Every row, in table order. */
+    /**
+     * Every row, in table order.
+     *
+     * @return an unmodifiable copy of the table
+     */
     public static List<Row> rows() {
         return Collections.unmodifiableList(new ArrayList<>(BY_CODE.values()));
     }
 
-    /** The type that carries {@code code}: its row's, or {@link NativeRecorderException} for a code without one. */
+    /**
+     * The type that carries {@code code}.
+     *
+     * @param code the HRESULT code
+     * @return its row's type, or {@link NativeRecorderException} for a code without a row
+     */
     public static Class<? extends RecorderException> typeOf(int code) {
         Row row = BY_CODE.get(code);
         return row == null ? NativeRecorderException.class : row.type();
@@ -112,6 +132,8 @@ public final class RecorderExceptions {
     /**
      * The HRESULT an exception of {@code type} carries when none is given: the first row of that type.
      *
+     * @param type an exception type
+     * @return the HRESULT of the first row of that type
      * @throws IllegalStateException for a type without a row (a test makes sure there is none)
      */
     public static HResult defaultCode(Class<? extends RecorderException> type) {
@@ -155,12 +177,20 @@ public final class RecorderExceptions {
     /**
      * Whether the failure means the device is gone for good ({@code ERROR_DEV_NOT_EXIST}): the agent drops the
      * recorder. A dead handle ({@code ERROR_INVALID_HANDLE}) is not a dead device: the handle is opened again.
+     *
+     * @param error a failure
+     * @return {@code true} if it is a {@link RecorderRemovedException}
      */
     public static boolean isDeviceGone(Throwable error) {
         return error instanceof RecorderRemovedException;
     }
 
-    /** Whether the failure means the device is gone or its handle died: a backend drops what it knows of it. */
+    /**
+     * Whether the failure means the device is gone or its handle died: a backend drops what it knows of it.
+     *
+     * @param error a failure
+     * @return {@code true} if it is a {@link RecorderRemovedException} or an {@link InvalidHandleException}
+     */
     public static boolean isDeviceOrHandleGone(Throwable error) {
         return error instanceof RecorderRemovedException || error instanceof InvalidHandleException;
     }

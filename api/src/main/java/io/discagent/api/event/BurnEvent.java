@@ -28,8 +28,35 @@ public record BurnEvent(long sequence, Instant at, RecorderId recorder, String c
         implements RecorderEvent {
 
     /** Whether the burn runs, or how it ended. */
-    public enum Outcome { RUNNING, SUCCEEDED, FAILED, CANCELLED }
+    public enum Outcome {
+        /** The burn runs: it started, changed phase, or made progress. */
+        RUNNING,
+        /** The burn ended with its {@link io.discagent.api.burn.BurnPhase#COMPLETED COMPLETED} progress. */
+        SUCCEEDED,
+        /** The burn failed: {@link BurnEvent#error()} and {@link BurnEvent#errorMessage()} say why. */
+        FAILED,
+        /**
+         * The burn's subscriber cancelled it ({@code E_IMAPI_REQUEST_CANCELLED}); the writer is stopped, and a
+         * write-once disc is usually lost.
+         */
+        CANCELLED
+    }
 
+    /**
+     * Checks that the required components are present.
+     *
+     * @param sequence see {@link RecorderEvent#sequence()}
+     * @param at see {@link RecorderEvent#at()}
+     * @param recorder the recorder written to
+     * @param client the client name of the session that burns
+     * @param image the image's name (its path, usually)
+     * @param progress the burn's state
+     * @param outcome whether it runs or how it ended
+     * @param error the failure's HRESULT, when it failed or was cancelled; {@code null} otherwise
+     * @param errorMessage the failure's message, when it failed or was cancelled; {@code null} otherwise
+     * @throws NullPointerException if {@code at}, {@code recorder}, {@code client}, {@code image},
+     *     {@code progress} or {@code outcome} is {@code null}
+     */
     public BurnEvent {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(recorder, "recorder");
@@ -39,7 +66,11 @@ public record BurnEvent(long sequence, Instant at, RecorderId recorder, String c
         Objects.requireNonNull(outcome, "outcome");
     }
 
-    /** Whether the burn has ended. */
+    /**
+     * Whether the burn has ended.
+     *
+     * @return {@code true} unless the outcome is {@link Outcome#RUNNING}
+     */
     public boolean ended() {
         return outcome != Outcome.RUNNING;
     }

@@ -21,15 +21,43 @@ public record MediaChangedEvent(long sequence, Instant at, RecorderId recorder, 
         @Nullable MediaInfo media) implements DeviceEvent {
 
     /** What is in the drive. */
-    public enum MediaState { NO_MEDIA, TRAY_OPEN, MEDIA_PRESENT, UNKNOWN }
+    public enum MediaState {
+        /** There is no medium in the drive, and the drive does not report its tray open. */
+        NO_MEDIA,
+        /** The tray is open. */
+        TRAY_OPEN,
+        /** A medium is in the drive. */
+        MEDIA_PRESENT,
+        /** The backend cannot tell. */
+        UNKNOWN
+    }
 
+    /**
+     * Checks that the required components are present.
+     *
+     * @param sequence see {@link RecorderEvent#sequence()}
+     * @param at see {@link RecorderEvent#at()}
+     * @param recorder the recorder
+     * @param state the new state
+     * @param media the medium as the backend read it right after the change, or {@code null} when it could not be
+     *     read then
+     * @throws NullPointerException if {@code at}, {@code recorder} or {@code state} is {@code null}
+     */
     public MediaChangedEvent {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(recorder, "recorder");
         Objects.requireNonNull(state, "state");
     }
 
-    /** An event without the medium's details. */
+    /**
+     * An event without the medium's details.
+     *
+     * @param sequence see {@link RecorderEvent#sequence()}
+     * @param at see {@link RecorderEvent#at()}
+     * @param recorder the recorder
+     * @param state the new state
+     * @throws NullPointerException if {@code at}, {@code recorder} or {@code state} is {@code null}
+     */
     public MediaChangedEvent(long sequence, Instant at, RecorderId recorder, MediaState state) {
         this(sequence, at, recorder, state, null);
     }

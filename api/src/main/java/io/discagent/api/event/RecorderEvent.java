@@ -14,12 +14,22 @@ public sealed interface RecorderEvent permits LockTransition, TimeoutEvent, Devi
      * agent's start time in milliseconds times 1000 (on its scheduler's clock), so the sequences of successive runs do
      * not overlap. A {@link LockTransition.Cause#SNAPSHOT snapshot} carries the sequence of the last event published
      * before it.
+     *
+     * @return the event's sequence number
      */
     long sequence();
 
-    /** When it happened, on the agent's scheduler clock. */
+    /**
+     * When it happened, on the agent's scheduler clock.
+     *
+     * @return the event's time
+     */
     Instant at();
 
-    /** The recorder it concerns. */
+    /**
+     * The recorder it concerns.
+     *
+     * @return the recorder's id
+     */
     RecorderId recorder();
 }
