@@ -129,51 +129,37 @@ final class OleStrings {
     }
 
     private List<Integer> ints(SAFEARRAY array) {
-        int dimensions = libraries.oleAuto.SafeArrayGetDim(array).intValue();
-        VARTYPEByReference type = new VARTYPEByReference();
-        check(libraries.oleAuto.SafeArrayGetVartype(array, type), "SafeArrayGetVartype");
-        int vt = type.getValue().intValue();
-        if (dimensions != 1 || (vt != Imapi2Vtables.VT_VARIANT && vt != Imapi2Vtables.VT_I4)) {
-            throw new COMException("expected a one-dimensional SAFEARRAY of VARIANTs or VT_I4s, got " + dimensions
-                    + " dimension(s) of VARTYPE " + vt, new HRESULT(ComCodes.E_UNEXPECTED));
-        }
-        LONGByReference lower = new LONGByReference();
-        LONGByReference upper = new LONGByReference();
-        check(libraries.oleAuto.SafeArrayGetLBound(array, new UINT(1), lower), "SafeArrayGetLBound");
-        check(libraries.oleAuto.SafeArrayGetUBound(array, new UINT(1), upper), "SafeArrayGetUBound");
-        long count = upper.getValue().longValue() - lower.getValue().longValue() + 1;
-        if (count <= 0) {
-            return List.of();
-        }
-        PointerByReference data = new PointerByReference();
-        check(libraries.oleAuto.SafeArrayAccessData(array, data), "SafeArrayAccessData");
-        RuntimeException failure = null;
-        try {
-            List<Integer> ints = new ArrayList<>((int) count);
-            for (long i = 0; i < count; i++) {
-                Integer value = vt == Imapi2Vtables.VT_I4 ? Integer.valueOf(data.getValue().getInt(i * 4))
-                        : ComMemory.variantInt(data.getValue().share(i * ComMemory.VARIANT_SIZE));
-                if (value != null) {
-                    ints.add(value);
-                }
-            }
-            return ints;
-        } catch (RuntimeException e) {
-            failure = e;
-            throw e;
-        } finally {
-            finish(libraries.oleAuto.SafeArrayUnaccessData(array), "SafeArrayUnaccessData", failure);
-        }
+        return elements(array, Imapi2Vtables.VT_I4, "VT_I4s", (data, i, vt) -> vt == Imapi2Vtables.VT_I4
+                ? Integer.valueOf(data.getInt(i * 4))
+                : ComMemory.variantInt(data.share(i * ComMemory.VARIANT_SIZE)));
     }
 
     private List<String> strings(SAFEARRAY array) {
+        return elements(array, Imapi2Vtables.VT_BSTR, "BSTRs", (data, i, vt) -> {
+            String text = vt == Imapi2Vtables.VT_BSTR ? read(data.getPointer(i * Native.POINTER_SIZE))
+                    : ComMemory.variantString(data.share(i * ComMemory.VARIANT_SIZE));
+            return text == null || text.isBlank() ? null : text;
+        });
+    }
+
+    /** Reads element {@code i} of an accessed SAFEARRAY's data, of VARTYPE {@code vt}; null: none to keep. */
+    private interface ElementReader<T> {
+        @Nullable T read(Pointer data, long i, int vt);
+    }
+
+    /**
+     * The elements of a one-dimensional SAFEARRAY of VARIANTs or of {@code plainType}: its dimensions and VARTYPE
+     * checked, its bounds read, its data accessed while {@code reader} reads each element and unaccessed whatever
+     * happens (a failing unaccess is added to the failure on its way, or thrown).
+     */
+    private <T> List<T> elements(SAFEARRAY array, int plainType, String plainName, ElementReader<T> reader) {
         int dimensions = libraries.oleAuto.SafeArrayGetDim(array).intValue();
         VARTYPEByReference type = new VARTYPEByReference();
         check(libraries.oleAuto.SafeArrayGetVartype(array, type), "SafeArrayGetVartype");
         int vt = type.getValue().intValue();
-        if (dimensions != 1 || (vt != Imapi2Vtables.VT_VARIANT && vt != Imapi2Vtables.VT_BSTR)) {
-            throw new COMException("expected a one-dimensional SAFEARRAY of VARIANTs or BSTRs, got " + dimensions
-                    + " dimension(s) of VARTYPE " + vt, new HRESULT(ComCodes.E_UNEXPECTED));
+        if (dimensions != 1 || (vt != Imapi2Vtables.VT_VARIANT && vt != plainType)) {
+            throw new COMException("expected a one-dimensional SAFEARRAY of VARIANTs or " + plainName + ", got "
+                    + dimensions + " dimension(s) of VARTYPE " + vt, new HRESULT(ComCodes.E_UNEXPECTED));
         }
         LONGByReference lower = new LONGByReference();
         LONGByReference upper = new LONGByReference();
@@ -187,16 +173,14 @@ final class OleStrings {
         check(libraries.oleAuto.SafeArrayAccessData(array, data), "SafeArrayAccessData");
         RuntimeException failure = null;
         try {
-            List<String> strings = new ArrayList<>((int) count);
+            List<T> elements = new ArrayList<>((int) count);
             for (long i = 0; i < count; i++) {
-                String text = vt == Imapi2Vtables.VT_BSTR
-                        ? read(data.getValue().getPointer(i * Native.POINTER_SIZE))
-                        : ComMemory.variantString(data.getValue().share(i * ComMemory.VARIANT_SIZE));
-                if (text != null && !text.isBlank()) {
-                    strings.add(text);
+                T element = reader.read(data.getValue(), i, vt);
+                if (element != null) {
+                    elements.add(element);
                 }
             }
-            return strings;
+            return elements;
         } catch (RuntimeException e) {
             failure = e;
             throw e;
