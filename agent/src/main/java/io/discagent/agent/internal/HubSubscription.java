@@ -52,7 +52,8 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
      * by comparing strings (this runs for every subscriber and event). Event loop only.
      */
     private @Nullable RecorderId seen;
-    private final Subscriber<? super T> actual;
+    /** Cleared on cancel, so a cancelled subscriber is let go at once (Reactive Streams 3.13). */
+    private volatile @Nullable Subscriber<? super T> actual;
     private final int bufferSize;
     private final Queue<T> buffer;
 
@@ -130,7 +131,7 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
     void emit(T value) {
         if (direct) {
             if (!cancelled) { // also set once terminated
-                actual.onNext(value);
+                next(value);
             }
             return;
         }
@@ -139,7 +140,7 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
         }
         if (requested == Long.MAX_VALUE && tryDeliverDirectly()) {
             if (!cancelled) {
-                actual.onNext(value);
+                next(value);
             }
             return;
         }
@@ -167,9 +168,9 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
             if (!cancelled) {
                 cancelled = true;
                 if (failure == null) {
-                    actual.onComplete();
+                    complete();
                 } else {
-                    actual.onError(failure);
+                    fail(failure);
                 }
             }
             return;
@@ -189,7 +190,7 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
         }
         T value;
         while (!cancelled && (value = buffer.poll()) != null) {
-            actual.onNext(value);
+            next(value);
             delivered++;
         }
         if (cancelled) {
@@ -229,6 +230,7 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
             return;
         }
         cancelled = true;
+        actual = null;
         hub.removeLater(this);
         if (!direct && WIP.getAndIncrement(this) == 0) {
             buffer.clear(); // wip stays taken: nothing is signalled any more
@@ -263,7 +265,7 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
                     }
                     break;
                 }
-                actual.onNext(value);
+                next(value);
                 DELIVERED.lazySet(this, delivered + 1);
                 e++;
             }
@@ -290,9 +292,30 @@ final class HubSubscription<T extends RecorderEvent> implements Subscription {
         cancelled = true;
         Throwable failure = error;
         if (failure == null) {
-            actual.onComplete();
+            complete();
         } else {
-            actual.onError(failure);
+            fail(failure);
+        }
+    }
+
+    private void next(T value) {
+        Subscriber<? super T> a = actual;
+        if (a != null) {
+            a.onNext(value);
+        }
+    }
+
+    private void complete() {
+        Subscriber<? super T> a = actual;
+        if (a != null) {
+            a.onComplete();
+        }
+    }
+
+    private void fail(Throwable failure) {
+        Subscriber<? super T> a = actual;
+        if (a != null) {
+            a.onError(failure);
         }
     }
 }
