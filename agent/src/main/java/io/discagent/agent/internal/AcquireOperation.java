@@ -24,8 +24,7 @@ import org.reactivestreams.Subscription;
  * one is made or a native acquire still returns, is released by the agent.</li>
  * <li>Cancelled from another thread while {@code onNext} runs ({@code DELIVERING} &rarr; {@code CANCELLED}): the
  * subscriber dropped it (Reactor's {@code LambdaMonoSubscriber} and {@code Mono.create} sinks drop a value that
- * meets their own cancellation): released when {@code onNext} returns — unless {@link Downstream} reads that an
- * asynchronous operator below already passes it on from its own thread (kept).</li>
+ * meets their own cancellation): released when {@code onNext} returns.</li>
  * <li>Cancelled after {@code onNext} returned ({@code DELIVERED} &rarr; {@code CANCELLED}): released when the
  * operators below dropped it ({@code dispose()} racing the emission, {@code block(Duration)} timing out,
  * {@code publishOn} disposed with the grant still in its queue, {@code firstWithValue} discarding it, a
@@ -105,7 +104,7 @@ final class AcquireOperation implements Subscription {
     /** The pool this request waits in: its own ({@code acquireAny}), or the one it is a place of. */
     @Nullable PoolRequest pool;
     private @Nullable Grant grant;
-    private volatile boolean cancelledWhileReceiving;
+    private boolean cancelledWhileReceiving;
 
     AcquireOperation(AgentCore core, SessionImpl session, @Nullable RecorderId recorder,
             @Nullable AcquireOptions options, CoreSubscriber<? super LockGrant> actual, boolean keepsDelivered) {
@@ -194,16 +193,7 @@ final class AcquireOperation implements Subscription {
                         cancelledWhileReceiving = true; // an operator passing the grant on: it is the subscriber's
                         return;
                     }
-                    if (keepsDelivered) {
-                        return;
-                    }
-                    if (!Downstream.cancellationDrops(subscriber())) {
-                        // an asynchronous operator below took the grant and passes it on from its own thread before
-                        // the agent's onNext returned (publishOn(..).blockFirst()): it is the subscriber's
-                        cancelledWhileReceiving = true;
-                        return;
-                    }
-                    if (STATE.compareAndSet(this, DELIVERING, CANCELLED)) {
+                    if (keepsDelivered || STATE.compareAndSet(this, DELIVERING, CANCELLED)) {
                         return; // the deliverer sees CANCELLED when onNext returns, and releases the grant
                     }
                 }

@@ -27,9 +27,7 @@ import reactor.core.Scannable;
  * {@code block(Duration)} that timed out, a {@code firstWithValue} that dropped it, a {@code flatMap} chain disposed
  * while it used the grant) &rarr; <em>dropped</em>.</li>
  * </ol>
- * A cancelled {@link CompletableFuture} at the end of the chain ({@code toFuture()}) never holds the grant. The same
- * reading applies to a cancellation from another thread while the agent's {@code onNext} is still running: an
- * asynchronous operator below may already be passing the grant on.
+ * A cancelled {@link CompletableFuture} at the end of the chain ({@code toFuture()}) never holds the grant.
  */
 final class Downstream {
 
