@@ -49,6 +49,24 @@ public final class GuestTranscript {
     }
 
     /**
+     * Runs one phase of a scenario: a phase that throws is reported ({@code PHASE name ABORTED} and its stack trace)
+     * and counted as a failure, and the scenario goes on with the next phase, so that one slow or failing step does
+     * not hide what the others would show.
+     */
+    public void phase(String name, Scenario body) {
+        try {
+            body.run();
+        } catch (Throwable t) {
+            synchronized (this) {
+                failures++;
+                log("PHASE " + name + " ABORTED " + t);
+                t.printStackTrace(System.out);
+                System.out.flush();
+            }
+        }
+    }
+
+    /**
      * Runs a guest scenario's main: logs {@code title} with the kernel release, runs {@code scenario}, then exits the
      * guest JVM with 0 (every check passed), 1 (a check failed) or 2 (the scenario aborted), after a {@code DONE} line.
      */

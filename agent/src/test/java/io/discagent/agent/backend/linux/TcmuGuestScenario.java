@@ -117,17 +117,17 @@ public final class TcmuGuestScenario {
             bind();
             a = fixture.session("Burner A");
             b = fixture.session("Burner B");
-            claim();
+            out.phase("claim", this::claim);
             for (String tool : List.of("xorriso", "cdrskin", "growisofs")) {
-                plainBurn(tool);
+                out.phase("burn." + tool, () -> plainBurn(tool));
             }
-            burnThroughTheLock();
-            hungWrite();
-            mediumError();
-            mediumSwap();
-            notReady();
-            agentBurns();
-            removalMidBurn();
+            out.phase("burn-through-the-lock", this::burnThroughTheLock);
+            out.phase("hang", this::hungWrite);
+            out.phase("medium-error", this::mediumError);
+            out.phase("swap", this::mediumSwap);
+            out.phase("not-ready", this::notReady);
+            out.phase("agentburn", this::agentBurns);
+            out.phase("removal", this::removalMidBurn);
         } finally {
             listener.interrupt();
             if (drive != null) {
@@ -490,11 +490,23 @@ public final class TcmuGuestScenario {
      * agent's claim, fed the image the agent opened; then the cancel, hung-write and medium-error variants.
      */
     private void agentBurns() {
-        MediaInfo media = fixture.agent.media(id).block(BLOCK);
+        // the drive has just come out of the not-ready phase: read until the medium is back (or WAIT has passed)
+        AtomicReference<Object> read = new AtomicReference<>();
+        Shell.await(WAIT, () -> {
+            try {
+                MediaInfo info = fixture.agent.media(id).block(BLOCK);
+                read.set(info);
+                return info != null && info.profile() == MediaProfile.DVD_PLUS_RW;
+            } catch (RuntimeException e) {
+                read.set(e);
+                return false;
+            }
+        });
+        MediaInfo media = read.get() instanceof MediaInfo info ? info : null;
         out.check("agentburn.media", media != null && media.profile() == MediaProfile.DVD_PLUS_RW
                 && media.disc() == DiscState.OVERWRITABLE && media.writable()
                 && media.capacityBytes() == DISC_BLOCKS * 2048 && media.freeBytes() == DISC_BLOCKS * 2048
-                && media.writeProfiles().contains(MediaProfile.DVD_PLUS_RW), media);
+                && media.writeProfiles().contains(MediaProfile.DVD_PLUS_RW), read.get());
         agentBurnCompletes();
         agentBurnCancelled();
         agentBurnHangs();
