@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -200,7 +201,7 @@ class GrantDeliveryTests {
                 Disposable d = waiter.acquire(SIM0, AcquireOptions.waitIndefinitely()).subscribe(got::set);
                 t.settle();
                 CountDownLatch go = new CountDownLatch(1);
-                racer.execute(() -> {
+                Future<?> disposed = racer.submit(() -> {
                     try {
                         go.await();
                     } catch (InterruptedException e) {
@@ -210,6 +211,8 @@ class GrantDeliveryTests {
                 });
                 go.countDown();
                 holder.release(SIM0).block(BLOCK);
+                // what dispose() started (a release of a grant it dropped) is done once dispose() has returned
+                disposed.get(BLOCK.toMillis(), TimeUnit.MILLISECONDS);
                 t.settle();
                 if (got.get() != null) {
                     taken++;

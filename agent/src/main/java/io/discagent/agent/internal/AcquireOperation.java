@@ -24,7 +24,10 @@ import org.reactivestreams.Subscription;
  * one is made or a native acquire still returns, is released by the agent.</li>
  * <li>Cancelled from another thread while {@code onNext} runs ({@code DELIVERING} &rarr; {@code CANCELLED}): the
  * subscriber dropped it (Reactor's {@code LambdaMonoSubscriber} and {@code Mono.create} sinks drop a value that
- * meets their own cancellation): released when {@code onNext} returns.</li>
+ * meets their own cancellation): released when {@code onNext} returns &mdash; unless an asynchronous operator below
+ * already passed it on and the cancellation comes from further down, on that operator's thread ({@code publishOn}
+ * then {@code next()} or {@code blockFirst()}, whose thread can take the grant and cancel before the event loop's
+ * {@code onNext} has even returned): kept, as in the {@code DELIVERED} case below.</li>
  * <li>Cancelled after {@code onNext} returned ({@code DELIVERED} &rarr; {@code CANCELLED}): released when the
  * operators below dropped it ({@code dispose()} racing the emission, {@code block(Duration)} timing out,
  * {@code publishOn} disposed with the grant still in its queue, {@code firstWithValue} discarding it, a
@@ -193,7 +196,13 @@ final class AcquireOperation implements Subscription {
                         cancelledWhileReceiving = true; // an operator passing the grant on: it is the subscriber's
                         return;
                     }
-                    if (keepsDelivered || STATE.compareAndSet(this, DELIVERING, CANCELLED)) {
+                    if (keepsDelivered) {
+                        return;
+                    }
+                    if (!Downstream.cancellationDrops(subscriber())) {
+                        return; // passed on through an asynchronous operator below: the subscriber's
+                    }
+                    if (STATE.compareAndSet(this, DELIVERING, CANCELLED)) {
                         return; // the deliverer sees CANCELLED when onNext returns, and releases the grant
                     }
                 }
