@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -13,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Writer;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -46,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 5)
+@Warmup(iterations = 6, time = 5)
 @Measurement(iterations = 5, time = 5)
 @Fork(1)
 public class HttpFanoutBenchmark {
@@ -68,6 +72,14 @@ public class HttpFanoutBenchmark {
         String sessionId;
         String token;
         java.net.http.HttpClient http;
+        Path log;
+        /** What must run while the service is still up, at the end of the trial (the crowd's check). */
+        @Nullable Check beforeStop;
+
+        /** A step that may wait. */
+        interface Check {
+            void run() throws InterruptedException;
+        }
 
         @Setup(Level.Trial)
         public void start() throws IOException {
@@ -89,9 +101,11 @@ public class HttpFanoutBenchmark {
                 throw new IllegalStateException("no URL in the ready line: " + line);
             }
             base = url.group();
+            log = Files.createTempFile("http-fanout-service", ".log");
+            System.out.printf("%n# http-fanout: the service's output goes to %s%n", log);
             Thread drain = new Thread(() -> {
-                try {
-                    out.transferTo(Writer.nullWriter());
+                try (Writer file = Files.newBufferedWriter(log)) {
+                    out.transferTo(file);
                 } catch (IOException ignored) {
                     // the process is gone
                 }
@@ -137,6 +151,20 @@ public class HttpFanoutBenchmark {
 
         @TearDown(Level.Trial)
         public void stop() throws InterruptedException {
+            try {
+                if (beforeStop != null) {
+                    beforeStop.run();
+                }
+            } finally {
+                destroy();
+            }
+        }
+
+        private void destroy() throws InterruptedException {
+            if (process != null && !process.isAlive()) {
+                System.out.printf("%n# http-fanout: the service process had exited (%d); see %s%n",
+                        process.exitValue(), log);
+            }
             if (process != null) {
                 process.destroy();
                 if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -178,6 +206,7 @@ public class HttpFanoutBenchmark {
 
         @Setup(Level.Trial)
         public void attach(Service service) throws Exception {
+            service.beforeStop = () -> check(service);
             vertx = Vertx.vertx();
             URI base = URI.create(service.base);
             HttpClient sse = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost())
@@ -209,7 +238,9 @@ public class HttpFanoutBenchmark {
                             response.exceptionHandler(e -> seen.closed = true);
                         }).toCompletionStage().toCompletableFuture());
             }
-            WebSocketClient ws = vertx.createWebSocketClient();
+            // Vert.x lets a WebSocket client open 50 connections to one server by default and queues the rest
+            WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions()
+                    .setMaxConnections(WS_CLIENTS + 10));
             for (int i = 0; i < WS_CLIENTS; i++) {
                 Seen seen = new Seen();
                 clients.add(seen);
@@ -225,8 +256,16 @@ public class HttpFanoutBenchmark {
                         }).toCompletionStage().toCompletableFuture());
             }
             long connected = System.nanoTime();
-            java.util.concurrent.CompletableFuture.allOf(opened.toArray(new java.util.concurrent.CompletableFuture[0]))
-                    .get(300, TimeUnit.SECONDS);
+            try {
+                java.util.concurrent.CompletableFuture.allOf(opened.toArray(
+                        new java.util.concurrent.CompletableFuture[0])).get(300, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                long done = opened.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
+                long failed = opened.stream().filter(java.util.concurrent.CompletableFuture::isCompletedExceptionally)
+                        .count();
+                throw new IllegalStateException(done + " of " + opened.size() + " clients connected, " + failed
+                        + " failed, the rest still waiting after 300 s", e);
+            }
             System.out.printf("%n# http-fanout: %d clients connected in %d ms%n", clients.size(),
                     (System.nanoTime() - connected) / 1_000_000);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -238,9 +277,11 @@ public class HttpFanoutBenchmark {
             }
         }
 
-        /** Every client must still be connected and reach the last event without a gap. */
-        @TearDown(Level.Trial)
-        public void check(Service service) throws InterruptedException {
+        /**
+         * Every client must still be connected and reach the last event without a gap. JMH does not order the
+         * tear-down of two states by their dependency, so the service runs this before it stops.
+         */
+        void check(Service service) throws InterruptedException {
             try {
                 // one more round trip: its RELEASED is the last event
                 service.roundTrip();
