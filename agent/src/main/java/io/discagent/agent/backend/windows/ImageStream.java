@@ -1,16 +1,12 @@
 package io.discagent.agent.backend.windows;
 
 import com.sun.jna.Callback;
-import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
-import com.sun.jna.Structure;
 import io.discagent.agent.backend.windows.Imapi2.ImageReader;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,11 +16,10 @@ import org.jspecify.annotations.Nullable;
  * what IMAPI2 writes is exactly what the agent opened (an {@code SHCreateStreamOnFile} over its path would open the
  * file again). {@code Read} and {@code Seek} move one position; {@code Stat} reports the size ({@code STGTY_STREAM},
  * no name); the writing and locking methods are refused. The object is thread-safe: IMAPI2 may read it from a thread
- * of its own.
- *
- * <p>Public only because JNA reads the vtable structure reflectively; not part of the agent's API.
+ * of its own. {@code QueryInterface} (answering {@code IUnknown}, {@code ISequentialStream} and {@code IStream}) and
+ * the reference count are those of every {@link JavaComObject}.
  */
-public final class ImageStream {
+final class ImageStream extends JavaComObject {
 
     private static final System.Logger LOG = System.getLogger(ImageStream.class.getName());
     /** {@code STG_E_ACCESSDENIED}: the stream is read-only. */
@@ -42,11 +37,7 @@ public final class ImageStream {
     /** {@code S_FALSE}: {@code Read} returned fewer bytes than asked, at the end. */
     static final int S_FALSE = 1;
 
-    interface QueryInterfaceCallback extends Callback {
-        int invoke(Pointer self, @Nullable Pointer riid, @Nullable Pointer ppvObject);
-    }
-
-    interface CountCallback extends Callback {
+    interface RevertCallback extends Callback {
         int invoke(Pointer self);
     }
 
@@ -87,26 +78,6 @@ public final class ImageStream {
         int invoke(Pointer self, @Nullable Pointer ppstm);
     }
 
-    /** The fourteen-entry vtable, in slot order. */
-    @Structure.FieldOrder({"QueryInterface", "AddRef", "Release", "Read", "Write", "Seek", "SetSize", "CopyTo",
-            "Commit", "Revert", "LockRegion", "UnlockRegion", "Stat", "Clone"})
-    public static final class VTable extends Structure {
-        public @Nullable QueryInterfaceCallback QueryInterface;
-        public @Nullable CountCallback AddRef;
-        public @Nullable CountCallback Release;
-        public @Nullable ReadCallback Read;
-        public @Nullable WriteCallback Write;
-        public @Nullable SeekCallback Seek;
-        public @Nullable SetSizeCallback SetSize;
-        public @Nullable CopyToCallback CopyTo;
-        public @Nullable CommitCallback Commit;
-        public @Nullable CountCallback Revert;
-        public @Nullable RegionCallback LockRegion;
-        public @Nullable RegionCallback UnlockRegion;
-        public @Nullable StatCallback Stat;
-        public @Nullable CloneCallback Clone;
-    }
-
     /** The number of vtable entries. */
     static final int VTABLE_SLOTS = 14;
 
@@ -116,101 +87,44 @@ public final class ImageStream {
     static final int STATSTG_SIZE = STATSTG_CB_SIZE + 64;
 
     private final ImageReader image;
-    private final VTable vtable = new VTable();
-    private final Memory object = new Memory(Native.POINTER_SIZE);
-    private final AtomicInteger references = new AtomicInteger(1);
     private long position;
     private long bytesRead;
 
     /** A stream over {@code image}, in this process's COM calling convention. */
     ImageStream(ImageReader image) {
-        this(image, Platform.isWindows() && !Platform.is64Bit());
+        this(image, STDCALL);
     }
 
     ImageStream(ImageReader image, boolean stdcall) {
+        super("the image stream", stdcall, Imapi2Ids.IID_ISEQUENTIAL_STREAM, Imapi2Ids.IID_ISTREAM);
         this.image = image;
-        vtable.QueryInterface = ComEventSink.entry(QueryInterfaceCallback.class, this::queryInterface, stdcall);
-        vtable.AddRef = ComEventSink.entry(CountCallback.class, self -> references.incrementAndGet(), stdcall);
-        vtable.Release = ComEventSink.entry(CountCallback.class, self -> Math.max(0, references.decrementAndGet()),
-                stdcall);
-        vtable.Read = ComEventSink.entry(ReadCallback.class, this::read, stdcall);
-        vtable.Write = ComEventSink.entry(WriteCallback.class, (self, pv, cb, written) -> {
-            if (written != null) {
-                written.setInt(0, 0);
-            }
-            return STG_E_ACCESSDENIED;
-        }, stdcall);
-        vtable.Seek = ComEventSink.entry(SeekCallback.class, this::seek, stdcall);
-        vtable.SetSize = ComEventSink.entry(SetSizeCallback.class, (self, size) -> STG_E_ACCESSDENIED, stdcall);
-        vtable.CopyTo = ComEventSink.entry(CopyToCallback.class, (self, to, cb, r, w) -> E_NOTIMPL, stdcall);
-        vtable.Commit = ComEventSink.entry(CommitCallback.class, (self, flags) -> ComCodes.S_OK, stdcall);
-        vtable.Revert = ComEventSink.entry(CountCallback.class, self -> ComCodes.S_OK, stdcall);
-        vtable.LockRegion = ComEventSink.entry(RegionCallback.class, (self, o, cb, t) -> STG_E_INVALIDFUNCTION,
-                stdcall);
-        vtable.UnlockRegion = ComEventSink.entry(RegionCallback.class, (self, o, cb, t) -> STG_E_INVALIDFUNCTION,
-                stdcall);
-        vtable.Stat = ComEventSink.entry(StatCallback.class, this::stat, stdcall);
-        vtable.Clone = ComEventSink.entry(CloneCallback.class, (self, clone) -> {
-            if (clone != null) {
-                clone.setPointer(0, null);
-            }
-            return E_NOTIMPL;
-        }, stdcall);
-        vtable.write();
-        object.setPointer(0, vtable.getPointer());
-    }
-
-    /** The {@code IStream*} to hand to {@code Write}. */
-    Pointer pointer() {
-        return object;
-    }
-
-    /** The vtable (its Java side; tests read the entries). */
-    VTable vtable() {
-        return vtable;
-    }
-
-    /** The reference count: 1 (ours) plus what callers hold. */
-    int references() {
-        return references.get();
+        writeVtable(
+                entry(ReadCallback.class, this::read),
+                entry(WriteCallback.class, (self, pv, cb, written) -> {
+                    if (written != null) {
+                        written.setInt(0, 0);
+                    }
+                    return STG_E_ACCESSDENIED;
+                }),
+                entry(SeekCallback.class, this::seek),
+                entry(SetSizeCallback.class, (self, size) -> STG_E_ACCESSDENIED),
+                entry(CopyToCallback.class, (self, to, cb, r, w) -> E_NOTIMPL),
+                entry(CommitCallback.class, (self, flags) -> ComCodes.S_OK),
+                entry(RevertCallback.class, self -> ComCodes.S_OK),
+                entry(RegionCallback.class, (self, o, cb, t) -> STG_E_INVALIDFUNCTION), // LockRegion
+                entry(RegionCallback.class, (self, o, cb, t) -> STG_E_INVALIDFUNCTION), // UnlockRegion
+                entry(StatCallback.class, this::stat),
+                entry(CloneCallback.class, (self, clone) -> {
+                    if (clone != null) {
+                        clone.setPointer(0, null);
+                    }
+                    return E_NOTIMPL;
+                }));
     }
 
     /** How many bytes {@code Read} handed out. */
     synchronized long bytesRead() {
         return bytesRead;
-    }
-
-    /**
-     * Lets go of the stream after {@code Write} returned. If a caller still holds a reference, the stream is kept
-     * reachable for the rest of the process (as {@link ComEventSink#dispose()} does), so a late call never lands in
-     * freed memory.
-     */
-    boolean dispose() {
-        int held = references.get() - 1;
-        if (held <= 0) {
-            return false;
-        }
-        LOG.log(Level.WARNING, "the image stream is still referenced " + held + " time(s) after Write; keeping it");
-        RETAINED.add(this);
-        return true;
-    }
-
-    private static final java.util.Set<ImageStream> RETAINED = java.util.Collections.synchronizedSet(
-            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
-
-    private int queryInterface(Pointer self, @Nullable Pointer riid, @Nullable Pointer ppvObject) {
-        if (ppvObject == null) {
-            return ComCodes.E_POINTER;
-        }
-        String iid = riid == null ? "" : ComMemory.readGuid(riid);
-        if (iid.equalsIgnoreCase(Imapi2Ids.IID_IUNKNOWN) || iid.equalsIgnoreCase(Imapi2Ids.IID_ISTREAM)
-                || iid.equalsIgnoreCase(Imapi2Ids.IID_ISEQUENTIAL_STREAM)) {
-            references.incrementAndGet();
-            ppvObject.setPointer(0, object);
-            return ComCodes.S_OK;
-        }
-        ppvObject.setPointer(0, null);
-        return ComCodes.E_NOINTERFACE;
     }
 
     private synchronized int read(Pointer self, @Nullable Pointer pv, int cb, @Nullable Pointer pcbRead) {

@@ -12,7 +12,10 @@
  * before CoUninitialize).</li>
  * <li>{@code ComErrors}: the one mapper from a COM failure to a typed {@code RecorderException}, per call.</li>
  * <li>{@link io.discagent.agent.backend.windows.ComEventSink}: our {@code DDiscMaster2Events} sink, a COM object
- * with its own nine-slot vtable, safe whether IMAPI2 fires through {@code IDispatch::Invoke} or the direct slots.</li>
+ * with its own nine-slot vtable, safe whether IMAPI2 fires through {@code IDispatch::Invoke} or the direct slots.
+ * It, the burn's {@code WriteEventSink} and {@code ImageStream} are COM objects written in Java on one base,
+ * {@code JavaComObject} (vtable, reference count, {@code QueryInterface}, keep-alive), the sinks through
+ * {@code JavaEventSink} (their {@code IDispatch} entries).</li>
  * <li>{@code JnaImapi2} and its {@code Jna*} helpers, with {@code ComLibraries}, {@code ComVtable} and
  * {@code OleStrings}: the real binding (vtable calls, our own BSTR and SAFEARRAY ownership), created only on Windows;
  * the tests run it on Linux against a native stand-in for the OLE DLLs.</li>

@@ -2,20 +2,14 @@ package io.discagent.agent.backend.windows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.jna.AltCallingConvention;
-import com.sun.jna.CallbackReference;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
-import com.sun.jna.Structure;
 import com.sun.jna.platform.win32.Variant;
 import com.sun.jna.platform.win32.WinDef;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,27 +45,12 @@ class ComEventSinkTests {
 
     @Test
     void theObjectPointsAtANineEntryVtableInSlotOrder() {
-        ComEventSink.VTable vtable = sink.vtable();
-        assertThat(vtable.size()).isEqualTo(9 * Native.POINTER_SIZE);
         assertThat(ComEventSink.VTABLE_SLOTS).isEqualTo(9);
-        assertThat(sink.pointer().getPointer(0)).isEqualTo(vtable.getPointer());
-        assertThat(ComEventSink.VTable.class.getAnnotation(Structure.FieldOrder.class).value()).containsExactly(
-                "QueryInterface", "AddRef", "Release", "GetTypeInfoCount", "GetTypeInfo", "GetIDsOfNames", "Invoke",
-                "NotifyDeviceAdded", "NotifyDeviceRemoved");
-        assertThat(NativeCom.slot(sink.pointer(), 0)).isEqualTo(CallbackReference.getFunctionPointer(
-                vtable.QueryInterface));
-        assertThat(NativeCom.slot(sink.pointer(), 6)).isEqualTo(CallbackReference.getFunctionPointer(vtable.Invoke));
-        assertThat(NativeCom.slot(sink.pointer(), 7)).isEqualTo(CallbackReference.getFunctionPointer(
-                vtable.NotifyDeviceAdded));
-        assertThat(NativeCom.slot(sink.pointer(), 8)).isEqualTo(CallbackReference.getFunctionPointer(
-                vtable.NotifyDeviceRemoved));
-        Set<Pointer> entries = new HashSet<>();
-        for (int slot = 0; slot < 9; slot++) {
-            Pointer entry = NativeCom.slot(sink.pointer(), slot);
-            assertThat(entry).as("slot " + slot).isNotNull();
-            entries.add(entry);
-        }
-        assertThat(entries).hasSize(9);
+        JavaComObjectTests.assertVtable(sink, JavaComObject.QueryInterfaceCallback.class,
+                JavaComObject.AddRefCallback.class, JavaComObject.ReleaseCallback.class,
+                JavaEventSink.GetTypeInfoCountCallback.class, JavaEventSink.GetTypeInfoCallback.class,
+                JavaEventSink.GetIDsOfNamesCallback.class, JavaEventSink.InvokeCallback.class,
+                ComEventSink.NotifyCallback.class, ComEventSink.NotifyCallback.class);
     }
 
     // ------------------------------------------------------------------------------------------------ IUnknown
@@ -79,42 +58,20 @@ class ComEventSinkTests {
     @ParameterizedTest
     @ValueSource(strings = {IUNKNOWN, IDISPATCH, DDISC_MASTER2_EVENTS, "{27354131-7f64-5b0f-8f00-5d77afbe261e}"})
     void queryInterfaceAnswersItsThreeInterfacesWithItselfAndAReference(String iid) {
-        PointerByReference result = new PointerByReference();
-        assertThat(NativeCom.queryInterface(sink.pointer(), iid, result)).isEqualTo(ComCodes.S_OK);
-        assertThat(result.getValue()).isEqualTo(sink.pointer());
-        assertThat(sink.references()).isEqualTo(2);
-        assertThat(NativeCom.release(sink.pointer())).isEqualTo(1);
+        JavaComObjectTests.assertAnswers(sink, iid);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"{27354130-7F64-5B0F-8F00-5D77AFBE261E}", "{B196B286-BAB4-101A-B69C-00AA00341D07}",
             "{00000001-0000-0000-C000-000000000046}", "{27354133-7F64-5B0F-8F00-5D77AFBE261E}"})
     void queryInterfaceRefusesEverythingElse(String iid) {
-        PointerByReference result = new PointerByReference(new Memory(1));
-        assertThat(NativeCom.queryInterface(sink.pointer(), iid, result)).isEqualTo(ComCodes.E_NOINTERFACE);
-        assertThat(result.getValue()).isNull();
-        assertThat(sink.references()).isEqualTo(1);
+        JavaComObjectTests.assertRefuses(sink, iid);
     }
 
     @Test
     void queryInterfaceWithoutAnOutPointerIsEPointer() {
         assertThat(NativeCom.call(sink.pointer(), 0, NativeCom.guid(IUNKNOWN).getPointer(), null))
                 .isEqualTo(ComCodes.E_POINTER);
-    }
-
-    @Test
-    void addRefAndReleaseCount() {
-        assertThat(NativeCom.addRef(sink.pointer())).isEqualTo(2);
-        assertThat(NativeCom.addRef(sink.pointer())).isEqualTo(3);
-        assertThat(NativeCom.release(sink.pointer())).isEqualTo(2);
-        assertThat(NativeCom.release(sink.pointer())).isEqualTo(1);
-        assertThat(sink.dispose()).isFalse();
-    }
-
-    @Test
-    void aSinkStillReferencedAfterUnadviseIsKeptAlive() {
-        NativeCom.addRef(sink.pointer());
-        assertThat(sink.dispose()).isTrue();
     }
 
     // ------------------------------------------------------------------------------------------------ IDispatch
@@ -262,23 +219,5 @@ class ComEventSinkTests {
         });
         assertThat(NativeCom.fire(failing.pointer(), true, ID, true, sender)).isEqualTo(ComCodes.S_OK);
         assertThat(NativeCom.fire(failing.pointer(), false, ID, false, sender)).isEqualTo(ComCodes.S_OK);
-    }
-
-    @Test
-    void anEntryPointThatThrowsAnswersEUnexpected() {
-        ComEventSink.NotifyCallback broken = ComEventSink.entry(ComEventSink.NotifyCallback.class,
-                (self, from, id) -> {
-                    throw new IllegalStateException("bad memory");
-                }, false);
-        assertThat(broken.invoke(sender, null, null)).isEqualTo(ComCodes.E_UNEXPECTED);
-        assertThat(broken).isNotInstanceOf(AltCallingConvention.class);
-    }
-
-    @Test
-    void on32BitWindowsTheEntryPointsUseStdcall() {
-        ComEventSink.AddRefCallback stdcall = ComEventSink.entry(ComEventSink.AddRefCallback.class, self -> 41, true);
-        assertThat(stdcall).isInstanceOf(AltCallingConvention.class);
-        assertThat(stdcall.invoke(sender)).isEqualTo(41);
-        assertThat(stdcall).isEqualTo(stdcall).hasSameHashCodeAs(stdcall);
     }
 }

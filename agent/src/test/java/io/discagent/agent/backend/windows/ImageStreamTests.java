@@ -2,7 +2,6 @@ package io.discagent.agent.backend.windows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.jna.CallbackReference;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
@@ -55,26 +54,21 @@ class ImageStreamTests {
     @Test
     void theVtableHasFourteenEntriesInObjidlOrder() {
         assertThat(ImageStream.VTABLE_SLOTS).isEqualTo(14);
-        assertThat(stream.vtable().size()).isEqualTo(14 * Native.POINTER_SIZE);
-        assertThat(NativeCom.slot(stream.pointer(), Imapi2Vtables.STREAM_READ)).isEqualTo(
-                CallbackReference.getFunctionPointer(stream.vtable().Read));
-        assertThat(NativeCom.slot(stream.pointer(), Imapi2Vtables.STREAM_SEEK)).isEqualTo(
-                CallbackReference.getFunctionPointer(stream.vtable().Seek));
-        assertThat(NativeCom.slot(stream.pointer(), Imapi2Vtables.STREAM_STAT)).isEqualTo(
-                CallbackReference.getFunctionPointer(stream.vtable().Stat));
+        JavaComObjectTests.assertVtable(stream, JavaComObject.QueryInterfaceCallback.class,
+                JavaComObject.AddRefCallback.class, JavaComObject.ReleaseCallback.class,
+                ImageStream.ReadCallback.class, ImageStream.WriteCallback.class, ImageStream.SeekCallback.class,
+                ImageStream.SetSizeCallback.class, ImageStream.CopyToCallback.class,
+                ImageStream.CommitCallback.class, ImageStream.RevertCallback.class,
+                ImageStream.RegionCallback.class, ImageStream.RegionCallback.class, ImageStream.StatCallback.class,
+                ImageStream.CloneCallback.class);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"{00000000-0000-0000-C000-000000000046}", "{0000000C-0000-0000-C000-000000000046}",
             "{0C733A30-2A1C-11CE-ADE5-00AA0044773D}"})
     void queryInterfaceAnswersIUnknownIStreamAndISequentialStream(String iid) {
-        PointerByReference result = new PointerByReference();
-        assertThat(NativeCom.queryInterface(stream.pointer(), iid, result)).isEqualTo(ComCodes.S_OK);
-        assertThat(result.getValue()).isEqualTo(stream.pointer());
-        assertThat(stream.references()).isEqualTo(2);
-        assertThat(NativeCom.release(stream.pointer())).isEqualTo(1);
-        assertThat(NativeCom.queryInterface(stream.pointer(), ComEventSinkTests.IDISPATCH, result))
-                .isEqualTo(ComCodes.E_NOINTERFACE);
+        JavaComObjectTests.assertAnswers(stream, iid);
+        JavaComObjectTests.assertRefuses(stream, ComEventSinkTests.IDISPATCH);
         assertThat(stream.dispose()).isFalse();
     }
 

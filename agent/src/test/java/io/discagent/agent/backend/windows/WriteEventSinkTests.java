@@ -9,7 +9,6 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.platform.win32.Variant;
 import com.sun.jna.ptr.IntByReference;
-import com.sun.jna.ptr.PointerByReference;
 import io.discagent.agent.backend.windows.Imapi2.WriteProgress;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,23 +39,19 @@ class WriteEventSinkTests {
     @Test
     void theObjectPointsAtAnEightEntryVtableWithUpdateInSlotSeven() {
         assertThat(WriteEventSink.VTABLE_SLOTS).isEqualTo(8);
-        assertThat(sink.vtable().size()).isEqualTo(8 * Native.POINTER_SIZE);
-        assertThat(sink.pointer().getPointer(0)).isEqualTo(sink.vtable().getPointer());
-        assertThat(NativeCom.slot(sink.pointer(), 6)).isEqualTo(CallbackReference.getFunctionPointer(
-                sink.vtable().Invoke));
-        assertThat(NativeCom.slot(sink.pointer(), Imapi2Ids.SLOT_DATA_EVENTS_UPDATE)).isEqualTo(
-                CallbackReference.getFunctionPointer(sink.vtable().Update));
+        assertThat(Imapi2Ids.SLOT_DATA_EVENTS_UPDATE).isEqualTo(7);
+        JavaComObjectTests.assertVtable(sink, JavaComObject.QueryInterfaceCallback.class,
+                JavaComObject.AddRefCallback.class, JavaComObject.ReleaseCallback.class,
+                JavaEventSink.GetTypeInfoCountCallback.class, JavaEventSink.GetTypeInfoCallback.class,
+                JavaEventSink.GetIDsOfNamesCallback.class, JavaEventSink.InvokeCallback.class,
+                WriteEventSink.UpdateCallback.class);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {ComEventSinkTests.IUNKNOWN, ComEventSinkTests.IDISPATCH, DDISC_FORMAT2_DATA_EVENTS})
     void queryInterfaceAnswersItsThreeInterfaces(String iid) {
-        PointerByReference result = new PointerByReference();
-        assertThat(NativeCom.queryInterface(sink.pointer(), iid, result)).isEqualTo(ComCodes.S_OK);
-        assertThat(result.getValue()).isEqualTo(sink.pointer());
-        assertThat(NativeCom.release(sink.pointer())).isEqualTo(1);
-        assertThat(NativeCom.queryInterface(sink.pointer(), ComEventSinkTests.DDISC_MASTER2_EVENTS, result))
-                .isEqualTo(ComCodes.E_NOINTERFACE);
+        JavaComObjectTests.assertAnswers(sink, iid);
+        JavaComObjectTests.assertRefuses(sink, ComEventSinkTests.DDISC_MASTER2_EVENTS);
     }
 
     @Test
