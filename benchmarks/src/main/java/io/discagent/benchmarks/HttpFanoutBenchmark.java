@@ -87,6 +87,9 @@ public class HttpFanoutBenchmark {
                     StartupBenchmark.Spawned.jar().toString(), "serve", "--backend", "simulated", "--recorders", "1",
                     "--port", "0", "--max-connections", "4096"));
             process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            // JMH skips this state's tear-down when another state's set-up fails: never leave the service behind
+            Process started = process;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "http-fanout-reaper"));
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8));
             String line;
