@@ -17,6 +17,9 @@ import reactor.core.Scannable;
  * <ol>
  * <li>An asynchronous operator below (a {@code publishOn}, {@code delayElement}) still buffers an element: the grant
  * has not passed it, and the cancellation drops it &rarr; <em>dropped</em>.</li>
+ * <li>The subscriber is a {@code Flux.subscribe(consumer)} itself ({@code acquire(..).flux().subscribe(..)}): it
+ * hands every value to its consumer even when it is disposed meanwhile &rarr; <em>passed on</em>. (Further down a
+ * chain an operator between may have dropped the grant, so only the direct subscriber counts.)</li>
  * <li>The cancellation comes from inside an asynchronous operator below while it delivers (one of its methods other
  * than {@code cancel…}, {@code dispose…}, {@code request}, {@code onError}, {@code onComplete} is on the thread's
  * stack): the grant passed through it and someone further down is done with the stream, as {@code take(1)},
@@ -31,6 +34,11 @@ import reactor.core.Scannable;
  */
 final class Downstream {
 
+    /**
+     * Reactor's subscriber behind {@code Flux.subscribe(consumer)} (package-private, so known by name): unlike
+     * {@code Mono}'s, it never drops a value because it was disposed meanwhile.
+     */
+    private static final String FLUX_LAMBDA_SUBSCRIBER = "reactor.core.publisher.LambdaSubscriber";
     /** How far down a chain the agent looks. */
     private static final int MAX_DEPTH = 32;
     private static final Set<String> NOT_DELIVERING = Set.of("request", "onError", "onComplete", "onSubscribe",
@@ -46,6 +54,9 @@ final class Downstream {
         for (int depth = 0; current != null && depth < MAX_DEPTH; depth++) {
             if (current instanceof CompletableFuture<?> future) {
                 return future.isCancelled();
+            }
+            if (depth == 0 && FLUX_LAMBDA_SUBSCRIBER.equals(current.getClass().getName())) {
+                return false; // Flux.subscribe(consumer) hands every value it gets to the consumer, disposed or not
             }
             Scannable scannable = Scannable.from(current);
             if (scannable.scan(Scannable.Attr.RUN_STYLE) == Scannable.Attr.RunStyle.ASYNC) {
