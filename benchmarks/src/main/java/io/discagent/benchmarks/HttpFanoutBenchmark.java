@@ -59,6 +59,12 @@ public class HttpFanoutBenchmark {
     static final int SSE_CLIENTS = Integer.getInteger("http-fanout.sse", 1000);
     /** The WebSocket clients (200; {@code -Dhttp-fanout.ws=N}). */
     static final int WS_CLIENTS = Integer.getInteger("http-fanout.ws", 200);
+    /**
+     * The CPUs the service process may use ({@code -Dhttp-fanout.serviceCpus=0}, through {@code taskset}); run the
+     * benchmark's own JVM on the others ({@code taskset -c 1 java -jar ...}) so that the clients cannot take the
+     * service's CPU. Empty: both share every CPU.
+     */
+    static final String SERVICE_CPUS = System.getProperty("http-fanout.serviceCpus", "");
     private static final Pattern URL = Pattern.compile("http://[^\\s,;]+");
     private static final Pattern SEQUENCE = Pattern.compile("\"sequence\":(\\d+)");
     private static final Pattern CAUSE_SNAPSHOT = Pattern.compile("\"cause\":\"SNAPSHOT\"");
@@ -83,7 +89,11 @@ public class HttpFanoutBenchmark {
 
         @Setup(Level.Trial)
         public void start() throws IOException {
-            List<String> command = new ArrayList<>(List.of(StartupBenchmark.Spawned.java(), "-Xmx512m", "-jar",
+            List<String> command = new ArrayList<>();
+            if (!SERVICE_CPUS.isEmpty()) {
+                command.addAll(List.of("taskset", "-c", SERVICE_CPUS)); // the service on CPUs of its own
+            }
+            command.addAll(List.of(StartupBenchmark.Spawned.java(), "-Xmx512m", "-jar",
                     StartupBenchmark.Spawned.jar().toString(), "serve", "--backend", "simulated", "--recorders", "1",
                     "--port", "0", "--max-connections", "4096"));
             process = new ProcessBuilder(command).redirectErrorStream(true).start();
