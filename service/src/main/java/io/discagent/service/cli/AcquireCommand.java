@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,16 +27,13 @@ import picocli.CommandLine.Parameters;
                 + "hold a recorder while a script or tool runs, use `discagent exec`."})
 final class AcquireCommand extends ClientCommand {
 
+    private static final String CLIENT_NAME = "discagent CLI";
+
     @Parameters(paramLabel = "RECORDER", description = "The recorder id, such as sim-0.")
     String recorder;
 
-    @Option(names = "--client-name", defaultValue = "discagent CLI", converter = ClientNameOption.class,
-            description = "The name others see as the owner (IMAPI2 rule: 1-63 of A-Z a-z 0-9 space . , : ; - _).")
-    String clientName;
-
-    @Option(names = "--wait", defaultValue = "0s",
-            description = "How long to wait if the recorder is held (FIFO behind other clients); default: fail at once.")
-    Duration waitFor;
+    @Mixin
+    HoldOptions holding;
 
     @Option(names = "--force", description = "Dismount a mounted file system (IMAPI2 force).")
     boolean force;
@@ -56,10 +54,11 @@ final class AcquireCommand extends ClientCommand {
         CountDownLatch ended = new CountDownLatch(1); // a stop signal, or the hold was lost
         StopSignals signals = StopSignals.install();
         signals.whenCaught(ended::countDown);
-        try (ServiceHold held = ServiceHold.open(client, clientName, ttl, this::note, ended::countDown)) {
+        try (ServiceHold held = ServiceHold.open(client, holding.clientName(CLIENT_NAME), ttl, this::note,
+                ended::countDown)) {
             signals.whileWaiting(held);
             try {
-                held.acquire(recorder, waitFor, force);
+                held.acquire(recorder, holding.waitFor, force);
             } catch (AgentClient.Failure failure) {
                 if (signals.caught() != 0) {
                     note("gave up waiting for " + recorder);
@@ -68,7 +67,8 @@ final class AcquireCommand extends ClientCommand {
                 throw failure;
             }
             signals.whileRunning(null); // from now on a signal ends the hold
-            out().println("acquired " + recorder + " as '" + clientName + "' (lock count 1); holding "
+            out().println("acquired " + recorder + " as '" + holding.clientName(CLIENT_NAME)
+                    + "' (lock count 1); holding "
                     + (hold == null ? "until Ctrl-C" : "for " + Durations.format(hold)));
             out().flush();
             if (hold == null) {

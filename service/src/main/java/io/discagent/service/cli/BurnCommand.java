@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,6 +33,8 @@ import picocli.CommandLine.Parameters;
                 + "8 the burn failed (medium error, hung write), 4 the recorder was removed."})
 final class BurnCommand extends ClientCommand {
 
+    private static final String CLIENT_NAME = "discagent burn";
+
     private static final long POLL_MILLIS = 250;
 
     @Parameters(paramLabel = "IMAGE", description = "The image file (ISO 9660 or UDF, whole 2048-byte sectors).")
@@ -40,13 +43,8 @@ final class BurnCommand extends ClientCommand {
     @Option(names = "--recorder", description = "The recorder id; default: the only one the service has.")
     @Nullable String recorder;
 
-    @Option(names = "--client-name", defaultValue = "discagent burn", converter = ClientNameOption.class,
-            description = "The name others see as the owner (IMAPI2 rule: 1-63 of A-Z a-z 0-9 space . , : ; - _).")
-    String clientName;
-
-    @Option(names = "--wait", defaultValue = "0s",
-            description = "How long to wait if the recorder is held (FIFO behind other clients); default: fail at once.")
-    Duration waitFor;
+    @Mixin
+    HoldOptions holding;
 
     @Option(names = "--verify", description = "Read the disc back and compare its SHA-256 with the image's.")
     boolean verify;
@@ -85,10 +83,11 @@ final class BurnCommand extends ClientCommand {
         CountDownLatch ended = new CountDownLatch(1); // a stop signal, or the hold was lost
         StopSignals signals = StopSignals.install();
         signals.whenCaught(ended::countDown);
-        try (ServiceHold held = ServiceHold.open(client, clientName, ttl, this::note, ended::countDown)) {
+        try (ServiceHold held = ServiceHold.open(client, holding.clientName(CLIENT_NAME), ttl, this::note,
+                ended::countDown)) {
             signals.whileWaiting(held);
             try {
-                held.acquire(recorder, waitFor, false);
+                held.acquire(recorder, holding.waitFor, false);
             } catch (AgentClient.Failure failure) {
                 if (signals.caught() != 0) {
                     note("gave up waiting for " + (recorder == null ? "the recorder" : recorder));

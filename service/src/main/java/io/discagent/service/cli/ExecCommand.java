@@ -65,6 +65,8 @@ import picocli.CommandLine.Spec;
                 + "...)."})
 final class ExecCommand implements Callable<Integer> {
 
+    private static final String CLIENT_NAME = "discagent exec";
+
     /** The agent's loggers (System.Logger goes to java.util.logging), held so that the level set here sticks. */
     private static final java.util.logging.Logger AGENT_LOG = java.util.logging.Logger.getLogger("io.discagent");
 
@@ -86,13 +88,8 @@ final class ExecCommand implements Callable<Integer> {
             description = "The recorder to hold (sr0); default: the only one there is.")
     String recorder;
 
-    @Option(names = "--client-name", defaultValue = "discagent exec", converter = ClientNameOption.class,
-            description = "The name others see as the owner (IMAPI2 rule: 1-63 of A-Z a-z 0-9 space . , : ; - _).")
-    String clientName;
-
-    @Option(names = "--wait", defaultValue = "0s",
-            description = "How long to wait in line if the recorder is held (30s, 10m); default: fail at once.")
-    java.time.Duration waitFor;
+    @Mixin
+    HoldOptions holding;
 
     @Option(names = "--force", description = "Dismount a mounted file system (IMAPI2 force).")
     boolean force;
@@ -151,7 +148,7 @@ final class ExecCommand implements Callable<Integer> {
         }
         signals.whileWaiting(hold);
         try {
-            hold.acquire(recorder, waitFor, force);
+            hold.acquire(recorder, holding.waitFor, force);
         } catch (AgentClient.Failure failure) {
             hold.close();
             return signals.caught() != 0 ? 128 + signals.caught() : report(err, failure.getMessage(),
@@ -175,7 +172,8 @@ final class ExecCommand implements Callable<Integer> {
         Map<String, String> environment = environment(hold);
         List<String> line = substitute(command, environment);
         if (verbose) {
-            err.println("discagent exec: holding " + hold.recorder() + " " + paths + " as '" + clientName + "'"
+            err.println("discagent exec: holding " + hold.recorder() + " " + paths + " as '"
+                    + holding.clientName(CLIENT_NAME) + "'"
                     + (hold.session() == null ? " (standalone)" : " (session " + hold.session() + ")") + "; running "
                     + line);
             err.flush();
@@ -225,7 +223,7 @@ final class ExecCommand implements Callable<Integer> {
             boolean explicit = spec.commandLine().getParseResult().hasMatchedOption("--url")
                     || configured(spec.findOption("--url")); // DISCAGENT_URL, or url= in the configuration file
             try {
-                return ServiceHold.open(client, clientName, ttl, place -> {
+                return ServiceHold.open(client, holding.clientName(CLIENT_NAME), ttl, place -> {
                     err.println("discagent exec: " + place);
                     err.flush();
                 }, () -> { });
@@ -237,7 +235,7 @@ final class ExecCommand implements Callable<Integer> {
                 err.flush();
             }
         }
-        return EmbeddedHold.open(backend, backendProperties, clientName);
+        return EmbeddedHold.open(backend, backendProperties, holding.clientName(CLIENT_NAME));
     }
 
     /** Whether the environment or the configuration file gives the option a value. */
@@ -255,7 +253,7 @@ final class ExecCommand implements Callable<Integer> {
         Map<String, String> environment = new LinkedHashMap<>();
         List<String> paths = hold.devicePaths();
         environment.put("DISCAGENT_RECORDER", hold.recorder());
-        environment.put("DISCAGENT_CLIENT_NAME", clientName);
+        environment.put("DISCAGENT_CLIENT_NAME", holding.clientName(CLIENT_NAME));
         if (!paths.isEmpty()) {
             environment.put("DISCAGENT_DEVICE", paths.get(0));
         }
