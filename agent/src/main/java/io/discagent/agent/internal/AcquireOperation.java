@@ -37,7 +37,11 @@ import org.reactivestreams.Subscription;
  * <li>Delivered to a {@code toFuture()} that was cancelled meanwhile: the future refused it without cancelling
  * (it had already let go of its subscription): released.</li>
  * <li>Cancelled from inside its own {@code onNext}, on the delivering thread: that is an operator passing the grant on
- * ({@code next()}, {@code take(1)}), not a refusal: the grant is the subscriber's.</li>
+ * ({@code next()}, {@code take(1)}), not a refusal: the grant is the subscriber's &mdash; unless the cancellation comes
+ * from an operator whose function failed on the grant (a {@code map} or {@code flatMap} that threw): the error went
+ * downstream, the grant nowhere: released when {@code onNext} returns.</li>
+ * <li>A {@code switchMap} whose inner had passed the grant on when {@code onNext} returned, cancelling later (or while
+ * {@code onNext} ran) because it switched to its next element: kept.</li>
  * </ul>
  * Otherwise, once {@code onNext} has returned the grant is the subscriber's. Releasing a grant is idempotent
  * ({@link Grant}), so a grant that is both discarded and released by its holder is released once.
@@ -91,6 +95,8 @@ final class AcquireOperation implements Subscription {
 
     private volatile int state;
     private volatile @Nullable Thread deliveringThread;
+    /** Whether the first operator below is known to have handed the grant on ({@link Downstream#passedOnByFirstLink}). */
+    private volatile boolean firstLinkPassedOn;
 
     // ---- event loop only
     /** When the wait ends, on the agent scheduler's clock ({@link Long#MAX_VALUE}: never). */
@@ -192,14 +198,15 @@ final class AcquireOperation implements Subscription {
                     }
                 }
                 case DELIVERING -> {
-                    if (Thread.currentThread() == deliveringThread) {
+                    if (Thread.currentThread() == deliveringThread
+                            && (keepsDelivered || !Downstream.anOperatorFailedOnThisThread())) {
                         cancelledWhileReceiving = true; // an operator passing the grant on: it is the subscriber's
                         return;
                     }
                     if (keepsDelivered) {
                         return;
                     }
-                    if (!Downstream.cancellationDrops(subscriber())) {
+                    if (!Downstream.cancellationDrops(subscriber(), false)) {
                         return; // passed on through an asynchronous operator below: the subscriber's
                     }
                     if (STATE.compareAndSet(this, DELIVERING, CANCELLED)) {
@@ -207,7 +214,7 @@ final class AcquireOperation implements Subscription {
                     }
                 }
                 case DELIVERED -> {
-                    if (keepsDelivered || !Downstream.cancellationDrops(subscriber())) {
+                    if (keepsDelivered || !Downstream.cancellationDrops(subscriber(), firstLinkPassedOn)) {
                         return; // passed on below: the subscriber's
                     }
                     if (STATE.compareAndSet(this, DELIVERED, CANCELLED)) {
@@ -278,8 +285,14 @@ final class AcquireOperation implements Subscription {
             STATE.set(this, CANCELLED);
             return DROPPED_IN_DELIVERY;
         }
+        if (!keepsDelivered && receiver == null && Downstream.passedOnByFirstLink(subscriber())) {
+            firstLinkPassedOn = true;
+        }
         if (!STATE.compareAndSet(this, DELIVERING, DELIVERED)) {
-            return DROPPED_IN_DELIVERY; // cancelled from another thread while onNext ran: dropped
+            if (!firstLinkPassedOn || Downstream.cancellationDrops(subscriber(), true)) {
+                return DROPPED_IN_DELIVERY; // cancelled from another thread while onNext ran: dropped
+            }
+            STATE.set(this, DELIVERED); // a switchMap switched away from the grant it had just passed on: kept
         }
         if (!keepsDelivered && Downstream.endsInCancelledFuture(subscriber()) && STATE.compareAndSet(this, DELIVERED,
                 CANCELLED)) {

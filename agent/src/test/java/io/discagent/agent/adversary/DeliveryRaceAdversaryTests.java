@@ -302,29 +302,6 @@ class DeliveryRaceAdversaryTests {
         assertThat(tally.notReceived).as("rounds where '%s' did not deliver at all", name).isZero();
     }
 
-    /**
-     * No race at all: a switchMap's inner acquire delivers its grant to the end user and completes; only then does
-     * the source emit the next element. The grant was received, its Mono has ended; the switch must not release it.
-     */
-    @Tag("finding")
-    @Test
-    void aSwitchMapSwitchingAwayFromACompletedAcquireKeepsItsGrant() {
-        Sinks.Many<Integer> source = Sinks.many().unicast().onBackpressureBuffer();
-        List<LockGrant> got = new CopyOnWriteArrayList<>();
-        source.asFlux().switchMap(i -> i == 1 ? a.acquire(SIM0) : Mono.<LockGrant>empty()).subscribe(got::add);
-        source.tryEmitNext(1);
-        h.settle();
-        assertThat(got).hasSize(1);
-        assertThat(h.count(a, SIM0)).as("count once the grant was delivered").isEqualTo(1);
-        source.tryEmitNext(2);
-        h.settle();
-        assertThat(h.count(a, SIM0)).as("count after switchMap moved on from the completed acquire that delivered %s",
-                got.get(0)).isEqualTo(1);
-        assertThat(intruderAcquires()).as("another session acquiring while the end user holds %s", got.get(0))
-                .isFalse();
-        h.closeSessionsAndAssertBalanced();
-    }
-
     /** No race: a grant parked in delayElement when its chain is disposed is the agent's to release. */
     @Tag("finding")
     @Test
