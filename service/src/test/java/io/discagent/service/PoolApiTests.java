@@ -94,4 +94,21 @@ class PoolApiTests {
         acquireAny(a, new JsonObject().put("recorders", "sim-0")).problem(400, "E_INVALIDARG");
         assertThat(t.lock("sim-0").getString("state")).isEqualTo("free");
     }
+
+    @Test
+    void aMediumConditionGrantsOnlyARecorderWithAMatchingMedium() {
+        Session a = t.open("Kiosk A");
+        JsonObject anyWritable = new JsonObject().put("writable", true).put("minFreeBytes", 1);
+        Reply granted = acquireAny(a, new JsonObject().put("medium", anyWritable));
+        assertThat(granted.status()).as(granted.body()).isEqualTo(200); // the simulator's blank BD-RE
+        JsonObject tooBig = new JsonObject().put("writable", true).put("minFreeBytes", 1L << 50);
+        acquireAny(t.open("Kiosk B"), new JsonObject().put("medium", tooBig))
+                .problem(409, "E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED");
+        acquireAny(a, new JsonObject().put("medium", new JsonObject().put("writable", false)))
+                .problem(400, "E_INVALIDARG");
+        acquireAny(a, new JsonObject().put("medium", new JsonObject().put("minFreeBytes", 5)))
+                .problem(400, "E_INVALIDARG");
+        acquireAny(a, new JsonObject().put("medium", anyWritable.copy().put("minFreeBytes", -1)))
+                .problem(400, "E_INVALIDARG");
+    }
 }

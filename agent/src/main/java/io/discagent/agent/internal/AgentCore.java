@@ -881,12 +881,22 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     @Override
     public void publishRemoved(RecorderId recorder, @Nullable String lastOwner, int failedWaiters) {
         removals++;
+        for (PoolRequest pool : new ArrayList<>(pools)) {
+            pool.removed(recorder);
+        }
         publish(new RecorderRemovedEvent(++sequence, now(), recorder, lastOwner, failedWaiters));
     }
 
     @Override
     public void publishMedia(RecorderId recorder, MediaState state, @Nullable MediaInfo media) {
         publish(new MediaChangedEvent(++sequence, now(), recorder, state, media));
+    }
+
+    @Override
+    public void mediumRead(RecorderSlot slot) {
+        for (PoolRequest pool : new ArrayList<>(pools)) {
+            pool.mediumRead(slot);
+        }
     }
 
     private void publish(RecorderEvent event) {

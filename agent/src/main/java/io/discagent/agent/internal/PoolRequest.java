@@ -2,21 +2,28 @@ package io.discagent.agent.internal;
 
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.LockGrant;
+import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.RecorderSelector;
 import io.discagent.api.error.AcquireTimeoutException;
 import io.discagent.api.error.InvalidArgumentException;
+import io.discagent.api.error.MediaNotWritableException;
 import io.discagent.api.error.PendingAcquireLimitException;
 import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RequestCancelledException;
 import io.discagent.api.error.SessionClosedException;
+import io.discagent.api.MediaInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
 
 /**
  * One pool request ({@code acquireAny}, {@code withLockAny}) while it waits: the request its subscriber holds
@@ -36,7 +43,17 @@ import org.jspecify.annotations.Nullable;
  * <p>A place that fails (its recorder was removed, a holder outside the agent outlasted its retries, a native error,
  * its deadline) leaves the pool; the request keeps waiting on the others and fails only when none is left, with an
  * error that says so. A failure that concerns the request and not the recorder (its session closed, the agent
- * closed) fails it at once. Event loop only.
+ * closed) fails it at once.
+ *
+ * <p><b>Media.</b> With a medium condition ({@link RecorderSelector#hasMediumCondition}) a recorder is given a place
+ * only while the medium the agent last read there ({@link RecorderSlot#lastMedium}) matches; a matching recorder whose
+ * medium was not read yet, or does not match, is <em>parked</em>: the request reads it if it is unread, and looks again
+ * whenever the agent reads it ({@link #mediumRead}), taking a place (at the back of that recorder's line) once it
+ * matches, and withdrawing its place from a recorder whose medium stops matching. A grant offered for a recorder
+ * whose medium no longer matches is refused and the recorder parked, so a request never holds a recorder with the
+ * wrong medium and never spins on one. While a waiting request has only parked recorders it has no place, so it keeps
+ * its own deadline ({@link #armDeadline}); a request that may not wait fails once no place is left and no read it
+ * waits for is pending. Event loop only.
  */
 final class PoolRequest implements AcquireOperation.Receiver {
 
@@ -47,6 +64,9 @@ final class PoolRequest implements AcquireOperation.Receiver {
     private final AcquireOptions options;
     /** The live places, by recorder. */
     private final Map<RecorderSlot, AcquireOperation> places = new LinkedHashMap<>();
+    /** Recorders that match but whose medium does not (or is not read yet); empty without a medium condition. */
+    private final Set<RecorderSlot> parked = new LinkedHashSet<>();
+    private @Nullable Disposable deadline;
     private boolean starting;
     private boolean ended;
     private boolean timeoutCounted;
@@ -79,9 +99,10 @@ final class PoolRequest implements AcquireOperation.Receiver {
             join(slot);
         }
         starting = false;
-        if (!ended && places.isEmpty()) {
-            fail(noneLeft());
+        if (!ended && !parked.isEmpty()) {
+            armDeadline();
         }
+        failIfNoneLeft();
     }
 
     /** A recorder arrived while the request waits: it joins the pool if it matches. */
@@ -104,6 +125,10 @@ final class PoolRequest implements AcquireOperation.Receiver {
         if (!matches) {
             return;
         }
+        if (!mediumMatches(slot)) {
+            parked.add(slot);
+            return;
+        }
         AcquireOperation place = new AcquireOperation(core, request.session, slot.id, options, this);
         place.pool = this;
         place.activate();
@@ -116,12 +141,109 @@ final class PoolRequest implements AcquireOperation.Receiver {
         slot.admit(place);
     }
 
+    /**
+     * Whether the medium last read in {@code slot} meets the selector's medium condition; an unread medium is read
+     * (and does not match until it is). Fails the request if the condition throws.
+     */
+    private boolean mediumMatches(RecorderSlot slot) {
+        if (!selector.hasMediumCondition()) {
+            return true;
+        }
+        MediaInfo medium = slot.lastMedium();
+        if (medium == null) {
+            slot.refreshMedium();
+            return false;
+        }
+        try {
+            return selector.acceptsMedium(medium);
+        } catch (RuntimeException e) {
+            fail(new InvalidArgumentException("the selector's medium condition (" + selector + ") failed on recorder "
+                    + slot.id + ": " + e, slot.id));
+            return false;
+        }
+    }
+
+    /**
+     * The agent read (or forgot) the medium of {@code slot}: a parked recorder whose medium now matches takes a place,
+     * a recorder whose medium stopped matching gives up its place.
+     */
+    void mediumRead(RecorderSlot slot) {
+        if (ended || !request.isLive() || !selector.hasMediumCondition()) {
+            return;
+        }
+        AcquireOperation place = places.get(slot);
+        if (place != null) {
+            if (place.isLive() && !mediumMatches(slot) && !ended) {
+                places.remove(slot);
+                parked.add(slot);
+                place.cancel(); // leaves the recorder's line as a cancelled request does
+                armDeadline();
+            }
+        } else if (parked.contains(slot)) {
+            if (slot.lastMedium() == null) {
+                slot.refreshMedium(); // forgotten (a burn began or ended): read again
+            } else {
+                parked.remove(slot);
+                join(slot); // takes a place if the medium matches now, parks it again otherwise
+            }
+        }
+        failIfNoneLeft();
+    }
+
+    /** A recorder was removed: if it was parked, the request stops waiting for its medium. */
+    void removed(RecorderId recorder) {
+        if (!ended && parked.removeIf(slot -> slot.id.equals(recorder))) {
+            failIfNoneLeft();
+        }
+    }
+
+    /** Fails the request once it has no place left and nothing it may still wait for. */
+    private void failIfNoneLeft() {
+        if (ended || starting || !places.isEmpty()) {
+            return;
+        }
+        parked.removeIf(slot -> slot.phase() == Phase.REMOVED);
+        boolean mayStillMatch = options.waits() ? !parked.isEmpty()
+                : parked.stream().anyMatch(slot -> slot.lastMedium() == null && slot.mediumReadPending());
+        if (!mayStillMatch) {
+            fail(parked.isEmpty() ? noneLeft() : noMatchingMedium());
+        }
+    }
+
+    /** A waiting request with parked recorders keeps its own deadline: it may have no place to time out in. */
+    private void armDeadline() {
+        if (deadline != null || ended || request.deadlineNanos == Long.MAX_VALUE || !options.waits()) {
+            return;
+        }
+        long delay = Math.max(0, request.deadlineNanos - core.nowNanos());
+        deadline = core.time().schedule(() -> core.loop().execute(() -> {
+            if (!ended && places.isEmpty()) {
+                fail(new AcquireTimeoutException("no recorder of the pool (" + selector + ") had a matching medium "
+                        + "and was granted within the wait", null));
+            }
+        }), delay, TimeUnit.NANOSECONDS);
+    }
+
+    private RecorderException noMatchingMedium() {
+        return new MediaNotWritableException("no recorder of the pool (" + selector + ") holds a matching medium",
+                null);
+    }
+
     // ------------------------------------------------------------------------------------------------ places
 
     @Override
     public boolean offer(AcquireOperation place, LockGrant grant) {
         places.values().remove(place);
         if (ended) {
+            return false;
+        }
+        RecorderSlot slot = place.slot;
+        if (slot != null && !mediumMatches(slot)) {
+            if (!ended) {
+                parked.add(slot); // the medium changed under the place: refused, and looked at again when read
+                armDeadline();
+                failIfNoneLeft();
+            }
             return false;
         }
         Grant granted = place.granted();
@@ -146,9 +268,7 @@ final class PoolRequest implements AcquireOperation.Receiver {
             firstLocked = locked;
         }
         lastError = failure;
-        if (!starting && places.isEmpty()) {
-            fail(noneLeft());
-        }
+        failIfNoneLeft();
     }
 
     /** Why the request fails once no recorder is left to wait on. */
@@ -208,6 +328,11 @@ final class PoolRequest implements AcquireOperation.Receiver {
             return;
         }
         ended = true;
+        Disposable timer = deadline;
+        if (timer != null) {
+            timer.dispose();
+        }
+        parked.clear();
         core.poolEnded(this);
         List<AcquireOperation> left = new ArrayList<>(places.values());
         places.clear();

@@ -80,6 +80,12 @@ final class RecorderSlot implements NativeCalls.Listener {
     /** A burn runs ({@link BurnJob}): media polls pause, and media changes are published without a native read. */
     private boolean burning;
     private @Nullable MediaState media;
+    /**
+     * The medium the agent last read here, which pool requests with a medium condition test; null before the first
+     * read and once stale (a media change published without a read, a burn).
+     */
+    private @Nullable MediaInfo lastMedium;
+    private boolean mediumReadInFlight;
 
     /** The order in which recorders arrived: listings follow it, whatever order their opens completed in. */
     final long arrival;
@@ -1017,25 +1023,64 @@ final class RecorderSlot implements NativeCalls.Listener {
      */
     private void publishMediaWithDetails(MediaState state) {
         if (calls.isUnresponsive() || burning) {
+            mediumRead(null);
             ctx.publishMedia(id, state, null);
             return;
         }
+        mediumReadInFlight = true;
         calls.call("ReadMedia", h -> h.call(BackendRecorder::media), new NativeCalls.Outcome<MediaInfo>() {
             @Override
             public void completed(@Nullable MediaInfo value, @Nullable RecorderException error, boolean late) {
+                mediumReadInFlight = false;
                 if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
                     ctx.deviceGone(RecorderSlot.this);
                 }
                 if (!late && phase != Phase.REMOVED) {
-                    ctx.publishMedia(id, state, error == null ? value : null);
+                    MediaInfo read = error == null ? value : null;
+                    mediumRead(read != null ? read : MediaInfo.unknown("the medium could not be read: " + error));
+                    ctx.publishMedia(id, state, read);
                 }
             }
 
             @Override
             public void timedOut(CommandTimeoutException timeout, boolean started) {
+                mediumReadInFlight = false;
+                mediumRead(MediaInfo.unknown("reading the medium timed out"));
                 ctx.publishMedia(id, state, null);
             }
+
+            @Override
+            public void crashed(Throwable bug) {
+                mediumReadInFlight = false;
+                mediumRead(MediaInfo.unknown("reading the medium failed: " + bug));
+            }
         });
+    }
+
+    /** The medium the agent last read here (see {@link #lastMedium}), or null when unread or stale. */
+    @Nullable MediaInfo lastMedium() {
+        return lastMedium;
+    }
+
+    /**
+     * Reads the medium for the pool requests that test it, unless a read is under way or cannot be made now (the
+     * recorder does not respond, a burn runs: its end refreshes it); {@link SlotContext#mediumRead} follows.
+     */
+    void refreshMedium() {
+        if (mediumReadInFlight || burning || phase == Phase.REMOVED || calls.isUnresponsive()) {
+            return;
+        }
+        readMedia(read -> { }, failed -> { });
+    }
+
+    /** Whether a read of the medium is under way (its outcome reaches the pools through {@link SlotContext#mediumRead}). */
+    boolean mediumReadPending() {
+        return mediumReadInFlight;
+    }
+
+    private void mediumRead(@Nullable MediaInfo read) {
+        lastMedium = read;
+        ctx.mediumRead(this);
     }
 
     /** Reads the medium now ({@code RecorderAgent.media}): a native call under the command timeout. */
@@ -1050,29 +1095,39 @@ final class RecorderSlot implements NativeCalls.Listener {
             failed.accept(calls.unresponsive());
             return;
         }
+        mediumReadInFlight = true;
         calls.call("ReadMedia", h -> h.call(BackendRecorder::media), new NativeCalls.Outcome<MediaInfo>() {
             @Override
             public void completed(@Nullable MediaInfo value, @Nullable RecorderException error, boolean late) {
+                mediumReadInFlight = false;
                 if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
                     ctx.deviceGone(RecorderSlot.this);
                 }
                 if (late) {
                     return;
                 }
+                MediaInfo read = value != null ? value : MediaInfo.unknown("the backend answered nothing");
+                if (phase != Phase.REMOVED) {
+                    mediumRead(error == null ? read : MediaInfo.unknown("the medium could not be read: " + error));
+                }
                 if (error != null) {
                     failed.accept(error);
                 } else {
-                    answer.accept(value != null ? value : MediaInfo.unknown("the backend answered nothing"));
+                    answer.accept(read);
                 }
             }
 
             @Override
             public void timedOut(CommandTimeoutException timeout, boolean started) {
+                mediumReadInFlight = false;
+                mediumRead(MediaInfo.unknown("reading the medium timed out"));
                 failed.accept(timeout);
             }
 
             @Override
             public void crashed(Throwable bug) {
+                mediumReadInFlight = false;
+                mediumRead(MediaInfo.unknown("reading the medium failed: " + bug));
                 failed.accept(NativeCalls.asRecorderException(bug, id, "ReadMedia"));
             }
         });
@@ -1101,6 +1156,7 @@ final class RecorderSlot implements NativeCalls.Listener {
     /** A burn starts or ends on this recorder ({@link BurnJob}): media polls pause while it runs. */
     void burning(boolean running) {
         this.burning = running;
+        mediumRead(null); // a burn changes the medium: what was read before it is stale
     }
 
     // ------------------------------------------------------------------------------------------------ invariants

@@ -43,6 +43,12 @@ interface SlotContext {
     /** A media change, with the medium's details when they could be read ({@code null} otherwise). */
     void publishMedia(RecorderId recorder, MediaState state, @Nullable MediaInfo media);
 
+    /**
+     * The agent read the medium of {@code slot} (or forgot it: {@link RecorderSlot#lastMedium} null): the pool
+     * requests that test media look again.
+     */
+    void mediumRead(RecorderSlot slot);
+
     /** A native call said the device does not exist any more: the registry removes the slot. */
     void deviceGone(RecorderSlot slot);
 

@@ -137,7 +137,10 @@ final class RecorderEndpoints {
     }
 
     private void acquireAny(RoutingContext rc) {
-        RecorderSelector selector = selector(RequestBody.of(rc).raw("recorders"));
+        RequestBody body = RequestBody.of(rc);
+        RecorderSelector pool = selector(body.raw("recorders"));
+        RequestBody medium = body.object("medium"); // the schema: {"writable": true, "minFreeBytes": n}
+        RecorderSelector selector = medium == null ? pool : pool.withWritableMedium(medium.integer("minFreeBytes", 0));
         acquire(rc, (session, options) -> session.acquireAny(selector, options));
     }
 
