@@ -142,4 +142,17 @@ class PoolMediumTests {
                 grant -> reactor.core.publisher.Mono.just(grant.recorder().value())).blockLast(Duration.ofSeconds(10));
         assertThat(ran).isEqualTo(SIM1.value());
     }
+
+    @Test
+    void aRequestInLineAtOneRecorderAndParkedAtAnotherTimesOutOnce() {
+        ClientSession holder = t.session("Holder");
+        holder.acquire(SIM0).block();
+        eject(SIM1);
+        TestSubscriber<LockGrant> pool = acquireAny(t.session("Pool"), BLANK_DVD_SIZE, waitUpTo(Duration.ofSeconds(5)));
+        t.advance(Duration.ofSeconds(5)); // its place at sim-0 and its own deadline end at the same instant
+        assertThat(pool.expectTerminalError()).isInstanceOf(AcquireTimeoutException.class);
+        holder.release(SIM0).block();
+        t.settle();
+        assertFree(SIM0);
+    }
 }

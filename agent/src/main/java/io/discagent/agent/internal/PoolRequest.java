@@ -203,11 +203,19 @@ final class PoolRequest implements AcquireOperation.Receiver {
             return;
         }
         parked.removeIf(slot -> slot.phase() == Phase.REMOVED);
-        boolean mayStillMatch = options.waits() ? !parked.isEmpty()
-                : parked.stream().anyMatch(slot -> slot.lastMedium() == null && slot.mediumReadPending());
-        if (!mayStillMatch) {
-            fail(parked.isEmpty() ? noneLeft() : noMatchingMedium());
+        if (parked.isEmpty()) {
+            fail(noneLeft());
+        } else if (waitEnded()) {
+            fail(lastError instanceof AcquireTimeoutException ? noneLeft() : timedOutWaitingForMedium());
+        } else if (!options.waits()
+                && parked.stream().noneMatch(slot -> slot.lastMedium() == null && slot.mediumReadPending())) {
+            fail(noMatchingMedium());
         }
+    }
+
+    /** Whether the request's wait has run out (its places' deadlines and its own are the same instant). */
+    private boolean waitEnded() {
+        return request.deadlineNanos != Long.MAX_VALUE && core.nowNanos() >= request.deadlineNanos;
     }
 
     /** A waiting request with parked recorders keeps its own deadline: it may have no place to time out in. */
@@ -218,10 +226,14 @@ final class PoolRequest implements AcquireOperation.Receiver {
         long delay = Math.max(0, request.deadlineNanos - core.nowNanos());
         deadline = core.time().schedule(() -> core.loop().execute(() -> {
             if (!ended && places.isEmpty()) {
-                fail(new AcquireTimeoutException("no recorder of the pool (" + selector + ") had a matching medium "
-                        + "and was granted within the wait", null));
+                fail(timedOutWaitingForMedium());
             }
         }), delay, TimeUnit.NANOSECONDS);
+    }
+
+    private RecorderException timedOutWaitingForMedium() {
+        return new AcquireTimeoutException("no recorder of the pool (" + selector + ") had a matching medium and was "
+                + "granted within the wait", null);
     }
 
     private RecorderException noMatchingMedium() {
