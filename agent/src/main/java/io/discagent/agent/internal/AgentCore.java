@@ -345,6 +345,11 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         for (RecorderSlot slot : all) {
             slot.sessionClosed(session, cause, failure, oneDone);
         }
+        for (PoolRequest pool : new ArrayList<>(pools)) {
+            if (pool.request.session == session) {
+                pool.sessionClosed(failure); // one waiting only for a medium has no place a slot could fail
+            }
+        }
         oneDone.run();
     }
 

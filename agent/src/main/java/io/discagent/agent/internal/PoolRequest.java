@@ -329,6 +329,13 @@ final class PoolRequest implements AcquireOperation.Receiver {
         end();
     }
 
+    /** Its session closed (or the agent did): the request fails with {@code failure} if it has not ended. */
+    void sessionClosed(RecorderException failure) {
+        if (!ended) {
+            fail(failure);
+        }
+    }
+
     private void fail(RecorderException error) {
         end();
         request.fail(error);

@@ -1014,6 +1014,7 @@ final class RecorderSlot implements NativeCalls.Listener {
         if (phase == Phase.REMOVED || state == previous || (polled && previous == null)) {
             return;
         }
+        lastMedium = null; // stale from now on, until the read below returns (a grant meanwhile is tested on null)
         publishMediaWithDetails(state);
     }
 
