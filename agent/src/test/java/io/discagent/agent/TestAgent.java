@@ -31,7 +31,11 @@ public final class TestAgent implements AutoCloseable {
     }
 
     private TestAgent(SimulatedSettings settings, Consumer<AgentOptions.Builder> customizer) {
-        sim = new SimulatedBackend(settings);
+        this(new SimulatedBackend(settings), customizer);
+    }
+
+    private TestAgent(SimulatedBackend backend, Consumer<AgentOptions.Builder> customizer) {
+        sim = backend;
         AgentOptions.Builder options = AgentOptions.builder()
                 .backend(sim)
                 .timeScheduler(time)
@@ -47,6 +51,11 @@ public final class TestAgent implements AutoCloseable {
 
     public static TestAgent start(int recorders, Consumer<AgentOptions.Builder> customizer) {
         return new TestAgent(recorders, customizer);
+    }
+
+    /** An agent with two simulated recorders that pass the lock on as {@code handOver} says. */
+    public static TestAgent start(io.discagent.agent.backend.simulated.Simulator.HandOver handOver) {
+        return new TestAgent(new SimulatedBackend(2, handOver), b -> { });
     }
 
     /** An agent on a simulated backend with these settings (disc directory, burn speed, discs). */

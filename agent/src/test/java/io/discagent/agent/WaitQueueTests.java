@@ -77,7 +77,7 @@ class WaitQueueTests {
         assertThat(t.time.now(java.util.concurrent.TimeUnit.MILLISECONDS)).isZero();
         // three hand-offs: the claim passed on (one native acquire and one release in all), or was dropped and taken
         // again each time
-        long expected = handOver == Simulator.HandOver.KEEP_CLAIM ? 1 : 4;
+        long expected = handOver == Simulator.HandOver.RELEASE_AND_ACQUIRE ? 4 : 1;
         assertThat(t.sim.state(SIM0).locksTaken()).isEqualTo(expected);
         assertThat(t.sim.state(SIM0).locksDropped()).isEqualTo(expected);
         assertThat(t.agent.statistics().handOvers()).isEqualTo(3);

@@ -5,9 +5,11 @@ import io.discagent.agent.spi.RecorderBackend;
 import io.discagent.agent.spi.RecorderDescriptor;
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.InvalidHandleException;
+import io.discagent.api.error.RecorderException;
 import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.RecorderRemovedException;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +30,22 @@ final class RecorderHandle {
     private final RecorderId id;
     private final NativeWorker worker;
     private @Nullable BackendRecorder recorder;
+    /** What the open recorder said of its hand-overs ({@link BackendRecorder#handsOverInPlace}); read on the loop. */
+    private volatile boolean handsOverInPlace;
+    /** The client a hand-over in place passed the lock to, not told to the recorder yet (set on the loop). */
+    private final AtomicReference<@Nullable Rename> renameTo = new AtomicReference<>();
+    /** Told (on the worker) when a rename failed and the handle was closed: that hold lost the lock. */
+    private volatile LockLost lockLost = (hold, reason) -> { };
+
+    /** A hand-over in place not told to the recorder yet: the new holder's name, and the hold it began. */
+    private record Rename(String clientName, long hold) {
+    }
+
+    /** Where a lock lost by a failed rename is reported. */
+    interface LockLost {
+        /** The rename for {@code hold} failed: the handle was closed, the lock dropped. Native worker. */
+        void lost(long hold, RecorderException reason);
+    }
 
     RecorderHandle(RecorderBackend backend, RecorderDescriptor descriptor, NativeWorker worker) {
         this.backend = backend;
@@ -39,7 +57,27 @@ final class RecorderHandle {
     /** Opens the backend recorder. */
     void open() {
         checkOnWorker();
-        recorder = backend.open(descriptor);
+        BackendRecorder opened = backend.open(descriptor);
+        recorder = opened;
+        handsOverInPlace = opened.handsOverInPlace();
+    }
+
+    /** Where a lock lost by a failed rename is reported (the slot, which hops to the event loop). */
+    void onLockLost(LockLost listener) {
+        this.lockLost = listener;
+    }
+
+    /** Whether a hand-over is a change of name only (event loop; set when the handle opened). */
+    boolean handsOverInPlace() {
+        return handsOverInPlace;
+    }
+
+    /**
+     * A hand-over in place on the event loop: the lock is {@code clientName}'s now, in {@code hold}; the recorder learns
+     * the name right before the next call on it (any thread; the latest name wins).
+     */
+    void renameLater(String clientName, long hold) {
+        renameTo.set(new Rename(clientName, hold));
     }
 
     /** The open backend recorder; a handle closed by an earlier failure is opened again first. */
@@ -53,7 +91,31 @@ final class RecorderHandle {
                 throw new InvalidHandleException("the recorder's native handle could not be opened again", id);
             }
         }
+        Rename rename = renameTo.getAndSet(null);
+        if (rename != null) {
+            renameHolder(open, rename);
+        }
         return open;
+    }
+
+    /** Tells the recorder the holder a hand-over in place passed the lock to; a failure closes the handle. */
+    private void renameHolder(BackendRecorder open, Rename rename) {
+        String clientName = rename.clientName();
+        try {
+            if (open.handOverExclusiveAccess(clientName)) {
+                return;
+            }
+        } catch (RecorderRemovedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "renaming the holder of " + id + " to '" + clientName + "' failed; closing its "
+                    + "handle to drop the lock", e);
+        }
+        closeQuietly();
+        InvalidHandleException lost = new InvalidHandleException("the lock of " + id + " could not be passed to '"
+                + clientName + "'; the handle was closed", id);
+        lockLost.lost(rename.hold(), lost);
+        throw lost;
     }
 
     /**
@@ -145,6 +207,7 @@ final class RecorderHandle {
         checkOnWorker();
         BackendRecorder open = recorder;
         recorder = null;
+        renameTo.set(null); // a closed handle holds nothing to rename
         if (open != null) {
             try {
                 open.close();

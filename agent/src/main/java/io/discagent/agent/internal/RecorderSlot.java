@@ -34,7 +34,9 @@ import org.jspecify.annotations.Nullable;
  * hand-off needs no polling and no extra round trip. When the next waiter is already queued as the count reaches zero,
  * the native lock is not dropped at all: it passes to the waiter's session
  * ({@link io.discagent.agent.spi.BackendRecorder#handOverExclusiveAccess}), so no process outside the agent can take
- * the recorder between two of its clients. A head that meets a holder outside the agent keeps its place while it
+ * the recorder between two of its clients; where that is a change of name only
+ * ({@link io.discagent.agent.spi.BackendRecorder#handsOverInPlace}) the waiter is granted here at once, and the
+ * recorder learns the name before the next call on it ({@link RecorderHandle#renameLater}). A head that meets a holder outside the agent keeps its place while it
  * retries ({@link Phase#BACKING_OFF}). A native acquire that succeeds for a request that has meanwhile
  * ended (cancelled, timed out, session closed) is released at once.
  *
@@ -98,6 +100,12 @@ final class RecorderSlot implements NativeCalls.Listener {
         this.descriptor = descriptor;
         this.worker = worker;
         this.handle = handle;
+        handle.onLockLost((lostHold, reason) -> ctx.loop().execute(() -> {
+            Hold current = hold;
+            if (phase == Phase.HELD && current != null && current.id == lostHold) {
+                lockLost(reason); // the hold a failed rename was for: it no longer has the native lock
+            }
+        }));
         this.calls = new NativeCalls(id, worker, handle, ctx.loop(), ctx.time(), ctx.settings().commandTimeout(),
                 this);
     }
@@ -472,6 +480,15 @@ final class RecorderSlot implements NativeCalls.Listener {
             return;
         }
         ctx.countHandOver();
+        if (handle.handsOverInPlace()) {
+            take(next);
+            Hold passed = hold;
+            if (passed != null) {
+                handle.renameLater(next.session.clientName(), passed.id); // no native call: told before the next one
+            }
+            done.accept(0);
+            return;
+        }
         beginAcquire(next, true);
         done.accept(0);
     }

@@ -46,6 +46,19 @@ public interface BackendRecorder {
         return false;
     }
 
+    /**
+     * Whether {@link #handOverExclusiveAccess} only renames the holder: the claim belongs to the process, the hand-over
+     * does no I/O and cannot lose it. The agent then grants its next client at once on its event loop, without a native
+     * call of its own, and passes the new name to {@link #handOverExclusiveAccess} right before the next call it makes
+     * on this recorder (so {@link #exclusiveAccessOwner} still answers the new name). Asked once, after
+     * {@link RecorderBackend#open}, on the native worker. The default is false.
+     *
+     * @return true if a hand-over is a change of name only
+     */
+    default boolean handsOverInPlace() {
+        return false;
+    }
+
     /** IMAPI2's {@code ExclusiveAccessOwner}: the native holder's name, or {@code null}/empty when free. */
     @Nullable String exclusiveAccessOwner();
 

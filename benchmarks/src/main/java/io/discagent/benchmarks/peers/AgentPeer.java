@@ -3,6 +3,7 @@ package io.discagent.benchmarks.peers;
 import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
 import io.discagent.agent.backend.simulated.SimulatedBackend;
+import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
@@ -13,7 +14,8 @@ import reactor.core.Disposable;
 
 /**
  * The agent on one simulated recorder with zero latency (a native call costs a hop to its worker and back), as
- * {@code BenchAgents} starts it: the production command timeout, media polling off. A client is a session.
+ * {@code BenchAgents} starts it: the production command timeout, media polling off, hand-overs as the Linux backend
+ * makes them ({@link #handOver}). A client is a session.
  */
 final class AgentPeer implements Peer {
 
@@ -25,11 +27,20 @@ final class AgentPeer implements Peer {
 
     AgentPeer(int pendingAcquireMaxCount) {
         agent = DiscAgent.start(AgentOptions.builder()
-                .backend(new SimulatedBackend(1))
+                .backend(new SimulatedBackend(1, handOver()))
                 .commandTimeout(AgentOptions.DEFAULT_COMMAND_TIMEOUT)
                 .mediaPollInterval(Duration.ZERO)
                 .pendingAcquireMaxCount(pendingAcquireMaxCount)
                 .build()).block(PATIENCE);
+    }
+
+    /**
+     * How the simulated recorder passes the lock between sessions: as the Linux backend does by default (a rename in
+     * place, no native call), or with {@code -Dpeers.handOver=keep} through a call on the recorder's worker.
+     */
+    static Simulator.HandOver handOver() {
+        return "keep".equals(System.getProperty("peers.handOver")) ? Simulator.HandOver.KEEP_CLAIM
+                : Simulator.HandOver.RENAME_IN_PLACE;
     }
 
     @Override

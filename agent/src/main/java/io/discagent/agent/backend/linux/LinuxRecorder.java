@@ -186,6 +186,15 @@ final class LinuxRecorder implements BackendRecorder {
         return true;
     }
 
+    /**
+     * With {@code linux.handOver=keep} (the default) a hand-over is a change of name only: the claim is the process's
+     * whichever client it serves.
+     */
+    @Override
+    public boolean handsOverInPlace() {
+        return keepClaimOnHandOver;
+    }
+
     /** The client name while this handle holds the device; otherwise who holds it outside the agent, if anyone. */
     @Override
     public @Nullable String exclusiveAccessOwner() {

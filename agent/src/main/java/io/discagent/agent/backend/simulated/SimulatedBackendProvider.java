@@ -33,7 +33,8 @@ public final class SimulatedBackendProvider implements RecorderBackendProvider {
         backend.setHandOver(switch (handOver) {
             case "keep" -> Simulator.HandOver.KEEP_CLAIM;
             case "reacquire" -> Simulator.HandOver.RELEASE_AND_ACQUIRE;
-            default -> throw new IllegalArgumentException("simulated.handOver must be keep or reacquire: "
+            case "rename" -> Simulator.HandOver.RENAME_IN_PLACE;
+            default -> throw new IllegalArgumentException("simulated.handOver must be keep, reacquire or rename: "
                     + handOver);
         });
         return backend;

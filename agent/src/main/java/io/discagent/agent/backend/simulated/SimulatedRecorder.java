@@ -28,10 +28,13 @@ final class SimulatedRecorder implements BackendRecorder {
     boolean closed;
     /** The lock was taken from this handle ({@link Simulator#loseLock}): its next release finds nothing to drop. */
     boolean lost;
+    /** Opened under {@link Simulator.HandOver#RENAME_IN_PLACE}. */
+    private final boolean inPlace;
 
     SimulatedRecorder(SimulatedBackend backend, SimulatedDevice device) {
         this.backend = backend;
         this.device = device;
+        this.inPlace = backend.handOver() == Simulator.HandOver.RENAME_IN_PLACE;
     }
 
     @Override
@@ -50,10 +53,12 @@ final class SimulatedRecorder implements BackendRecorder {
      */
     @Override
     public boolean handOverExclusiveAccess(String clientName) {
-        if (backend.handOver() == Simulator.HandOver.RELEASE_AND_ACQUIRE) {
-            return false;
+        if (!inPlace && backend.handOver() == Simulator.HandOver.RELEASE_AND_ACQUIRE) {
+            return false; // a recorder opened to hand over in place keeps doing so, whatever the mode now
         }
-        backend.enter(this, device, Simulator.Operation.ACQUIRE, "handOver");
+        if (!inPlace) {
+            backend.enter(this, device, Simulator.Operation.ACQUIRE, "handOver");
+        }
         synchronized (backend.lock) {
             if (device.holder != this) {
                 take(false, clientName); // the lock was lost meanwhile: this is a fresh acquire
@@ -67,6 +72,12 @@ final class SimulatedRecorder implements BackendRecorder {
             device.handOvers++;
             return true;
         }
+    }
+
+    /** With {@link Simulator.HandOver#RENAME_IN_PLACE} when this recorder was opened. */
+    @Override
+    public boolean handsOverInPlace() {
+        return inPlace;
     }
 
     /** The effect of an acquire. Call with the backend's lock held. */

@@ -126,7 +126,7 @@ public interface Simulator {
 
     /**
      * How the recorders pass the lock from one client of the agent to the next from now on (the default is
-     * {@link HandOver#KEEP_CLAIM}, or the backend property {@code simulated.handOver=keep|reacquire}).
+     * {@link HandOver#KEEP_CLAIM}, or the backend property {@code simulated.handOver=keep|reacquire|rename}).
      */
     void setHandOver(HandOver mode);
 
@@ -135,7 +135,14 @@ public interface Simulator {
         /** The lock stays taken and only its owner name changes, as on Linux: nobody can take it in between. */
         KEEP_CLAIM,
         /** A release and an acquire, back to back, as on IMAPI2 (whose owner name changes no other way). */
-        RELEASE_AND_ACQUIRE
+        RELEASE_AND_ACQUIRE,
+        /**
+         * As {@link #KEEP_CLAIM}, and the recorder says so ({@code BackendRecorder.handsOverInPlace}), as the Linux
+         * backend does: the agent grants its next client without a native call and renames the holder before its next
+         * call on the recorder. Faults planned for {@link Operation#ACQUIRE} do not apply to the rename. Applies to
+         * recorders opened after it is set.
+         */
+        RENAME_IN_PLACE
     }
 
     /** Native operations, for {@link #failNext} and {@link #hangNext}. */
