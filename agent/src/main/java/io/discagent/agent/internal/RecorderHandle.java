@@ -102,20 +102,36 @@ final class RecorderHandle {
     private void renameHolder(BackendRecorder open, Rename rename) {
         String clientName = rename.clientName();
         try {
-            if (open.handOverExclusiveAccess(clientName)) {
+            if (passOrClose(open, clientName)) {
                 return;
             }
+            closeQuietly(); // declined: it does not hold the lock it should pass on
         } catch (RecorderRemovedException e) {
             throw e;
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "renaming the holder of " + id + " to '" + clientName + "' failed; closing its "
-                    + "handle to drop the lock", e);
+            // closed by passOrClose
         }
-        closeQuietly();
         InvalidHandleException lost = new InvalidHandleException("the lock of " + id + " could not be passed to '"
                 + clientName + "'; the handle was closed", id);
         lockLost.lost(rename.hold(), lost);
         throw lost;
+    }
+
+    /**
+     * {@link BackendRecorder#handOverExclusiveAccess}; a failure (other than the recorder's removal) closes the handle,
+     * so that the lock is certainly dropped, and is passed on.
+     */
+    private boolean passOrClose(BackendRecorder open, String clientName) {
+        try {
+            return open.handOverExclusiveAccess(clientName);
+        } catch (RecorderRemovedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "hand-over of " + id + " to '" + clientName + "' failed; closing its handle to "
+                    + "drop the lock", e);
+            closeQuietly();
+            throw e;
+        }
     }
 
     /**
@@ -154,19 +170,7 @@ final class RecorderHandle {
      * other instead, in this one task. A failed hand-over closes the handle, so that the lock is certainly dropped.
      */
     void handOver(boolean force, String clientName) {
-        BackendRecorder open = get();
-        boolean passed;
-        try {
-            passed = open.handOverExclusiveAccess(clientName);
-        } catch (RecorderRemovedException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "hand-over of " + id + " to '" + clientName + "' failed; closing its handle to "
-                    + "drop the lock", e);
-            closeQuietly();
-            throw e;
-        }
-        if (!passed) {
+        if (!passOrClose(get(), clientName)) {
             release();
             acquire(force, clientName);
         }
