@@ -41,9 +41,18 @@ final class RecorderHandle {
     private record Rename(String clientName, long hold) {
     }
 
-    /** Where a lock lost by a failed rename is reported. */
+    /** The hold id that means "whichever hold is current" ({@link LockLost}). */
+    static final long ANY_HOLD = -1;
+
+    /** Whether the open recorder holds the native lock, as far as this handle made it (worker only). */
+    private boolean holdsLock;
+
+    /** Where a lock lost by a failed rename, or by a handle closed while it held the lock, is reported. */
     interface LockLost {
-        /** The rename for {@code hold} failed: the handle was closed, the lock dropped. Native worker. */
+        /**
+         * The handle was closed while it held the lock (a rename for {@code hold} failed, or a call under the current
+         * hold, {@link #ANY_HOLD}, met an invalid handle): the lock is dropped. Native worker.
+         */
         void lost(long hold, RecorderException reason);
     }
 
@@ -78,6 +87,14 @@ final class RecorderHandle {
      */
     void renameLater(String clientName, long hold) {
         renameTo.set(new Rename(clientName, hold));
+    }
+
+    /** The hold {@code hold} ended without its lock (event loop): its rename, if still pending, is dropped. */
+    void forgetRename(long hold) {
+        Rename pending = renameTo.get();
+        if (pending != null && pending.hold() == hold) {
+            renameTo.compareAndSet(pending, null);
+        }
     }
 
     /** The open backend recorder; a handle closed by an earlier failure is opened again first. */
@@ -144,7 +161,11 @@ final class RecorderHandle {
             return call.apply(open);
         } catch (InvalidHandleException e) {
             LOG.log(Level.INFO, "the native handle of " + id + " is invalid; it is opened again for the next call");
+            boolean held = holdsLock;
             closeQuietly();
+            if (held) {
+                lockLost.lost(ANY_HOLD, e); // closing it dropped the lock the current hold had
+            }
             throw e;
         }
     }
@@ -157,6 +178,7 @@ final class RecorderHandle {
         call(open -> {
             try {
                 open.acquireExclusiveAccess(force, clientName);
+                holdsLock = true;
                 return null;
             } catch (RecorderLockedException e) {
                 throw namingOwner(open, e);
@@ -196,6 +218,7 @@ final class RecorderHandle {
      */
     void release() {
         BackendRecorder open = get();
+        holdsLock = false; // whatever happens next, the agent no longer counts on this lock
         try {
             open.releaseExclusiveAccess();
         } catch (RecorderRemovedException e) {
@@ -211,6 +234,7 @@ final class RecorderHandle {
         checkOnWorker();
         BackendRecorder open = recorder;
         recorder = null;
+        holdsLock = false;
         renameTo.set(null); // a closed handle holds nothing to rename
         if (open != null) {
             try {

@@ -102,8 +102,9 @@ final class RecorderSlot implements NativeCalls.Listener {
         this.handle = handle;
         handle.onLockLost((lostHold, reason) -> ctx.loop().execute(() -> {
             Hold current = hold;
-            if (phase == Phase.HELD && current != null && current.id == lostHold) {
-                lockLost(reason); // the hold a failed rename was for: it no longer has the native lock
+            if (phase == Phase.HELD && current != null
+                    && (lostHold == RecorderHandle.ANY_HOLD || current.id == lostHold)) {
+                lockLost(reason); // the handle that had the native lock was closed under this hold
             }
         }));
         this.calls = new NativeCalls(id, worker, handle, ctx.loop(), ctx.time(), ctx.settings().commandTimeout(),
@@ -334,7 +335,7 @@ final class RecorderSlot implements NativeCalls.Listener {
         if (error == null) {
             outsideHolderSeen(null); // the native lock is the agent's: whoever held it outside has let go
             if (op.isLive()) {
-                take(op);
+                take(op, false);
             } else {
                 ctx.countUnclaimed(true);
                 nativeRelease(Released.NONE); // granted to nobody: the request ended while the native call ran
@@ -393,10 +394,15 @@ final class RecorderSlot implements NativeCalls.Listener {
     }
 
     /** The head's native acquire succeeded: a new hold, granted to it and to its session's queued requests. */
-    private void take(AcquireOperation op) {
+    private void take(AcquireOperation op, boolean inPlace) {
         Hold newHold = new Hold(ctx.nextHoldId(), id, op.session, descriptor.paths());
         hold = newHold;
         phase = Phase.HELD;
+        if (inPlace) {
+            // before anything is published or delivered: a delivery dropped here hands the lock on again, and the
+            // recorder must learn the last holder's name, not this one's
+            handle.renameLater(op.session.clientName(), newHold.id);
+        }
         List<AcquireOperation> receivers = new ArrayList<>(1);
         receivers.add(op);
         if (op.session.queued > 0) {
@@ -481,11 +487,7 @@ final class RecorderSlot implements NativeCalls.Listener {
         }
         ctx.countHandOver();
         if (handle.handsOverInPlace()) {
-            take(next);
-            Hold passed = hold;
-            if (passed != null) {
-                handle.renameLater(next.session.clientName(), passed.id); // no native call: told before the next one
-            }
+            take(next, true); // no native call: the recorder is told the name before the next one
             done.accept(0);
             return;
         }
@@ -788,6 +790,7 @@ final class RecorderSlot implements NativeCalls.Listener {
         assert ctx.loop().assertInLoop();
         Hold h = hold;
         if (phase == Phase.HELD) {
+            handle.forgetRename(h.id); // a rename must not take the lost lock again for a hold that ended
             endHold(h, Cause.FORCED_BY_BACKEND, reason, false, () -> { });
         }
         assert invariants();

@@ -86,6 +86,33 @@ class MutualExclusionStormAdversaryTests {
         }
     }
 
+    /**
+     * The same storm with hand-offs in place ({@code Simulator.HandOver.RENAME_IN_PLACE}, the Linux backend's way): the
+     * recorders are opened again under that mode before it starts, and no hand-over may reach the worker.
+     */
+    @Test
+    void stormWithHandOffsInPlace() throws Exception {
+        h = Harness.virtualTime(2, b -> b.pendingAcquireMaxCount(50));
+        try {
+            h.sim.setHandOver(io.discagent.agent.backend.simulated.Simulator.HandOver.RENAME_IN_PLACE);
+            for (RecorderId r : recorders) {
+                h.sim.removeRecorder(r);
+                h.settle();
+                h.sim.addRecorder(r.value());
+            }
+            for (int i = 0; i < 1000 && h.agent.recorders().block(BLOCK).size() < recorders.size(); i++) {
+                h.settle();
+            }
+            assertThat(h.agent.recorders().block(BLOCK)).hasSize(recorders.size());
+            runStorm();
+            assertThat(h.agent.statistics().handOvers()).as("hand-overs in the storm").isPositive();
+            assertThat(h.sim.calls()).as("hand-overs made on the worker").noneMatch(c -> c.operation()
+                    .equals("handOver"));
+        } finally {
+            h.close();
+        }
+    }
+
     private void runStorm() throws Exception {
         tracker = new ExclusionTracker(h);
         TransitionChecker transitions = new TransitionChecker(h);

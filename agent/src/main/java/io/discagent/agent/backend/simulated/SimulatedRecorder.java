@@ -61,6 +61,9 @@ final class SimulatedRecorder implements BackendRecorder {
         }
         synchronized (backend.lock) {
             if (device.holder != this) {
+                if (inPlace) {
+                    return false; // a rename cannot take a lock this handle lost: the agent learns it lost it
+                }
                 take(false, clientName); // the lock was lost meanwhile: this is a fresh acquire
                 return true;
             }
