@@ -3,21 +3,25 @@ package io.discagent.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.discagent.agent.backend.simulated.SimulatedDeviceState;
+import io.discagent.agent.backend.simulated.SimulatedDisc;
 import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.agent.backend.simulated.Simulator.Operation;
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
+import io.discagent.api.MediaProfile;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.RecorderSelector;
 import io.discagent.api.RetryPolicy;
 import io.discagent.api.error.HResult;
+import io.discagent.api.event.MediaChangedEvent.MediaState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -53,7 +57,8 @@ class AgentInvariantProperties {
     }
 
     sealed interface Action permits Acquire, AcquireAny, Release, Cancel, Advance, CloseSession, LockExternally,
-            UnlockExternally, FailNext, Remove, Readd, WithLock, Flap, DeadHandle, SwitchHandOver {
+            UnlockExternally, FailNext, Remove, Readd, WithLock, Flap, DeadHandle, SwitchHandOver, Eject,
+            InsertBlank {
     }
 
     /** From now on the simulator hands the lock over keeping its claim, or by a release and an acquire. */
@@ -62,7 +67,15 @@ class AgentInvariantProperties {
     }
 
     /** A pool request: by ids (both recorders) or by a predicate (every recorder). */
-    record AcquireAny(int session, int waitMillis, boolean byIds) implements Action {
+    record AcquireAny(int session, int waitMillis, boolean byIds, boolean writableMedium) implements Action {
+    }
+
+    /** The medium leaves the drive (a media change the agent sees). */
+    record Eject(int recorder) implements Action {
+    }
+
+    /** A blank DVD+R goes into an empty drive. */
+    record InsertBlank(int recorder) implements Action {
     }
 
     record WithLock(int session, int recorder, int waitMillis) implements Action {
@@ -113,8 +126,10 @@ class AgentInvariantProperties {
                         Arbitraries.of(0, 0, 500, 3000, Integer.MAX_VALUE), Arbitraries.of(true, false))
                         .as(Acquire::new)),
                 net.jqwik.api.Tuple.of(4, Combinators.combine(session,
-                        Arbitraries.of(0, 500, 3000, Integer.MAX_VALUE), Arbitraries.of(true, false))
-                        .as(AcquireAny::new)),
+                        Arbitraries.of(0, 500, 3000, Integer.MAX_VALUE), Arbitraries.of(true, false),
+                        Arbitraries.of(false, false, true)).as(AcquireAny::new)),
+                net.jqwik.api.Tuple.of(1, recorder.map(Eject::new)),
+                net.jqwik.api.Tuple.of(1, recorder.map(InsertBlank::new)),
                 net.jqwik.api.Tuple.of(6, Combinators.combine(session, recorder).as(Release::new)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(0, 20).map(Cancel::new)),
                 net.jqwik.api.Tuple.of(3, Arbitraries.of(100, 600, 1500, 4000).map(Advance::new)),
@@ -166,6 +181,8 @@ class AgentInvariantProperties {
     }
 
     private final List<Scope> scopes = new ArrayList<>();
+    /** Grants of a writable-medium pool request made on a drive without a medium (must stay empty). */
+    private final List<String> wrongMedium = new CopyOnWriteArrayList<>();
 
     @Property(tries = 1000, shrinking = net.jqwik.api.ShrinkingMode.BOUNDED)
     void invariantsHoldAfterEveryStep(@ForAll("sequences") List<Action> actions) {
@@ -176,6 +193,7 @@ class AgentInvariantProperties {
         Map<String, Integer> counts = new HashMap<>(); // "session/recorder" -> expected lock count
         List<Request> requests = new ArrayList<>();
         scopes.clear();
+        wrongMedium.clear();
         try {
             for (Action action : actions) {
                 apply(action, sessions, counts, requests);
@@ -183,6 +201,7 @@ class AgentInvariantProperties {
                 account(requests, counts);
                 accountScopes(counts);
                 checkInvariants(sessions, counts);
+                assertThat(wrongMedium).as("grants of a writable-medium pool on an empty drive").isEmpty();
             }
         } finally {
             for (ClientSession s : sessions) {
@@ -230,11 +249,26 @@ class AgentInvariantProperties {
         } else if (action instanceof AcquireAny a) {
             AcquireOptions options = a.waitMillis() == Integer.MAX_VALUE ? AcquireOptions.waitIndefinitely()
                     : AcquireOptions.waitUpTo(Duration.ofMillis(a.waitMillis()));
-            RecorderSelector selector = a.byIds() ? RecorderSelector.anyOf(RECORDERS)
+            RecorderSelector pool = a.byIds() ? RecorderSelector.anyOf(RECORDERS)
                     : RecorderSelector.matching(info -> true);
+            RecorderSelector selector = a.writableMedium() ? pool.withWritableMedium(1) : pool;
             TestSubscriber<LockGrant> probe = TestSubscriber.create();
-            sessions[a.session()].acquireAny(selector, options).subscribe(probe);
+            sessions[a.session()].acquireAny(selector, options).doOnNext(g -> {
+                if (a.writableMedium() && t.sim.state(g.recorder()).media() != MediaState.MEDIA_PRESENT) {
+                    wrongMedium.add(g + " granted to a writable-medium pool with " + t.sim.state(g.recorder()).media());
+                }
+            }).subscribe(probe);
             requests.add(new Request(a.session(), null, probe));
+        } else if (action instanceof Eject e) {
+            RecorderId r = RECORDERS.get(e.recorder());
+            if (t.sim.recorders().contains(r)) {
+                t.sim.changeMedia(r, MediaState.NO_MEDIA);
+            }
+        } else if (action instanceof InsertBlank ib) {
+            RecorderId r = RECORDERS.get(ib.recorder());
+            if (t.sim.recorders().contains(r) && t.sim.state(r).media() == MediaState.NO_MEDIA) {
+                t.sim.insertDisc(r, SimulatedDisc.blank(MediaProfile.DVD_PLUS_R));
+            }
         } else if (action instanceof WithLock w) {
             RecorderId r = RECORDERS.get(w.recorder());
             AcquireOptions options = w.waitMillis() == 0 ? AcquireOptions.DEFAULT
