@@ -198,10 +198,15 @@ final class AcquireOperation implements Subscription {
                     }
                 }
                 case DELIVERING -> {
-                    if (Thread.currentThread() == deliveringThread
-                            && (keepsDelivered || !Downstream.anOperatorFailedOnThisThread())) {
-                        cancelledWhileReceiving = true; // an operator passing the grant on: it is the subscriber's
-                        return;
+                    if (Thread.currentThread() == deliveringThread) {
+                        if (keepsDelivered || !Downstream.anOperatorFailedOnThisThread()) {
+                            cancelledWhileReceiving = true; // an operator passing the grant on: the subscriber's
+                            return;
+                        }
+                        if (STATE.compareAndSet(this, DELIVERING, CANCELLED)) {
+                            return; // an operator failed on it: dropped, released when onNext returns
+                        }
+                        continue;
                     }
                     if (keepsDelivered) {
                         return;

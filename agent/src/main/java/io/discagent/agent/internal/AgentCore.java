@@ -345,11 +345,11 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         for (RecorderSlot slot : all) {
             slot.sessionClosed(session, cause, failure, oneDone);
         }
-        for (PoolRequest pool : new ArrayList<>(pools)) {
+        eachPool(pool -> {
             if (pool.request.session == session) {
                 pool.sessionClosed(failure); // one waiting only for a medium has no place a slot could fail
             }
-        }
+        });
         oneDone.run();
     }
 
@@ -430,7 +430,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     /**
      * A pool request reaches the event loop: it takes a place in every matching recorder ({@link PoolRequest}). Its
-     * deadline is its places' deadline; it is in no queue and no deadline heap itself.
+     * deadline is its places' deadline; it is in no queue, and in the deadline heap itself only while it waits for a
+     * medium ({@link PoolRequest#deadlineReached}).
      */
     private void admitPool(AcquireOperation op, RecorderSelector selector) {
         AcquireOptions options = InvalidArgumentException.requireNonNull(op.options, "options");
@@ -477,9 +478,12 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     private void deadlineReached(AcquireOperation op) {
         RecorderSlot slot = op.slot;
+        PoolRequest pool = op.pool;
         try {
             if (slot != null) {
                 slot.deadlineReached(op);
+            } else if (pool != null && pool.request == op) {
+                pool.deadlineReached(); // waiting only for a medium, it had no place to time out in
             }
         } catch (RuntimeException | AssertionError bug) {
             LOG.log(Level.ERROR, "handling the deadline of " + op + " failed", bug);
@@ -857,9 +861,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     @Override
     public void publishArrival(RecorderSlot slot) {
         publish(new RecorderArrivedEvent(++sequence, now(), slot.id, slot.info()));
-        for (PoolRequest pool : new ArrayList<>(pools)) {
-            pool.arrived(slot); // a matching recorder joins every pool request that waits, in their order
-        }
+        eachPool(pool -> pool.arrived(slot)); // a matching recorder joins every pool request that waits, in order
     }
 
     @Override
@@ -886,9 +888,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     @Override
     public void publishRemoved(RecorderId recorder, @Nullable String lastOwner, int failedWaiters) {
         removals++;
-        for (PoolRequest pool : new ArrayList<>(pools)) {
-            pool.removed(recorder);
-        }
+        eachPool(pool -> pool.removed(recorder));
         publish(new RecorderRemovedEvent(++sequence, now(), recorder, lastOwner, failedWaiters));
     }
 
@@ -899,8 +899,13 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     @Override
     public void mediumRead(RecorderSlot slot) {
+        eachPool(pool -> pool.mediumRead(slot));
+    }
+
+    /** Tells every waiting pool request, in the order they came; one may end (and leave the set) as it is told. */
+    private void eachPool(java.util.function.Consumer<PoolRequest> tell) {
         for (PoolRequest pool : new ArrayList<>(pools)) {
-            pool.mediumRead(slot);
+            tell.accept(pool);
         }
     }
 

@@ -23,7 +23,7 @@ import reactor.core.Scannable;
  * stack): the error went downstream, the grant nowhere &rarr; <em>dropped</em>.</li>
  * <li>The chain reaches a {@code Flux.subscribe(consumer)} ({@code acquire(..).flux().subscribe(..)}) only through
  * operators that hand on every value they get, cancelled or not ({@link #PASS_THROUGH}: {@code subscribeOn},
- * {@code retryWhen}, {@code map}, {@code doOnNext}, {@code doFinally}, {@code takeUntilOther} &hellip;): that
+ * {@code retry}, {@code map}, {@code doOnNext}, {@code doFinally}, {@code takeUntilOther} &hellip;): that
  * subscriber hands every value to its consumer even when it is disposed meanwhile &rarr; <em>passed on</em>. (Behind
  * any other operator the grant may have been dropped, so the rule stops there.)</li>
  * <li>A {@code switchMap} passed the grant on (its inner saw it through, as {@link #passedOnByFirstLink} records when
@@ -55,7 +55,7 @@ final class Downstream {
      * were cancelled meanwhile (checked in reactor-core's source: no cancellation check on the value's path; their
      * {@code done} flag is set by terminal signals only).
      */
-    static final Set<String> PASS_THROUGH = Set.of(
+    private static final Set<String> PASS_THROUGH = Set.of(
             "reactor.core.publisher.MonoSubscribeOn$SubscribeOnSubscriber",
             "reactor.core.publisher.FluxRetryWhen$RetryWhenMainSubscriber",
             "reactor.core.publisher.FluxRetry$RetrySubscriber",

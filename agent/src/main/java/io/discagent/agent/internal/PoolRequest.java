@@ -2,6 +2,7 @@ package io.discagent.agent.internal;
 
 import io.discagent.api.AcquireOptions;
 import io.discagent.api.LockGrant;
+import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.RecorderSelector;
@@ -14,16 +15,13 @@ import io.discagent.api.error.RecorderLockedException;
 import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RequestCancelledException;
 import io.discagent.api.error.SessionClosedException;
-import io.discagent.api.MediaInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import reactor.core.Disposable;
 
 /**
  * One pool request ({@code acquireAny}, {@code withLockAny}) while it waits: the request its subscriber holds
@@ -66,7 +64,6 @@ final class PoolRequest implements AcquireOperation.Receiver {
     private final Map<RecorderSlot, AcquireOperation> places = new LinkedHashMap<>();
     /** Recorders that match but whose medium does not (or is not read yet); empty without a medium condition. */
     private final Set<RecorderSlot> parked = new LinkedHashSet<>();
-    private @Nullable Disposable deadline;
     private boolean starting;
     private boolean ended;
     private boolean timeoutCounted;
@@ -218,17 +215,21 @@ final class PoolRequest implements AcquireOperation.Receiver {
         return request.deadlineNanos != Long.MAX_VALUE && core.nowNanos() >= request.deadlineNanos;
     }
 
-    /** A waiting request with parked recorders keeps its own deadline: it may have no place to time out in. */
+    /**
+     * A waiting request with parked recorders keeps its own deadline, in the agent's deadline heap beside its places':
+     * it may have no place to time out in.
+     */
     private void armDeadline() {
-        if (deadline != null || ended || request.deadlineNanos == Long.MAX_VALUE || !options.waits()) {
-            return;
+        if (request.deadlineIndex < 0 && !ended && request.deadlineNanos != Long.MAX_VALUE && options.waits()) {
+            core.deadlines().add(request);
         }
-        long delay = Math.max(0, request.deadlineNanos - core.nowNanos());
-        deadline = core.time().schedule(() -> core.loop().execute(() -> {
-            if (!ended && places.isEmpty()) {
-                fail(timedOutWaitingForMedium());
-            }
-        }), delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** The request's own deadline ({@link #armDeadline}) passed: it fails unless a place still waits (its own). */
+    void deadlineReached() {
+        if (!ended && places.isEmpty()) {
+            fail(timedOutWaitingForMedium());
+        }
     }
 
     private RecorderException timedOutWaitingForMedium() {
@@ -347,10 +348,7 @@ final class PoolRequest implements AcquireOperation.Receiver {
             return;
         }
         ended = true;
-        Disposable timer = deadline;
-        if (timer != null) {
-            timer.dispose();
-        }
+        core.deadlines().remove(request);
         parked.clear();
         core.poolEnded(this);
         List<AcquireOperation> left = new ArrayList<>(places.values());

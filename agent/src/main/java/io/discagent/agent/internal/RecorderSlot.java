@@ -36,8 +36,8 @@ import org.jspecify.annotations.Nullable;
  * ({@link io.discagent.agent.spi.BackendRecorder#handOverExclusiveAccess}), so no process outside the agent can take
  * the recorder between two of its clients; where that is a change of name only
  * ({@link io.discagent.agent.spi.BackendRecorder#handsOverInPlace}) the waiter is granted here at once, and the
- * recorder learns the name before the next call on it ({@link RecorderHandle#renameLater}). A head that meets a holder outside the agent keeps its place while it
- * retries ({@link Phase#BACKING_OFF}). A native acquire that succeeds for a request that has meanwhile
+ * recorder learns the name before the next call on it ({@link RecorderHandle#renameLater}). A head that meets a holder
+ * outside the agent keeps its place while it retries ({@link Phase#BACKING_OFF}). A native acquire that succeeds for a request that has meanwhile
  * ended (cancelled, timed out, session closed) is released at once.
  *
  * <p>When a hold ends for any reason but its own release, the work running under it ({@link HoldScope}) is stopped
@@ -1048,34 +1048,13 @@ final class RecorderSlot implements NativeCalls.Listener {
             ctx.publishMedia(id, state, null);
             return;
         }
-        mediumReadInFlight = true;
-        calls.call("ReadMedia", h -> h.call(BackendRecorder::media), new NativeCalls.Outcome<MediaInfo>() {
-            @Override
-            public void completed(@Nullable MediaInfo value, @Nullable RecorderException error, boolean late) {
-                mediumReadInFlight = false;
-                if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
-                    ctx.deviceGone(RecorderSlot.this);
-                }
-                if (!late && phase != Phase.REMOVED) {
-                    MediaInfo read = error == null ? value : null;
-                    mediumRead(read != null ? read : MediaInfo.unknown("the medium could not be read: " + error));
-                    ctx.publishMedia(id, state, read);
-                }
-            }
+        readMedia(read -> publishMediaUnlessRemoved(state, read), failed -> publishMediaUnlessRemoved(state, null));
+    }
 
-            @Override
-            public void timedOut(CommandTimeoutException timeout, boolean started) {
-                mediumReadInFlight = false;
-                mediumRead(MediaInfo.unknown("reading the medium timed out"));
-                ctx.publishMedia(id, state, null);
-            }
-
-            @Override
-            public void crashed(Throwable bug) {
-                mediumReadInFlight = false;
-                mediumRead(MediaInfo.unknown("reading the medium failed: " + bug));
-            }
-        });
+    private void publishMediaUnlessRemoved(MediaState state, @Nullable MediaInfo details) {
+        if (phase != Phase.REMOVED) {
+            ctx.publishMedia(id, state, details);
+        }
     }
 
     /** The medium the agent last read here (see {@link #lastMedium}), or null when unread or stale. */
