@@ -53,6 +53,7 @@ class InPlaceHandOverTests {
         t.sim.hangNext(SIM0, Operation.ANY, 1);
         AtomicReference<Object> media = new AtomicReference<>();
         t.agent.media(SIM0).subscribe(media::set, media::set);
+        t.settle(); // the read is stuck in the simulator now (not merely planned to be: releaseHangs frees only those)
         assertThat(a.release(SIM0).block(TEN_SECONDS)).isZero();
         waiter.block(TEN_SECONDS);
         assertThat(waiter.getReceivedOnNext()).singleElement().satisfies(g -> assertThat(g.lockCount()).isOne());
