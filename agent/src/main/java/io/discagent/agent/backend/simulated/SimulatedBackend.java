@@ -152,7 +152,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
     /** The part of every native call before its effect: log, latency, hangs, injected failures. */
     void enter(SimulatedRecorder recorder, SimulatedDevice device, Operation operation, String name) {
         HResult failure = null;
-        boolean hang = false;
+        long hangEpoch = -1;
         Duration latency;
         synchronized (lock) {
             log(device.id, name);
@@ -161,7 +161,7 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
             SimulatedDevice.Fault fault = nextFault(device, operation);
             if (fault != null) {
                 if (fault.failure == null) {
-                    hang = true;
+                    hangEpoch = device.hangEpoch; // a releaseHangs from now on lets this call go, even before it blocks
                 } else {
                     failure = fault.failure;
                 }
@@ -170,8 +170,8 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
         if (!latency.isZero()) {
             sleep(latency);
         }
-        if (hang) {
-            block(recorder, device);
+        if (hangEpoch >= 0) {
+            block(recorder, device, hangEpoch);
         }
         if (failure != null) {
             throw RecorderExceptions.create(failure, "simulated failure of " + name + " on " + device.id, device.id,
@@ -193,8 +193,20 @@ public final class SimulatedBackend implements RecorderBackend, Simulator {
 
     /** Blocks the calling native call like a hung drive, until released, removed or closed. */
     void block(SimulatedRecorder recorder, SimulatedDevice device) {
+        long epoch;
         synchronized (lock) {
-            long epoch = device.hangEpoch;
+            epoch = device.hangEpoch;
+        }
+        block(recorder, device, epoch);
+    }
+
+    /** Blocks the calling native call, hung since {@code epoch}, until released, removed or closed. */
+    private void block(SimulatedRecorder recorder, SimulatedDevice device, long epoch) {
+        synchronized (lock) {
+            if (!stillHung(device, epoch)) {
+                checkUsable(recorder, device);
+                return; // released (or removed, or closed) between the choice of the hang and now
+            }
             device.blockedCalls++;
             try {
                 while (stillHung(device, epoch)) {
