@@ -491,6 +491,11 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         }
     }
 
+    /** A pool request timed out with no place of its own to publish the timeout ({@link PoolRequest}). */
+    void countAcquireTimeout() {
+        acquireTimeouts++;
+    }
+
     /** A grant its subscriber dropped after all ({@link AcquireOperation}): release it. */
     void releaseDiscarded(@Nullable Grant grant) {
         if (grant != null) {

@@ -203,7 +203,11 @@ final class PoolRequest implements AcquireOperation.Receiver {
         if (parked.isEmpty()) {
             fail(noneLeft());
         } else if (waitEnded()) {
-            fail(lastError instanceof AcquireTimeoutException ? noneLeft() : timedOutWaitingForMedium());
+            if (lastError instanceof AcquireTimeoutException) {
+                fail(noneLeft()); // its places timed out, and counted it
+            } else {
+                failTimedOutWaitingForMedium();
+            }
         } else if (!options.waits()
                 && parked.stream().noneMatch(slot -> slot.lastMedium() == null && slot.mediumReadPending())) {
             fail(noMatchingMedium());
@@ -228,13 +232,17 @@ final class PoolRequest implements AcquireOperation.Receiver {
     /** The request's own deadline ({@link #armDeadline}) passed: it fails unless a place still waits (its own). */
     void deadlineReached() {
         if (!ended && places.isEmpty()) {
-            fail(timedOutWaitingForMedium());
+            failTimedOutWaitingForMedium();
         }
     }
 
-    private RecorderException timedOutWaitingForMedium() {
-        return new AcquireTimeoutException("no recorder of the pool (" + selector + ") had a matching medium and was "
-                + "granted within the wait", null);
+    /** The wait ran out with no place to time out in: the request times out, counted once like any other. */
+    private void failTimedOutWaitingForMedium() {
+        if (firstTimeout()) {
+            core.countAcquireTimeout();
+        }
+        fail(new AcquireTimeoutException("no recorder of the pool (" + selector + ") had a matching medium and was "
+                + "granted within the wait", null));
     }
 
     private RecorderException noMatchingMedium() {
