@@ -8,7 +8,9 @@ import java.util.Map;
  *
  * @param grants acquire requests granted (first and further counts)
  * @param retries attempts made again after the backend reported the recorder locked
- * @param acquireTimeouts acquire requests whose wait ran out
+ * @param acquireTimeouts acquire requests that failed because their wait ran out (each also counted in
+ *     {@link #acquiresFailed}; a pool request once, however many recorders it waited on; a request cancelled as its
+ *     deadline passed is counted as cancelled, not here)
  * @param commandTimeouts native commands that did not return within the command timeout
  * @param removals recorders removed
  * @param waiting acquire requests queued now (a pool request counts once for each recorder it waits on)
@@ -28,7 +30,7 @@ import java.util.Map;
  * @param acquiresFailed acquire requests that failed, by the name of their HRESULT ({@code E_IMAPI_RECORDER_LOCKED},
  *     {@code HRESULT_FROM_WIN32(ERROR_TIMEOUT)}, ...); every request the agent admitted ends in exactly one of granted,
  *     cancelled or failed
-  * @param handOvers hand-offs from one session straight to a waiting one through
+ * @param handOvers hand-offs from one session straight to a waiting one through
  *     {@code BackendRecorder.handOverExclusiveAccess} instead of a native release and a fresh acquire (the claim stays
  *     taken where the backend allows it)
  */

@@ -20,6 +20,7 @@ import io.discagent.api.RecorderSelector;
 import io.discagent.api.SessionId;
 import io.discagent.api.burn.BurnProgress;
 import io.discagent.api.burn.BurnRequest;
+import io.discagent.api.error.AcquireTimeoutException;
 import io.discagent.api.error.CommandTimeoutException;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.InvalidArgumentException;
@@ -491,11 +492,6 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         }
     }
 
-    /** A pool request timed out with no place of its own to publish the timeout ({@link PoolRequest}). */
-    void countAcquireTimeout() {
-        acquireTimeouts++;
-    }
-
     /** A grant its subscriber dropped after all ({@link AcquireOperation}): release it. */
     void releaseDiscarded(@Nullable Grant grant) {
         if (grant != null) {
@@ -882,10 +878,6 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     @Override
     public void publishAcquireTimeout(AcquireOperation op, Duration waited, @Nullable String owner) {
-        PoolRequest pool = op.poolOfPlace();
-        if (pool == null ? op.isCounted() : pool.firstTimeout()) {
-            acquireTimeouts++; // a pool request once, though each recorder it waited on publishes its event
-        }
         publish(new AcquireTimedOutEvent(++sequence, now(), op.recorderId(), op.session.id(),
                 op.session.clientName(), waited, owner));
     }
@@ -933,8 +925,15 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         acquiresGranted++;
     }
 
-    /** A request failed with {@code error} (its outcome, counted once per request). Event loop only. */
+    /**
+     * A request failed with {@code error} (its outcome, counted once per request; a timeout here, where the outcome is
+     * decided, not where a wait ran out: a request cancelled as its deadline passes is counted as cancelled only, and
+     * a pool request once however many recorders it waited on). Event loop only.
+     */
     void countAcquireFailed(Throwable error) {
+        if (error instanceof AcquireTimeoutException) {
+            acquireTimeouts++;
+        }
         String name = (error instanceof RecorderException typed ? typed.hresult() : HResult.E_FAIL).name();
         Map<String, Long> next = new HashMap<>(acquiresFailed);
         next.merge(name, 1L, Long::sum);

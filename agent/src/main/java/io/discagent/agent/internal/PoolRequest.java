@@ -66,7 +66,6 @@ final class PoolRequest implements AcquireOperation.Receiver {
     private final Set<RecorderSlot> parked = new LinkedHashSet<>();
     private boolean starting;
     private boolean ended;
-    private boolean timeoutCounted;
     private @Nullable RecorderLockedException firstLocked;
     private @Nullable RecorderException lastError;
 
@@ -140,14 +139,15 @@ final class PoolRequest implements AcquireOperation.Receiver {
 
     /**
      * Whether the medium last read in {@code slot} meets the selector's medium condition; an unread medium is read
-     * (and does not match until it is). Fails the request if the condition throws.
+     * (and does not match until it is), and so is one whose last read failed when a new request meets it. Fails the
+     * request if the condition throws.
      */
     private boolean mediumMatches(RecorderSlot slot) {
         if (!selector.hasMediumCondition()) {
             return true;
         }
         MediaInfo medium = slot.lastMedium();
-        if (medium == null) {
+        if (medium == null || (starting && !medium.isKnown())) {
             slot.refreshMedium();
             return false;
         }
@@ -209,7 +209,8 @@ final class PoolRequest implements AcquireOperation.Receiver {
                 failTimedOutWaitingForMedium();
             }
         } else if (!options.waits()
-                && parked.stream().noneMatch(slot -> slot.lastMedium() == null && slot.mediumReadPending())) {
+                && parked.stream().noneMatch(slot -> slot.mediumReadPending()
+                        && (slot.lastMedium() == null || !slot.lastMedium().isKnown()))) {
             fail(noMatchingMedium());
         }
     }
@@ -236,11 +237,8 @@ final class PoolRequest implements AcquireOperation.Receiver {
         }
     }
 
-    /** The wait ran out with no place to time out in: the request times out, counted once like any other. */
+    /** The wait ran out with no place to time out in: the request times out. */
     private void failTimedOutWaitingForMedium() {
-        if (firstTimeout()) {
-            core.countAcquireTimeout();
-        }
         fail(new AcquireTimeoutException("no recorder of the pool (" + selector + ") had a matching medium and was "
                 + "granted within the wait", null));
     }
@@ -323,15 +321,6 @@ final class PoolRequest implements AcquireOperation.Receiver {
     }
 
     // ------------------------------------------------------------------------------------------------ the request
-
-    /** Whether this is the first of its places to time out: the request's timeout is counted once. */
-    boolean firstTimeout() {
-        if (timeoutCounted) {
-            return false;
-        }
-        timeoutCounted = true;
-        return true;
-    }
 
     /** The subscriber cancelled the request: every place is withdrawn. */
     void cancelled() {

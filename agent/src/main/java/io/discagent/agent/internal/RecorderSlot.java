@@ -76,7 +76,6 @@ final class RecorderSlot implements NativeCalls.Listener {
      */
     private @Nullable String externalOwner;
     /** Owner queries submitted and not returned yet. */
-    private int ownerQueries;
     private boolean mediaPolling;
     private boolean pollInFlight;
     /** A burn runs ({@link BurnJob}): media polls pause, and media changes are published without a native read. */
@@ -941,12 +940,13 @@ final class RecorderSlot implements NativeCalls.Listener {
     }
 
     /**
-     * Asks the backend who holds the recorder, if the agent holds nothing of it natively and no owner query is under
-     * way already (the periodic refresh of a watched or awaited recorder, {@link AgentCore}).
+     * Asks the backend who holds the recorder, if the agent holds nothing of it natively and no native call on it is
+     * under way (the periodic refresh of a watched or awaited recorder, {@link AgentCore}): the refresh never queues
+     * behind another call, which may be one that hangs.
      */
     void refreshOwner() {
         assert ctx.loop().assertInLoop();
-        if (ownerQueries == 0 && holdsNothingNatively() && !calls.isUnresponsive()) {
+        if (calls.inFlight() == 0 && holdsNothingNatively()) {
             queryOwner(owner -> { }, error -> LOG.log(Level.DEBUG, "refreshing the owner of " + id + " failed: "
                     + error.getMessage()));
         }
@@ -964,12 +964,10 @@ final class RecorderSlot implements NativeCalls.Listener {
      */
     private void queryOwner(java.util.function.Consumer<@Nullable String> answer,
             java.util.function.Consumer<RecorderException> failed) {
-        ownerQueries++;
         calls.call("ExclusiveAccessOwner", h -> h.call(r -> r.exclusiveAccessOwner()),
                 new NativeCalls.Outcome<String>() {
                     @Override
                     public void completed(@Nullable String value, @Nullable RecorderException error, boolean late) {
-                        ownerQueries--;
                         String owner = value == null || value.isEmpty() ? null : value;
                         if (error instanceof RecorderRemovedException && phase != Phase.REMOVED) {
                             ctx.deviceGone(RecorderSlot.this);
@@ -1031,7 +1029,13 @@ final class RecorderSlot implements NativeCalls.Listener {
     void mediaObserved(MediaState state, boolean polled) {
         MediaState previous = media;
         media = state;
-        if (phase == Phase.REMOVED || state == previous || (polled && previous == null)) {
+        if (phase == Phase.REMOVED || (polled && previous == null)) {
+            return;
+        }
+        if (state == previous) {
+            if (state == MediaState.MEDIA_PRESENT && lastMedium != null && !lastMedium.isKnown()) {
+                refreshMedium(); // the last read failed: a notice (or a poll) of the same medium reads it again
+            }
             return;
         }
         lastMedium = null; // stale from now on, until the read below returns (a grant meanwhile is tested on null)
@@ -1053,7 +1057,9 @@ final class RecorderSlot implements NativeCalls.Listener {
 
     private void publishMediaUnlessRemoved(MediaState state, @Nullable MediaInfo details) {
         if (phase != Phase.REMOVED) {
-            ctx.publishMedia(id, state, details);
+            // a read that returned after a later change (it hung, or queued behind a hung call) describes the later
+            // medium: this change goes without details, the later one carries them
+            ctx.publishMedia(id, state, media == state ? details : null);
         }
     }
 

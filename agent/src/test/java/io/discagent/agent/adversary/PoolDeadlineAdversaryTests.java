@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.Disposable;
@@ -261,14 +260,13 @@ class PoolDeadlineAdversaryTests {
     }
 
     /**
-     * Finding: a cancel from the test thread racing the clock reaching the deadline (60 rounds, SIM0 held): every probe
-     * ends once and {@code acquiresCancelled + acquiresFailed} adds up, but {@code acquireTimeouts()} counts more
-     * timeouts than requests that failed with a timeout: run 1: 3 timeouts counted, 0 failed; run 2: 2 counted,
-     * 1 failed, 59 cancelled. A request counted as cancelled is counted as timed out too. Racy: failed in 2 of 3
-     * runs.
+     * Was a finding (fixed: a timeout is counted where the request's outcome is decided): a cancel from the test thread
+     * racing the clock reaching the deadline (60 rounds, SIM0 held): every probe ends once and {@code acquiresCancelled
+     * + acquiresFailed} adds up, but {@code acquireTimeouts()} counts more timeouts than requests that failed with a
+     * timeout: run 1: 3 timeouts counted, 0 failed; run 2: 2 counted, 1 failed, 59 cancelled. A request counted as
+     * cancelled is counted as timed out too. Racy: failed in 2 of 3 runs.
      */
     @Test
-    @Tag("finding")
     void cancellingRightAtTheDeadlineEndsEachRequestExactlyOnce() throws Exception {
         eject(SIM1);
         ClientSession holder = t.session("Holder");
@@ -478,13 +476,13 @@ class PoolDeadlineAdversaryTests {
     }
 
     /**
-     * Finding: the read of an ejection hangs; a blank DVD+R is inserted; the hang is released. Both changes are
-     * published once and in order (see the test above), but the {@code NO_MEDIA} event carries the details of the
-     * DVD+R read after the hang ({@code "DVD+R, blank, 4700372992 bytes free"}, {@code hasMedium()} true): an event
-     * whose state and details contradict each other. Expected details without a medium (or null). Deterministic.
+     * Was a finding (fixed: a read that returns after a later change gives its details to that change only): the read
+     * of an ejection hangs; a blank DVD+R is inserted; the hang is released. Both changes are published once and in
+     * order (see the test above), but the {@code NO_MEDIA} event carries the details of the DVD+R read after the hang
+     * ({@code "DVD+R, blank, 4700372992 bytes free"}, {@code hasMedium()} true): an event whose state and details
+     * contradict each other. Expected details without a medium (or null). Deterministic.
      */
     @Test
-    @Tag("finding")
     void theDetailsOfAMediaChangedEventDescribeTheStateItAnnounces() {
         t.settle();
         t.sim.hangNext(SIM0, Operation.MEDIA, 1);
@@ -520,15 +518,15 @@ class PoolDeadlineAdversaryTests {
     }
 
     /**
-     * Finding: the read of an inserted blank DVD+R fails once ({@code MediaChangedEvent(MEDIA_PRESENT)} without
-     * details, as documented); the same kind of disc is then inserted again ({@code insertDisc}): no
-     * {@code MediaChangedEvent} is published for it, the agent does not read the medium again, and the waiting
-     * {@code withWritableMedium} request stays parked although {@code agent.media(SIM0)} reports a blank, writable
-     * DVD+R (expected a grant on SIM0, observed none). With {@code mediaPollInterval} 0 (the test agent) nothing
-     * re-reads a medium whose read failed; whether a poll would heal it was not checked. Deterministic.
+     * Was a finding (fixed: a failed read is made again at the next notice or poll of the same medium, and by the next
+     * request that needs it): the read of an inserted blank DVD+R fails once ({@code MediaChangedEvent(MEDIA_PRESENT)}
+     * without details, as documented); the same kind of disc is then inserted again ({@code insertDisc}): no {@code
+     * MediaChangedEvent} is published for it, the agent does not read the medium again, and the waiting {@code
+     * withWritableMedium} request stays parked although {@code agent.media(SIM0)} reports a blank, writable DVD+R
+     * (expected a grant on SIM0, observed none). With {@code mediaPollInterval} 0 (the test agent) nothing re-reads a
+     * medium whose read failed; whether a poll would heal it was not checked. Deterministic.
      */
     @Test
-    @Tag("finding")
     void aWaitingRequestIsGrantedAfterAFailedReadOnceTheMediumIsReadAgain() {
         eject(SIM0);
         eject(SIM1);
@@ -546,13 +544,13 @@ class PoolDeadlineAdversaryTests {
      * README "Outside holders" says the refresh's query never runs while a call on the recorder hangs, so once the
      * hung read is the only native call, the agent should settle whatever virtual time does.
      *
-     * <p>Finding: after 5 s of virtual time, {@code activity().nativeCallsInFlight()} is 2 while the simulator blocks
-     * 1 call (expected at most 1): a second native call is queued on SIM0 behind the hung read. With
-     * {@code ownerRefreshInterval(0)} the same hang scenarios settle (the rest of this class), so it is most likely
-     * the owner refresh (not proven: the call's kind is not visible through the public API). Deterministic.
+     * <p>Was a finding (fixed: the refresh never queues behind a call in flight): after 5 s of virtual time, {@code
+     * activity().nativeCallsInFlight()} is 2 while the simulator blocks 1 call (expected at most 1): a second native
+     * call is queued on SIM0 behind the hung read. With {@code ownerRefreshInterval(0)} the same hang scenarios settle
+     * (the rest of this class), so it is most likely the owner refresh (not proven: the call's kind is not visible
+     * through the public API). Deterministic.
      */
     @Test
-    @Tag("finding")
     void theOwnerRefreshDoesNotQueueANativeCallBehindAHungReadOfTheMedium() {
         try (TestAgent other = TestAgent.start(2, b -> { })) {
             Disposable watching = other.agent.events().subscribe();

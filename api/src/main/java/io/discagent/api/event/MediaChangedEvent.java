@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param state the new state
  * @param media the medium as the backend read it right after the change ({@link MediaInfo}: profile, blank or
  *     closed, free capacity, writable, tray); {@code null} when it could not be read then (the recorder did not
- *     respond, or its backend cannot tell)
+ *     respond, or its backend cannot tell) or when the read returned only after a later change (it then describes
+ *     that later medium, and the later change's event carries it)
  */
 public record MediaChangedEvent(long sequence, Instant at, RecorderId recorder, MediaState state,
         @Nullable MediaInfo media) implements DeviceEvent {
