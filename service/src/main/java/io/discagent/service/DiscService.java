@@ -6,6 +6,7 @@ import io.discagent.service.demo.DemoTraffic;
 import io.discagent.service.burn.ServiceBurns;
 import io.discagent.service.events.EventFeed;
 import io.discagent.service.events.StreamClient;
+import io.discagent.service.fleet.FleetMembership;
 import io.discagent.service.http.Connections;
 import io.discagent.service.http.HttpApi;
 import io.discagent.service.metrics.ServiceMetrics;
@@ -49,9 +50,11 @@ public final class DiscService implements AutoCloseable {
     private final String deployment;
     private final @Nullable DemoTraffic demo;
     private final @Nullable Scheduler ownedTime;
+    private final FleetMembership fleet;
 
     private DiscService(ServiceConfig config, Vertx vertx, DiscAgent agent, ServiceMetrics metrics, EventFeed feed,
-            HttpVerticle http, String deployment, @Nullable DemoTraffic demo, @Nullable Scheduler ownedTime) {
+            HttpVerticle http, String deployment, @Nullable DemoTraffic demo, @Nullable Scheduler ownedTime,
+            FleetMembership fleet) {
         this.config = config;
         this.vertx = vertx;
         this.agent = agent;
@@ -61,6 +64,7 @@ public final class DiscService implements AutoCloseable {
         this.deployment = deployment;
         this.demo = demo;
         this.ownedTime = ownedTime;
+        this.fleet = fleet;
     }
 
     /**
@@ -80,6 +84,11 @@ public final class DiscService implements AutoCloseable {
      * @throws IllegalStateException when the agent or the server could not start (for example, the port is taken)
      */
     public static DiscService start(ServiceConfig config, @Nullable Scheduler time) {
+        return start(config, time, vertx -> { });
+    }
+
+    /** {@link #start(ServiceConfig, Scheduler)}, running {@code beforeHttp} just before the HTTP server is deployed. */
+    static DiscService start(ServiceConfig config, @Nullable Scheduler time, java.util.function.Consumer<Vertx> beforeHttp) {
         // Start-up uses both cores: Reactor's time scheduler and the metrics registry share no classes with Vert.x,
         // so a second thread builds them while this one creates Vert.x (each side is ~0.1 s of class loading).
         CompletableFuture<StartedAside> aside = CompletableFuture.supplyAsync(() -> StartedAside.start(time),
@@ -96,6 +105,7 @@ public final class DiscService implements AutoCloseable {
         Scheduler ownedTime = started.ownedTime();
         Scheduler scheduler = ownedTime != null ? ownedTime : time;
         DiscAgent agent = null;
+        FleetMembership fleet = FleetMembership.none();
         try {
             agent = DiscAgent.start(config.agent().toBuilder().timeScheduler(scheduler).vertx(vertx).build())
                     .block(STARTUP);
@@ -105,16 +115,24 @@ public final class DiscService implements AutoCloseable {
                     config.keepAliveInterval(), config.streamStallTimeout());
             feed.start().block(STARTUP);
             metrics.streamClients(feed::clients);
-            HttpVerticle http = new HttpVerticle(agent, feed, metrics, config, scheduler);
-            String deployment = vertx.deployVerticle(http).toCompletionStage().toCompletableFuture()
-                    .get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+            DiscAgent running = agent;
+            fleet = config.fleet().map(f -> FleetMembership.join(f, running, scheduler))
+                    .orElseGet(FleetMembership::none); // in the background: the service is ready before the fleet
+            beforeHttp.accept(vertx);
+            HttpVerticle http = null;
+            String deployment = null;
+            for (int attempt = 1; deployment == null; attempt++) {
+                http = new HttpVerticle(agent, feed, metrics, config, scheduler, fleet, attempt < DEPLOY_ATTEMPTS);
+                deployment = deployOffTheAgentLoop(vertx, http);
+            }
             DemoTraffic demo = null;
             if (config.demo() && agent.simulator().isPresent()) {
                 demo = DemoTraffic.start(agent, agent.simulator().get(), scheduler);
             }
             metrics.bindJvmAndProcessMetrics(); // ready: what follows is off the start-up path
-            return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo, ownedTime);
+            return new DiscService(config, vertx, agent, metrics, feed, http, deployment, demo, ownedTime, fleet);
         } catch (Exception e) {
+            fleet.leave(STARTUP);
             if (agent != null) {
                 agent.close().onErrorComplete().block(STARTUP);
             }
@@ -193,6 +211,7 @@ public final class DiscService implements AutoCloseable {
         if (demo != null) {
             demo.close();
         }
+        fleet.leave(STARTUP); // first: the other members see this node go while its recorders still answer
         try {
             vertx.undeploy(deployment).toCompletionStage().toCompletableFuture()
                     .get(STARTUP.toSeconds(), TimeUnit.SECONDS);
@@ -210,7 +229,49 @@ public final class DiscService implements AutoCloseable {
                 .exceptionally(e -> null).join();
     }
 
-    /** The verticle of the HTTP server; its event loop owns the lease registry and runs every handler. */
+    /** This service's membership of a fleet ({@code --cluster}); {@link FleetMembership#configured()} false if none. */
+    public FleetMembership fleet() {
+        return fleet;
+    }
+
+    /** The thread of the HTTP server's event loop (for tests: it is never the agent's). */
+    Thread httpThread() {
+        CompletableFuture<Thread> thread = new CompletableFuture<>();
+        http.eventLoop().runOnContext(v -> thread.complete(Thread.currentThread()));
+        return thread.orTimeout(STARTUP.toSeconds(), TimeUnit.SECONDS).join();
+    }
+
+    /** How often the HTTP verticle is deployed again when Vert.x put it on the agent's event loop. */
+    private static final int DEPLOY_ATTEMPTS = 8;
+
+    /**
+     * Deploys the HTTP verticle; null when it refused the agent's event-loop thread (Vert.x hands out its two event
+     * loops in turn, so the next deployment lands on the other one). On a thread of its own the service answers,
+     * and its health probes report the agent down, while the agent's loop is stuck.
+     */
+    private static @Nullable String deployOffTheAgentLoop(Vertx vertx, HttpVerticle http) throws Exception {
+        try {
+            return vertx.deployVerticle(http).toCompletionStage().toCompletableFuture()
+                    .get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof OnTheAgentLoop) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** The HTTP verticle's start refused the agent's event-loop thread. */
+    private static final class OnTheAgentLoop extends RuntimeException {
+        OnTheAgentLoop() {
+            super("the HTTP verticle landed on the agent's event loop", null, false, false);
+        }
+    }
+
+    /**
+     * The verticle of the HTTP server; its event loop owns the lease registry and runs every handler. It runs on the
+     * other of the service's two event loops than the agent ({@link #deployOffTheAgentLoop}).
+     */
     static final class HttpVerticle extends VerticleBase {
 
         private final DiscAgent agent;
@@ -222,13 +283,18 @@ public final class DiscService implements AutoCloseable {
         private @Nullable HttpApi api;
         private @Nullable LeaseRegistry leases;
         private @Nullable ServiceBurns burns;
+        private final boolean refusesTheAgentLoop;
+        private final FleetMembership fleet;
 
-        HttpVerticle(DiscAgent agent, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time) {
+        HttpVerticle(DiscAgent agent, EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time,
+                FleetMembership fleet, boolean refusesTheAgentLoop) {
             this.agent = agent;
             this.feed = feed;
             this.metrics = metrics;
             this.config = config;
             this.time = time;
+            this.refusesTheAgentLoop = refusesTheAgentLoop;
+            this.fleet = fleet;
         }
 
         /** The context of the HTTP event loop, which owns the lease registry. */
@@ -238,13 +304,20 @@ public final class DiscService implements AutoCloseable {
 
         @Override
         public Future<?> start() {
+            if (Thread.currentThread() == agent.eventLoopThread()) {
+                if (refusesTheAgentLoop) {
+                    return Future.failedFuture(new OnTheAgentLoop());
+                }
+                System.getLogger(DiscService.class.getName()).log(System.Logger.Level.WARNING, "the HTTP server "
+                        + "shares the agent's event loop: while the agent is stuck, the service does not answer");
+            }
             leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
                     config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
             burns = new ServiceBurns(context);
             Connections connections = new Connections(config.maxConnections(), config.headerTimeout(),
                     config.idleTimeout(), config.requestTimeout());
             api = new HttpApi(vertx, agent, agent.simulator(), leases, feed, metrics, config, time, burns,
-                    connections);
+                    connections, fleet);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(config.host())
                     .setPort(config.port())

@@ -55,6 +55,21 @@ public final class ServiceConfig {
     public static final int DEFAULT_MAX_CONNECTIONS = 2048;
     public static final Duration DEFAULT_STREAM_STALL_TIMEOUT = Duration.ofSeconds(10);
     public static final boolean DEFAULT_ACCESS_LOG = false;
+    /** No fleet: the service runs alone. */
+    public static final String DEFAULT_CLUSTER = "";
+    /** The node's name in a fleet: the machine's host name. */
+    public static final String DEFAULT_NODE = "";
+    public static final String DEFAULT_CLUSTER_HOST = "127.0.0.1";
+    public static final int DEFAULT_CLUSTER_PORT = 5701;
+    public static final String DEFAULT_CLUSTER_MEMBERS = "";
+    public static final String DEFAULT_CLUSTER_SECRET_FILE = "";
+    public static final boolean DEFAULT_CLUSTER_ALLOW_REMOTE = false;
+    public static final Duration DEFAULT_FLEET_HEARTBEAT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_FLEET_STALE_AFTER = Duration.ofSeconds(5);
+    /** The shortest fleet secret accepted, in bytes. */
+    public static final int MIN_CLUSTER_SECRET_BYTES = 32;
+    /** A fleet's or a node's name. */
+    private static final Pattern FLEET_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     private static final List<Setting<Builder, ServiceConfig, ?>> SETTINGS = List.of(
             new Setting<>("host", String.class, DEFAULT_HOST, "The address to bind; any non-loopback one needs an "
@@ -122,7 +137,35 @@ public final class ServiceConfig {
             new Setting<>("streamStallTimeout", Duration.class, DEFAULT_STREAM_STALL_TIMEOUT,
                     "How long an event-stream client's connection may take nothing while events wait for it before "
                     + "it is disconnected (it reconnects with Last-Event-ID).",
-                    Builder::streamStallTimeout, ServiceConfig::streamStallTimeout));
+                    Builder::streamStallTimeout, ServiceConfig::streamStallTimeout),
+            new Setting<>("cluster", String.class, DEFAULT_CLUSTER,
+                    "The fleet to join (its name, shared by its members); empty: no fleet. Needs "
+                    + "--cluster-secret-file.", Builder::cluster, c -> c.fleet == null ? "" : c.fleet.name()),
+            new Setting<>("node", String.class, DEFAULT_NODE,
+                    "This node's name in the fleet (default: the host name); recorders are node/id there.",
+                    Builder::node, c -> c.node),
+            new Setting<>("clusterHost", String.class, DEFAULT_CLUSTER_HOST,
+                    "The address the cluster's ports bind to; a non-loopback one needs --cluster-allow-remote.",
+                    Builder::clusterHost, c -> c.clusterHost),
+            new Setting<>("clusterPort", Integer.class, DEFAULT_CLUSTER_PORT,
+                    "The cluster member port (Hazelcast); the event bus takes a free port on the same address.",
+                    Builder::clusterPort, c -> c.clusterPort),
+            new Setting<>("clusterMembers", String.class, DEFAULT_CLUSTER_MEMBERS,
+                    "The other members to join, host:port comma-separated (TCP/IP join; no multicast).",
+                    Builder::clusterMembers, c -> String.join(",", c.clusterMembers)),
+            new Setting<>("clusterSecretFile", String.class, DEFAULT_CLUSTER_SECRET_FILE,
+                    "A file holding the fleet's shared secret (at least " + MIN_CLUSTER_SECRET_BYTES + " bytes, such "
+                    + "as `openssl rand -base64 48`): it seals every fleet message, and members without it are "
+                    + "refused.", Builder::clusterSecretFile, c -> c.clusterSecretFile),
+            new Setting<>("clusterAllowRemote", Boolean.class, DEFAULT_CLUSTER_ALLOW_REMOTE,
+                    "Allow a non-loopback cluster address or member (the fleet's ports are then reachable from "
+                    + "the network).", Builder::clusterAllowRemote, c -> c.clusterAllowRemote),
+            new Setting<>("fleetHeartbeat", Duration.class, DEFAULT_FLEET_HEARTBEAT,
+                    "How often a fleet node publishes its recorders even when nothing changed.",
+                    Builder::fleetHeartbeat, c -> c.fleetHeartbeat),
+            new Setting<>("fleetStaleAfter", Duration.class, DEFAULT_FLEET_STALE_AFTER,
+                    "How long a fleet node may stay silent before its recorders are shown unreachable.",
+                    Builder::fleetStaleAfter, c -> c.fleetStaleAfter));
 
     /** A DNS name or an address literal (IPv6 with or without brackets), without a port. */
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
@@ -155,6 +198,15 @@ public final class ServiceConfig {
     private final boolean accessLog;
     private final boolean demo;
     private final AgentOptions agent;
+    private final String node;
+    private final String clusterHost;
+    private final int clusterPort;
+    private final List<String> clusterMembers;
+    private final String clusterSecretFile;
+    private final boolean clusterAllowRemote;
+    private final Duration fleetHeartbeat;
+    private final Duration fleetStaleAfter;
+    private final io.discagent.service.fleet.@Nullable FleetConfig fleet;
 
     private ServiceConfig(Builder b) {
         this.host = b.host;
@@ -184,6 +236,15 @@ public final class ServiceConfig {
         this.accessLog = b.accessLog;
         this.demo = b.demo;
         this.agent = b.agent.build();
+        this.node = b.node;
+        this.clusterHost = b.clusterHost;
+        this.clusterPort = b.clusterPort;
+        this.clusterMembers = b.clusterMembers;
+        this.clusterSecretFile = b.clusterSecretFile;
+        this.clusterAllowRemote = b.clusterAllowRemote;
+        this.fleetHeartbeat = b.fleetHeartbeat;
+        this.fleetStaleAfter = b.fleetStaleAfter;
+        this.fleet = b.fleet();
     }
 
     /** A builder with the safe defaults. */
@@ -331,6 +392,11 @@ public final class ServiceConfig {
         return streamStallTimeout;
     }
 
+    /** The fleet this service joins ({@code --cluster}), if any. */
+    public Optional<io.discagent.service.fleet.FleetConfig> fleet() {
+        return Optional.ofNullable(fleet);
+    }
+
     /** Whether every HTTP request is logged (to {@code io.discagent.service.access}). */
     public boolean accessLog() {
         return accessLog;
@@ -375,6 +441,16 @@ public final class ServiceConfig {
         private Duration replayWindow = DEFAULT_REPLAY_WINDOW;
         private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
         private java.nio.file.@Nullable Path burnDirectory;
+        private String cluster = DEFAULT_CLUSTER;
+        private String node = DEFAULT_NODE;
+        private String clusterHost = DEFAULT_CLUSTER_HOST;
+        private int clusterPort = DEFAULT_CLUSTER_PORT;
+        private List<String> clusterMembers = List.of();
+        private String clusterSecretFile = DEFAULT_CLUSTER_SECRET_FILE;
+        private byte @Nullable [] clusterSecret;
+        private boolean clusterAllowRemote = DEFAULT_CLUSTER_ALLOW_REMOTE;
+        private Duration fleetHeartbeat = DEFAULT_FLEET_HEARTBEAT;
+        private Duration fleetStaleAfter = DEFAULT_FLEET_STALE_AFTER;
         private List<String> allowedHosts = List.of();
         private List<String> allowedOrigins = List.of();
         private boolean simulatorControl = DEFAULT_SIMULATOR_CONTROL;
@@ -520,6 +596,136 @@ public final class ServiceConfig {
         public Builder accessLog(boolean on) {
             this.accessLog = on;
             return this;
+        }
+
+        /** The fleet to join; empty: none. */
+        public Builder cluster(String name) {
+            InvalidArgumentException.requireNonNull(name, "cluster");
+            InvalidArgumentException.require(name.isEmpty() || FLEET_NAME.matcher(name).matches(), "the cluster name "
+                    + "must be 1 to 63 letters, digits, '.', '_' or '-': " + name);
+            this.cluster = name;
+            return this;
+        }
+
+        /** This node's name in the fleet; empty: the host name. */
+        public Builder node(String name) {
+            InvalidArgumentException.requireNonNull(name, "node");
+            InvalidArgumentException.require(name.isEmpty() || FLEET_NAME.matcher(name).matches(), "the node name "
+                    + "must be 1 to 63 letters, digits, '.', '_' or '-': " + name);
+            this.node = name;
+            return this;
+        }
+
+        public Builder clusterHost(String host) {
+            InvalidArgumentException.requireNonNull(host, "clusterHost");
+            InvalidArgumentException.require(HOST_NAME.matcher(host).matches(), "clusterHost is not a host: " + host);
+            this.clusterHost = host;
+            return this;
+        }
+
+        public Builder clusterPort(int port) {
+            InvalidArgumentException.require(port >= 1 && port <= 65535, "clusterPort must be 1 to 65535: " + port);
+            this.clusterPort = port;
+            return this;
+        }
+
+        /** The other members, {@code host:port} comma-separated. */
+        public Builder clusterMembers(String members) {
+            this.clusterMembers = list(members, "clusterMembers", Builder::member);
+            return this;
+        }
+
+        /** The file holding the fleet's secret (read when the configuration is built). */
+        public Builder clusterSecretFile(String file) {
+            InvalidArgumentException.requireNonNull(file, "clusterSecretFile");
+            this.clusterSecretFile = file.trim();
+            return this;
+        }
+
+        /** The fleet's secret itself (instead of a file: for embedding and tests). */
+        public Builder clusterSecret(byte[] secret) {
+            InvalidArgumentException.requireNonNull(secret, "clusterSecret");
+            this.clusterSecret = secret.clone();
+            return this;
+        }
+
+        public Builder clusterAllowRemote(boolean allow) {
+            this.clusterAllowRemote = allow;
+            return this;
+        }
+
+        public Builder fleetHeartbeat(Duration every) {
+            this.fleetHeartbeat = positive(every, "fleetHeartbeat");
+            return this;
+        }
+
+        public Builder fleetStaleAfter(Duration after) {
+            this.fleetStaleAfter = positive(after, "fleetStaleAfter");
+            return this;
+        }
+
+        private static @Nullable String member(String entry) {
+            int colon = entry.lastIndexOf(':');
+            if (colon <= 0) {
+                return null;
+            }
+            String host = entry.substring(0, colon);
+            try {
+                int port = Integer.parseInt(entry.substring(colon + 1));
+                return HOST_NAME.matcher(host).matches() && port >= 1 && port <= 65535 ? host + ":" + port : null;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+
+        /** The fleet configuration, checked; null without {@code cluster}. */
+        private io.discagent.service.fleet.@Nullable FleetConfig fleet() {
+            if (cluster.isEmpty()) {
+                return null;
+            }
+            byte[] secret = clusterSecret;
+            if (secret == null) {
+                InvalidArgumentException.require(!clusterSecretFile.isEmpty(), "joining fleet " + cluster
+                        + " requires --cluster-secret-file: members authenticate with a shared secret");
+                try {
+                    secret = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(clusterSecretFile));
+                } catch (java.io.IOException | RuntimeException e) {
+                    throw new InvalidArgumentException("the cluster secret file " + clusterSecretFile
+                            + " cannot be read: " + e.getMessage());
+                }
+                secret = new String(secret, java.nio.charset.StandardCharsets.UTF_8).strip()
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            InvalidArgumentException.require(secret.length >= MIN_CLUSTER_SECRET_BYTES, "the cluster secret must "
+                    + "have at least " + MIN_CLUSTER_SECRET_BYTES + " bytes (for example `openssl rand -base64 48`)");
+            if (!clusterAllowRemote) {
+                InvalidArgumentException.require(isLoopback(clusterHost), "the cluster address " + clusterHost
+                        + " is not loopback: allow it with --cluster-allow-remote");
+                for (String member : clusterMembers) {
+                    InvalidArgumentException.require(isLoopback(member.substring(0, member.lastIndexOf(':'))),
+                            "the cluster member " + member + " is not loopback: allow it with --cluster-allow-remote");
+                }
+            }
+            String name = node.isEmpty() ? hostName() : node;
+            String address;
+            try {
+                address = InetAddress.getByName(clusterHost).getHostAddress(); // Hazelcast binds to an address
+            } catch (UnknownHostException e) {
+                throw new InvalidArgumentException("the cluster address " + clusterHost + " does not resolve");
+            }
+            return new io.discagent.service.fleet.FleetConfig(cluster, name, address, clusterPort, clusterMembers,
+                    secret, fleetHeartbeat, fleetStaleAfter);
+        }
+
+        private static String hostName() {
+            try {
+                String name = InetAddress.getLocalHost().getHostName();
+                int dot = name.indexOf('.');
+                String shortName = dot > 0 ? name.substring(0, dot) : name;
+                return FLEET_NAME.matcher(shortName).matches() ? shortName : "node";
+            } catch (UnknownHostException e) {
+                return "node";
+            }
         }
 
         public Builder demo(boolean demo) {

@@ -73,6 +73,29 @@ class HealthEndpointTests {
         }
     }
 
+    /**
+     * The HTTP server runs on the other of the service's two event loops: on the agent's, a stuck agent would silence
+     * the service and its health probes (Vert.x hands out its loops in turn, so which one it gets depends on the
+     * contexts created before it; each start here creates one context more beforehand, so both turns are met).
+     */
+    @Test
+    void theHttpServerNeverSharesTheAgentsEventLoop() {
+        for (int extraContexts = 0; extraContexts < 4; extraContexts++) {
+            int extra = extraContexts;
+            DiscService service = DiscService.start(ServiceConfig.builder().port(0).build(), null, vertx -> {
+                for (int i = 0; i < extra; i++) {
+                    ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext(); // the next loop in turn
+                }
+            });
+            try {
+                assertThat(service.httpThread()).as("with %d contexts more", extra)
+                        .isNotSameAs(service.agent().eventLoopThread());
+            } finally {
+                service.close();
+            }
+        }
+    }
+
     @Test
     void anAgentThatDoesNotAnswerWithinTheCommandTimeoutIsDown() throws Exception {
         try (TestService t = TestService.onVirtualTime(c -> { })) {

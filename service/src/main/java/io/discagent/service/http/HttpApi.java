@@ -8,6 +8,7 @@ import io.discagent.api.error.RecorderException;
 import io.discagent.service.ServiceConfig;
 import io.discagent.service.burn.ServiceBurns;
 import io.discagent.service.events.EventFeed;
+import io.discagent.service.fleet.FleetMembership;
 import io.discagent.service.metrics.ServiceMetrics;
 import io.discagent.service.problem.ProblemKind;
 import io.discagent.service.session.LeaseRegistry;
@@ -43,10 +44,11 @@ public final class HttpApi {
      *     then, and only with simulator control on)
      * @param burns the service's burns (on the same event loop)
      * @param connections the server's connections (a WebSocket leaves their timeouts)
+     * @param fleet the fleet this service is in, if any ({@code /api/v1/fleet})
      */
     public HttpApi(Vertx vertx, DiscAgent agent, Optional<Simulator> simulator, LeaseRegistry leases,
             EventFeed feed, ServiceMetrics metrics, ServiceConfig config, Scheduler time, ServiceBurns burns,
-            Connections connections) {
+            Connections connections, FleetMembership fleet) {
         Guard guard = new Guard(config);
         List<Endpoint> all = new ArrayList<>();
         all.addAll(new SystemEndpoints(metrics, this::openApi).endpoints());
@@ -55,6 +57,7 @@ public final class HttpApi {
         all.addAll(new BurnEndpoints(vertx, agent, leases, config, burns).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, connections).endpoints());
+        all.addAll(new FleetEndpoints(fleet).endpoints());
         Optional<Simulator> controlled = simulator.filter(sim -> config.servesSimulatorControl());
         controlled.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim, config.maxSimulatedRecorders())
                 .endpoints()));

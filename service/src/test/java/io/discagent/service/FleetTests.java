@@ -1,0 +1,237 @@
+package io.discagent.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.discagent.api.RecorderId;
+import io.discagent.api.ClientSession;
+import io.discagent.service.fleet.FleetView;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.net.ServerSocket;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A fleet of real cluster members on loopback (one JVM here; each member its own clustered Vert.x and Hazelcast
+ * instance): the fleet view converges on every member, follows lock changes on other nodes, marks a node that left
+ * unreachable and shows it again with its real state when it comes back, and refuses a member without the secret.
+ * Real, bounded waits: the cluster's own timers (Hazelcast's join and failure detection) run on real time.
+ */
+class FleetTests {
+
+    private static final byte[] SECRET = secret();
+    private static final Duration CONVERGE = Duration.ofSeconds(30);
+
+    private final List<TestService> started = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        for (TestService t : started) {
+            t.close();
+        }
+    }
+
+    @Test
+    void everyMemberSeesEveryRecorderOfEveryNode() {
+        int[] ports = freePorts(3);
+        TestService a = member("node-a", ports, 0, SECRET);
+        TestService b = member("node-b", ports, 1, SECRET);
+        TestService c = member("node-c", ports, 2, SECRET);
+        for (TestService t : List.of(a, b, c)) {
+            awaitView(t, view -> reachable(view).equals(List.of("node-a", "node-b", "node-c"))
+                    && view.recorders().size() == 6);
+        }
+        FleetView view = view(a);
+        assertThat(view.recorders()).extracting(FleetView.Recorder::qualifiedId).containsExactly(
+                "node-a/sim-0", "node-a/sim-1", "node-b/sim-0", "node-b/sim-1", "node-c/sim-0", "node-c/sim-1");
+        assertThat(view.self()).isEqualTo("node-a");
+        // over HTTP, as the status page and the CLI read it
+        TestService.Reply reply = a.get("/api/v1/fleet/recorders");
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        JsonObject json = reply.json();
+        assertThat(json.getString("fleet")).isEqualTo("kiosks");
+        assertThat(json.getJsonArray("recorders")).hasSize(6);
+        JsonObject first = json.getJsonArray("recorders").getJsonObject(2);
+        assertThat(first.getString("id")).isEqualTo("node-b/sim-0");
+        assertThat(first.getString("node")).isEqualTo("node-b");
+        assertThat(first.getString("recorder")).isEqualTo("sim-0");
+        assertThat(first.getBoolean("reachable")).isTrue();
+        assertThat(first.getJsonObject("lock").getString("state")).isEqualTo("free");
+        assertThat(first.getJsonObject("media")).as("the medium of a remote recorder").isNotNull();
+        assertThat(a.service.fleet().node().orElseThrow().droppedMessages()).isZero();
+    }
+
+    @Test
+    void aLockTakenOnOneNodeShowsOnTheOthersWithItsOwnerAndCount() {
+        int[] ports = freePorts(2);
+        TestService a = member("node-a", ports, 0, SECRET);
+        TestService b = member("node-b", ports, 1, SECRET);
+        awaitView(a, view -> reachable(view).size() == 2 && view.recorders().size() == 4);
+        ClientSession burner = b.service.agent().openSession("Burner on B").block(Duration.ofSeconds(5));
+        burner.acquire(RecorderId.of("sim-1")).block(Duration.ofSeconds(5));
+        burner.acquire(RecorderId.of("sim-1")).block(Duration.ofSeconds(5));
+        awaitView(a, view -> lock(view, "node-b/sim-1").getInteger("count") == 2);
+        JsonObject lock = lock(view(a), "node-b/sim-1");
+        assertThat(lock.getString("owner")).isEqualTo("Burner on B");
+        assertThat(lock.getInteger("count")).isEqualTo(2);
+        assertThat(lock(view(a), "node-b/sim-0").getString("state")).isEqualTo("free");
+        burner.close().block(Duration.ofSeconds(5));
+        awaitView(a, view -> lock(view, "node-b/sim-1").getString("state").equals("free"));
+    }
+
+    @Test
+    void aNodeThatLeavesIsShownUnreachableAndComesBackWithItsRealState() {
+        int[] ports = freePorts(2);
+        TestService a = member("node-a", ports, 0, SECRET);
+        TestService b = member("node-b", ports, 1, SECRET);
+        awaitView(a, view -> reachable(view).size() == 2);
+        started.remove(b);
+        b.close();
+        awaitView(a, view -> reachable(view).equals(List.of("node-a")));
+        FleetView gone = view(a);
+        assertThat(gone.recorders()).filteredOn(r -> r.node().equals("node-b")).hasSize(2)
+                .allSatisfy(r -> assertThat(r.reachable()).isFalse());
+        // node-b comes back with one recorder held by a local client
+        TestService back = member("node-b", ports, 1, SECRET);
+        ClientSession local = back.service.agent().openSession("Local").block(Duration.ofSeconds(5));
+        local.acquire(RecorderId.of("sim-0")).block(Duration.ofSeconds(5));
+        awaitView(a, view -> reachable(view).size() == 2
+                && lock(view, "node-b/sim-0").getString("state").equals("held"));
+        assertThat(lock(view(a), "node-b/sim-0").getString("owner")).isEqualTo("Local");
+    }
+
+    /**
+     * node-b is {@code discagent serve --cluster} in a JVM of its own, SIGKILLed while one of its recorders is held:
+     * node-a shows it unreachable within the stated detection time (the stale limit, 3 s here, or Hazelcast's
+     * 5 s, whichever first; a second of margin
+     * for this machine) and nothing of node-a changes.
+     */
+    @Test
+    void aKilledNodeIsUnreachableWithinTheDetectionTimeAndTheOthersAreUntouched() throws Exception {
+        int[] ports = freePorts(2);
+        TestService a = member("node-a", ports, 0, SECRET);
+        Path secretFile = Files.createTempFile("fleet", ".secret");
+        Files.write(secretFile, SECRET); // text, as `openssl rand -base64 48` writes it
+        ClientSession local = a.service.agent().openSession("Local on A").block(Duration.ofSeconds(5));
+        local.acquire(RecorderId.of("sim-0")).block(Duration.ofSeconds(5));
+        try (CliProcess b = CliProcess.start("serve", "--port", "0", "--cluster", "kiosks", "--node", "node-b",
+                "--cluster-port", String.valueOf(ports[1]), "--cluster-members", "127.0.0.1:" + ports[0],
+                "--cluster-secret-file", secretFile.toString(), "--fleet-heartbeat", "500ms",
+                "--fleet-stale-after", "3s")) {
+            awaitView(a, view -> reachable(view).equals(List.of("node-a", "node-b")) && view.recorders().size() == 4);
+            b.handle().destroyForcibly(); // SIGKILL: no goodbye to the cluster
+            long killed = System.nanoTime();
+            awaitView(a, view -> reachable(view).equals(List.of("node-a")));
+            Duration detected = Duration.ofNanos(System.nanoTime() - killed);
+            assertThat(detected).as("time to show the killed node unreachable").isLessThan(Duration.ofSeconds(4));
+            FleetView view = view(a);
+            assertThat(view.recorders()).filteredOn(r -> r.node().equals("node-b")).hasSize(2)
+                    .allSatisfy(r -> assertThat(r.reachable()).isFalse());
+            assertThat(lock(view, "node-a/sim-0").getString("owner")).isEqualTo("Local on A");
+            assertThat(local.acquire(RecorderId.of("sim-0")).block(Duration.ofSeconds(5)).lockCount()).isEqualTo(2);
+        } finally {
+            Files.deleteIfExists(secretFile);
+        }
+    }
+
+    @Test
+    void aMemberWithoutTheSecretIsNeitherAdmittedNorBelieved() {
+        int[] ports = freePorts(2);
+        TestService a = member("node-a", ports, 0, SECRET);
+        TestService intruder = member("intruder", ports, 1, secret());
+        awaitView(a, view -> view.nodes().size() == 1);
+        awaitView(intruder, view -> view.nodes().size() == 1);
+        // both stay alone for a while: a few heartbeats
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (System.nanoTime() < until) {
+            assertThat(view(a).nodes()).extracting(FleetView.Node::name).containsExactly("node-a");
+            Thread.onSpinWait();
+        }
+        assertThat(view(intruder).nodes()).extracting(FleetView.Node::name).containsExactly("intruder");
+    }
+
+    @Test
+    void aServiceOutsideAFleetSaysSo() {
+        TestService alone = TestService.start(c -> { });
+        started.add(alone);
+        TestService.Reply reply = alone.get("/api/v1/fleet/recorders");
+        assertThat(reply.status()).isEqualTo(404);
+        assertThat(reply.json().getString("type")).endsWith("no-fleet");
+        assertThat(alone.service.fleet().configured()).isFalse();
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private TestService member(String node, int[] ports, int index, byte[] secret) {
+        String members = java.util.stream.IntStream.range(0, ports.length).filter(i -> i != index)
+                .mapToObj(i -> "127.0.0.1:" + ports[i]).collect(Collectors.joining(","));
+        TestService t = TestService.start(c -> c.cluster("kiosks").node(node).clusterPort(ports[index])
+                .clusterMembers(members).clusterSecret(secret).fleetHeartbeat(Duration.ofMillis(500))
+                .fleetStaleAfter(Duration.ofSeconds(3)));
+        started.add(t);
+        return t;
+    }
+
+    private static FleetView view(TestService t) {
+        return t.service.fleet().node().orElseThrow().view().block(Duration.ofSeconds(5));
+    }
+
+    private static void awaitView(TestService t, Predicate<FleetView> condition) {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        FleetView last = null;
+        while (System.nanoTime() < deadline) {
+            if (t.service.fleet().node().isPresent()) {
+                last = view(t);
+                if (condition.test(last)) {
+                    return;
+                }
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("the fleet view did not converge within " + CONVERGE + ": " + (last == null
+                ? "not joined: " + t.service.fleet().problem() : last.toJson().encodePrettily()));
+    }
+
+    private static List<String> reachable(FleetView view) {
+        return view.nodes().stream().filter(FleetView.Node::reachable).map(FleetView.Node::name).sorted().toList();
+    }
+
+    private static JsonObject lock(FleetView view, String qualifiedId) {
+        return view.recorders().stream().filter(r -> r.qualifiedId().equals(qualifiedId)).findFirst()
+                .orElseThrow(() -> new AssertionError(qualifiedId + " not in " + view)).recorder()
+                .getJsonObject("lock");
+    }
+
+    private static int[] freePorts(int n) {
+        int[] ports = new int[n];
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return ports;
+    }
+
+    /** A secret as a file would hold it: 48 random bytes in Base64. */
+    private static byte[] secret() {
+        byte[] secret = new byte[48];
+        new SecureRandom().nextBytes(secret);
+        return java.util.Base64.getEncoder().encode(secret);
+    }
+}
