@@ -67,6 +67,10 @@ class FleetTests {
         assertThat(first.getJsonObject("lock").getString("state")).isEqualTo("free");
         assertThat(first.getJsonObject("media")).as("the medium of a remote recorder").isNotNull();
         assertThat(a.service.fleet().node().orElseThrow().droppedMessages()).isZero();
+        // and from the command line
+        CliRun list = CliRun.against(b.base, "list", "--fleet");
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        assertThat(list.out()).containsPattern("node-a/sim-0\\s+node-a\\s+free").contains("node-c/sim-1");
     }
 
     @Test
