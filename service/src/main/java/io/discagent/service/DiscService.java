@@ -311,8 +311,8 @@ public final class DiscService implements AutoCloseable {
                 System.getLogger(DiscService.class.getName()).log(System.Logger.Level.WARNING, "the HTTP server "
                         + "shares the agent's event loop: while the agent is stuck, the service does not answer");
             }
-            leases = new LeaseRegistry(agent, context, time, config.maxSessions(),
-                    config.sessionTtl(), config.minSessionTtl(), config.maxSessionTtl(), metrics);
+            leases = new LeaseRegistry(agent, context, time, config.maxSessions(), config.sessionTtl(),
+                    config.minSessionTtl(), config.maxSessionTtl(), fleet.closingRemoteHolds(metrics));
             burns = new ServiceBurns(context);
             Connections connections = new Connections(config.maxConnections(), config.headerTimeout(),
                     config.idleTimeout(), config.requestTimeout());

@@ -35,7 +35,14 @@ public final class CliProcess implements AutoCloseable {
 
     /** Starts {@code discagent ARGS} with {@code environment} added to the test's own. */
     public static CliProcess start(java.util.Map<String, String> environment, String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        return startUnder(List.of(), environment, args);
+    }
+
+    /** Starts {@code discagent ARGS} under {@code prefix} (such as {@code ip netns exec NAME}). */
+    public static CliProcess startUnder(List<String> prefix, java.util.Map<String, String> environment,
+            String... args) {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 "io.discagent.service.cli.Main"));
         command.addAll(List.of(args));

@@ -163,6 +163,89 @@ class FleetTests {
     }
 
     @Test
+    void aRemoteHoldKeepsExactCountsOnTheOwningNodeAndIsFencedOnceGone() {
+        int[] ports = freePorts(2);
+        TestService a = member("node-a", ports, 0, SECRET);
+        TestService b = member("node-b", ports, 1, SECRET);
+        awaitView(a, view -> reachable(view).size() == 2);
+        TestService.Session central = a.openForMinutes("Central");
+        assertThat(remote(a, central, "node-b/sim-0", "acquire", 0).json().getInteger("lockCount")).isEqualTo(1);
+        TestService.Reply second = remote(a, central, "node-b/sim-0", "acquire", 0);
+        assertThat(second.status()).as(second.body()).isEqualTo(200);
+        assertThat(second.json().getInteger("lockCount")).isEqualTo(2);
+        assertThat(second.json().getString("recorder")).isEqualTo("node-b/sim-0");
+        JsonObject lock = b.lock("sim-0"); // the owning node's own API
+        assertThat(lock.getString("owner")).isEqualTo("node-a: Central");
+        assertThat(lock.getInteger("count")).isEqualTo(2);
+        // another client of node-b is refused while node-a's client holds it
+        TestService.Session local = b.openForMinutes("Local");
+        b.acquire(local, "sim-0").problem(423, "E_IMAPI_RECORDER_LOCKED");
+        assertThat(remote(a, central, "node-b/sim-0", "release", 0).json().getInteger("lockCount")).isEqualTo(1);
+        assertThat(remote(a, central, "node-b/sim-0", "release", 0).json().getInteger("lockCount")).isEqualTo(0);
+        assertThat(b.lock("sim-0").getString("state")).isEqualTo("free");
+        remote(a, central, "node-b/sim-0", "release", 0).problem(409, "HRESULT_FROM_WIN32(ERROR_INVALID_FUNCTION)");
+        // a recorder that does not exist there: the owning node's typed error
+        remote(a, central, "node-b/sim-9", "acquire", 0).problem(404, "HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)");
+        // a node that is not in the fleet
+        remote(a, central, "node-z/sim-0", "acquire", 0).problem(404, "HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)");
+    }
+
+    @Test
+    void aRemoteWaiterIsHandedTheLockWhenTheLocalHolderReleases() throws Exception {
+        int[] ports = freePorts(2);
+        TestService a = member("node-a", ports, 0, SECRET);
+        TestService b = member("node-b", ports, 1, SECRET);
+        awaitView(a, view -> reachable(view).size() == 2);
+        TestService.Session local = b.openForMinutes("Local");
+        assertThat(b.acquire(local, "sim-1").status()).isEqualTo(200);
+        TestService.Session central = a.openForMinutes("Central");
+        // without waiting: the owning node's refusal, naming its holder; with a short wait: its timeout
+        JsonObject locked = remote(a, central, "node-b/sim-1", "acquire", 0).problem(423, "E_IMAPI_RECORDER_LOCKED");
+        assertThat(locked.getString("detail")).contains("Local");
+        remote(a, central, "node-b/sim-1", "acquire", 300).problem(504, "HRESULT_FROM_WIN32(ERROR_TIMEOUT)");
+        java.util.concurrent.CompletableFuture<TestService.Reply> waiting = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> remote(a, central, "node-b/sim-1", "acquire", 15_000));
+        TestService.eventually(() -> b.get("/api/v1/recorders/sim-1").json().getJsonObject("lock") != null
+                && b.service.agent().statistics().waiting() == 1);
+        assertThat(waiting).isNotDone();
+        assertThat(b.release(local, "sim-1").status()).isEqualTo(200);
+        TestService.Reply granted = waiting.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(granted.status()).as(granted.body()).isEqualTo(200);
+        assertThat(b.lock("sim-1").getString("owner")).isEqualTo("node-a: Central");
+    }
+
+    @Test
+    void closingTheRequestingSessionEndsItsRemoteHolds() {
+        int[] ports = freePorts(2);
+        TestService a = member("node-a", ports, 0, SECRET);
+        TestService b = member("node-b", ports, 1, SECRET);
+        awaitView(a, view -> reachable(view).size() == 2);
+        TestService.Session central = a.openForMinutes("Central");
+        assertThat(remote(a, central, "node-b/sim-0", "acquire", 0).status()).isEqualTo(200);
+        assertThat(remote(a, central, "node-b/sim-1", "acquire", 0).status()).isEqualTo(200);
+        assertThat(a.send("DELETE", "/api/v1/sessions/" + central.id(), null, "X-Session-Token", central.token())
+                .status()).isEqualTo(204);
+        TestService.eventually(() -> b.lock("sim-0").getString("state").equals("free")
+                && b.lock("sim-1").getString("state").equals("free"));
+    }
+
+    @Test
+    void aNodeThatShutsDownGivesBackItsClientsRemoteHoldsAtOnce() {
+        int[] ports = freePorts(2);
+        TestService a = member("node-a", ports, 0, SECRET);
+        TestService b = member("node-b", ports, 1, SECRET);
+        awaitView(a, view -> reachable(view).size() == 2);
+        TestService.Session central = a.openForMinutes("Central");
+        assertThat(remote(a, central, "node-b/sim-0", "acquire", 0).status()).isEqualTo(200);
+        started.remove(a);
+        a.close();
+        long closed = System.nanoTime();
+        // well before node-b's lease of that session (twice the stale limit: 6 s here) would run out
+        TestService.eventually(() -> b.lock("sim-0").getString("state").equals("free"));
+        assertThat(Duration.ofNanos(System.nanoTime() - closed)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    @Test
     void aServiceOutsideAFleetSaysSo() {
         TestService alone = TestService.start(c -> { });
         started.add(alone);
@@ -182,6 +265,16 @@ class FleetTests {
                 .fleetStaleAfter(Duration.ofSeconds(3)));
         started.add(t);
         return t;
+    }
+
+    /** A remote acquire or release through node {@code t}'s API: {@code target} is {@code node/recorder}. */
+    private static TestService.Reply remote(TestService t, TestService.Session session, String target, String op,
+            long waitMillis) {
+        JsonObject body = new JsonObject().put("sessionId", session.id());
+        if (op.equals("acquire")) {
+            body.put("waitMillis", waitMillis);
+        }
+        return t.post("/api/v1/fleet/recorders/" + target + "/" + op, body, "X-Session-Token", session.token());
     }
 
     private static FleetView view(TestService t) {

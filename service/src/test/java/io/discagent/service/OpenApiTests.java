@@ -67,7 +67,8 @@ class OpenApiTests {
             for (String operation : documented(doc)) {
                 String method = operation.substring(0, operation.indexOf(' '));
                 String path = operation.substring(operation.indexOf(' ') + 1)
-                        .replace("{rid}", "no-such-recorder").replace("{sid}", "s-0").replace("{bid}", "b-0");
+                        .replace("{rid}", "no-such-recorder").replace("{sid}", "s-0").replace("{bid}", "b-0")
+                        .replace("{node}", "no-such-node");
                 if (path.startsWith("/api/v1/events")) {
                     path += "?since=not-a-number"; // the streams answer at once when the input is bad
                 }

@@ -56,6 +56,31 @@ public final class FleetMembership {
         return new FleetMembership(config, agent, time);
     }
 
+    /**
+     * {@code next}, and when a lease of this service closes, the end of its remote holds: each owning node closes the
+     * session it kept for it.
+     */
+    public io.discagent.service.session.LeaseRegistry.Listener closingRemoteHolds(
+            io.discagent.service.session.LeaseRegistry.Listener next) {
+        return new io.discagent.service.session.LeaseRegistry.Listener() {
+            @Override
+            public void opened(io.discagent.service.session.Lease lease) {
+                next.opened(lease);
+            }
+
+            @Override
+            public void closed(io.discagent.service.session.Lease lease,
+                    io.discagent.service.session.CloseCause cause) {
+                next.closed(lease, cause);
+                FleetNode joined = node;
+                if (joined != null) {
+                    joined.closeRemote(lease.id()).subscribe(v -> { }, e -> LOG.log(Level.DEBUG,
+                            "closing the remote holds of " + lease.id() + " failed: " + e.getMessage()));
+                }
+            }
+        };
+    }
+
     /** Whether the service was configured to be in a fleet. */
     public boolean configured() {
         return config != null;

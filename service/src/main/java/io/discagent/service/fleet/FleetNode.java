@@ -4,6 +4,7 @@ import io.discagent.agent.DiscAgent;
 import io.discagent.api.MediaInfo;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
+import io.discagent.api.error.RecorderException;
 import io.discagent.api.event.DeviceEvent;
 import io.discagent.api.event.LockTransition;
 import io.discagent.api.event.MediaChangedEvent;
@@ -19,6 +20,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,13 +47,20 @@ import reactor.core.scheduler.Scheduler;
  * {@link ClusteredVertx#FAILURE_DETECTION_SECONDS} s) or when nothing came from it for
  * {@link FleetConfig#staleAfter()}, whichever is first; its recorders stay listed, marked unreachable, until it
  * publishes again, with its real state. Each node's snapshots carry a sequence number of that node's incarnation
- * (a restarted node starts a new one); an older snapshot than one already seen is dropped, so a node's view never goes
- * back in time. There is no order across nodes.
+ * (a restarted node starts a new one, stamped with its start on that node's clock); a snapshot older than one already
+ * seen (a lower number of the same incarnation, or an earlier incarnation) is dropped, so a node's view never goes
+ * back in time, and a replayed snapshot is not believed. There is no order across nodes.
  */
 public final class FleetNode {
 
     private static final System.Logger LOG = System.getLogger(FleetNode.class.getName());
     static final String SNAPSHOTS = "discagent.fleet.snapshots";
+    /** Each node's address for remote operations on its recorders ({@link RemoteSessions}). */
+    static final String NODE_PREFIX = "discagent.fleet.node.";
+    /** How much longer than the requested wait a remote request may take before it fails here. */
+    private static final Duration REMOTE_MARGIN = Duration.ofSeconds(10);
+    /** The fence of a remote hold its owning node ended (not renewed in time): it is not renewed, its release fails. */
+    private static final String LOST = "";
 
     private final FleetConfig config;
     private final FleetSeal seal;
@@ -61,16 +70,23 @@ public final class FleetNode {
     private final HazelcastClusterManager cluster;
     private final Context context;
     private final String incarnation = UUID.randomUUID().toString();
+    /** When this incarnation began, on this machine's wall clock: orders a node's incarnations (not a delay). */
+    private final long incarnationStarted = System.currentTimeMillis();
     private final Disposable.Composite running = Disposables.composite();
 
     // ---- fleet event loop only
     private final Map<String, Peer> peers = new TreeMap<>();
     private final Map<RecorderId, MediaInfo> media = new HashMap<>();
+    private final java.util.Set<String> impostors = new java.util.HashSet<>();
     private JsonObject own;
     private long sequence;
     private boolean publishQueued;
     private long dropped;
     private @Nullable MessageConsumer<Object> consumer;
+    private @Nullable MessageConsumer<Object> requests;
+    private final RemoteSessions remoteSessions;
+    /** The fences of this node's remote holds: requesting session → owning node → fence ({@link #LOST}: fenced). */
+    private final Map<String, Map<String, String>> fences = new HashMap<>();
 
     private FleetNode(FleetConfig config, FleetSeal seal, DiscAgent agent, Scheduler time,
             ClusteredVertx.Started started) {
@@ -82,6 +98,7 @@ public final class FleetNode {
         this.cluster = started.cluster();
         this.context = vertx.getOrCreateContext();
         this.own = snapshot(List.of());
+        this.remoteSessions = new RemoteSessions(agent, context, config.node(), this::now);
     }
 
     /**
@@ -113,7 +130,13 @@ public final class FleetNode {
 
     /** Every recorder of every node the fleet knows, this node's first; answered on the fleet's event loop. */
     public Mono<FleetView> view() {
-        return Mono.create(sink -> context.runOnContext(v -> sink.success(currentView())));
+        return Mono.create(sink -> context.runOnContext(v -> {
+            try {
+                sink.success(currentView());
+            } catch (RuntimeException bug) {
+                sink.error(bug);
+            }
+        }));
     }
 
     /**
@@ -123,16 +146,163 @@ public final class FleetNode {
     public CompletableFuture<Void> leave() {
         running.dispose();
         CompletableFuture<Void> unregistered = new CompletableFuture<>();
-        context.runOnContext(v -> {
-            MessageConsumer<Object> c = consumer;
-            if (c == null) {
-                unregistered.complete(null);
-            } else {
-                c.unregister().onComplete(done -> unregistered.complete(null));
-            }
-        });
+        // the remote holds of this node's clients end first (each owning node releases them at once, not after
+        // their lease), then this node stops answering
+        onLoop(() -> List.copyOf(fences.keySet())).flatMapIterable(sessions -> sessions)
+                .flatMap(this::closeRemote).then().timeout(Duration.ofSeconds(3)).onErrorComplete()
+                .subscribe(null, null, () -> context.runOnContext(v -> stopAnswering(unregistered)));
         return unregistered.completeOnTimeout(null, 5, TimeUnit.SECONDS)
                 .thenCompose(v -> vertx.close().toCompletionStage());
+    }
+
+    /** Ends the remote sessions this node keeps for others' clients and unregisters its consumers. */
+    private void stopAnswering(CompletableFuture<Void> unregistered) {
+        remoteSessions.closeAll();
+        MessageConsumer<Object> c = consumer;
+        MessageConsumer<Object> r = requests;
+        Future<Void> first = c == null ? Future.succeededFuture() : c.unregister();
+        Future<Void> second = r == null ? Future.succeededFuture() : r.unregister();
+        Future.join(first, second).onComplete(done -> unregistered.complete(null));
+    }
+
+
+    // ------------------------------------------------------------------------------------------------ remote holds
+
+    /**
+     * Acquires {@code recorder} of node {@code node} for the client {@code clientName} of this node, whose session
+     * here is {@code session}: the owning node opens a session of its agent for it (named {@code "this-node:
+     * clientName"}), which this node keeps alive while {@code session} holds anything there, and takes one count in
+     * it, waiting up to {@code wait}. Fails with the owning node's typed error; with {@code RecorderRemovedException}
+     * when {@code node} does not answer.
+     */
+    public Mono<RemoteGrant> acquireRemote(String node, RecorderId recorder, String session, String clientName,
+            Duration wait) {
+        return Mono.defer(() -> onLoop(() -> {
+            JsonObject request = new JsonObject().put("op", "acquire").put("session", session)
+                    .put("client", clientName).put("recorder", recorder.value()).put("waitMillis", wait.toMillis())
+                    .put("ttlMillis", remoteTtl().toMillis());
+            String fence = fences.getOrDefault(session, Map.of()).get(node);
+            if (fence != null && !fence.equals(LOST)) {
+                request.put("fence", fence); // a lost one is not sent: the owning node opens a fresh session
+            }
+            return request;
+        })).flatMap(request -> Mono.<RemoteGrant>create(sink -> {
+            java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+            sink.onCancel(() -> cancelled.set(true));
+            ask(node, request, wait.plus(REMOTE_MARGIN)).subscribe(reply -> context.runOnContext(v -> {
+                // the fence is kept even for a requester that gave up: the session there lives on (renewed, closed
+                // with the requesting session) and the count it was granted is given back at once
+                fences.computeIfAbsent(session, k -> new HashMap<>()).put(node, reply.getString("fence"));
+                if (cancelled.get()) {
+                    releaseRemote(node, recorder, session).subscribe(count -> { }, e -> LOG.log(Level.DEBUG,
+                            "giving back a remote grant nobody took failed: " + e.getMessage()));
+                    return;
+                }
+                sink.success(new RemoteGrant(node, RecorderId.of(reply.getString("recorder")),
+                        reply.getInteger("lockCount"), reply.getLong("holdId")));
+            }), sink::error);
+        }));
+    }
+
+    /**
+     * Releases one count of {@code session}'s remote hold of {@code recorder} on {@code node}; fails with
+     * {@code LockNotHeldException} when that hold is gone (its session there expired or was closed: fenced).
+     */
+    public Mono<Integer> releaseRemote(String node, RecorderId recorder, String session) {
+        return onLoop(() -> fences.getOrDefault(session, Map.of()).get(node)).flatMap(fence -> fence.equals(LOST)
+                ? Mono.error(new io.discagent.api.error.LockNotHeldException("the remote hold on " + node + "/"
+                        + recorder.value() + " is gone: its session on " + node + " was not renewed in time "
+                        + "(fenced)", recorder)) : ask(node,
+                new JsonObject().put("op", "release").put("session", session).put("recorder", recorder.value())
+                        .put("fence", fence), REMOTE_MARGIN))
+                .map(reply -> reply.getInteger("lockCount"))
+                .switchIfEmpty(Mono.error(() -> new io.discagent.api.error.LockNotHeldException("session " + session
+                        + " holds nothing on " + node, recorder)));
+    }
+
+    /** Ends every remote hold of {@code session} (its lease here closed): each owning node closes its session. */
+    public Mono<Void> closeRemote(String session) {
+        return onLoop(() -> fences.remove(session)).flatMapIterable(Map::entrySet)
+                .filter(entry -> !entry.getValue().equals(LOST))
+                .flatMap(entry -> ask(entry.getKey(), new JsonObject().put("op", "close").put("session", session)
+                        .put("fence", entry.getValue()), REMOTE_MARGIN).onErrorResume(e -> Mono.empty()))
+                .then();
+    }
+
+    /** How long an owning node keeps a remote session that is not renewed: twice the stale limit. */
+    Duration remoteTtl() {
+        return config.staleAfter().multipliedBy(2);
+    }
+
+    private void renewRemoteHolds() {
+        Map<String, io.vertx.core.json.JsonArray> byNode = new HashMap<>();
+        fences.forEach((session, nodes) -> nodes.forEach((node, fence) -> {
+            if (!fence.equals(LOST)) {
+                byNode.computeIfAbsent(node, k -> new io.vertx.core.json.JsonArray()).add(new JsonObject()
+                        .put("session", session).put("fence", fence));
+            }
+        }));
+        byNode.forEach((node, sessions) -> ask(node, new JsonObject().put("op", "renew").put("sessions", sessions),
+                REMOTE_MARGIN).subscribe(reply -> context.runOnContext(v -> {
+                    for (Object lost : reply.getJsonArray("lost")) {
+                        Map<String, String> nodes = fences.get((String) lost);
+                        if (nodes != null && nodes.containsKey(node) && !LOST.equals(nodes.get(node))) {
+                            LOG.log(Level.INFO, "the remote hold of session " + lost + " on " + node + " is gone");
+                            nodes.put(node, LOST); // kept out of renewals; its release is refused
+                        }
+                    }
+                }), e -> LOG.log(Level.DEBUG, "renewing remote holds on " + node + " failed: " + e.getMessage())));
+    }
+
+    /** A sealed request to {@code node}; its reply, or its typed failure. */
+    private Mono<JsonObject> ask(String node, JsonObject request, Duration timeout) {
+        request.put("from", config.node());
+        return Mono.<JsonObject>create(sink -> vertx.eventBus().request(NODE_PREFIX + node, seal.seal(request),
+                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(Math.max(1, timeout.toMillis())))
+                .onComplete(result -> {
+                    if (result.failed()) {
+                        sink.error(unanswered(node, result.cause(), timeout));
+                        return;
+                    }
+                    JsonObject reply = seal.open(result.result().body());
+                    if (reply == null) {
+                        sink.error(new io.discagent.api.error.InvalidArgumentException("fleet node " + node
+                                + " answered with a message not sealed for this fleet"));
+                    } else if (!reply.getBoolean("ok", false)) {
+                        sink.error(io.discagent.api.error.RecorderExceptions.create(
+                                io.discagent.api.error.HResult.of(reply.getInteger("hresult")),
+                                reply.getString("message"), null, reply.getString("owner"), null, null));
+                    } else {
+                        sink.success(reply);
+                    }
+                }));
+    }
+
+    /** Why a request to {@code node} got no answer, typed: no such node (404), or no answer in time (503). */
+    private static RecorderException unanswered(String node, Throwable cause, Duration timeout) {
+        if (cause instanceof io.vertx.core.eventbus.ReplyException reply
+                && reply.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
+            return new io.discagent.api.error.RecorderRemovedException("no fleet node " + node + " is reachable",
+                    null);
+        }
+        if (cause instanceof io.vertx.core.eventbus.ReplyException reply
+                && reply.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
+            return new io.discagent.api.error.CommandTimeoutException("fleet node " + node + " did not answer within "
+                    + timeout.toMillis() + " ms", null);
+        }
+        return io.discagent.api.error.RecorderExceptions.create(io.discagent.api.error.HResult.E_FAIL, "fleet node "
+                + node + " refused the request: " + cause.getMessage(), null, null, null, cause);
+    }
+
+    /** Runs {@code work} on the fleet's loop (where this node's state lives); its result, or empty for null. */
+    private <T> Mono<T> onLoop(java.util.function.Supplier<@Nullable T> work) {
+        return Mono.create(sink -> context.runOnContext(v -> {
+            try {
+                sink.success(work.get());
+            } catch (RuntimeException bug) {
+                sink.error(bug);
+            }
+        }));
     }
 
     // ------------------------------------------------------------------------------------------------ fleet loop
@@ -140,7 +310,14 @@ public final class FleetNode {
     private Future<Void> start() {
         Promise<Void> started = Promise.promise();
         context.runOnContext(v -> {
-            consumer = vertx.eventBus().consumer(SNAPSHOTS, message -> received(message.body()));
+            register();
+            // after a partition heals, the side that merged into the other has lost its event-bus registrations in
+            // the cluster's map: they are made again
+            cluster.getHazelcastInstance().getLifecycleService().addLifecycleListener(event -> {
+                if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) {
+                    context.runOnContext(ignored -> registerAgain());
+                }
+            });
             cluster.getHazelcastInstance().getCluster().addMembershipListener(new com.hazelcast.cluster
                     .MembershipListener() {
                 @Override
@@ -168,6 +345,35 @@ public final class FleetNode {
             });
         });
         return started.future();
+    }
+
+    /** Registers this node's consumers: the fleet's snapshots, and the requests for its own recorders. */
+    private void register() {
+        consumer = vertx.eventBus().consumer(SNAPSHOTS, message -> received(message.body()));
+        requests = vertx.eventBus().consumer(NODE_PREFIX + config.node(), message -> {
+            JsonObject request = seal.open(message.body());
+            if (request == null) {
+                dropped++;
+                message.fail(403, "not sealed for this fleet");
+                return;
+            }
+            remoteSessions.handle(request, answer -> message.reply(seal.seal(answer)));
+        });
+    }
+
+    private void registerAgain() {
+        MessageConsumer<Object> c = consumer;
+        MessageConsumer<Object> r = requests;
+        if (c == null || r == null || running.isDisposed()) {
+            return;
+        }
+        LOG.log(Level.INFO, "fleet node " + config.node() + " merged into the cluster again: registering again");
+        Future.join(c.unregister(), r.unregister()).onComplete(done -> {
+            if (!running.isDisposed()) {
+                register();
+                publishSoon();
+            }
+        });
     }
 
     /** The first snapshot carries every recorder's medium: read once here, then kept from media events. */
@@ -212,6 +418,8 @@ public final class FleetNode {
 
     private void tick() {
         publish(null);
+        remoteSessions.expire();
+        renewRemoteHolds();
         long now = now();
         for (Peer peer : peers.values()) {
             if (peer.reachable && now - peer.lastSeenMillis > config.staleAfter().toMillis()) {
@@ -247,6 +455,7 @@ public final class FleetNode {
         return new JsonObject()
                 .put("node", config.node())
                 .put("incarnation", incarnation)
+                .put("started", incarnationStarted)
                 .put("member", cluster.getNodeId())
                 .put("sequence", ++sequence)
                 .put("recorders", list);
@@ -257,24 +466,29 @@ public final class FleetNode {
         if (message == null || !(message.getValue("node") instanceof String node)
                 || !(message.getValue("incarnation") instanceof String from)
                 || !(message.getValue("sequence") instanceof Number seq)
-                || !(message.getValue("recorders") instanceof JsonArray recorders)) {
+                || !(message.getValue("started") instanceof Number started)
+                || !(message.getValue("recorders") instanceof JsonArray recorders) || !wellFormed(recorders)) {
             dropped++;
             return;
         }
         if (node.equals(config.node())) {
             if (!from.equals(incarnation)) {
                 dropped++;
-                LOG.log(Level.WARNING, "another member calls itself " + node + " in fleet " + config.name()
+                if (impostors.add(from)) { // once per other member, not at every heartbeat
+                    LOG.log(Level.WARNING, "another member calls itself " + node + " in fleet " + config.name()
                         + ": its snapshots are ignored here; give each member its own --node");
+                }
             }
             return;
         }
         Peer peer = peers.computeIfAbsent(node, Peer::new);
-        if (from.equals(peer.incarnation) && seq.longValue() <= peer.sequence) {
-            dropped++; // older than what this node already showed
+        boolean sameIncarnation = from.equals(peer.incarnation);
+        if (sameIncarnation ? seq.longValue() <= peer.sequence : started.longValue() < peer.started) {
+            dropped++; // older than what this node already showed: a late or replayed snapshot, an earlier incarnation
             return;
         }
         peer.incarnation = from;
+        peer.started = started.longValue();
         peer.sequence = seq.longValue();
         peer.member = message.getString("member");
         peer.recorders = recorders;
@@ -283,6 +497,17 @@ public final class FleetNode {
             LOG.log(Level.INFO, "fleet node " + node + " is reachable");
         }
         peer.reachable = true;
+    }
+
+    /** Whether every recorder of a snapshot has the fields the view reads. */
+    private static boolean wellFormed(JsonArray recorders) {
+        for (Object item : recorders) {
+            if (!(item instanceof JsonObject recorder) || !(recorder.getValue("id") instanceof String)
+                    || !(recorder.getValue("lock") instanceof JsonObject)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void memberLeft(String member) {
@@ -324,6 +549,7 @@ public final class FleetNode {
         @Nullable String incarnation;
         @Nullable String member;
         long sequence;
+        long started = Long.MIN_VALUE;
         long lastSeenMillis;
         boolean reachable;
         JsonArray recorders = new JsonArray();

@@ -1,43 +1,126 @@
 package io.discagent.service.http;
 
+import io.discagent.api.RecorderId;
+import io.discagent.api.error.InvalidArgumentException;
+import io.discagent.service.ContextHop;
 import io.discagent.service.fleet.FleetMembership;
 import io.discagent.service.fleet.FleetNode;
 import io.discagent.service.fleet.FleetView;
 import io.discagent.service.problem.ProblemKind;
 import io.discagent.service.problem.ServiceProblem;
+import io.discagent.service.session.Lease;
+import io.discagent.service.session.LeaseRegistry;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * {@code /api/v1/fleet/recorders}: every recorder of every node of the fleet this service is in ({@code serve
- * --cluster}), with its node and reachability. Answered from what this node knows (docs/fleet.md).
+ * {@code /api/v1/fleet}: every recorder of every node of the fleet this service is in ({@code serve --cluster}), and
+ * acquire/release of a recorder of another node for a session of this one (docs/fleet.md). Handlers run on the HTTP
+ * event loop; the fleet's answers hop back to it.
  */
 final class FleetEndpoints {
 
-    private final FleetMembership fleet;
+    private static final Pattern NODE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
-    FleetEndpoints(FleetMembership fleet) {
+    private final FleetMembership fleet;
+    private final LeaseRegistry leases;
+    private final Duration maxWait;
+
+    FleetEndpoints(FleetMembership fleet, LeaseRegistry leases, Duration maxWait) {
         this.fleet = fleet;
+        this.leases = leases;
+        this.maxWait = maxWait;
     }
 
     List<Endpoint> endpoints() {
-        return List.of(Endpoint.of(HttpMethod.GET, "/api/v1/fleet/recorders", "listFleetRecorders", "fleet",
-                        "Every recorder of every node of the fleet, named node/id, with its node's reachability")
-                .ok(200, "The fleet's nodes and recorders", "FleetView").problems(404, 503)
-                .handler(this::list));
+        return List.of(
+                Endpoint.of(HttpMethod.GET, "/api/v1/fleet/recorders", "listFleetRecorders", "fleet",
+                                "Every recorder of every node of the fleet, named node/id, with its node's reachability")
+                        .ok(200, "The fleet's nodes and recorders", "FleetView").problems(404, 503)
+                        .handler(this::list),
+                Endpoint.of(HttpMethod.POST, "/api/v1/fleet/recorders/{node}/{rid}/acquire", "acquireRemote",
+                                "fleet", "AcquireExclusiveAccess of a recorder of another node for a session of this "
+                                + "one: the owning node holds it for the session; may wait up to waitMillis")
+                        .sessionToken().body("AcquireRequest", true)
+                        .ok(200, "Granted, with the session's new lock count there", "AcquireResult")
+                        .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
+                        .handler(this::acquire),
+                Endpoint.of(HttpMethod.POST, "/api/v1/fleet/recorders/{node}/{rid}/release", "releaseRemote",
+                                "fleet", "ReleaseExclusiveAccess of a remote hold of a session: one count less "
+                                + "(409 lock-not-held when the hold is gone: fenced)")
+                        .sessionToken().body("ReleaseRequest", true)
+                        .ok(200, "Released, with the session's new lock count there", "ReleaseResult")
+                        .problems(400, 404, 409, 410, 503)
+                        .handler(this::release));
     }
 
     private void list(RoutingContext rc) {
+        node(rc).ifPresent(node -> Replies.respond(rc, node.view(), FleetView::toJson));
+    }
+
+    private void acquire(RoutingContext rc) {
+        Optional<FleetNode> fleetNode = node(rc);
+        if (fleetNode.isEmpty()) {
+            return;
+        }
+        String node = nodeParam(rc);
+        RecorderId id = PathParams.recorder(rc);
+        RequestBody body = RequestBody.of(rc);
+        Lease lease = leases.authorize(body.requiredString("sessionId"),
+                rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
+        Duration wait = Duration.ofMillis(body.integer("waitMillis", 0));
+        if (wait.compareTo(maxWait) > 0) {
+            throw new InvalidArgumentException("waitMillis is above the service's limit of " + maxWait.toMillis());
+        }
+        ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(),
+                fleetNode.get().acquireRemote(node, id, lease.id(), lease.clientName(), wait), (grant, error) -> {
+                    if (error != null) {
+                        Replies.problem(rc, error);
+                    } else {
+                        Replies.json(rc, 200, new JsonObject().put("recorder", node + "/" + id.value())
+                                .put("sessionId", lease.id()).put("lockCount", grant.lockCount())
+                                .put("holdId", grant.holdId()));
+                    }
+                });
+        rc.response().closeHandler(v -> request.cancel()); // a grant that races with it is given back
+    }
+
+    private void release(RoutingContext rc) {
+        Optional<FleetNode> fleetNode = node(rc);
+        if (fleetNode.isEmpty()) {
+            return;
+        }
+        String node = nodeParam(rc);
+        RecorderId id = PathParams.recorder(rc);
+        Lease lease = leases.authorize(RequestBody.of(rc).requiredString("sessionId"),
+                rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
+        Replies.respond(rc, fleetNode.get().releaseRemote(node, id, lease.id()), count -> new JsonObject()
+                .put("recorder", node + "/" + id.value()).put("sessionId", lease.id()).put("lockCount", count));
+    }
+
+    /** The fleet node, or the problem answered when there is none (not in a fleet, not joined yet). */
+    private Optional<FleetNode> node(RoutingContext rc) {
         Optional<FleetNode> node = fleet.node();
         if (node.isEmpty()) {
             Replies.problem(rc, fleet.configured()
                     ? ServiceProblem.of(ProblemKind.FLEET_NOT_JOINED, String.valueOf(fleet.problem()))
                     : ServiceProblem.of(ProblemKind.NO_FLEET, "this service is not in a fleet: start it with "
                             + "--cluster NAME --cluster-secret-file FILE"));
-            return;
         }
-        Replies.respond(rc, node.get().view(), FleetView::toJson);
+        return node;
+    }
+
+    private static String nodeParam(RoutingContext rc) {
+        String node = rc.pathParam("node");
+        if (node == null || !NODE.matcher(node).matches()) {
+            throw new InvalidArgumentException("not a node name: " + node);
+        }
+        return node;
     }
 }
