@@ -121,7 +121,18 @@ public final class Suite {
         fanout(r, figures);
         queue(r, figures);
         startup(r, figures);
+        fleet(r, figures);
         return figures;
+    }
+
+    private static void fleet(Results r, List<Figure> figures) {
+        List<Pair> rounds = r.pairs("FleetBenchmark.remote", null, "FleetBenchmark.local", null);
+        if (!rounds.isEmpty()) {
+            Statistics ratio = perRound(rounds, p -> mean(p.agent) / mean(p.baseline));
+            figures.add(new Figure("fleet", "acquire→release round trip, remote (over the fleet) ÷ local",
+                    ratio.getMean(), range(ratio), "x", means(rounds, true, "µs/op", 1), means(rounds, false,
+                    "µs/op", 1) + " (local)", "measured, no target", true));
+        }
     }
 
     private static void hop(Results r, List<Figure> figures) {
