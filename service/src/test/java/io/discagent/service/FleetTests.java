@@ -164,10 +164,9 @@ class FleetTests {
 
     @Test
     void aRemoteHoldKeepsExactCountsOnTheOwningNodeAndIsFencedOnceGone() {
-        int[] ports = freePorts(2);
-        TestService a = member("node-a", ports, 0, SECRET);
-        TestService b = member("node-b", ports, 1, SECRET);
-        awaitView(a, view -> reachable(view).size() == 2);
+        TestService[] pair = joinedPair();
+        TestService a = pair[0];
+        TestService b = pair[1];
         TestService.Session central = a.openForMinutes("Central");
         assertThat(remote(a, central, "node-b/sim-0", "acquire", 0).json().getInteger("lockCount")).isEqualTo(1);
         TestService.Reply second = remote(a, central, "node-b/sim-0", "acquire", 0);
@@ -192,10 +191,9 @@ class FleetTests {
 
     @Test
     void aRemoteWaiterIsHandedTheLockWhenTheLocalHolderReleases() throws Exception {
-        int[] ports = freePorts(2);
-        TestService a = member("node-a", ports, 0, SECRET);
-        TestService b = member("node-b", ports, 1, SECRET);
-        awaitView(a, view -> reachable(view).size() == 2);
+        TestService[] pair = joinedPair();
+        TestService a = pair[0];
+        TestService b = pair[1];
         TestService.Session local = b.openForMinutes("Local");
         assertThat(b.acquire(local, "sim-1").status()).isEqualTo(200);
         TestService.Session central = a.openForMinutes("Central");
@@ -216,10 +214,9 @@ class FleetTests {
 
     @Test
     void closingTheRequestingSessionEndsItsRemoteHolds() {
-        int[] ports = freePorts(2);
-        TestService a = member("node-a", ports, 0, SECRET);
-        TestService b = member("node-b", ports, 1, SECRET);
-        awaitView(a, view -> reachable(view).size() == 2);
+        TestService[] pair = joinedPair();
+        TestService a = pair[0];
+        TestService b = pair[1];
         TestService.Session central = a.openForMinutes("Central");
         assertThat(remote(a, central, "node-b/sim-0", "acquire", 0).status()).isEqualTo(200);
         assertThat(remote(a, central, "node-b/sim-1", "acquire", 0).status()).isEqualTo(200);
@@ -231,10 +228,9 @@ class FleetTests {
 
     @Test
     void aNodeThatShutsDownGivesBackItsClientsRemoteHoldsAtOnce() {
-        int[] ports = freePorts(2);
-        TestService a = member("node-a", ports, 0, SECRET);
-        TestService b = member("node-b", ports, 1, SECRET);
-        awaitView(a, view -> reachable(view).size() == 2);
+        TestService[] pair = joinedPair();
+        TestService a = pair[0];
+        TestService b = pair[1];
         TestService.Session central = a.openForMinutes("Central");
         assertThat(remote(a, central, "node-b/sim-0", "acquire", 0).status()).isEqualTo(200);
         started.remove(a);
@@ -256,6 +252,15 @@ class FleetTests {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /** node-a and node-b, both reachable in node-a's view. */
+    private TestService[] joinedPair() {
+        int[] ports = freePorts(2);
+        TestService a = member("node-a", ports, 0, SECRET);
+        TestService b = member("node-b", ports, 1, SECRET);
+        awaitView(a, view -> reachable(view).size() == 2);
+        return new TestService[] {a, b};
+    }
 
     private TestService member(String node, int[] ports, int index, byte[] secret) {
         String members = java.util.stream.IntStream.range(0, ports.length).filter(i -> i != index)

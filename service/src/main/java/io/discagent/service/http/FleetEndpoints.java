@@ -31,11 +31,13 @@ final class FleetEndpoints {
     private final FleetMembership fleet;
     private final LeaseRegistry leases;
     private final Duration maxWait;
+    private final int maxPendingPerSession;
 
-    FleetEndpoints(FleetMembership fleet, LeaseRegistry leases, Duration maxWait) {
+    FleetEndpoints(FleetMembership fleet, LeaseRegistry leases, Duration maxWait, int maxPendingPerSession) {
         this.fleet = fleet;
         this.leases = leases;
         this.maxWait = maxWait;
+        this.maxPendingPerSession = maxPendingPerSession;
     }
 
     List<Endpoint> endpoints() {
@@ -65,43 +67,55 @@ final class FleetEndpoints {
     }
 
     private void acquire(RoutingContext rc) {
-        Optional<FleetNode> fleetNode = node(rc);
-        if (fleetNode.isEmpty()) {
-            return;
-        }
-        String node = nodeParam(rc);
-        RecorderId id = PathParams.recorder(rc);
-        RequestBody body = RequestBody.of(rc);
-        Lease lease = leases.authorize(body.requiredString("sessionId"),
-                rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
-        Duration wait = Duration.ofMillis(body.integer("waitMillis", 0));
-        if (wait.compareTo(maxWait) > 0) {
-            throw new InvalidArgumentException("waitMillis is above the service's limit of " + maxWait.toMillis());
-        }
-        ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(),
-                fleetNode.get().acquireRemote(node, id, lease.id(), lease.clientName(), wait), (grant, error) -> {
-                    if (error != null) {
-                        Replies.problem(rc, error);
-                    } else {
-                        Replies.json(rc, 200, new JsonObject().put("recorder", node + "/" + id.value())
-                                .put("sessionId", lease.id()).put("lockCount", grant.lockCount())
-                                .put("holdId", grant.holdId()));
-                    }
-                });
-        rc.response().closeHandler(v -> request.cancel()); // a grant that races with it is given back
+        target(rc).ifPresent(target -> {
+            Duration wait = Duration.ofMillis(RequestBody.of(rc).integer("waitMillis", 0));
+            if (wait.isNegative() || wait.compareTo(maxWait) > 0) {
+                throw new InvalidArgumentException("waitMillis must be 0 to the service's limit of "
+                        + maxWait.toMillis() + ": " + wait.toMillis());
+            }
+            Lease lease = target.lease();
+            leases.beginAcquire(lease, maxPendingPerSession); // a remote wait counts like a local one
+            ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(), target.fleetNode()
+                    .acquireRemote(target.node(), target.recorder(), lease.id(), lease.clientName(), wait),
+                    (grant, error) -> {
+                        leases.endAcquire(lease);
+                        if (error != null) {
+                            Replies.problem(rc, error);
+                        } else {
+                            Replies.json(rc, 200, new JsonObject().put("recorder", target.qualified())
+                                    .put("sessionId", lease.id()).put("lockCount", grant.lockCount())
+                                    .put("holdId", grant.holdId()));
+                        }
+                    });
+            rc.response().closeHandler(v -> request.cancel()); // a grant that races with it is given back
+        });
     }
 
     private void release(RoutingContext rc) {
+        target(rc).ifPresent(target -> Replies.respond(rc, target.fleetNode().releaseRemote(target.node(),
+                target.recorder(), target.lease().id()), count -> new JsonObject().put("recorder", target.qualified())
+                .put("sessionId", target.lease().id()).put("lockCount", count)));
+    }
+
+    /** What a remote acquire or release names: the fleet node here, the owning node, its recorder, the session. */
+    private record Target(FleetNode fleetNode, String node, RecorderId recorder, Lease lease) {
+
+        String qualified() {
+            return node + "/" + recorder.value();
+        }
+    }
+
+    /** The request's target, checked and authorized; empty when answered already (not in a fleet, not joined). */
+    private Optional<Target> target(RoutingContext rc) {
         Optional<FleetNode> fleetNode = node(rc);
         if (fleetNode.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         String node = nodeParam(rc);
         RecorderId id = PathParams.recorder(rc);
         Lease lease = leases.authorize(RequestBody.of(rc).requiredString("sessionId"),
                 rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
-        Replies.respond(rc, fleetNode.get().releaseRemote(node, id, lease.id()), count -> new JsonObject()
-                .put("recorder", node + "/" + id.value()).put("sessionId", lease.id()).put("lockCount", count));
+        return Optional.of(new Target(fleetNode.get(), node, id, lease));
     }
 
     /** The fleet node, or the problem answered when there is none (not in a fleet, not joined yet). */
