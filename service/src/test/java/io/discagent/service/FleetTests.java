@@ -226,6 +226,27 @@ class FleetTests {
                 && b.lock("sim-1").getString("state").equals("free"));
     }
 
+    /** The session closes while its remote acquire waits there: the grant it gets later must not stay held. */
+    @Test
+    void aSessionClosedWhileItsRemoteAcquireWaitsLeavesNothingHeldThere() throws Exception {
+        TestService[] pair = joinedPair();
+        TestService a = pair[0];
+        TestService b = pair[1];
+        TestService.Session local = b.openForMinutes("Local");
+        assertThat(b.acquire(local, "sim-0").status()).isEqualTo(200);
+        TestService.Session central = a.openForMinutes("Central");
+        java.util.concurrent.CompletableFuture<TestService.Reply> waiting = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> remote(a, central, "node-b/sim-0", "acquire", 15_000));
+        TestService.eventually(() -> b.service.agent().statistics().waiting() == 1);
+        assertThat(a.send("DELETE", "/api/v1/sessions/" + central.id(), null, "X-Session-Token", central.token())
+                .status()).isEqualTo(204);
+        assertThat(b.release(local, "sim-0").status()).isEqualTo(200); // the remote waiter is granted now
+        TestService.Reply answer = waiting.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(answer.status()).as(answer.body()).isNotEqualTo(200);
+        TestService.eventually(() -> b.lock("sim-0").getString("state").equals("free"));
+        assertThat(b.service.agent().statistics().waiting()).isZero();
+    }
+
     @Test
     void aNodeThatShutsDownGivesBackItsClientsRemoteHoldsAtOnce() {
         TestService[] pair = joinedPair();

@@ -87,6 +87,10 @@ public final class FleetNode {
     private final RemoteSessions remoteSessions;
     /** The fences of this node's remote holds: requesting session → owning node → fence ({@link #LOST}: fenced). */
     private final Map<String, Map<String, String>> fences = new HashMap<>();
+    /** Remote acquires under way, by requesting session. */
+    private final Map<String, Integer> acquiring = new HashMap<>();
+    /** Requesting sessions closed while a remote acquire of theirs was under way: its grant is given back. */
+    private final java.util.Set<String> closedWhileAcquiring = new java.util.HashSet<>();
 
     private FleetNode(FleetConfig config, FleetSeal seal, DiscAgent agent, Scheduler time,
             ClusteredVertx.Started started) {
@@ -185,11 +189,20 @@ public final class FleetNode {
             if (fence != null && !fence.equals(LOST)) {
                 request.put("fence", fence); // a lost one is not sent: the owning node opens a fresh session
             }
+            acquiring.merge(session, 1, Integer::sum);
             return request;
         })).flatMap(request -> Mono.<RemoteGrant>create(sink -> {
             java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
             sink.onCancel(() -> cancelled.set(true));
             ask(node, request, wait.plus(REMOTE_MARGIN)).subscribe(reply -> context.runOnContext(v -> {
+                boolean sessionClosed = acquired(session);
+                if (sessionClosed) { // closed here meanwhile: the session there is closed too, its grant with it
+                    ask(node, new JsonObject().put("op", "close").put("session", session).put("fence",
+                            reply.getString("fence")), REMOTE_MARGIN).subscribe(r -> { }, e -> { });
+                    sink.error(new io.discagent.api.error.SessionClosedException("session " + session
+                            + " closed while its remote acquire was under way", recorder));
+                    return;
+                }
                 // the fence is kept even for a requester that gave up: the session there lives on (renewed, closed
                 // with the requesting session) and the count it was granted is given back at once
                 fences.computeIfAbsent(session, k -> new HashMap<>()).put(node, reply.getString("fence"));
@@ -200,8 +213,22 @@ public final class FleetNode {
                 }
                 sink.success(new RemoteGrant(node, RecorderId.of(reply.getString("recorder")),
                         reply.getInteger("lockCount"), reply.getLong("holdId")));
-            }), sink::error);
+            }), error -> context.runOnContext(v -> {
+                acquired(session);
+                sink.error(error);
+            }));
         }));
+    }
+
+    /** A remote acquire of {@code session} has its answer; whether the session was closed here meanwhile. */
+    private boolean acquired(String session) {
+        int left = acquiring.merge(session, -1, Integer::sum);
+        boolean closed = closedWhileAcquiring.contains(session);
+        if (left <= 0) {
+            acquiring.remove(session);
+            closedWhileAcquiring.remove(session);
+        }
+        return closed;
     }
 
     /**
@@ -222,7 +249,12 @@ public final class FleetNode {
 
     /** Ends every remote hold of {@code session} (its lease here closed): each owning node closes its session. */
     public Mono<Void> closeRemote(String session) {
-        return onLoop(() -> fences.remove(session)).flatMapIterable(Map::entrySet)
+        return onLoop(() -> {
+            if (acquiring.containsKey(session)) {
+                closedWhileAcquiring.add(session); // its answer closes the session it opened there
+            }
+            return fences.remove(session);
+        }).flatMapIterable(Map::entrySet)
                 .filter(entry -> !entry.getValue().equals(LOST))
                 .flatMap(entry -> ask(entry.getKey(), new JsonObject().put("op", "close").put("session", session)
                         .put("fence", entry.getValue()), REMOTE_MARGIN).onErrorResume(e -> Mono.empty()))
