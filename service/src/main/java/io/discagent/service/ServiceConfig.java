@@ -155,8 +155,8 @@ public final class ServiceConfig {
                     Builder::clusterMembers, c -> String.join(",", c.clusterMembers)),
             new Setting<>("clusterSecretFile", String.class, DEFAULT_CLUSTER_SECRET_FILE,
                     "A file holding the fleet's shared secret (at least " + MIN_CLUSTER_SECRET_BYTES + " bytes, such "
-                    + "as `openssl rand -base64 48`): it seals every fleet message, and members without it are "
-                    + "refused.", Builder::clusterSecretFile, c -> c.clusterSecretFile),
+                    + "as `openssl rand -base64 48`; white space around it is not part of it): it seals every fleet "
+                    + "message, and members without it are refused.", Builder::clusterSecretFile, c -> c.clusterSecretFile),
             new Setting<>("clusterAllowRemote", Boolean.class, DEFAULT_CLUSTER_ALLOW_REMOTE,
                     "Allow a non-loopback cluster address or member (the fleet's ports are then reachable from "
                     + "the network).", Builder::clusterAllowRemote, c -> c.clusterAllowRemote),
@@ -693,9 +693,11 @@ public final class ServiceConfig {
                     throw new InvalidArgumentException("the cluster secret file " + clusterSecretFile
                             + " cannot be read: " + e.getMessage());
                 }
-                secret = new String(secret, java.nio.charset.StandardCharsets.UTF_8).strip()
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                secret = trimmed(secret); // the bytes themselves, never decoded: a binary key keeps every byte
             }
+            InvalidArgumentException.require(fleetStaleAfter.compareTo(fleetHeartbeat.multipliedBy(2)) >= 0,
+                    "fleetStaleAfter (" + fleetStaleAfter + ") must be at least twice fleetHeartbeat (" + fleetHeartbeat
+                    + "): a node would be shown unreachable between its heartbeats");
             InvalidArgumentException.require(secret.length >= MIN_CLUSTER_SECRET_BYTES, "the cluster secret must "
                     + "have at least " + MIN_CLUSTER_SECRET_BYTES + " bytes (for example `openssl rand -base64 48`)");
             if (!clusterAllowRemote) {
@@ -715,6 +717,26 @@ public final class ServiceConfig {
             }
             return new io.discagent.service.fleet.FleetConfig(cluster, name, address, clusterPort, clusterMembers,
                     secret, fleetHeartbeat, fleetStaleAfter);
+        }
+
+        /**
+         * The file's bytes without leading and trailing ASCII white space (spaces, tabs, line ends: what an editor or
+         * {@code openssl rand -base64} leaves around a text secret), byte for byte, never decoded as text.
+         */
+        private static byte[] trimmed(byte[] bytes) {
+            int start = 0;
+            int end = bytes.length;
+            while (start < end && isBlank(bytes[start])) {
+                start++;
+            }
+            while (end > start && isBlank(bytes[end - 1])) {
+                end--;
+            }
+            return java.util.Arrays.copyOfRange(bytes, start, end);
+        }
+
+        private static boolean isBlank(byte b) {
+            return b == ' ' || b == '\t' || b == '\n' || b == '\r';
         }
 
         private static String hostName() {

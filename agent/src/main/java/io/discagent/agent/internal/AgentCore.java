@@ -899,6 +899,16 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         eachPool(pool -> pool.mediumRead(slot));
     }
 
+    @Override
+    public boolean mediumAwaited(RecorderSlot slot) {
+        for (PoolRequest pool : pools) {
+            if (pool.parks(slot)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Tells every waiting pool request, in the order they came; one may end (and leave the set) as it is told. */
     private void eachPool(java.util.function.Consumer<PoolRequest> tell) {
         for (PoolRequest pool : new ArrayList<>(pools)) {

@@ -187,6 +187,11 @@ final class PoolRequest implements AcquireOperation.Receiver {
         failIfNoneLeft();
     }
 
+    /** Whether this request waits for the medium of {@code slot} to match. */
+    boolean parks(RecorderSlot slot) {
+        return !ended && parked.contains(slot);
+    }
+
     /** A recorder was removed: if it was parked, the request stops waiting for its medium. */
     void removed(RecorderId recorder) {
         if (!ended && parked.removeIf(slot -> slot.id.equals(recorder))) {

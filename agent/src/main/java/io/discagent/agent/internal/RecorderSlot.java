@@ -1035,6 +1035,8 @@ final class RecorderSlot implements NativeCalls.Listener {
         if (state == previous) {
             if (state == MediaState.MEDIA_PRESENT && lastMedium != null && !lastMedium.isKnown()) {
                 refreshMedium(); // the last read failed: a notice (or a poll) of the same medium reads it again
+            } else if (state == MediaState.MEDIA_PRESENT && !polled && ctx.mediumAwaited(this)) {
+                rereadMedium(); // a swap without an empty tray reports no other state: a waiting request reads it
             }
             return;
         }
@@ -1073,10 +1075,27 @@ final class RecorderSlot implements NativeCalls.Listener {
      * recorder does not respond, a burn runs: its end refreshes it); {@link SlotContext#mediumRead} follows.
      */
     void refreshMedium() {
+        refreshMedium(read -> { });
+    }
+
+    private void refreshMedium(java.util.function.Consumer<MediaInfo> answer) {
         if (mediumReadInFlight || burning || phase == Phase.REMOVED || calls.isUnresponsive()) {
             return;
         }
-        readMedia(read -> { }, failed -> { });
+        readMedia(answer, failed -> { });
+    }
+
+    /**
+     * Reads the medium again after the backend reported it present once more while a pool request waits for it; a
+     * different medium than the one last read is published as a media change.
+     */
+    private void rereadMedium() {
+        MediaInfo before = lastMedium;
+        refreshMedium(read -> {
+            if (before != null && !before.equals(read)) {
+                publishMediaUnlessRemoved(MediaState.MEDIA_PRESENT, read);
+            }
+        });
     }
 
     /** Whether a read of the medium is under way (its outcome reaches the pools through {@link SlotContext#mediumRead}). */

@@ -49,6 +49,9 @@ interface SlotContext {
      */
     void mediumRead(RecorderSlot slot);
 
+    /** Whether a pool request waits for the medium of {@code slot} to match (it parks that recorder). */
+    boolean mediumAwaited(RecorderSlot slot);
+
     /** A native call said the device does not exist any more: the registry removes the slot. */
     void deviceGone(RecorderSlot slot);
 

@@ -134,13 +134,7 @@ public final class FleetNode {
 
     /** Every recorder of every node the fleet knows, this node's first; answered on the fleet's event loop. */
     public Mono<FleetView> view() {
-        return Mono.create(sink -> context.runOnContext(v -> {
-            try {
-                sink.success(currentView());
-            } catch (RuntimeException bug) {
-                sink.error(bug);
-            }
-        }));
+        return onLoop(this::currentView);
     }
 
     /**
@@ -328,13 +322,20 @@ public final class FleetNode {
 
     /** Runs {@code work} on the fleet's loop (where this node's state lives); its result, or empty for null. */
     private <T> Mono<T> onLoop(java.util.function.Supplier<@Nullable T> work) {
-        return Mono.create(sink -> context.runOnContext(v -> {
+        return Mono.create(sink -> {
             try {
-                sink.success(work.get());
-            } catch (RuntimeException bug) {
-                sink.error(bug);
+                context.runOnContext(v -> {
+                    try {
+                        sink.success(work.get());
+                    } catch (RuntimeException bug) {
+                        sink.error(bug);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException gone) {
+                sink.error(new io.discagent.api.error.RequestCancelledException("fleet node " + config.node()
+                        + " has left the fleet", null));
             }
-        }));
+        });
     }
 
     // ------------------------------------------------------------------------------------------------ fleet loop
@@ -517,6 +518,10 @@ public final class FleetNode {
         boolean sameIncarnation = from.equals(peer.incarnation);
         if (sameIncarnation ? seq.longValue() <= peer.sequence : started.longValue() < peer.started) {
             dropped++; // older than what this node already showed: a late or replayed snapshot, an earlier incarnation
+            if (!sameIncarnation && impostors.add(from)) {
+                LOG.log(Level.WARNING, "snapshots of fleet node " + node + " from an earlier incarnation are ignored: "
+                        + "two members call themselves " + node + " (give each its own --node), or it restarted");
+            }
             return;
         }
         peer.incarnation = from;
