@@ -175,7 +175,30 @@ public final class FleetNode {
      */
     public Mono<RemoteGrant> acquireRemote(String node, RecorderId recorder, String session, String clientName,
             Duration wait) {
-        return Mono.defer(() -> onLoop(() -> {
+        return Mono.create(sink -> {
+            Runnable abandon = acquireRemote(node, recorder, session, clientName, wait, (grant, error) -> {
+                if (grant != null) {
+                    sink.success(grant);
+                } else {
+                    sink.error(error);
+                }
+            });
+            sink.onCancel(abandon::run);
+        });
+    }
+
+    /**
+     * {@link #acquireRemote(String, RecorderId, String, String, Duration)} for a caller that may give up (an HTTP
+     * client hanging up): {@code done} runs once, on the fleet's loop, with the grant or the failure, unless the
+     * returned action has run first; a grant that arrives after it is given back at once. Whether the caller gave up
+     * and whether the grant is delivered are decided on the fleet's loop, so a grant is never lost between the two.
+     *
+     * @return what gives up the request
+     */
+    public Runnable acquireRemote(String node, RecorderId recorder, String session, String clientName,
+            Duration wait, java.util.function.BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> done) {
+        boolean[] abandoned = {false}; // fleet loop only
+        context.runOnContext(start -> {
             JsonObject request = new JsonObject().put("op", "acquire").put("session", session)
                     .put("client", clientName).put("recorder", recorder.value()).put("waitMillis", wait.toMillis())
                     .put("ttlMillis", remoteTtl().toMillis());
@@ -184,35 +207,37 @@ public final class FleetNode {
                 request.put("fence", fence); // a lost one is not sent: the owning node opens a fresh session
             }
             acquiring.merge(session, 1, Integer::sum);
-            return request;
-        })).flatMap(request -> Mono.<RemoteGrant>create(sink -> {
-            java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
-            sink.onCancel(() -> cancelled.set(true));
             ask(node, request, wait.plus(REMOTE_MARGIN)).subscribe(reply -> context.runOnContext(v -> {
                 boolean sessionClosed = acquired(session);
                 if (sessionClosed) { // closed here meanwhile: the session there is closed too, its grant with it
                     ask(node, new JsonObject().put("op", "close").put("session", session).put("fence",
                             reply.getString("fence")), REMOTE_MARGIN).subscribe(r -> { }, e -> { });
-                    sink.error(new io.discagent.api.error.SessionClosedException("session " + session
-                            + " closed while its remote acquire was under way", recorder));
+                    if (!abandoned[0]) {
+                        done.accept(null, new io.discagent.api.error.SessionClosedException("session " + session
+                                + " closed while its remote acquire was under way", recorder));
+                    }
                     return;
                 }
                 // the fence is kept even for a requester that gave up: the session there lives on (renewed, closed
                 // with the requesting session) and the count it was granted is given back at once
                 fences.computeIfAbsent(session, k -> new HashMap<>()).put(node, reply.getString("fence"));
-                if (cancelled.get()) {
+                if (abandoned[0]) {
                     releaseRemote(node, recorder, session).subscribe(count -> { }, e -> LOG.log(Level.DEBUG,
                             "giving back a remote grant nobody took failed: " + e.getMessage()));
                     return;
                 }
-                sink.success(new RemoteGrant(node, RecorderId.of(reply.getString("recorder")),
-                        reply.getInteger("lockCount"), reply.getLong("holdId")));
+                done.accept(new RemoteGrant(node, RecorderId.of(reply.getString("recorder")),
+                        reply.getInteger("lockCount"), reply.getLong("holdId")), null);
             }), error -> context.runOnContext(v -> {
                 acquired(session);
-                sink.error(error);
+                if (!abandoned[0]) {
+                    done.accept(null, error);
+                }
             }));
-        }));
+        });
+        return () -> context.runOnContext(v -> abandoned[0] = true);
     }
+
 
     /** A remote acquire of {@code session} has its answer; whether the session was closed here meanwhile. */
     private boolean acquired(String session) {
@@ -237,8 +262,23 @@ public final class FleetNode {
                 new JsonObject().put("op", "release").put("session", session).put("recorder", recorder.value())
                         .put("fence", fence), REMOTE_MARGIN))
                 .map(reply -> reply.getInteger("lockCount"))
-                .switchIfEmpty(Mono.error(() -> new io.discagent.api.error.LockNotHeldException("session " + session
-                        + " holds nothing on " + node, recorder)));
+                .switchIfEmpty(onLoop(() -> knows(node, recorder)).flatMap(known -> Mono.error(known
+                        ? new io.discagent.api.error.LockNotHeldException("session " + session + " holds nothing on "
+                                + node, recorder)
+                        : new io.discagent.api.error.RecorderRemovedException("no recorder " + node + "/"
+                                + recorder.value() + " in the fleet", recorder))));
+    }
+
+    /** Whether the fleet view has {@code recorder} on {@code node} (this node's own included). */
+    private boolean knows(String node, RecorderId recorder) {
+        JsonArray recorders = node.equals(config.node()) ? own.getJsonArray("recorders")
+                : peers.containsKey(node) ? peers.get(node).recorders : new JsonArray();
+        for (Object item : recorders) {
+            if (recorder.value().equals(((JsonObject) item).getString("id"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Ends every remote hold of {@code session} (its lease here closed): each owning node closes its session. */

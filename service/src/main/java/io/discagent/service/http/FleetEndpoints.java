@@ -2,7 +2,6 @@ package io.discagent.service.http;
 
 import io.discagent.api.RecorderId;
 import io.discagent.api.error.InvalidArgumentException;
-import io.discagent.service.ContextHop;
 import io.discagent.service.fleet.FleetMembership;
 import io.discagent.service.fleet.FleetNode;
 import io.discagent.service.fleet.FleetView;
@@ -43,7 +42,8 @@ final class FleetEndpoints {
     List<Endpoint> endpoints() {
         return List.of(
                 Endpoint.of(HttpMethod.GET, "/api/v1/fleet/recorders", "listFleetRecorders", "fleet",
-                                "Every recorder of every node of the fleet, named node/id, with its node's reachability")
+                                "Every recorder of every node of the fleet, named node/id, with its node's "
+                                + "reachability")
                         .ok(200, "The fleet's nodes and recorders", "FleetView").problems(404, 503)
                         .handler(this::list),
                 Endpoint.of(HttpMethod.POST, "/api/v1/fleet/recorders/{node}/{rid}/acquire", "acquireRemote",
@@ -75,19 +75,33 @@ final class FleetEndpoints {
             }
             Lease lease = target.lease();
             leases.beginAcquire(lease, maxPendingPerSession); // a remote wait counts like a local one
-            ContextHop.Cancellable request = ContextHop.subscribe(Vertx.currentContext(), target.fleetNode()
-                    .acquireRemote(target.node(), target.recorder(), lease.id(), lease.clientName(), wait),
-                    (grant, error) -> {
-                        leases.endAcquire(lease);
-                        if (error != null) {
+            io.vertx.core.Context http = Vertx.currentContext();
+            boolean[] ended = {false}; // HTTP loop only: the pending count ends once, answered or given up
+            Runnable giveUp = target.fleetNode().acquireRemote(target.node(), target.recorder(), lease.id(),
+                    lease.clientName(), wait, (grant, error) -> http.runOnContext(v -> {
+                        if (!ended[0]) {
+                            ended[0] = true;
+                            leases.endAcquire(lease);
+                        }
+                        if (grant != null && rc.response().closed()) {
+                            // the client hung up as the grant came: given back, as a local acquire's would be
+                            target.fleetNode().releaseRemote(target.node(), target.recorder(), lease.id())
+                                    .subscribe(count -> { }, e -> { });
+                        } else if (error != null) {
                             Replies.problem(rc, error);
                         } else {
                             Replies.json(rc, 200, new JsonObject().put("recorder", target.qualified())
                                     .put("sessionId", lease.id()).put("lockCount", grant.lockCount())
                                     .put("holdId", grant.holdId()));
                         }
-                    });
-            rc.response().closeHandler(v -> request.cancel()); // a grant that races with it is given back
+                    }));
+            rc.response().closeHandler(v -> { // a grant that races with it is given back
+                giveUp.run();
+                if (!ended[0]) {
+                    ended[0] = true;
+                    leases.endAcquire(lease);
+                }
+            });
         });
     }
 
