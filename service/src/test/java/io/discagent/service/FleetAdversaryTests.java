@@ -1,6 +1,11 @@
 package io.discagent.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.discagent.service.FleetSupport.view;
+import static io.discagent.service.FleetSupport.awaitView;
+import static io.discagent.service.FleetSupport.reachable;
+import static io.discagent.service.FleetSupport.lock;
+import static io.discagent.service.FleetSupport.CONVERGE;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.discagent.api.ClientSession;
@@ -41,7 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetAdversaryTests {
 
     private static final byte[] SECRET = secret();
-    private static final Duration CONVERGE = Duration.ofSeconds(30);
     private static final Duration BLOCK = Duration.ofSeconds(10);
 
     @TempDir
@@ -682,39 +686,13 @@ class FleetAdversaryTests {
         assertThat(t.service.fleet().node()).as("joined; problem: %s", t.service.fleet().problem()).isPresent();
     }
 
-    private static FleetView view(TestService t) {
-        return t.service.fleet().node().orElseThrow().view().block(BLOCK);
-    }
 
-    private static void awaitView(TestService t, Predicate<FleetView> condition) {
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        FleetView last = null;
-        while (System.nanoTime() < deadline) {
-            if (t.service.fleet().node().isPresent()) {
-                last = view(t);
-                if (condition.test(last)) {
-                    return;
-                }
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("the fleet view did not converge within " + CONVERGE + ": " + (last == null
-                ? "not joined: " + t.service.fleet().problem() : last.toJson().encodePrettily()));
-    }
 
-    private static List<String> reachable(FleetView view) {
-        return view.nodes().stream().filter(FleetView.Node::reachable).map(FleetView.Node::name).sorted().toList();
-    }
 
     private static List<String> ids(FleetView view) {
         return view.recorders().stream().map(FleetView.Recorder::qualifiedId).sorted().toList();
     }
 
-    private static JsonObject lock(FleetView view, String qualifiedId) {
-        return view.recorders().stream().filter(r -> r.qualifiedId().equals(qualifiedId)).findFirst()
-                .orElseThrow(() -> new AssertionError(qualifiedId + " not in " + view)).recorder()
-                .getJsonObject("lock");
-    }
 
     private static int count(FleetView view, String qualifiedId) {
         JsonObject lock = lock(view, qualifiedId);

@@ -1,6 +1,7 @@
 package io.discagent.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.discagent.service.FleetSupport.reachable;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.discagent.service.fleet.FleetView;
@@ -149,9 +150,6 @@ class FleetPartitionTests {
                 : b.err()));
     }
 
-    private static List<String> reachable(FleetView view) {
-        return view.nodes().stream().filter(FleetView.Node::reachable).map(FleetView.Node::name).sorted().toList();
-    }
 
     private static void cleanup() throws Exception {
         sh("ip", "link", "del", "dfleet-a");

@@ -1,6 +1,12 @@
 package io.discagent.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.discagent.service.FleetSupport.freePorts;
+import static io.discagent.service.FleetSupport.secret;
+import static io.discagent.service.FleetSupport.view;
+import static io.discagent.service.FleetSupport.awaitView;
+import static io.discagent.service.FleetSupport.reachable;
+import static io.discagent.service.FleetSupport.lock;
 
 import io.discagent.api.RecorderId;
 import io.discagent.api.ClientSession;
@@ -28,7 +34,6 @@ import org.junit.jupiter.api.Test;
 class FleetTests {
 
     private static final byte[] SECRET = secret();
-    private static final Duration CONVERGE = Duration.ofSeconds(30);
 
     private final List<TestService> started = new ArrayList<>();
 
@@ -303,58 +308,8 @@ class FleetTests {
         return t.post("/api/v1/fleet/recorders/" + target + "/" + op, body, "X-Session-Token", session.token());
     }
 
-    private static FleetView view(TestService t) {
-        return t.service.fleet().node().orElseThrow().view().block(Duration.ofSeconds(5));
-    }
 
-    private static void awaitView(TestService t, Predicate<FleetView> condition) {
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        FleetView last = null;
-        while (System.nanoTime() < deadline) {
-            if (t.service.fleet().node().isPresent()) {
-                last = view(t);
-                if (condition.test(last)) {
-                    return;
-                }
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("the fleet view did not converge within " + CONVERGE + ": " + (last == null
-                ? "not joined: " + t.service.fleet().problem() : last.toJson().encodePrettily()));
-    }
 
-    private static List<String> reachable(FleetView view) {
-        return view.nodes().stream().filter(FleetView.Node::reachable).map(FleetView.Node::name).sorted().toList();
-    }
 
-    private static JsonObject lock(FleetView view, String qualifiedId) {
-        return view.recorders().stream().filter(r -> r.qualifiedId().equals(qualifiedId)).findFirst()
-                .orElseThrow(() -> new AssertionError(qualifiedId + " not in " + view)).recorder()
-                .getJsonObject("lock");
-    }
 
-    private static int[] freePorts(int n) {
-        int[] ports = new int[n];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return ports;
-    }
-
-    /** A secret as a file would hold it: 48 random bytes in Base64. */
-    private static byte[] secret() {
-        byte[] secret = new byte[48];
-        new SecureRandom().nextBytes(secret);
-        return java.util.Base64.getEncoder().encode(secret);
-    }
 }

@@ -1,6 +1,8 @@
 package io.discagent.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.discagent.service.FleetSupport.freePorts;
+import static io.discagent.service.FleetSupport.secret;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -801,27 +803,5 @@ class RemoteHoldAdversaryTests {
         }
     }
 
-    private static int[] freePorts(int n) {
-        int[] ports = new int[n];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return ports;
-    }
 
-    private static byte[] secret() {
-        byte[] secret = new byte[48];
-        new SecureRandom().nextBytes(secret);
-        return java.util.Base64.getEncoder().encode(secret);
-    }
 }

@@ -1,0 +1,83 @@
+package io.discagent.service;
+
+import io.discagent.service.fleet.FleetView;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** What the fleet's tests share: free cluster ports, secrets, and the fleet view of a member, awaited. */
+final class FleetSupport {
+
+    /** How long a fleet view may take to show what a test expects (Hazelcast's join and failure detection). */
+    static final Duration CONVERGE = Duration.ofSeconds(40);
+
+    private FleetSupport() {
+    }
+
+    /** {@code n} free TCP ports on loopback (closed again: a member binds them next). */
+    static int[] freePorts(int n) {
+        int[] ports = new int[n];
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return ports;
+    }
+
+    /** A secret as a file would hold it: 48 random bytes in Base64. */
+    static byte[] secret() {
+        byte[] secret = new byte[48];
+        new SecureRandom().nextBytes(secret);
+        return Base64.getEncoder().encode(secret);
+    }
+
+    /** What member {@code t} knows of its fleet now. */
+    static FleetView view(TestService t) {
+        return t.service.fleet().node().orElseThrow().view().block(Duration.ofSeconds(10));
+    }
+
+    /** Polls member {@code t}'s view (a real, bounded wait) until {@code condition} holds. */
+    static void awaitView(TestService t, Predicate<FleetView> condition) {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        FleetView last = null;
+        while (System.nanoTime() < deadline) {
+            if (t.service.fleet().node().isPresent()) {
+                last = view(t);
+                if (condition.test(last)) {
+                    return;
+                }
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("the fleet view did not converge within " + CONVERGE + ": " + (last == null
+                ? "not joined: " + t.service.fleet().problem() : last.toJson().encodePrettily()));
+    }
+
+    /** The reachable nodes of a view, sorted. */
+    static List<String> reachable(FleetView view) {
+        return view.nodes().stream().filter(FleetView.Node::reachable).map(FleetView.Node::name).sorted().toList();
+    }
+
+    /** The lock state of {@code node/id} in a view. */
+    static JsonObject lock(FleetView view, String qualifiedId) {
+        return view.recorders().stream().filter(r -> r.qualifiedId().equals(qualifiedId)).findFirst()
+                .orElseThrow(() -> new AssertionError(qualifiedId + " not in " + view)).recorder()
+                .getJsonObject("lock");
+    }
+}
