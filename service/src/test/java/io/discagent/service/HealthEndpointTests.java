@@ -96,6 +96,21 @@ class HealthEndpointTests {
         }
     }
 
+    /** The service's threads and where they are (this test failed twice in CI, never here: a failure says why). */
+    private static String threadDump() {
+        StringBuilder dump = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().startsWith("vert.x") || thread.getName().startsWith("discagent")
+                    || thread.getName().startsWith("ForkJoinPool") || thread.getName().equals("main")) {
+                dump.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+                for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                    dump.append("    at ").append(stack[i]).append('\n');
+                }
+            }
+        });
+        return dump.toString();
+    }
+
     @Test
     void anAgentThatDoesNotAnswerWithinTheCommandTimeoutIsDown() throws Exception {
         try (TestService t = TestService.onVirtualTime(c -> { })) {
@@ -115,6 +130,8 @@ class HealthEndpointTests {
                         t.time.advanceTimeBy(Duration.ofMillis(500)); // the probes' bound runs on virtual time
                         Thread.onSpinWait();
                     }
+                    assertThat(probe.isDone()).as("%s unanswered while the agent's loop is stuck; threads:%n%s",
+                            path, threadDump()).isTrue();
                     Reply reply = probe.get(1, TimeUnit.SECONDS);
                     assertThat(reply.status()).as(path).isEqualTo(503);
                     assertThat(reply.json().getString("status")).isEqualTo("DOWN");
