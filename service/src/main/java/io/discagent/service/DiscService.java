@@ -88,7 +88,8 @@ public final class DiscService implements AutoCloseable {
     }
 
     /** {@link #start(ServiceConfig, Scheduler)}, running {@code beforeHttp} just before the HTTP server is deployed. */
-    static DiscService start(ServiceConfig config, @Nullable Scheduler time, java.util.function.Consumer<Vertx> beforeHttp) {
+    static DiscService start(ServiceConfig config, @Nullable Scheduler time,
+            java.util.function.Consumer<Vertx> beforeHttp) {
         // Start-up uses both cores: Reactor's time scheduler and the metrics registry share no classes with Vert.x,
         // so a second thread builds them while this one creates Vert.x (each side is ~0.1 s of class loading).
         CompletableFuture<StartedAside> aside = CompletableFuture.supplyAsync(() -> StartedAside.start(time),
