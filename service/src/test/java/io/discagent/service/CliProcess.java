@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +43,11 @@ public final class CliProcess implements AutoCloseable {
     public static CliProcess startUnder(List<String> prefix, java.util.Map<String, String> environment,
             String... args) {
         List<String> command = new ArrayList<>(prefix);
+        if (Files.isExecutable(Path.of("/usr/bin/env"))) {
+            // SIGINT as a user's terminal delivers it: a test run from a script's background job inherits SIGINT
+            // ignored, and a JVM that starts with it ignored never sees the Ctrl-C the tests send
+            command.addAll(List.of("/usr/bin/env", "--default-signal=INT"));
+        }
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 "io.discagent.service.cli.Main"));
