@@ -1,6 +1,7 @@
 package io.discagent.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.discagent.service.FleetSupport.freePorts;
 import static io.discagent.service.FleetSupport.view;
 import static io.discagent.service.FleetSupport.awaitView;
 import static io.discagent.service.FleetSupport.reachable;
@@ -727,23 +728,6 @@ class FleetAdversaryTests {
         return Integer.parseInt(answer.substring(9, 12));
     }
 
-    private static int[] freePorts(int n) {
-        int[] ports = new int[n];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return ports;
-    }
 
     /** A secret as a file would hold it: 48 random bytes in Base64. */
     private static byte[] secret() {
