@@ -225,11 +225,13 @@ class FleetAdversaryTests {
             Duration shown = Duration.ofNanos(System.nanoTime() - t0);
             // a further count publishes no event: it shows at the next heartbeat (0.5 s) at the latest
             assertThat(shown).as("count %d shown on A after", i).isLessThan(Duration.ofSeconds(3));
+            awaitView(c3, v -> count(v, "node-b/sim-0") == expected);
         }
         for (int i = n - 1; i >= 0; i--) {
             burner.release(RecorderId.of("sim-0")).block(BLOCK);
             int expected = i;
             awaitView(a, v -> count(v, "node-b/sim-0") == expected);
+            awaitView(c3, v -> count(v, "node-b/sim-0") == expected);
         }
         burner.acquire(RecorderId.of("sim-1")).block(BLOCK);
         awaitView(c3, v -> count(v, "node-b/sim-1") == 1 && lock(v, "node-b/sim-1").getString("owner")
@@ -254,7 +256,9 @@ class FleetAdversaryTests {
                             compress(counts)).isLessThanOrEqualTo(counts.get(i - 1));
                 }
             }
-            assertThat(counts.get(peak)).isEqualTo(n);
+            // every count was awaited on both nodes above; a watcher's samples may miss a short-lived one
+            // (a sample over HTTP can take longer than a heartbeat on a loaded machine), never exceed the peak
+            assertThat(counts.get(peak)).as("%s: %s", e.getKey(), compress(counts)).isBetween(1, n);
         }
     }
 
