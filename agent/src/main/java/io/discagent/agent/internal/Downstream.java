@@ -119,7 +119,7 @@ final class Downstream {
                 if (!main.scanOrDefault(Scannable.Attr.CANCELLED, false)) {
                     return false; // the switchMap switched away from a grant it had passed on
                 }
-                current = scannable.scan(Scannable.Attr.ACTUAL); // its downstream cancelled: go on below it
+                current = below(scannable); // its downstream cancelled: go on below it
                 continue;
             }
             passThrough &= PASS_THROUGH.contains(name);
@@ -130,7 +130,7 @@ final class Downstream {
                 }
                 boundaries.add(current.getClass());
             }
-            current = scannable.isScanAvailable() ? scannable.scan(Scannable.Attr.ACTUAL) : null;
+            current = scannable.isScanAvailable() ? below(scannable) : null;
         }
         return boundaries.isEmpty() || !deliveringOnThisThread(boundaries);
     }
@@ -164,9 +164,17 @@ final class Downstream {
                 return future.isCancelled();
             }
             Scannable scannable = Scannable.from(current);
-            current = scannable.isScanAvailable() ? scannable.scan(Scannable.Attr.ACTUAL) : null;
+            current = scannable.isScanAvailable() ? below(scannable) : null;
         }
         return false;
+    }
+
+    /**
+     * The subscriber below {@code link}, as it is: {@code scan(ACTUAL)} would turn one that is not {@link Scannable}
+     * (the {@code CompletableFuture} of {@code toFuture()}) into an opaque placeholder, hiding it from the rules.
+     */
+    private static @Nullable Object below(Scannable link) {
+        return link.scanUnsafe(Scannable.Attr.ACTUAL);
     }
 
     /** Whether one of {@code boundaries} is delivering on this thread (the cancellation comes from inside it). */

@@ -244,6 +244,34 @@ class DeliveryRaceAdversaryTests {
                         at.end();
                     }
                 }),
+                shape("map.toFuture.get(timeout), cancel on timeout", (m, w, at, t) -> at.fire = () -> {
+                    CompletableFuture<LockGrant> f = m.map(g -> g).toFuture();
+                    try {
+                        at.receive(f.get(t.toNanos(), TimeUnit.NANOSECONDS));
+                    } catch (TimeoutException timedOut) {
+                        if (!f.cancel(false)) {
+                            at.receive(f.join());
+                        }
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    } finally {
+                        at.end();
+                    }
+                }),
+                shape("just.cache.flatMap.toFuture.get(timeout), cancel on timeout", (m, w, at, t) -> at.fire = () -> {
+                    CompletableFuture<LockGrant> f = Mono.just(1).cache().flatMap(x -> m).toFuture();
+                    try {
+                        at.receive(f.get(t.toNanos(), TimeUnit.NANOSECONDS));
+                    } catch (TimeoutException timedOut) {
+                        if (!f.cancel(false)) {
+                            at.receive(f.join());
+                        }
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    } finally {
+                        at.end();
+                    }
+                }),
                 shape("toFuture.get(timeout), cancel on timeout", (m, w, at, t) -> at.fire = () -> {
                     CompletableFuture<LockGrant> f = m.toFuture();
                     try {

@@ -142,6 +142,63 @@ class PoolCancellationAdversaryTests {
                     }
                     return kept;
                 }),
+                Arguments.of("cache().flatMap(..).toFuture().cancel(false)", (Shape) (req, freeAll, s) -> {
+                    List<LockGrant> kept = new CopyOnWriteArrayList<>();
+                    CompletableFuture<LockGrant> f = Mono.just(s).cache().flatMap(x -> req).toFuture();
+                    freeAll.run();
+                    spin();
+                    if (!f.cancel(false)) {
+                        try {
+                            kept.add(f.join());
+                        } catch (RuntimeException failed) {
+                            // nothing kept
+                        }
+                    }
+                    return kept;
+                }),
+                Arguments.of("flatMap(..).toFuture().cancel(false)", (Shape) (req, freeAll, s) -> {
+                    List<LockGrant> kept = new CopyOnWriteArrayList<>();
+                    CompletableFuture<LockGrant> f = Mono.just(s).flatMap(x -> req).toFuture();
+                    freeAll.run();
+                    spin();
+                    if (!f.cancel(false)) {
+                        try {
+                            kept.add(f.join());
+                        } catch (RuntimeException failed) {
+                            // nothing kept
+                        }
+                    }
+                    return kept;
+                }),
+                Arguments.of("map(..).toFuture().cancel(false)", (Shape) (req, freeAll, s) -> {
+                    List<LockGrant> kept = new CopyOnWriteArrayList<>();
+                    CompletableFuture<LockGrant> f = req.map(x -> x).toFuture();
+                    freeAll.run();
+                    spin();
+                    if (!f.cancel(false)) {
+                        try {
+                            kept.add(f.join());
+                        } catch (RuntimeException failed) {
+                            // nothing kept
+                        }
+                    }
+                    return kept;
+                }),
+                Arguments.of("freed first, then toFuture().cancel(false)", (Shape) (req, freeAll, s) -> {
+                    List<LockGrant> kept = new CopyOnWriteArrayList<>();
+                    freeAll.run();
+                    spin();
+                    CompletableFuture<LockGrant> f = req.toFuture();
+                    spin();
+                    if (!f.cancel(false)) {
+                        try {
+                            kept.add(f.join());
+                        } catch (RuntimeException failed) {
+                            // nothing kept
+                        }
+                    }
+                    return kept;
+                }),
                 Arguments.of("block(random)", (Shape) (req, freeAll, s) -> {
                     List<LockGrant> kept = new CopyOnWriteArrayList<>();
                     freeAll.run();
