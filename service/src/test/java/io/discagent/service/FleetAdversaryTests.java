@@ -549,8 +549,9 @@ class FleetAdversaryTests {
             assertThat(local.acquire(RecorderId.of("sim-0")).block(BLOCK).lockCount()).isEqualTo(1);
             long deadline = System.nanoTime() + CONVERGE.toNanos();
             TestService.Reply reply = a.get("/api/v1/fleet/recorders");
-            while (System.nanoTime() < deadline && a.service.fleet().problem().isEmpty()
-                    && a.service.fleet().node().isEmpty()) {
+            // "joining fleet kiosks as node-a" is a problem too, until the join has its outcome: wait for that
+            while (System.nanoTime() < deadline && a.service.fleet().node().isEmpty()
+                    && !String.valueOf(a.service.fleet().problem()).contains(" failed: ")) {
                 reply = a.get("/api/v1/fleet/recorders");
             }
             reply = a.get("/api/v1/fleet/recorders");
@@ -672,13 +673,7 @@ class FleetAdversaryTests {
 
     private TestService member(String node, int[] ports, int index, byte[] secret,
             Consumer<ServiceConfig.Builder> more) {
-        String members = IntStream.range(0, ports.length).filter(i -> i != index)
-                .mapToObj(i -> "127.0.0.1:" + ports[i]).collect(Collectors.joining(","));
-        TestService t = TestService.start(c -> {
-            c.cluster("kiosks").node(node).clusterPort(ports[index]).clusterMembers(members).clusterSecret(secret)
-                    .fleetHeartbeat(Duration.ofMillis(500)).fleetStaleAfter(Duration.ofSeconds(3));
-            more.accept(c);
-        });
+        TestService t = FleetSupport.member(node, ports, index, secret, more);
         started.add(t);
         return t;
     }

@@ -47,6 +47,21 @@ final class FleetSupport {
         return Base64.getEncoder().encode(secret);
     }
 
+    /**
+     * Starts member {@code node} of fleet "kiosks" on cluster port {@code ports[index]}, the other ports its members
+     * (heartbeat 0.5 s, stale after 3 s), with {@code more} configured on top.
+     */
+    static TestService member(String node, int[] ports, int index, byte[] secret,
+            java.util.function.Consumer<ServiceConfig.Builder> more) {
+        String members = java.util.stream.IntStream.range(0, ports.length).filter(i -> i != index)
+                .mapToObj(i -> "127.0.0.1:" + ports[i]).collect(java.util.stream.Collectors.joining(","));
+        return TestService.start(c -> {
+            c.cluster("kiosks").node(node).clusterPort(ports[index]).clusterMembers(members).clusterSecret(secret)
+                    .fleetHeartbeat(Duration.ofMillis(500)).fleetStaleAfter(Duration.ofSeconds(3));
+            more.accept(c);
+        });
+    }
+
     /** What member {@code t} knows of its fleet now. */
     static FleetView view(TestService t) {
         return t.service.fleet().node().orElseThrow().view().block(Duration.ofSeconds(10));

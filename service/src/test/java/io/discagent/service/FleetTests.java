@@ -289,11 +289,7 @@ class FleetTests {
     }
 
     private TestService member(String node, int[] ports, int index, byte[] secret) {
-        String members = java.util.stream.IntStream.range(0, ports.length).filter(i -> i != index)
-                .mapToObj(i -> "127.0.0.1:" + ports[i]).collect(Collectors.joining(","));
-        TestService t = TestService.start(c -> c.cluster("kiosks").node(node).clusterPort(ports[index])
-                .clusterMembers(members).clusterSecret(secret).fleetHeartbeat(Duration.ofMillis(500))
-                .fleetStaleAfter(Duration.ofSeconds(3)));
+        TestService t = FleetSupport.member(node, ports, index, secret, c -> { });
         started.add(t);
         return t;
     }

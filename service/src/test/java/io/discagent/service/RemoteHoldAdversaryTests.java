@@ -695,18 +695,7 @@ class RemoteHoldAdversaryTests {
     // ------------------------------------------------------------------------------------------------ helpers
 
     private TestService member(String node, int index, java.util.function.Consumer<ServiceConfig.Builder> more) {
-        StringBuilder members = new StringBuilder();
-        for (int i = 0; i < ports.length; i++) {
-            if (i != index) {
-                members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
-            }
-        }
-        TestService t = TestService.start(c -> {
-            c.cluster("kiosks").node(node).clusterPort(ports[index]).clusterMembers(members.toString())
-                    .clusterSecret(secret).fleetHeartbeat(Duration.ofMillis(500))
-                    .fleetStaleAfter(Duration.ofSeconds(3));
-            more.accept(c);
-        });
+        TestService t = FleetSupport.member(node, ports, index, secret, more);
         started.add(t);
         return t;
     }

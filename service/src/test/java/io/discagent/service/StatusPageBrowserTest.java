@@ -32,7 +32,7 @@ class StatusPageBrowserTest {
     private static final int HEIGHT = 480;
 
     /** One card as the page shows it. */
-    private static String card(String id) {
+    static String card(String id) {
         return "var r = document.querySelector('[data-recorder=\"" + id + "\"]');"
                 + "if (!r) { return null; } var b = r.getBoundingClientRect();"
                 + "return {state: r.dataset.state, owner: r.querySelector('.owner').textContent,"
@@ -212,7 +212,7 @@ class StatusPageBrowserTest {
      * Waits until the page told {@code text}: the live region says it, or said it and it is in the activity log (two
      * changes in one moment, such as a burn's end and its release, leave only the second in the live region).
      */
-    private static void awaitTold(WebDriver browser, String text) {
+    static void awaitTold(WebDriver browser, String text) {
         browser.await(TOLD, v -> v instanceof String told && told.lines().anyMatch(text::equals));
     }
 
@@ -222,7 +222,7 @@ class StatusPageBrowserTest {
             + " told.push(li.textContent.replace(/^.*?  /, '')); });"
             + "return told.join('\\n');";
 
-    private static JsonObject await(WebDriver browser, String id, String state) {
+    static JsonObject await(WebDriver browser, String id, String state) {
         return (JsonObject) browser.await(card(id), v -> v instanceof JsonObject o && state.equals(o.getValue("state")));
     }
 
@@ -247,7 +247,7 @@ class StatusPageBrowserTest {
     }
 
     /** Every visible text has a contrast of at least 4.5:1 against what is behind it. */
-    private static void assertReadable(WebDriver browser, String state) {
+    static void assertReadable(WebDriver browser, String state) {
         JsonArray texts = (JsonArray) browser.script(TEXT_COLOURS);
         assertThat(texts).as("texts on the page").isNotEmpty();
         for (Object item : texts) {

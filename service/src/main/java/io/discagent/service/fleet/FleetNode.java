@@ -28,6 +28,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -85,10 +86,13 @@ public final class FleetNode {
     private @Nullable MessageConsumer<Object> consumer;
     private @Nullable MessageConsumer<Object> requests;
     private final RemoteSessions remoteSessions;
+    private final FleetChanges changes = new FleetChanges();
     /** The fences of this node's remote holds: requesting session → owning node → fence ({@link #LOST}: fenced). */
     private final Map<String, Map<String, String>> fences = new HashMap<>();
     /** Remote acquires under way, by requesting session. */
     private final Map<String, Integer> acquiring = new HashMap<>();
+    /** Remote acquires under way, by requesting session: a session that closes gives them up on the owning nodes. */
+    private final Map<String, java.util.Set<Waiting>> waits = new HashMap<>();
     /** Requesting sessions closed while a remote acquire of theirs was under way: its grant is given back. */
     private final java.util.Set<String> closedWhileAcquiring = new java.util.HashSet<>();
 
@@ -138,6 +142,31 @@ public final class FleetNode {
     }
 
     /**
+     * The fleet's changes as they reach this node: first {@code {"type":"snapshot","view":...}} (the view as
+     * {@link #view()} answers it), then one event per change, each naming its {@code node} and carrying that node's
+     * {@code incarnation} and the {@code sequence} of the snapshot that showed it: {@code arrived}, {@code removed},
+     * {@code lock} and {@code media} (with the {@code recorder} as its node lists it), {@code reachable} and
+     * {@code unreachable} (with a {@code reason}). Each node's events come in that node's order (its sequence never
+     * goes down within an incarnation); there is no order across nodes. Signalled on the fleet's event loop; the events
+     * are shared by every subscriber and must not be changed. Ends with an error when the node leaves the fleet.
+     */
+    public reactor.core.publisher.Flux<JsonObject> events() {
+        return reactor.core.publisher.Flux.create(sink -> {
+            try {
+                context.runOnContext(v -> {
+                    if (!sink.isCancelled()) {
+                        changes.watch(sink, currentView());
+                        sink.onDispose(() -> context.runOnContext(gone -> changes.unwatch(sink)));
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException gone) {
+                sink.error(new io.discagent.api.error.RequestCancelledException("fleet node " + config.node()
+                        + " has left the fleet", null));
+            }
+        });
+    }
+
+    /**
      * Leaves the fleet: stops publishing, then closes the fleet's Vert.x (and its Hazelcast member). Completes off the
      * fleet's event loop, which is gone by then.
      */
@@ -156,6 +185,8 @@ public final class FleetNode {
     /** Ends the remote sessions this node keeps for others' clients and unregisters its consumers. */
     private void stopAnswering(CompletableFuture<Void> unregistered) {
         remoteSessions.closeAll();
+        changes.end(new io.discagent.api.error.RequestCancelledException("fleet node " + config.node()
+                + " has left the fleet", null));
         MessageConsumer<Object> c = consumer;
         MessageConsumer<Object> r = requests;
         Future<Void> first = c == null ? Future.succeededFuture() : c.unregister();
@@ -190,54 +221,178 @@ public final class FleetNode {
     /**
      * {@link #acquireRemote(String, RecorderId, String, String, Duration)} for a caller that may give up (an HTTP
      * client hanging up): {@code done} runs once, on the fleet's loop, with the grant or the failure, unless the
-     * returned action has run first; a grant that arrives after it is given back at once. Whether the caller gave up
-     * and whether the grant is delivered are decided on the fleet's loop, so a grant is never lost between the two.
+     * returned action has run first; then the owning node stops waiting for it, and a grant that was already on its
+     * way is given back at once. Whether the caller gave up and whether the grant is delivered are decided on the
+     * fleet's loop, so a grant is never lost between the two.
      *
      * @return what gives up the request
      */
     public Runnable acquireRemote(String node, RecorderId recorder, String session, String clientName,
-            Duration wait, java.util.function.BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> done) {
-        boolean[] abandoned = {false}; // fleet loop only
+            Duration wait, BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> done) {
+        Waiting request = new Waiting(session, done);
+        context.runOnContext(start -> request.ask(node, acquireRequest("acquire", session, clientName, wait)
+                .put("recorder", recorder.value()), wait));
+        return () -> context.runOnContext(v -> request.giveUp());
+    }
+
+    /**
+     * Acquires the first recorder of {@code pool} on any node of the fleet that reaches the request, for the client
+     * {@code clientName} of this node's {@code session}: each reachable node with a recorder of the pool is asked at
+     * once (its own pool acquire, in its FIFOs), the first grant wins, the other nodes stop waiting, and a grant that
+     * races with the winner is given back at once. This node's own recorders take part like any other node's (through
+     * a session of its agent named for the client, as a remote hold). Fails when no node answers with a grant within
+     * {@code wait}: with the most telling of the nodes' errors ({@code RecorderRemovedException} when no reachable node
+     * has a recorder of the pool). {@code done} and the returned action as for
+     * {@link #acquireRemote(String, RecorderId, String, String, Duration, BiConsumer)}.
+     *
+     * @return what gives up the request
+     */
+    public Runnable acquireAnyRemote(FleetPool pool, String session, String clientName, Duration wait,
+            BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> done) {
+        Waiting request = new Waiting(session, done);
         context.runOnContext(start -> {
-            JsonObject request = new JsonObject().put("op", "acquire").put("session", session)
-                    .put("client", clientName).put("recorder", recorder.value()).put("waitMillis", wait.toMillis())
-                    .put("ttlMillis", remoteTtl().toMillis());
+            Map<String, @Nullable JsonArray> candidates = candidates(pool);
+            if (candidates.isEmpty()) {
+                request.fail(new io.discagent.api.error.RecorderRemovedException("no reachable node of fleet "
+                        + config.name() + " has a recorder of the pool " + pool, null));
+                return;
+            }
+            candidates.forEach((node, ids) -> request.ask(node, acquireRequest("acquireAny", session, clientName,
+                    wait).put("recorders", ids).put("minFreeBytes", pool.minFreeBytes()), wait));
+        });
+        return () -> context.runOnContext(v -> request.giveUp());
+    }
+
+    /** The nodes to ask for {@code pool}: each reachable node with a recorder of it, with its ids (null: all). */
+    private Map<String, @Nullable JsonArray> candidates(FleetPool pool) {
+        Map<String, @Nullable JsonArray> candidates = new TreeMap<>();
+        consider(candidates, pool, config.node(), own.getJsonArray("recorders"));
+        for (Peer peer : peers.values()) {
+            if (peer.reachable) {
+                consider(candidates, pool, peer.node, peer.recorders);
+            }
+        }
+        return candidates;
+    }
+
+    private static void consider(Map<String, @Nullable JsonArray> candidates, FleetPool pool, String node,
+            JsonArray recorders) {
+        JsonArray ids = new JsonArray();
+        for (Object item : recorders) {
+            String id = ((JsonObject) item).getString("id");
+            if (pool.includes(node, id)) {
+                ids.add(id);
+            }
+        }
+        if (!ids.isEmpty()) {
+            candidates.put(node, pool.recorders() == null ? null : ids);
+        }
+    }
+
+    private JsonObject acquireRequest(String op, String session, String clientName, Duration wait) {
+        return new JsonObject().put("op", op).put("session", session).put("client", clientName)
+                .put("waitMillis", wait.toMillis()).put("ttlMillis", remoteTtl().toMillis())
+                .put("ticket", UUID.randomUUID().toString());
+    }
+
+    /**
+     * One acquire of a client of this node, sent to one or more owning nodes: the first grant is delivered (once),
+     * every later one given back; when all failed, the most telling failure is. Fleet loop only.
+     */
+    private final class Waiting {
+        private final String session;
+        private final BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> done;
+        /** The owning nodes still to answer, with the ticket that gives up the request there. */
+        private final Map<String, String> asked = new HashMap<>();
+        private boolean decided;
+        private @Nullable Throwable failure;
+
+        Waiting(String session, BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> done) {
+            this.session = session;
+            this.done = done;
+        }
+
+        void ask(String node, JsonObject request, Duration wait) {
+            asked.put(node, request.getString("ticket"));
+            waits.computeIfAbsent(session, k -> new java.util.HashSet<>()).add(this);
             String fence = fences.getOrDefault(session, Map.of()).get(node);
             if (fence != null && !fence.equals(LOST)) {
                 request.put("fence", fence); // a lost one is not sent: the owning node opens a fresh session
             }
             acquiring.merge(session, 1, Integer::sum);
-            ask(node, request, wait.plus(REMOTE_MARGIN)).subscribe(reply -> context.runOnContext(v -> {
-                boolean sessionClosed = acquired(session);
-                if (sessionClosed) { // closed here meanwhile: the session there is closed too, its grant with it
-                    ask(node, new JsonObject().put("op", "close").put("session", session).put("fence",
-                            reply.getString("fence")), REMOTE_MARGIN).subscribe(r -> { }, e -> { });
-                    if (!abandoned[0]) {
-                        done.accept(null, new io.discagent.api.error.SessionClosedException("session " + session
-                                + " closed while its remote acquire was under way", recorder));
-                    }
+            FleetNode.this.ask(node, request, wait.plus(REMOTE_MARGIN)).subscribe(reply -> context.runOnContext(v -> {
+                answered(node);
+                if (acquired(session)) { // closed here meanwhile: the session there is closed too, its grant with it
+                    FleetNode.this.ask(node, new JsonObject().put("op", "close").put("session", session)
+                            .put("fence", reply.getString("fence")), REMOTE_MARGIN).subscribe(r -> { }, e -> { });
+                    failed(sessionClosed());
                     return;
                 }
-                // the fence is kept even for a requester that gave up: the session there lives on (renewed, closed
-                // with the requesting session) and the count it was granted is given back at once
+                // the fence is kept even when the grant is given back: the session there lives on (renewed, closed
+                // with the requesting session)
                 fences.computeIfAbsent(session, k -> new HashMap<>()).put(node, reply.getString("fence"));
-                if (abandoned[0]) {
+                RecorderId recorder = RecorderId.of(reply.getString("recorder"));
+                if (decided) {
                     releaseRemote(node, recorder, session).subscribe(count -> { }, e -> LOG.log(Level.DEBUG,
                             "giving back a remote grant nobody took failed: " + e.getMessage()));
                     return;
                 }
-                done.accept(new RemoteGrant(node, RecorderId.of(reply.getString("recorder")),
-                        reply.getInteger("lockCount"), reply.getLong("holdId")), null);
+                decided = true;
+                cancelOthers();
+                done.accept(new RemoteGrant(node, recorder, reply.getInteger("lockCount"), reply.getLong("holdId")),
+                        null);
             }), error -> context.runOnContext(v -> {
-                acquired(session);
-                if (!abandoned[0]) {
-                    done.accept(null, error);
-                }
+                answered(node);
+                failed(acquired(session) ? sessionClosed() : error); // closed here: given up there, say why
             }));
-        });
-        return () -> context.runOnContext(v -> abandoned[0] = true);
-    }
+        }
 
+        private RecorderException sessionClosed() {
+            return new io.discagent.api.error.SessionClosedException("session " + session
+                    + " closed while its remote acquire was under way", null);
+        }
+
+        private void answered(String node) {
+            asked.remove(node);
+            if (asked.isEmpty()) {
+                waits.computeIfPresent(session, (k, set) -> set.remove(this) && set.isEmpty() ? null : set);
+            }
+        }
+
+        /** The caller gave up: the owning nodes stop waiting; grants on their way are given back. */
+        void giveUp() {
+            if (!decided) {
+                decided = true;
+                cancelOthers();
+            }
+        }
+
+        /** The requesting session closed: the owning nodes stop waiting, and their answers end the request. */
+        void closing() {
+            cancelOthers();
+        }
+
+        void fail(Throwable error) {
+            decided = true;
+            done.accept(null, error);
+        }
+
+        private void failed(Throwable error) {
+            // a node that is not there tells less than one that answered (locked, timed out)
+            if (failure == null || failure instanceof io.discagent.api.error.RecorderRemovedException) {
+                failure = error;
+            }
+            if (!decided && asked.isEmpty()) {
+                fail(failure);
+            }
+        }
+
+        private void cancelOthers() {
+            asked.forEach((node, ticket) -> FleetNode.this.ask(node, new JsonObject().put("op", "cancel")
+                    .put("ticket", ticket), REMOTE_MARGIN).subscribe(r -> { }, e -> LOG.log(Level.DEBUG,
+                    "giving up a remote acquire on " + node + " failed: " + e.getMessage())));
+        }
+    }
 
     /** A remote acquire of {@code session} has its answer; whether the session was closed here meanwhile. */
     private boolean acquired(String session) {
@@ -286,6 +441,7 @@ public final class FleetNode {
         return onLoop(() -> {
             if (acquiring.containsKey(session)) {
                 closedWhileAcquiring.add(session); // its answer closes the session it opened there
+                List.copyOf(waits.getOrDefault(session, java.util.Set.of())).forEach(Waiting::closing);
             }
             return fences.remove(session);
         }).flatMapIterable(Map::entrySet)
@@ -497,8 +653,9 @@ public final class FleetNode {
         for (Peer peer : peers.values()) {
             if (peer.reachable && now - peer.lastSeenMillis > config.staleAfter().toMillis()) {
                 peer.reachable = false;
-                LOG.log(Level.INFO, "fleet node " + peer.node + " is unreachable: nothing from it for "
-                        + (now - peer.lastSeenMillis) + " ms");
+                String why = "nothing from it for " + (now - peer.lastSeenMillis) + " ms";
+                LOG.log(Level.INFO, "fleet node " + peer.node + " is unreachable: " + why);
+                changes.reachability(peer.node, String.valueOf(peer.incarnation), peer.sequence, false, why);
             }
         }
     }
@@ -506,7 +663,9 @@ public final class FleetNode {
     private void publish(@Nullable Promise<Void> done) {
         ContextHop.subscribe(context, agent.recorders(), (recorders, error) -> {
             if (recorders != null) {
+                JsonArray before = own.getJsonArray("recorders");
                 own = snapshot(recorders);
+                changes.snapshot(config.node(), incarnation, sequence, before, own.getJsonArray("recorders"));
                 vertx.eventBus().publish(SNAPSHOTS, seal.seal(own));
             } else {
                 LOG.log(Level.DEBUG, "no fleet snapshot: the agent did not list its recorders: " + error);
@@ -564,6 +723,7 @@ public final class FleetNode {
             }
             return;
         }
+        JsonArray before = peer.recorders;
         peer.incarnation = from;
         peer.started = started.longValue();
         peer.sequence = seq.longValue();
@@ -572,8 +732,10 @@ public final class FleetNode {
         peer.lastSeenMillis = now();
         if (!peer.reachable) {
             LOG.log(Level.INFO, "fleet node " + node + " is reachable");
+            peer.reachable = true;
+            changes.reachability(node, from, peer.sequence, true, "it published its recorders");
         }
-        peer.reachable = true;
+        changes.snapshot(node, from, peer.sequence, before, recorders);
     }
 
     /** Whether every recorder of a snapshot has the fields the view reads. */
@@ -592,6 +754,8 @@ public final class FleetNode {
             if (member.equals(peer.member) && peer.reachable) {
                 peer.reachable = false;
                 LOG.log(Level.INFO, "fleet node " + peer.node + " left the cluster");
+                changes.reachability(peer.node, String.valueOf(peer.incarnation), peer.sequence, false,
+                        "it left the cluster");
             }
         }
     }

@@ -5,6 +5,7 @@ import io.discagent.api.AcquireOptions;
 import io.discagent.api.ClientNames;
 import io.discagent.api.ClientSession;
 import io.discagent.api.RecorderId;
+import io.discagent.api.RecorderSelector;
 import io.discagent.api.error.HResult;
 import io.discagent.api.error.LockNotHeldException;
 import io.discagent.api.error.RecorderException;
@@ -40,6 +41,8 @@ final class RemoteSessions {
     private final String self;
     private final java.util.function.LongSupplier nowMillis;
     private final Map<String, Remote> sessions = new HashMap<>();
+    /** Acquires waiting here, by requesting node and ticket: what gives each up when its requester cancels it. */
+    private final Map<String, ContextHop.Cancellable> waiting = new HashMap<>();
 
     RemoteSessions(DiscAgent agent, Context context, String self, java.util.function.LongSupplier nowMillis) {
         this.agent = agent;
@@ -62,13 +65,15 @@ final class RemoteSessions {
         }
     }
 
-    /** Answers one request of another node ({@code op}: acquire, release, renew, close). */
+    /** Answers one request of another node ({@code op}: acquire, acquireAny, cancel, release, renew, close). */
     void handle(JsonObject request, Consumer<JsonObject> reply) {
         String from = request.getString("from", "");
         String op = request.getString("op", "");
         try {
             switch (op) {
-                case "acquire" -> acquire(from, request, reply);
+                case "acquire" -> acquire(from, request, reply, false);
+                case "acquireAny" -> acquire(from, request, reply, true);
+                case "cancel" -> cancel(from, request, reply);
                 case "release" -> release(from, request, reply);
                 case "renew" -> reply.accept(renew(from, request));
                 case "close" -> close(from, request, reply);
@@ -83,9 +88,15 @@ final class RemoteSessions {
         }
     }
 
-    private void acquire(String from, JsonObject request, Consumer<JsonObject> reply) {
+    /**
+     * One count of one recorder, or ({@code any}) of the first recorder of this node's pool (the ids named, or all)
+     * with a writable medium when {@code minFreeBytes} is given; a request with a {@code ticket} can be given up by a
+     * later {@code cancel} of that ticket (a grant that races with it is answered, and its requester gives it back).
+     */
+    private void acquire(String from, JsonObject request, Consumer<JsonObject> reply, boolean any) {
         String key = from + "/" + request.getString("session");
-        RecorderId recorder = RecorderId.of(request.getString("recorder"));
+        @Nullable RecorderId recorder = any ? null : RecorderId.of(request.getString("recorder"));
+        RecorderSelector pool = any ? pool(request) : null;
         long waitMillis = Math.max(0, request.getLong("waitMillis", 0L));
         Remote remote = sessions.get(key);
         if (remote == null) {
@@ -100,18 +111,49 @@ final class RemoteSessions {
         Remote held = remote;
         AcquireOptions options = waitMillis == 0 ? AcquireOptions.DEFAULT
                 : AcquireOptions.waitUpTo(Duration.ofMillis(waitMillis));
-        ContextHop.subscribe(context, held.session.flatMap(s -> s.acquire(recorder, options)), (grant, error) -> {
-            if (grant != null) {
-                reply.accept(new JsonObject().put("ok", true).put("node", self).put("recorder", recorder.value())
-                        .put("lockCount", grant.lockCount()).put("holdId", grant.holdId()).put("fence", held.fence));
-            } else {
-                if (error instanceof io.discagent.api.error.InvalidClientNameException
-                        || error instanceof io.discagent.api.error.SessionClosedException) {
-                    sessions.remove(key, held); // its session never opened, or is gone: the next acquire opens one
-                }
-                reply.accept(error(error));
-            }
-        });
+        @Nullable String ticket = request.getString("ticket");
+        boolean[] answered = {false};
+        ContextHop.Cancellable wait = ContextHop.subscribe(context, held.session.flatMap(s -> pool != null
+                ? s.acquireAny(pool, options) : s.acquire(recorder, options)), (grant, error) -> {
+                    answered[0] = true;
+                    if (ticket != null) {
+                        waiting.remove(from + "/" + ticket);
+                    }
+                    if (grant != null) {
+                        reply.accept(new JsonObject().put("ok", true).put("node", self)
+                                .put("recorder", grant.recorder().value()).put("lockCount", grant.lockCount())
+                                .put("holdId", grant.holdId()).put("fence", held.fence));
+                    } else {
+                        if (error instanceof io.discagent.api.error.InvalidClientNameException
+                                || error instanceof io.discagent.api.error.SessionClosedException) {
+                            sessions.remove(key, held); // it never opened, or is gone: the next acquire opens one
+                        }
+                        reply.accept(error(error instanceof java.util.concurrent.CancellationException
+                                ? new io.discagent.api.error.RequestCancelledException("the remote acquire was "
+                                        + "given up by its requester", recorder) : error));
+                    }
+                });
+        if (ticket != null && !answered[0]) {
+            waiting.put(from + "/" + ticket, wait);
+        }
+    }
+
+    /** The pool of an {@code acquireAny}: this node's recorders named (all when none are), the medium asked for. */
+    private static RecorderSelector pool(JsonObject request) {
+        io.vertx.core.json.JsonArray ids = request.getJsonArray("recorders");
+        RecorderSelector pool = ids == null ? RecorderSelector.any() : RecorderSelector.anyOf(ids.stream()
+                .map(id -> RecorderId.of((String) id)).toList());
+        Long minFreeBytes = request.getLong("minFreeBytes");
+        return minFreeBytes == null ? pool : pool.withWritableMedium(minFreeBytes);
+    }
+
+    /** Gives up the waiting acquire of a ticket (nothing when it was answered already). */
+    private void cancel(String from, JsonObject request, Consumer<JsonObject> reply) {
+        ContextHop.Cancellable wait = waiting.remove(from + "/" + request.getString("ticket"));
+        if (wait != null) {
+            wait.cancel();
+        }
+        reply.accept(new JsonObject().put("ok", true).put("cancelled", wait != null));
     }
 
     private void release(String from, JsonObject request, Consumer<JsonObject> reply) {
@@ -179,9 +221,9 @@ final class RemoteSessions {
                 "closing a remote session (" + why + ") failed: " + e));
     }
 
-    private LockNotHeldException fenced(RecorderId recorder) {
-        return new LockNotHeldException("the remote hold on " + self + "/" + recorder.value() + " is gone: its "
-                + "session on " + self + " expired or was closed (fenced)", recorder);
+    private LockNotHeldException fenced(@Nullable RecorderId recorder) {
+        return new LockNotHeldException("the remote hold on " + self + (recorder == null ? "" : "/" + recorder.value())
+                + " is gone: its session on " + self + " expired or was closed (fenced)", recorder);
     }
 
     /** The client's name on this node: its node and its own name, within IMAPI2's rules. */

@@ -4,6 +4,8 @@ import io.discagent.api.RecorderId;
 import io.discagent.api.error.InvalidArgumentException;
 import io.discagent.service.fleet.FleetMembership;
 import io.discagent.service.fleet.FleetNode;
+import io.discagent.service.fleet.FleetPool;
+import io.discagent.service.fleet.RemoteGrant;
 import io.discagent.service.fleet.FleetView;
 import io.discagent.service.problem.ProblemKind;
 import io.discagent.service.problem.ServiceProblem;
@@ -11,12 +13,16 @@ import io.discagent.service.session.Lease;
 import io.discagent.service.session.LeaseRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code /api/v1/fleet}: every recorder of every node of the fleet this service is in ({@code serve --cluster}), and
@@ -46,6 +52,15 @@ final class FleetEndpoints {
                                 + "reachability")
                         .ok(200, "The fleet's nodes and recorders", "FleetView").problems(404, 503)
                         .handler(this::list),
+                Endpoint.of(HttpMethod.GET, "/api/v1/fleet/events", "fleetEvents", "fleet",
+                                "Server-Sent Events of the whole fleet: a snapshot of the fleet view, then each "
+                                + "change of each node (arrived, removed, lock, media, reachable, unreachable) with "
+                                + "its node and that node's snapshot sequence")
+                        .tokenInQuery()
+                        .okText(200, "An endless text/event-stream; the event's name is its type",
+                                "text/event-stream")
+                        .problems(404, 503)
+                        .handler(this::events),
                 Endpoint.of(HttpMethod.POST, "/api/v1/fleet/recorders/{node}/{rid}/acquire", "acquireRemote",
                                 "fleet", "AcquireExclusiveAccess of a recorder of another node for a session of this "
                                 + "one: the owning node holds it for the session; may wait up to waitMillis")
@@ -53,6 +68,15 @@ final class FleetEndpoints {
                         .ok(200, "Granted, with the session's new lock count there", "AcquireResult")
                         .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
                         .handler(this::acquire),
+                Endpoint.of(HttpMethod.POST, "/api/v1/fleet/recorders/acquire-any", "acquireAnyRemote", "fleet",
+                                "A pool acquire across the fleet for a session of this one: the first recorder of "
+                                + "the pool (node/id names, or every recorder of every reachable node; with a "
+                                + "writable medium if asked) that any node can grant; may wait up to waitMillis")
+                        .sessionToken().body("AcquireAnyRequest", true)
+                        .ok(200, "Granted: the recorder (node/id) and the session's lock count there",
+                                "AcquireResult")
+                        .problems(400, 404, 409, 410, 423, 429, 502, 503, 504)
+                        .handler(this::acquireAny),
                 Endpoint.of(HttpMethod.POST, "/api/v1/fleet/recorders/{node}/{rid}/release", "releaseRemote",
                                 "fleet", "ReleaseExclusiveAccess of a remote hold of a session: one count less "
                                 + "(409 lock-not-held when the hold is gone: fenced)")
@@ -66,43 +90,117 @@ final class FleetEndpoints {
         node(rc).ifPresent(node -> Replies.respond(rc, node.view(), FleetView::toJson));
     }
 
-    private void acquire(RoutingContext rc) {
-        target(rc).ifPresent(target -> {
-            Duration wait = Duration.ofMillis(RequestBody.of(rc).integer("waitMillis", 0));
-            if (wait.isNegative() || wait.compareTo(maxWait) > 0) {
-                throw new InvalidArgumentException("waitMillis must be 0 to the service's limit of "
-                        + maxWait.toMillis() + ": " + wait.toMillis());
-            }
-            Lease lease = target.lease();
-            leases.beginAcquire(lease, maxPendingPerSession); // a remote wait counts like a local one
+    /**
+     * The fleet's changes as SSE. A client whose connection takes no more is cut off (told why) instead of buffered
+     * without bound: it reconnects and starts again from a snapshot.
+     */
+    private void events(RoutingContext rc) {
+        node(rc).ifPresent(node -> {
+            HttpServerResponse response = rc.response();
+            response.setChunked(true)
+                    .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                    .putHeader("Cache-Control", "no-store")
+                    .putHeader("X-Accel-Buffering", "no");
+            response.write("retry: 2000\n: discagent fleet event stream\n\n");
             io.vertx.core.Context http = Vertx.currentContext();
-            boolean[] ended = {false}; // HTTP loop only: the pending count ends once, answered or given up
-            Runnable giveUp = target.fleetNode().acquireRemote(target.node(), target.recorder(), lease.id(),
-                    lease.clientName(), wait, (grant, error) -> http.runOnContext(v -> {
-                        if (!ended[0]) {
-                            ended[0] = true;
-                            leases.endAcquire(lease);
-                        }
-                        if (grant != null && rc.response().closed()) {
-                            // the client hung up as the grant came: given back, as a local acquire's would be
-                            target.fleetNode().releaseRemote(target.node(), target.recorder(), lease.id())
-                                    .subscribe(count -> { }, e -> { });
-                        } else if (error != null) {
-                            Replies.problem(rc, error);
-                        } else {
-                            Replies.json(rc, 200, new JsonObject().put("recorder", target.qualified())
-                                    .put("sessionId", lease.id()).put("lockCount", grant.lockCount())
-                                    .put("holdId", grant.holdId()));
-                        }
-                    }));
-            rc.response().closeHandler(v -> { // a grant that races with it is given back
-                giveUp.run();
-                if (!ended[0]) {
-                    ended[0] = true;
-                    leases.endAcquire(lease);
+            reactor.core.Disposable.Swap subscription = reactor.core.Disposables.swap();
+            response.closeHandler(v -> subscription.dispose());
+            subscription.update(node.events().subscribe(event -> http.runOnContext(v -> {
+                if (response.ended() || response.closed()) {
+                    return;
                 }
-            });
+                if (response.writeQueueFull()) {
+                    subscription.dispose();
+                    response.end(": discagent: this client fell behind the fleet's events; reconnect for a fresh "
+                            + "snapshot\n\n");
+                    return;
+                }
+                response.write("event: " + event.getString("type") + "\ndata: " + event.encode() + "\n\n");
+            }), error -> http.runOnContext(v -> {
+                if (!response.ended() && !response.closed()) {
+                    response.end("event: end\ndata: " + new JsonObject().put("reason", error.getMessage()).encode()
+                            + "\n\n");
+                }
+            })));
         });
+    }
+
+    private void acquire(RoutingContext rc) {
+        target(rc).ifPresent(target -> waitFor(rc, target.fleetNode(), target.lease(), (wait, done) -> target
+                .fleetNode().acquireRemote(target.node(), target.recorder(), target.lease().id(),
+                        target.lease().clientName(), wait, done)));
+    }
+
+    private void acquireAny(RoutingContext rc) {
+        node(rc).ifPresent(node -> {
+            RequestBody body = RequestBody.of(rc);
+            FleetPool pool = new FleetPool(qualifiedIds(body.raw("recorders")), Optional.ofNullable(body
+                    .object("medium")).map(medium -> (long) medium.integer("minFreeBytes", 0)).orElse(null));
+            Lease lease = authorized(rc);
+            waitFor(rc, node, lease, (wait, done) -> node.acquireAnyRemote(pool, lease.id(), lease.clientName(),
+                    wait, done));
+        });
+    }
+
+    /** What starts a remote acquire for at most {@code wait}, and returns what gives it up. */
+    @FunctionalInterface
+    private interface RemoteAcquire {
+        Runnable start(Duration wait, BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> done);
+    }
+
+    /**
+     * Answers a remote acquire of {@code lease}'s session: counted as one of its pending acquires until answered or
+     * given up; a client that hangs up gives it up, and a grant that races with that is given back.
+     */
+    private void waitFor(RoutingContext rc, FleetNode fleetNode, Lease lease, RemoteAcquire acquire) {
+        Duration wait = Duration.ofMillis(RequestBody.of(rc).integer("waitMillis", 0));
+        if (wait.isNegative() || wait.compareTo(maxWait) > 0) {
+            throw new InvalidArgumentException("waitMillis must be 0 to the service's limit of "
+                    + maxWait.toMillis() + ": " + wait.toMillis());
+        }
+        leases.beginAcquire(lease, maxPendingPerSession); // a remote wait counts like a local one
+        io.vertx.core.Context http = Vertx.currentContext();
+        boolean[] ended = {false}; // HTTP loop only: the pending count ends once, answered or given up
+        Runnable giveUp = acquire.start(wait, (grant, error) -> http.runOnContext(v -> {
+            if (!ended[0]) {
+                ended[0] = true;
+                leases.endAcquire(lease);
+            }
+            if (grant != null && rc.response().closed()) {
+                // the client hung up as the grant came: given back, as a local acquire's would be
+                fleetNode.releaseRemote(grant.node(), grant.recorder(), lease.id()).subscribe(count -> { }, e -> { });
+            } else if (error != null) {
+                Replies.problem(rc, error);
+            } else {
+                Replies.json(rc, 200, new JsonObject().put("recorder", grant.node() + "/" + grant.recorder().value())
+                        .put("sessionId", lease.id()).put("lockCount", grant.lockCount())
+                        .put("holdId", grant.holdId()));
+            }
+        }));
+        rc.response().closeHandler(v -> { // a grant that races with it is given back
+            giveUp.run();
+            if (!ended[0]) {
+                ended[0] = true;
+                leases.endAcquire(lease);
+            }
+        });
+    }
+
+    /** The pool of a fleet acquire-any body: the {@code node/id} names it holds (validated by its schema), or null. */
+    private static @Nullable Set<String> qualifiedIds(@Nullable Object recorders) {
+        if (recorders == null) {
+            return null;
+        }
+        Set<String> ids = new java.util.HashSet<>();
+        for (Object id : (io.vertx.core.json.JsonArray) recorders) {
+            String value = (String) id;
+            int slash = value.indexOf('/');
+            if (slash < 0 || !NODE.matcher(value.substring(0, slash)).matches() || slash == value.length() - 1) {
+                throw new InvalidArgumentException("'recorders' of a fleet pool must name node/recorder: " + value);
+            }
+            ids.add(value);
+        }
+        return ids;
     }
 
     private void release(RoutingContext rc) {
@@ -127,9 +225,13 @@ final class FleetEndpoints {
         }
         String node = nodeParam(rc);
         RecorderId id = PathParams.recorder(rc);
-        Lease lease = leases.authorize(RequestBody.of(rc).requiredString("sessionId"),
+        return Optional.of(new Target(fleetNode.get(), node, id, authorized(rc)));
+    }
+
+    /** The lease of the body's session, checked against the request's session token. */
+    private Lease authorized(RoutingContext rc) {
+        return leases.authorize(RequestBody.of(rc).requiredString("sessionId"),
                 rc.request().getHeader(SessionEndpoints.TOKEN_HEADER));
-        return Optional.of(new Target(fleetNode.get(), node, id, lease));
     }
 
     /** The fleet node, or the problem answered when there is none (not in a fleet, not joined yet). */

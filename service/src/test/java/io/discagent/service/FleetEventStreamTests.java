@@ -1,0 +1,111 @@
+package io.discagent.service;
+
+import static io.discagent.service.FleetSupport.freePorts;
+import static io.discagent.service.FleetSupport.reachable;
+import static io.discagent.service.FleetSupport.secret;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.discagent.api.RecorderId;
+import io.discagent.api.event.MediaChangedEvent.MediaState;
+import io.discagent.service.SseClient.Frame;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code GET /api/v1/fleet/events}: a snapshot of the fleet view, then every change of every node, each with its node
+ * and that node's sequence, never going back within a node. Three real members on loopback.
+ */
+class FleetEventStreamTests {
+
+    @Test
+    void theStreamShowsEveryNodesChangesInThatNodesOrder() {
+        int[] ports = freePorts(3);
+        byte[] secret = secret();
+        List<TestService> started = new ArrayList<>();
+        try {
+            TestService a = FleetSupport.member("node-a", ports, 0, secret, c -> { });
+            started.add(a);
+            TestService b = FleetSupport.member("node-b", ports, 1, secret, c -> { });
+            started.add(b);
+            TestService c = FleetSupport.member("node-c", ports, 2, secret, c3 -> { });
+            started.add(c);
+            for (TestService t : started) {
+                FleetSupport.awaitView(t, v -> reachable(v).size() == 3 && v.recorders().size() == 6);
+            }
+            try (SseClient sse = SseClient.connect(a.http, a.base + "/api/v1/fleet/events")) {
+                assertThat(sse.status).isEqualTo(200);
+                Frame snapshot = sse.next();
+                assertThat(snapshot.event()).isEqualTo("snapshot");
+                assertThat(snapshot.data().getJsonObject("view").getJsonArray("recorders")).hasSize(6);
+                List<Frame> seen = new ArrayList<>();
+
+                TestService.Session burner = b.openForMinutes("Burner on B");
+                assertThat(b.acquire(burner, "sim-0").status()).isEqualTo(200);
+                Frame held = awaitFrame(sse, seen, f -> f.event().equals("lock") && f.data().getString("node")
+                        .equals("node-b") && lock(f).getString("state").equals("held"));
+                assertThat(lock(held).getString("owner")).isEqualTo("Burner on B");
+                assertThat(held.data().getJsonObject("recorder").getString("id")).isEqualTo("sim-0");
+                assertThat(b.release(burner, "sim-0").status()).isEqualTo(200);
+                awaitFrame(sse, seen, f -> f.event().equals("lock") && f.data().getString("node").equals("node-b")
+                        && lock(f).getString("state").equals("free"));
+
+                c.sim().changeMedia(RecorderId.of("sim-1"), MediaState.NO_MEDIA);
+                awaitFrame(sse, seen, f -> f.event().equals("media") && f.data().getString("node").equals("node-c"));
+                c.sim().addRecorder("sim-7");
+                Frame arrived = awaitFrame(sse, seen, f -> f.event().equals("arrived"));
+                assertThat(arrived.data().getString("node")).isEqualTo("node-c");
+                assertThat(arrived.data().getJsonObject("recorder").getString("id")).isEqualTo("sim-7");
+                c.sim().removeRecorder(RecorderId.of("sim-7"));
+                awaitFrame(sse, seen, f -> f.event().equals("removed") && f.data().getString("node").equals("node-c"));
+
+                // a change on node-a itself is in its own stream too
+                TestService.Session local = a.openForMinutes("Local on A");
+                assertThat(a.acquire(local, "sim-1").status()).isEqualTo(200);
+                awaitFrame(sse, seen, f -> f.event().equals("lock") && f.data().getString("node").equals("node-a")
+                        && lock(f).getString("state").equals("held"));
+                assertThat(a.release(local, "sim-1").status()).isEqualTo(200);
+
+                c.close();
+                started.remove(c);
+                Frame gone = awaitFrame(sse, seen, f -> f.event().equals("unreachable"));
+                assertThat(gone.data().getString("node")).isEqualTo("node-c");
+                assertThat(gone.data().getString("reason")).isNotBlank();
+
+                // each node's sequence never goes down (one incarnation each here)
+                Map<String, Long> last = new HashMap<>();
+                seen.addAll(sse.pending());
+                for (Frame f : seen) {
+                    String node = f.data().getString("node");
+                    long sequence = f.data().getLong("sequence");
+                    assertThat(sequence).as("%s after %s", f, last.get(node))
+                            .isGreaterThanOrEqualTo(last.getOrDefault(node, 0L));
+                    last.put(node, sequence);
+                }
+            }
+        } finally {
+            started.forEach(TestService::close);
+        }
+    }
+
+    private static io.vertx.core.json.JsonObject lock(Frame f) {
+        return f.data().getJsonObject("recorder").getJsonObject("lock");
+    }
+
+    /** Reads frames (keeping each in {@code seen}) until one matches; a real, bounded wait. */
+    private static Frame awaitFrame(SseClient sse, List<Frame> seen, Predicate<Frame> wanted) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            Frame f = sse.next(Duration.ofSeconds(30));
+            seen.add(f);
+            if (wanted.test(f)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no such frame within 30 s; seen: " + seen);
+    }
+}
