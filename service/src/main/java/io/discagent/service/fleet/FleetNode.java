@@ -456,24 +456,33 @@ public final class FleetNode {
         return config.staleAfter().multipliedBy(2);
     }
 
+    /**
+     * Renews this node's remote sessions on each owning node; one the owning node names gone is marked lost, unless
+     * its fence changed meanwhile (the session there ended and a later acquire opened a fresh one).
+     */
     private void renewRemoteHolds() {
-        Map<String, io.vertx.core.json.JsonArray> byNode = new HashMap<>();
+        Map<String, Map<String, String>> byNode = new HashMap<>(); // owning node -> session -> fence renewed
         fences.forEach((session, nodes) -> nodes.forEach((node, fence) -> {
             if (!fence.equals(LOST)) {
-                byNode.computeIfAbsent(node, k -> new io.vertx.core.json.JsonArray()).add(new JsonObject()
-                        .put("session", session).put("fence", fence));
+                byNode.computeIfAbsent(node, k -> new HashMap<>()).put(session, fence);
             }
         }));
-        byNode.forEach((node, sessions) -> ask(node, new JsonObject().put("op", "renew").put("sessions", sessions),
-                REMOTE_MARGIN).subscribe(reply -> context.runOnContext(v -> {
-                    for (Object lost : reply.getJsonArray("lost")) {
-                        Map<String, String> nodes = fences.get((String) lost);
-                        if (nodes != null && nodes.containsKey(node) && !LOST.equals(nodes.get(node))) {
-                            LOG.log(Level.INFO, "the remote hold of session " + lost + " on " + node + " is gone");
-                            nodes.put(node, LOST); // kept out of renewals; its release is refused
+        byNode.forEach((node, renewed) -> {
+            JsonArray sessions = new JsonArray();
+            renewed.forEach((session, fence) -> sessions.add(new JsonObject().put("session", session)
+                    .put("fence", fence)));
+            ask(node, new JsonObject().put("op", "renew").put("sessions", sessions), REMOTE_MARGIN)
+                    .subscribe(reply -> context.runOnContext(v -> {
+                        for (Object lost : reply.getJsonArray("lost")) {
+                            Map<String, String> nodes = fences.get((String) lost);
+                            String judged = renewed.get((String) lost);
+                            if (nodes != null && judged != null && judged.equals(nodes.get(node))) {
+                                LOG.log(Level.INFO, "the remote hold of session " + lost + " on " + node + " is gone");
+                                nodes.put(node, LOST); // kept out of renewals; its release is refused
+                            }
                         }
-                    }
-                }), e -> LOG.log(Level.DEBUG, "renewing remote holds on " + node + " failed: " + e.getMessage())));
+                    }), e -> LOG.log(Level.DEBUG, "renewing remote holds on " + node + " failed: " + e.getMessage()));
+        });
     }
 
     /** A sealed request to {@code node}; its reply, or its typed failure. */
