@@ -10,10 +10,7 @@ import io.discagent.api.event.MediaChangedEvent.MediaState;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -235,18 +232,8 @@ class FleetPoolTests {
 
     /** Sends a fleet acquire-any on a raw connection to node-a and returns the socket, to be closed mid-wait. */
     private Socket rawAcquireAny(TestService.Session s, JsonArray recorders) throws IOException {
-        URI uri = URI.create(a.base);
-        Socket socket = new Socket(uri.getHost(), uri.getPort());
-        byte[] body = new JsonObject().put("sessionId", s.id()).put("recorders", recorders).put("waitMillis", 30_000)
-                .encode().getBytes(StandardCharsets.UTF_8);
-        String head = "POST /api/v1/fleet/recorders/acquire-any HTTP/1.1\r\nHost: " + uri.getHost() + ":"
-                + uri.getPort() + "\r\nContent-Type: application/json\r\nX-Session-Token: " + s.token()
-                + "\r\nContent-Length: " + body.length + "\r\n\r\n";
-        OutputStream out = socket.getOutputStream();
-        out.write(head.getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
-        out.flush();
-        return socket;
+        return FleetSupport.rawPost(a, "/api/v1/fleet/recorders/acquire-any", s.token(), new JsonObject()
+                .put("sessionId", s.id()).put("recorders", recorders).put("waitMillis", 30_000));
     }
 
     private <T> CompletableFuture<T> async(java.util.function.Supplier<T> work) {

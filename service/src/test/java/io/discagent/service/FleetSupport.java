@@ -62,6 +62,24 @@ final class FleetSupport {
         });
     }
 
+    /**
+     * Sends {@code body} to {@code path} of member {@code t} on a raw connection, with the session token, and returns
+     * the socket: a client that closes it mid-wait has hung up.
+     */
+    static java.net.Socket rawPost(TestService t, String path, String token, JsonObject body) throws IOException {
+        java.net.URI uri = java.net.URI.create(t.base);
+        java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort());
+        byte[] bytes = body.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String head = "POST " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                + "\r\nContent-Type: application/json\r\nX-Session-Token: " + token
+                + "\r\nContent-Length: " + bytes.length + "\r\n\r\n";
+        java.io.OutputStream out = socket.getOutputStream();
+        out.write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+        return socket;
+    }
+
     /** What member {@code t} knows of its fleet now. */
     static FleetView view(TestService t) {
         return t.service.fleet().node().orElseThrow().view().block(Duration.ofSeconds(10));

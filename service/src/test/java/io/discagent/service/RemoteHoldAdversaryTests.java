@@ -757,18 +757,8 @@ class RemoteHoldAdversaryTests {
 
     /** Sends a remote acquire on a raw connection to node-a and returns the socket, to be closed mid-wait. */
     private Socket rawAcquire(TestService.Session s, String target, long waitMillis) throws IOException {
-        URI uri = URI.create(a.base);
-        Socket socket = new Socket(uri.getHost(), uri.getPort());
-        byte[] body = new JsonObject().put("sessionId", s.id()).put("waitMillis", waitMillis).encode()
-                .getBytes(StandardCharsets.UTF_8);
-        String head = "POST /api/v1/fleet/recorders/" + target + "/acquire HTTP/1.1\r\nHost: " + uri.getHost() + ":"
-                + uri.getPort() + "\r\nContent-Type: application/json\r\nX-Session-Token: " + s.token()
-                + "\r\nContent-Length: " + body.length + "\r\n\r\n";
-        OutputStream out = socket.getOutputStream();
-        out.write(head.getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
-        out.flush();
-        return socket;
+        return FleetSupport.rawPost(a, "/api/v1/fleet/recorders/" + target + "/acquire", s.token(), new JsonObject()
+                .put("sessionId", s.id()).put("waitMillis", waitMillis));
     }
 
     private TestService.Session open(TestService t, String name, long ttlMillis) {

@@ -244,48 +244,28 @@ class DeliveryRaceAdversaryTests {
                         at.end();
                     }
                 }),
-                shape("map.toFuture.get(timeout), cancel on timeout", (m, w, at, t) -> at.fire = () -> {
-                    CompletableFuture<LockGrant> f = m.map(g -> g).toFuture();
-                    try {
-                        at.receive(f.get(t.toNanos(), TimeUnit.NANOSECONDS));
-                    } catch (TimeoutException timedOut) {
-                        if (!f.cancel(false)) {
-                            at.receive(f.join());
-                        }
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    } finally {
-                        at.end();
-                    }
-                }),
-                shape("just.cache.flatMap.toFuture.get(timeout), cancel on timeout", (m, w, at, t) -> at.fire = () -> {
-                    CompletableFuture<LockGrant> f = Mono.just(1).cache().flatMap(x -> m).toFuture();
-                    try {
-                        at.receive(f.get(t.toNanos(), TimeUnit.NANOSECONDS));
-                    } catch (TimeoutException timedOut) {
-                        if (!f.cancel(false)) {
-                            at.receive(f.join());
-                        }
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    } finally {
-                        at.end();
-                    }
-                }),
-                shape("toFuture.get(timeout), cancel on timeout", (m, w, at, t) -> at.fire = () -> {
-                    CompletableFuture<LockGrant> f = m.toFuture();
-                    try {
-                        at.receive(f.get(t.toNanos(), TimeUnit.NANOSECONDS));
-                    } catch (TimeoutException timedOut) {
-                        if (!f.cancel(true)) {
-                            at.receive(f.join());
-                        }
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    } finally {
-                        at.end();
-                    }
-                }));
+                shape("map.toFuture.get(timeout), cancel on timeout", futureTimeout(m -> m.map(g -> g))),
+                shape("just.cache.flatMap.toFuture.get(timeout), cancel on timeout",
+                        futureTimeout(m -> Mono.just(1).cache().flatMap(x -> m))),
+                shape("toFuture.get(timeout), cancel on timeout", futureTimeout(m -> m)));
+    }
+
+    /** {@code chain(acquire).toFuture().get(timeout)}, cancelled when it times out (the grant kept if it came first). */
+    private static Shape futureTimeout(java.util.function.Function<Mono<LockGrant>, Mono<LockGrant>> chain) {
+        return (m, w, at, t) -> at.fire = () -> {
+            CompletableFuture<LockGrant> f = chain.apply(m).toFuture();
+            try {
+                at.receive(f.get(t.toNanos(), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException timedOut) {
+                if (!f.cancel(false)) {
+                    at.receive(f.join());
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            } finally {
+                at.end();
+            }
+        };
     }
 
     /** Shapes with no outside cancellation at all: the grant is handed on through an asynchronous operator. */

@@ -128,77 +128,13 @@ class PoolCancellationAdversaryTests {
                     freeAll.run();
                     return kept;
                 }),
-                Arguments.of("toFuture().cancel", (Shape) (req, freeAll, s) -> {
-                    List<LockGrant> kept = new CopyOnWriteArrayList<>();
-                    CompletableFuture<LockGrant> f = req.toFuture();
-                    freeAll.run();
-                    spin();
-                    if (!f.cancel(true)) {
-                        try {
-                            kept.add(f.join());
-                        } catch (RuntimeException failed) {
-                            // nothing kept
-                        }
-                    }
-                    return kept;
-                }),
-                Arguments.of("cache().flatMap(..).toFuture().cancel(false)", (Shape) (req, freeAll, s) -> {
-                    List<LockGrant> kept = new CopyOnWriteArrayList<>();
-                    CompletableFuture<LockGrant> f = Mono.just(s).cache().flatMap(x -> req).toFuture();
-                    freeAll.run();
-                    spin();
-                    if (!f.cancel(false)) {
-                        try {
-                            kept.add(f.join());
-                        } catch (RuntimeException failed) {
-                            // nothing kept
-                        }
-                    }
-                    return kept;
-                }),
-                Arguments.of("flatMap(..).toFuture().cancel(false)", (Shape) (req, freeAll, s) -> {
-                    List<LockGrant> kept = new CopyOnWriteArrayList<>();
-                    CompletableFuture<LockGrant> f = Mono.just(s).flatMap(x -> req).toFuture();
-                    freeAll.run();
-                    spin();
-                    if (!f.cancel(false)) {
-                        try {
-                            kept.add(f.join());
-                        } catch (RuntimeException failed) {
-                            // nothing kept
-                        }
-                    }
-                    return kept;
-                }),
-                Arguments.of("map(..).toFuture().cancel(false)", (Shape) (req, freeAll, s) -> {
-                    List<LockGrant> kept = new CopyOnWriteArrayList<>();
-                    CompletableFuture<LockGrant> f = req.map(x -> x).toFuture();
-                    freeAll.run();
-                    spin();
-                    if (!f.cancel(false)) {
-                        try {
-                            kept.add(f.join());
-                        } catch (RuntimeException failed) {
-                            // nothing kept
-                        }
-                    }
-                    return kept;
-                }),
-                Arguments.of("freed first, then toFuture().cancel(false)", (Shape) (req, freeAll, s) -> {
-                    List<LockGrant> kept = new CopyOnWriteArrayList<>();
-                    freeAll.run();
-                    spin();
-                    CompletableFuture<LockGrant> f = req.toFuture();
-                    spin();
-                    if (!f.cancel(false)) {
-                        try {
-                            kept.add(f.join());
-                        } catch (RuntimeException failed) {
-                            // nothing kept
-                        }
-                    }
-                    return kept;
-                }),
+                Arguments.of("toFuture().cancel", futureShape((req, s) -> req, false)),
+                Arguments.of("cache().flatMap(..).toFuture().cancel(false)",
+                        futureShape((req, s) -> Mono.just(s).cache().flatMap(x -> req), false)),
+                Arguments.of("flatMap(..).toFuture().cancel(false)",
+                        futureShape((req, s) -> Mono.just(s).flatMap(x -> req), false)),
+                Arguments.of("map(..).toFuture().cancel(false)", futureShape((req, s) -> req.map(x -> x), false)),
+                Arguments.of("freed first, then toFuture().cancel(false)", futureShape((req, s) -> req, true)),
                 Arguments.of("block(random)", (Shape) (req, freeAll, s) -> {
                     List<LockGrant> kept = new CopyOnWriteArrayList<>();
                     freeAll.run();
@@ -212,6 +148,35 @@ class PoolCancellationAdversaryTests {
                     }
                     return kept;
                 }));
+    }
+
+    /**
+     * The request, wrapped by {@code chain}, as a {@code toFuture()} cancelled at a random moment (after the
+     * recorders begin to free, or once they were freed when {@code freedFirst}); the grant is kept when the future
+     * had it first.
+     */
+    private static Shape futureShape(java.util.function.BiFunction<Mono<LockGrant>, ClientSession, Mono<LockGrant>> chain,
+            boolean freedFirst) {
+        return (req, freeAll, s) -> {
+            List<LockGrant> kept = new CopyOnWriteArrayList<>();
+            if (freedFirst) {
+                freeAll.run();
+                spin();
+            }
+            CompletableFuture<LockGrant> f = chain.apply(req, s).toFuture();
+            if (!freedFirst) {
+                freeAll.run();
+            }
+            spin();
+            if (!f.cancel(false)) {
+                try {
+                    kept.add(f.join());
+                } catch (RuntimeException failed) {
+                    // nothing kept
+                }
+            }
+            return kept;
+        };
     }
 
     private static void spin() {

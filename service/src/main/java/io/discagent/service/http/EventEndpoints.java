@@ -122,16 +122,21 @@ final class EventEndpoints {
     private void sse(RoutingContext rc) {
         Set<RecorderId> filter = filter(rc);
         OptionalLong after = resumeAfter(rc);
-        HttpServerResponse response = rc.response();
-        response.setChunked(true)
-                .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-                .putHeader("Cache-Control", "no-store")
-                .putHeader("X-Accel-Buffering", "no");
-        response.write("retry: 2000\n: discagent event stream\n\n");
+        HttpServerResponse response = startSse(rc.response(), "discagent event stream");
         SseStream client = new SseStream(filter, rc.request());
         response.closeHandler(v -> feed.unregister(client));
         response.drainHandler(v -> feed.wake());
         feed.register(client, after);
+    }
+
+    /** Starts an endless Server-Sent Events response: its headers, the client's retry delay and a first comment. */
+    static HttpServerResponse startSse(HttpServerResponse response, String comment) {
+        response.setChunked(true)
+                .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                .putHeader("Cache-Control", "no-store")
+                .putHeader("X-Accel-Buffering", "no");
+        response.write("retry: 2000\n: " + comment + "\n\n");
+        return response;
     }
 
     /** One SSE client; the feed drives it from its own thread. */

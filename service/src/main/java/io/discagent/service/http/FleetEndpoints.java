@@ -96,12 +96,7 @@ final class FleetEndpoints {
      */
     private void events(RoutingContext rc) {
         node(rc).ifPresent(node -> {
-            HttpServerResponse response = rc.response();
-            response.setChunked(true)
-                    .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-                    .putHeader("Cache-Control", "no-store")
-                    .putHeader("X-Accel-Buffering", "no");
-            response.write("retry: 2000\n: discagent fleet event stream\n\n");
+            HttpServerResponse response = EventEndpoints.startSse(rc.response(), "discagent fleet event stream");
             io.vertx.core.Context http = Vertx.currentContext();
             reactor.core.Disposable.Swap subscription = reactor.core.Disposables.swap();
             response.closeHandler(v -> subscription.dispose());
