@@ -76,6 +76,16 @@ class FleetEventStreamTests {
                 assertThat(gone.data().getString("node")).isEqualTo("node-c");
                 assertThat(gone.data().getString("reason")).isNotBlank();
 
+                // the CLI: `watch --fleet` prints the fleet view first, one recorder a line
+                CliRun watch = CliRun.against(a.base, "watch", "--fleet", "--count", "1");
+                assertThat(watch.exitCode()).as(watch.err()).isZero();
+                assertThat(watch.out().lines().filter(l -> l.contains("node-c/")))
+                        .allSatisfy(l -> assertThat(l).contains("unreachable; last free")).hasSize(2);
+                assertThat(watch.out().lines().filter(l -> l.contains("node-a/") || l.contains("node-b/")))
+                        .allSatisfy(l -> assertThat(l).contains("now").endsWith("free")).hasSize(4);
+                assertThat(CliRun.against(a.base, "watch", "--fleet", "--recorder", "sim-0").exitCode())
+                        .isEqualTo(io.discagent.service.problem.ExitCode.USAGE.code());
+
                 // each node's sequence never goes down (one incarnation each here)
                 Map<String, Long> last = new HashMap<>();
                 seen.addAll(sse.pending());

@@ -23,14 +23,22 @@ final class WatchCommand extends ClientCommand {
     @Option(names = "--count", description = "Stop after this many events.")
     Integer count;
 
+    @Option(names = "--fleet", description = "The changes of every node of the fleet the service is in (node/id), "
+            + "each with its node's sequence: the fleet view first.")
+    boolean fleet;
+
     @Override
     int run(AgentClient client) {
+        if (fleet && !recorders.isEmpty()) {
+            throw new AgentClient.Failure(ExitCode.USAGE.code(),
+                    "--fleet shows every recorder of the fleet: it takes no --recorder");
+        }
         for (String id : recorders) {
             // the stream accepts ids that are not there (their events come if they arrive): a typo would wait forever
             client.call("GET", "/api/v1/recorders/" + segment(id), null);
         }
         int[] printed = {0};
-        try (Stream<String> lines = client.lines(EventStream.path(recorders))) {
+        try (Stream<String> lines = client.lines(fleet ? "/api/v1/fleet/events" : EventStream.path(recorders))) {
             boolean stopped = EventStream.read(lines, (type, data) -> !(print(type, data) && count != null
                     && ++printed[0] >= count));
             if (stopped) {
@@ -52,6 +60,8 @@ final class WatchCommand extends ClientCommand {
         }
         if (json) {
             out().println(data);
+        } else if (fleet) {
+            out().print(fleetReadable(new JsonObject(data)));
         } else {
             out().println(readable(new JsonObject(data)));
         }
@@ -89,6 +99,31 @@ final class WatchCommand extends ClientCommand {
             default:
                 return head + e.getString("command") + " did not return within " + e.getLong("timeoutMillis") + " ms";
         }
+    }
+
+    /** A fleet event, one line per recorder it names (a snapshot names every recorder of the fleet). */
+    static String fleetReadable(JsonObject e) {
+        String type = e.getString("type");
+        if ("snapshot".equals(type)) {
+            StringBuilder lines = new StringBuilder();
+            for (Object item : e.getJsonObject("view").getJsonArray("recorders")) {
+                JsonObject r = (JsonObject) item;
+                lines.append(String.format("%-16s %-24s %-11s %s%n", r.getString("node"), r.getString("id"),
+                        "now", r.getBoolean("reachable", true) ? lock(r.getJsonObject("lock"))
+                                : "unreachable; last " + lock(r.getJsonObject("lock"))));
+            }
+            return lines.toString();
+        }
+        String head = String.format("%-16s ", e.getString("node") + " #" + e.getLong("sequence"));
+        JsonObject recorder = e.getJsonObject("recorder");
+        String id = recorder == null ? "" : e.getString("node") + "/" + recorder.getString("id");
+        return head + switch (type) {
+            case "lock" -> String.format("%-24s %-11s %s", id, "lock", lock(recorder.getJsonObject("lock")));
+            case "media" -> String.format("%-24s %-11s %s", id, "media", recorder.getValue("media") == null
+                    ? "none" : "read");
+            case "arrived", "removed" -> String.format("%-24s %s", id, type);
+            default -> String.format("%-24s %-11s %s", "(the node)", type, e.getString("reason", ""));
+        } + System.lineSeparator();
     }
 
     private static String lock(JsonObject lock) {
