@@ -83,6 +83,18 @@ class PoolMediumTests {
     }
 
     @Test
+    void aRequestThatMayNotWaitWhoseOnlyMatchingRecorderIsHeldFailsLockedNamingTheHolder() {
+        eject(SIM0);
+        ClientSession holder = t.session("Holder");
+        holder.acquire(SIM1).block(); // sim-1 holds the simulator's blank BD-RE
+        TestSubscriber<LockGrant> pool = acquireAny(t.session("Pool"), BLANK_DVD_SIZE, AcquireOptions.DEFAULT);
+        assertThat(pool.expectTerminalError()).isInstanceOf(io.discagent.api.error.RecorderLockedException.class)
+                .hasMessageContaining("with a matching medium is held")
+                .satisfies(e -> assertThat(((io.discagent.api.error.RecorderException) e).owner()).hasValue("Holder"));
+        assertFree(SIM0);
+    }
+
+    @Test
     void aWaitingRequestIsGrantedTheRecorderWhoseMediumStartsToMatch() {
         eject(SIM0);
         eject(SIM1);

@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * once more the moment the recorder would be granted. The request waits in line only at recorders whose medium
  * matches; a recorder whose medium stops matching drops out of the request (its place in that recorder's line is
  * lost), and one whose medium starts matching joins it at the back of its line. A request that may not wait fails at
- * once when no recorder of the pool is free with a matching medium; one that waits keeps waiting, up to its timeout,
+ * once when no recorder of the pool is free with a matching medium: with {@code RecorderLockedException} naming the
+ * holder when one with a matching medium is held, else with {@code MediaNotWritableException}; one that waits keeps
+ * waiting, up to its timeout,
  * while a recorder of the pool exists whose medium may still change.
  */
 public final class RecorderSelector {

@@ -216,7 +216,8 @@ final class PoolRequest implements AcquireOperation.Receiver {
         } else if (!options.waits()
                 && parked.stream().noneMatch(slot -> slot.mediumReadPending()
                         && (slot.lastMedium() == null || !slot.lastMedium().isKnown()))) {
-            fail(noMatchingMedium());
+            // a recorder whose medium matched is held: that says more than the ones whose medium does not
+            fail(firstLocked != null ? locked(firstLocked) : noMatchingMedium());
         }
     }
 
@@ -295,6 +296,12 @@ final class PoolRequest implements AcquireOperation.Receiver {
         failIfNoneLeft();
     }
 
+    private RecorderLockedException locked(RecorderLockedException first) {
+        return new RecorderLockedException(first.hresult(), "every recorder of the pool (" + selector + ") "
+                + (selector.hasMediumCondition() ? "with a matching medium " : "") + "is held; first: "
+                + first.detailMessage(), first.recorder().orElse(null), first.owner().orElse(null), null, null);
+    }
+
     /** Why the request fails once no recorder is left to wait on. */
     private RecorderException noneLeft() {
         RecorderException last = lastError;
@@ -313,9 +320,7 @@ final class PoolRequest implements AcquireOperation.Receiver {
         }
         RecorderLockedException locked = firstLocked;
         if (locked != null) {
-            return new RecorderLockedException(locked.hresult(), "every recorder of the pool (" + selector + ") is "
-                    + "held; first: " + locked.detailMessage(), locked.recorder().orElse(null),
-                    locked.owner().orElse(null), null, null);
+            return locked(locked);
         }
         if (last instanceof PendingAcquireLimitException) {
             return new PendingAcquireLimitException(last.hresult(), "every recorder of the pool (" + selector + ") "

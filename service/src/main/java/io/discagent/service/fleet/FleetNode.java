@@ -378,13 +378,29 @@ public final class FleetNode {
         }
 
         private void failed(Throwable error) {
-            // a node that is not there tells less than one that answered (locked, timed out)
-            if (failure == null || failure instanceof io.discagent.api.error.RecorderRemovedException) {
+            if (failure == null || telling(error) > telling(failure)) {
                 failure = error;
             }
             if (!decided && asked.isEmpty()) {
                 fail(failure);
             }
+        }
+
+        /**
+         * How much a node's failure tells the client, of several: a holder (it may wait or retry), then a wait that ran
+         * out, then no matching medium (it must change discs), then anything else, and last a node that is not there.
+         */
+        private static int telling(Throwable error) {
+            if (error instanceof io.discagent.api.error.RecorderLockedException) {
+                return 4;
+            } else if (error instanceof io.discagent.api.error.AcquireTimeoutException) {
+                return 3;
+            } else if (error instanceof io.discagent.api.error.MediaNotWritableException) {
+                return 2;
+            } else if (error instanceof io.discagent.api.error.RecorderRemovedException) {
+                return 0;
+            }
+            return 1;
         }
 
         private void cancelOthers() {
