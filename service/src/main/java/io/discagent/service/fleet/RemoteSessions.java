@@ -96,7 +96,7 @@ final class RemoteSessions {
     private void acquire(String from, JsonObject request, Consumer<JsonObject> reply, boolean any) {
         String key = from + "/" + request.getString("session");
         @Nullable RecorderId recorder = any ? null : RecorderId.of(request.getString("recorder"));
-        RecorderSelector pool = any ? pool(request) : null;
+        @Nullable RecorderSelector pool = any ? pool(request) : null;
         long waitMillis = Math.max(0, request.getLong("waitMillis", 0L));
         Remote remote = sessions.get(key);
         if (remote == null) {

@@ -108,6 +108,7 @@ final class FleetEndpoints {
                     subscription.dispose();
                     response.end(": discagent: this client fell behind the fleet's events; reconnect for a fresh "
                             + "snapshot\n\n");
+                    rc.request().connection().shutdown(io.discagent.service.events.StreamClient.CUT_OFF_GRACE);
                     return;
                 }
                 response.write("event: " + event.getString("type") + "\ndata: " + event.encode() + "\n\n");
