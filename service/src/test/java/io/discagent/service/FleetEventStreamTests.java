@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,33 +45,33 @@ class FleetEventStreamTests {
 
                 TestService.Session burner = b.openForMinutes("Burner on B");
                 assertThat(b.acquire(burner, "sim-0").status()).isEqualTo(200);
-                Frame held = awaitFrame(sse, seen, f -> f.event().equals("lock") && f.data().getString("node")
+                Frame held = sse.awaitFrame(seen, f -> f.event().equals("lock") && f.data().getString("node")
                         .equals("node-b") && lock(f).getString("state").equals("held"));
                 assertThat(lock(held).getString("owner")).isEqualTo("Burner on B");
                 assertThat(held.data().getJsonObject("recorder").getString("id")).isEqualTo("sim-0");
                 assertThat(b.release(burner, "sim-0").status()).isEqualTo(200);
-                awaitFrame(sse, seen, f -> f.event().equals("lock") && f.data().getString("node").equals("node-b")
+                sse.awaitFrame(seen, f -> f.event().equals("lock") && f.data().getString("node").equals("node-b")
                         && lock(f).getString("state").equals("free"));
 
                 c.sim().changeMedia(RecorderId.of("sim-1"), MediaState.NO_MEDIA);
-                awaitFrame(sse, seen, f -> f.event().equals("media") && f.data().getString("node").equals("node-c"));
+                sse.awaitFrame(seen, f -> f.event().equals("media") && f.data().getString("node").equals("node-c"));
                 c.sim().addRecorder("sim-7");
-                Frame arrived = awaitFrame(sse, seen, f -> f.event().equals("arrived"));
+                Frame arrived = sse.awaitFrame(seen, f -> f.event().equals("arrived"));
                 assertThat(arrived.data().getString("node")).isEqualTo("node-c");
                 assertThat(arrived.data().getJsonObject("recorder").getString("id")).isEqualTo("sim-7");
                 c.sim().removeRecorder(RecorderId.of("sim-7"));
-                awaitFrame(sse, seen, f -> f.event().equals("removed") && f.data().getString("node").equals("node-c"));
+                sse.awaitFrame(seen, f -> f.event().equals("removed") && f.data().getString("node").equals("node-c"));
 
                 // a change on node-a itself is in its own stream too
                 TestService.Session local = a.openForMinutes("Local on A");
                 assertThat(a.acquire(local, "sim-1").status()).isEqualTo(200);
-                awaitFrame(sse, seen, f -> f.event().equals("lock") && f.data().getString("node").equals("node-a")
+                sse.awaitFrame(seen, f -> f.event().equals("lock") && f.data().getString("node").equals("node-a")
                         && lock(f).getString("state").equals("held"));
                 assertThat(a.release(local, "sim-1").status()).isEqualTo(200);
 
                 c.close();
                 started.remove(c);
-                Frame gone = awaitFrame(sse, seen, f -> f.event().equals("unreachable"));
+                Frame gone = sse.awaitFrame(seen, f -> f.event().equals("unreachable"));
                 assertThat(gone.data().getString("node")).isEqualTo("node-c");
                 assertThat(gone.data().getString("reason")).isNotBlank();
 
@@ -106,16 +105,4 @@ class FleetEventStreamTests {
         return f.data().getJsonObject("recorder").getJsonObject("lock");
     }
 
-    /** Reads frames (keeping each in {@code seen}) until one matches; a real, bounded wait. */
-    private static Frame awaitFrame(SseClient sse, List<Frame> seen, Predicate<Frame> wanted) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            Frame f = sse.next(Duration.ofSeconds(30));
-            seen.add(f);
-            if (wanted.test(f)) {
-                return f;
-            }
-        }
-        throw new AssertionError("no such frame within 30 s; seen: " + seen);
-    }
 }

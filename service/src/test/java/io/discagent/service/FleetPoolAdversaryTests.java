@@ -714,10 +714,10 @@ class FleetPoolAdversaryTests {
             assertThat(b.release(s, "sim-2").status()).isEqualTo(200);
             for (SseClient sse : clients) {
                 List<Frame> seen = new ArrayList<>();
-                awaitFrame(sse, seen, f -> isLock(f, "node-b", "sim-2", "held")
+                sse.awaitFrame(seen, f -> isLock(f, "node-b", "sim-2", "held")
                         && "Seen by all".equals(f.data().getJsonObject("recorder").getJsonObject("lock")
                         .getString("owner")));
-                awaitFrame(sse, seen, f -> isLock(f, "node-b", "sim-2", "free"));
+                sse.awaitFrame(seen, f -> isLock(f, "node-b", "sim-2", "free"));
             }
         } finally {
             clients.forEach(SseClient::close);
@@ -809,7 +809,7 @@ class FleetPoolAdversaryTests {
             // the reader is still served
             TestService.Session s = open(b, "After the cut");
             assertThat(b.acquire(s, "sim-0").status()).isEqualTo(200);
-            awaitFrame(reader, new ArrayList<>(), f -> isLock(f, "node-b", "sim-0", "held"));
+            reader.awaitFrame(new ArrayList<>(), f -> isLock(f, "node-b", "sim-0", "held"));
             assertThat(b.release(s, "sim-0").status()).isEqualTo(200);
             assertThat(a.get("/api/v1/fleet/recorders").status()).isEqualTo(200);
         }
@@ -850,7 +850,7 @@ class FleetPoolAdversaryTests {
             started.remove(d);
             d.close();
             List<Frame> seen = new ArrayList<>();
-            Frame gone = awaitFrame(sse, seen, f -> f.event().equals("unreachable")
+            Frame gone = sse.awaitFrame(seen, f -> f.event().equals("unreachable")
                     && "node-d".equals(f.data().getString("node")));
             assertThat(gone.data().getString("reason")).isNotBlank();
             assertThat(b.release(onB, "sim-0").status()).isEqualTo(200);
@@ -960,18 +960,6 @@ class FleetPoolAdversaryTests {
                 && state.equals(f.data().getJsonObject("recorder").getJsonObject("lock").getString("state"));
     }
 
-    /** Reads frames (keeping each in {@code seen}) until one matches; a real, bounded wait. */
-    private static Frame awaitFrame(SseClient sse, List<Frame> seen, Predicate<Frame> wanted) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            Frame f = sse.next(Duration.ofSeconds(30));
-            seen.add(f);
-            if (wanted.test(f)) {
-                return f;
-            }
-        }
-        throw new AssertionError("no such frame within 30 s; seen: " + seen);
-    }
 
     private <T> CompletableFuture<T> async(Supplier<T> work) {
         return CompletableFuture.supplyAsync(work, pool);

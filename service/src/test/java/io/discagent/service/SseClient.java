@@ -113,6 +113,19 @@ final class SseClient implements AutoCloseable {
         return list;
     }
 
+    /** Reads frames (keeping each in {@code seen}) until one matches; a real, bounded wait of 30 s. */
+    Frame awaitFrame(List<Frame> seen, java.util.function.Predicate<Frame> wanted) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            Frame f = next(Duration.ofSeconds(30));
+            seen.add(f);
+            if (wanted.test(f)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no such frame within 30 s; seen: " + seen);
+    }
+
     /** Frames that arrived so far and were not taken. */
     List<Frame> pending() {
         List<Frame> list = new ArrayList<>();
