@@ -23,6 +23,10 @@ public record FleetConfig(String name, String node, String host, int port, List<
     public FleetConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(node, "node");
+        io.discagent.api.error.InvalidArgumentException.require(!node.isBlank()
+                && node.indexOf(FleetRecorders.SEPARATOR) < 0, "a fleet node name is not blank and has no '"
+                + FleetRecorders.SEPARATOR + "' (recorders are named node" + FleetRecorders.SEPARATOR + "id): '" + node
+                + "'");
         Objects.requireNonNull(host, "host");
         members = List.copyOf(members);
         secret = secret.clone();

@@ -95,6 +95,9 @@ public final class FleetNode {
     private final Map<String, java.util.Set<Waiting>> waits = new HashMap<>();
     /** Requesting sessions closed while a remote acquire of theirs was under way: its grant is given back. */
     private final java.util.Set<String> closedWhileAcquiring = new java.util.HashSet<>();
+    /** Who learns that a requesting session's hold on an owning node is gone (fenced), by session. */
+    private final Map<String, java.util.function.Consumer<String>> holdLost = new HashMap<>();
+    private @Nullable FleetAgent agentView;
 
     private FleetNode(FleetConfig config, FleetSeal seal, DiscAgent agent, Scheduler time,
             ClusteredVertx.Started started) {
@@ -127,6 +130,45 @@ public final class FleetNode {
     /** This node's name in the fleet. */
     public String name() {
         return config.node();
+    }
+
+    /**
+     * The fleet as a {@link io.discagent.api.RecorderAgent}, with recorder ids qualified by node ({@code node/id}):
+     * code written against one agent works against the fleet ({@link FleetAgent} says what differs). One per node.
+     */
+    public synchronized FleetAgent agent() {
+        if (agentView == null) {
+            agentView = new FleetAgent(this);
+        }
+        return agentView;
+    }
+
+    /** Runs {@code lostOn} with the owning node's name whenever a hold of {@code session} there is fenced. Loop only. */
+    void watchHolds(String session, java.util.function.Consumer<String> lostOn) {
+        holdLost.put(session, lostOn);
+    }
+
+    /** Loop only. */
+    void unwatchHolds(String session) {
+        holdLost.remove(session);
+    }
+
+    /**
+     * Where the remote acquires of {@code session} under way stand in line on their owning nodes, by qualified id
+     * ({@link io.discagent.api.ClientSession#placesInLine}); a node that does not answer in time is left out.
+     */
+    Mono<Map<RecorderId, Integer>> placesRemote(String session) {
+        return onLoop(() -> {
+            java.util.Set<String> nodes = new java.util.TreeSet<>();
+            waits.getOrDefault(session, java.util.Set.of()).forEach(w -> nodes.addAll(w.asked.keySet()));
+            return List.copyOf(nodes);
+        }).flatMapIterable(nodes -> nodes)
+                .flatMap(node -> ask(node, new JsonObject().put("op", "places").put("session", session),
+                        REMOTE_MARGIN).map(reply -> Map.entry(node, reply.getJsonObject("places", new JsonObject())))
+                        .onErrorResume(unanswered -> Mono.empty()))
+                .collect(HashMap<RecorderId, Integer>::new, (all, answer) -> answer.getValue().forEach(place ->
+                        all.put(FleetRecorders.qualify(answer.getKey(), place.getKey()), (Integer) place.getValue())))
+                .map(java.util.Collections::unmodifiableMap);
     }
 
     /** Messages dropped since the start: not sealed with the fleet's secret, malformed, or older than one seen. */
@@ -291,7 +333,7 @@ public final class FleetNode {
 
     private JsonObject acquireRequest(String op, String session, String clientName, Duration wait) {
         return new JsonObject().put("op", op).put("session", session).put("client", clientName)
-                .put("waitMillis", wait.toMillis()).put("ttlMillis", remoteTtl().toMillis())
+                .put("waitMillis", wait.isZero() || wait.isNegative() ? 0 : millis(wait)).put("ttlMillis", remoteTtl().toMillis())
                 .put("ticket", UUID.randomUUID().toString());
     }
 
@@ -320,7 +362,8 @@ public final class FleetNode {
                 request.put("fence", fence); // a lost one is not sent: the owning node opens a fresh session
             }
             acquiring.merge(session, 1, Integer::sum);
-            FleetNode.this.ask(node, request, wait.plus(REMOTE_MARGIN)).subscribe(reply -> context.runOnContext(v -> {
+            FleetNode.this.ask(node, request, Duration.ofMillis(Math.min(Long.MAX_VALUE
+                    - REMOTE_MARGIN.toMillis(), millis(wait))).plus(REMOTE_MARGIN)).subscribe(reply -> context.runOnContext(v -> {
                 answered(node);
                 if (acquired(session)) { // closed here meanwhile: the session there is closed too, its grant with it
                     FleetNode.this.ask(node, new JsonObject().put("op", "close").put("session", session)
@@ -495,6 +538,10 @@ public final class FleetNode {
                             if (nodes != null && judged != null && judged.equals(nodes.get(node))) {
                                 LOG.log(Level.INFO, "the remote hold of session " + lost + " on " + node + " is gone");
                                 nodes.put(node, LOST); // kept out of renewals; its release is refused
+                                java.util.function.Consumer<String> told = holdLost.get((String) lost);
+                                if (told != null) {
+                                    told.accept(node);
+                                }
                             }
                         }
                     }), e -> LOG.log(Level.DEBUG, "renewing remote holds on " + node + " failed: " + e.getMessage()));
@@ -505,7 +552,7 @@ public final class FleetNode {
     private Mono<JsonObject> ask(String node, JsonObject request, Duration timeout) {
         request.put("from", config.node());
         return Mono.<JsonObject>create(sink -> vertx.eventBus().request(NODE_PREFIX + node, seal.seal(request),
-                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(Math.max(1, timeout.toMillis())))
+                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(millis(timeout)))
                 .onComplete(result -> {
                     if (result.failed()) {
                         sink.error(unanswered(node, result.cause(), timeout));
@@ -525,6 +572,14 @@ public final class FleetNode {
                 }));
     }
 
+    /** {@code duration} in milliseconds, at least 1 and at most {@code Long.MAX_VALUE} (a wait without end). */
+    static long millis(Duration duration) {
+        if (duration.getSeconds() >= Long.MAX_VALUE / 1000) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(1, duration.toMillis());
+    }
+
     /** Why a request to {@code node} got no answer, typed: no such node (404), or no answer in time (503). */
     private static RecorderException unanswered(String node, Throwable cause, Duration timeout) {
         if (cause instanceof io.vertx.core.eventbus.ReplyException reply
@@ -535,14 +590,14 @@ public final class FleetNode {
         if (cause instanceof io.vertx.core.eventbus.ReplyException reply
                 && reply.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
             return new io.discagent.api.error.CommandTimeoutException("fleet node " + node + " did not answer within "
-                    + timeout.toMillis() + " ms", null);
+                    + millis(timeout) + " ms", null);
         }
         return io.discagent.api.error.RecorderExceptions.create(io.discagent.api.error.HResult.E_FAIL, "fleet node "
                 + node + " refused the request: " + cause.getMessage(), null, null, null, cause);
     }
 
     /** Runs {@code work} on the fleet's loop (where this node's state lives); its result, or empty for null. */
-    private <T> Mono<T> onLoop(java.util.function.Supplier<@Nullable T> work) {
+    <T> Mono<T> onLoop(java.util.function.Supplier<@Nullable T> work) {
         return Mono.create(sink -> {
             try {
                 context.runOnContext(v -> {

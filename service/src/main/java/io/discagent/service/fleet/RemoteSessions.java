@@ -77,6 +77,7 @@ final class RemoteSessions {
                 case "release" -> release(from, request, reply);
                 case "renew" -> reply.accept(renew(from, request));
                 case "close" -> close(from, request, reply);
+                case "places" -> places(from, request, reply);
                 default -> reply.accept(error(new io.discagent.api.error.InvalidArgumentException(
                         "unknown remote operation: " + op)));
             }
@@ -165,6 +166,22 @@ final class RemoteSessions {
         }
         ContextHop.subscribe(context, remote.session.flatMap(s -> s.release(recorder)), (count, error) ->
                 reply.accept(count != null ? new JsonObject().put("ok", true).put("lockCount", count) : error(error)));
+    }
+
+    /** Where the session's acquires waiting here stand in line (nothing when it has no session here). */
+    private void places(String from, JsonObject request, Consumer<JsonObject> reply) {
+        Remote remote = sessions.get(from + "/" + request.getString("session"));
+        if (remote == null) {
+            reply.accept(new JsonObject().put("ok", true).put("places", new JsonObject()));
+            return;
+        }
+        ContextHop.subscribe(context, remote.session.flatMap(ClientSession::placesInLine), (places, error) -> {
+            JsonObject named = new JsonObject();
+            if (places != null) {
+                places.forEach((recorder, place) -> named.put(recorder.value(), place));
+            }
+            reply.accept(places != null ? new JsonObject().put("ok", true).put("places", named) : error(error));
+        });
     }
 
     /** Extends the leases named; answers which of them are gone (expired or unknown: fenced). */
