@@ -88,12 +88,25 @@ class FleetPartitionTests {
         TestService.Reply granted = remote(central, "node-b/sim-0", "acquire");
         assertThat(granted.status()).as(granted.body()).isEqualTo(200);
         assertThat(lockOnB("sim-0").getString("owner")).isEqualTo("node-a: Central");
+        // and a withLock body of the fleet as a RecorderAgent (the library's view), holding node-b's other drive
+        io.discagent.api.ClientSession library = a.service.fleet().node().orElseThrow().agent()
+                .openSession("Library").block(CONVERGE);
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+        library.withLock(io.discagent.api.RecorderId.of("node-b/sim-1"), io.discagent.api.AcquireOptions.waitUpTo(
+                CONVERGE), grant -> reactor.core.publisher.Flux.never().doOnSubscribe(s -> running.countDown())
+                .doOnCancel(cancelled::countDown))
+                .subscribe(x -> { }, ended::complete, () -> ended.complete(null));
+        assertThat(running.await(CONVERGE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(lockOnB("sim-1").getString("owner")).isEqualTo("node-a: Library");
 
         requireOk("ip", "link", "set", "dfleet-a", "down"); // the partition
         awaitView(view -> reachable(view).equals(List.of("node-a")));
         // node-b closes the session it kept for node-a's client once it is not renewed (twice the stale limit)
         long deadline = System.nanoTime() + CONVERGE.toNanos();
-        while (!lockOnB("sim-0").getString("state").equals("free")) {
+        while (!lockOnB("sim-0").getString("state").equals("free") || !lockOnB("sim-1").getString("state")
+                .equals("free")) {
             assertThat(System.nanoTime()).as("node-b freed the drive during the partition").isLessThan(deadline);
             Thread.onSpinWait();
         }
@@ -108,6 +121,10 @@ class FleetPartitionTests {
         }
         JsonObject problem = release.problem(409, "HRESULT_FROM_WIN32(ERROR_INVALID_FUNCTION)");
         assertThat(problem.getString("detail")).contains("fenced");
+        // the library's withLock learns it too, from node-a's renewal: its body is cancelled, it fails typed
+        assertThat(ended.get(CONVERGE.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(
+                io.discagent.api.error.LockNotHeldException.class).hasMessageContaining("fenced");
+        assertThat(cancelled.getCount()).isZero();
         // the client can take it again: a fresh session there
         TestService.Reply again = remote(central, "node-b/sim-0", "acquire");
         while (again.status() == 404 && System.nanoTime() < merged) {
