@@ -41,7 +41,7 @@ final class BenchAgents {
         return start(1, 1000);
     }
 
-    static ClientSession session(DiscAgent agent, String clientName) {
+    static ClientSession session(io.discagent.api.RecorderAgent agent, String clientName) {
         return agent.openSession(clientName).block(PATIENCE);
     }
 

@@ -47,6 +47,7 @@ public class FleetBenchmark {
         DiscService b;
         FleetNode nodeA;
         ClientSession localOnB;
+        ClientSession fleetOnA;
 
         @Setup(Level.Trial)
         public void start() throws IOException {
@@ -72,6 +73,7 @@ public class FleetBenchmark {
             }
             nodeA = a.fleet().node().orElseThrow();
             localOnB = BenchAgents.session(b.agent(), "local bench");
+            fleetOnA = BenchAgents.session(nodeA.agent(), "fleet agent bench");
         }
 
         @TearDown(Level.Trial)
@@ -99,6 +101,14 @@ public class FleetBenchmark {
         f.nodeA.acquireRemote("node-b", BenchAgents.SIM0, "bench-session", "remote bench", Duration.ZERO)
                 .block(BenchAgents.PATIENCE);
         return f.nodeA.releaseRemote("node-b", BenchAgents.SIM0, "bench-session").block(BenchAgents.PATIENCE);
+    }
+
+    /** The same through the fleet as a {@code RecorderAgent}: a fleet session of node-a, {@code node-b/sim-0}. */
+    @Benchmark
+    public Integer fleetAgent(Fleet f) {
+        io.discagent.api.RecorderId remote = io.discagent.api.RecorderId.of("node-b/sim-0");
+        f.fleetOnA.acquire(remote).block(BenchAgents.PATIENCE);
+        return f.fleetOnA.release(remote).block(BenchAgents.PATIENCE);
     }
 
     /** A client of node-b takes and gives back sim-1 of its own node. */
