@@ -17,7 +17,6 @@ import io.discagent.api.RecorderAgent;
 import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderInfo;
 import io.discagent.api.RecorderSelector;
-import io.discagent.api.SessionId;
 import io.discagent.api.burn.BurnProgress;
 import io.discagent.api.burn.BurnRequest;
 import io.discagent.api.error.AcquireTimeoutException;
@@ -97,7 +96,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
     private final Deadlines deadlines;
     private final Burns burns = new Burns();
 
-    private final Map<SessionId, SessionImpl> sessions = new LinkedHashMap<>();
+    private final OpenSessions sessions = new OpenSessions();
     /** The pool requests that wait, in the order they were admitted. */
     private final Set<PoolRequest> pools = new LinkedHashSet<>();
     private long sequence;
@@ -309,8 +308,8 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             if (closed) {
                 throw new SessionClosedException("the agent is closed", null);
             }
-            SessionImpl session = new SessionImpl(this, new SessionId("s-" + ++sessionIds), name);
-            sessions.put(session.id(), session);
+            SessionImpl session = new SessionImpl(this, ++sessionIds, name);
+            sessions.add(session);
             sessionsOpened++;
             reply.success(session);
         });
@@ -334,7 +333,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             done.run();
             return;
         }
-        sessions.remove(session.id());
+        sessions.remove(session);
         sessionsClosed++;
         List<RecorderSlot> all = registry.slots();
         int[] remaining = {all.size() + 1};
@@ -782,7 +781,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         closed = true;
         periodic.dispose();
         RequestCancelledException cancelled = new RequestCancelledException("the agent is closing", null);
-        for (SessionImpl session : new ArrayList<>(sessions.values())) {
+        for (SessionImpl session : sessions.list()) {
             closeSession(session, Cause.AGENT_CLOSED, cancelled, () -> { });
         }
         deadlines.clear();

@@ -27,22 +27,38 @@ import reactor.core.publisher.Mono;
 final class SessionImpl implements ClientSession {
 
     private final AgentCore core;
-    private final SessionId id;
+    /** The agent's number for this session: its id is {@code s-<number>}, made when first asked for. */
+    private final long number;
+    private @Nullable SessionId id;
     private final String clientName;
     private volatile boolean open = true;
 
     /** How many of this session's requests are queued on any recorder. Event loop only. */
     int queued;
+    /** The neighbours of this session in the agent's list of open sessions ({@link OpenSessions}). Event loop only. */
+    @Nullable SessionImpl previousOpen;
+    @Nullable SessionImpl nextOpen;
 
-    SessionImpl(AgentCore core, SessionId id, String clientName) {
+    SessionImpl(AgentCore core, long number, String clientName) {
         this.core = core;
-        this.id = id;
+        this.number = number;
         this.clientName = clientName;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Made on first use and kept: an idle session carries its number only. Two threads asking at once may each
+     * make one; they are equal.
+     */
     @Override
     public SessionId id() {
-        return id;
+        SessionId made = id;
+        if (made == null) {
+            made = new SessionId("s-" + number);
+            id = made;
+        }
+        return made;
     }
 
     @Override
@@ -135,6 +151,6 @@ final class SessionImpl implements ClientSession {
 
     @Override
     public String toString() {
-        return "session " + id + " '" + clientName + "'";
+        return "session " + id() + " '" + clientName + "'";
     }
 }

@@ -68,6 +68,12 @@ final class AgentPeer implements Peer {
         ((ClientSession) client).release((LockGrant) permit).block(PATIENCE);
     }
 
+    /** Acquires and releases in one chain ({@code acquire(..).flatMap(release)}), waiting once for the end. */
+    void acquireThenRelease(Object client) {
+        ClientSession session = (ClientSession) client;
+        session.acquire(SIM0, WAIT).flatMap(session::release).block(PATIENCE);
+    }
+
     @Override
     public void releaseAsync(Object client, Object permit) {
         ((ClientSession) client).release((LockGrant) permit).subscribe();

@@ -171,6 +171,15 @@ public final class PeerComparison {
         double[] perOp = OsCounters.now().perOp(start, ops);
         record("re-entrant acquire→release (count 2→1), µs", peer, elapsed / 1000.0 / ops);
         recordCounters("re-entrant acquire→release", peer, perOp);
+        // the same pair as one request of the caller: the release runs in the grant's continuation, on the loop
+        loopFor(seconds / 2, () -> peer.acquireThenRelease(client));
+        start = OsCounters.now();
+        t0 = System.nanoTime();
+        ops = loopFor(seconds, () -> peer.acquireThenRelease(client));
+        elapsed = System.nanoTime() - t0;
+        perOp = OsCounters.now().perOp(start, ops);
+        record("re-entrant acquire→release chained (one wait), µs", peer, elapsed / 1000.0 / ops);
+        recordCounters("re-entrant acquire→release chained", peer, perOp);
         peer.release(client, first);
         peer.closeClient(client);
     }
