@@ -134,7 +134,7 @@ final class AcquireEachFlux extends Flux<LockGrant> {
                 fail(new InvalidArgumentException("a request must not be null", null));
                 return;
             }
-            AcquireOperation op = new AcquireOperation(core, session, request.recorder(), request.options(), this);
+            AcquireOperation op = new AcquireOperation(session, request.recorder(), request.options(), this);
             inFlight = op;
             op.request(1);
         }

@@ -41,7 +41,7 @@ final class AcquireMono extends Mono<LockGrant> {
 
     @Override
     public void subscribe(CoreSubscriber<? super LockGrant> actual) {
-        actual.onSubscribe(new AcquireOperation(core, session, recorder, selector, options, actual,
+        actual.onSubscribe(new AcquireOperation(session, recorder, selector, options, actual,
                 keepDelivered));
     }
 }

@@ -83,68 +83,147 @@ final class AcquireOperation implements Subscription {
     /** Where the request stands in its recorder (event loop only). */
     enum Place { NONE, QUEUED, HEAD, SLEEPING }
 
-    final AgentCore core;
+    private static final Place[] PLACES = Place.values();
+
+    /**
+     * What only some requests need, made when one does: a pool request's selector and pool (and the pool of a place),
+     * a retrying request's retry and last refusal, a delivered request's grant. A pending request that waits for one
+     * recorder carries none of it (the heap a waiter costs, issue 17: see {@code benchmarks/README.md}).
+     */
+    static final class Extras {
+        @Nullable RecorderSelector selector;
+        @Nullable PoolRequest pool;
+        @Nullable LockedRetry retry;
+        @Nullable RecorderLockedException lastLocked;
+        @Nullable Grant grant;
+    }
+
     final SessionImpl session;
     final @Nullable RecorderId recorder;
     final @Nullable AcquireOptions options;
-    /** For a pool request ({@code acquireAny}): which recorders it may be granted; null for a single recorder. */
-    final @Nullable RecorderSelector selector;
-    private final @Nullable CoreSubscriber<? super LockGrant> actual;
-    private final @Nullable Receiver receiver;
-    private final boolean keepsDelivered;
+    /** The subscriber ({@link CoreSubscriber}) or, for the agent's own, the {@link Receiver} that settles each offer. */
+    private final Object downstream;
 
     private volatile int state;
-    private volatile @Nullable Thread deliveringThread;
-    /** Whether the first operator below is known to have handed the grant on ({@link Downstream#passedOnByFirstLink}). */
-    private volatile boolean firstLinkPassedOn;
 
-    // ---- event loop only
+    // ---- event loop only (extras: written there; read elsewhere only after the state says delivered)
     /** When the wait ends, on the agent scheduler's clock ({@link Long#MAX_VALUE}: never). */
     long deadlineNanos = Long.MAX_VALUE;
-    long startedNanos;
     /** Index in {@link Deadlines}, -1 when not there. */
     int deadlineIndex = -1;
     @Nullable AcquireOperation queuePrev;
     @Nullable AcquireOperation queueNext;
-    Place place = Place.NONE;
     @Nullable RecorderSlot slot;
-    @Nullable LockedRetry retry;
-    @Nullable RecorderLockedException lastLocked;
-    /** The pool this request waits in: its own ({@code acquireAny}), or the one it is a place of. */
-    @Nullable PoolRequest pool;
-    private @Nullable Grant grant;
+    private @Nullable Extras extras;
+    private byte place;
+    private final boolean keepsDelivered;
     private boolean cancelledWhileReceiving;
+    /** Whether the first operator below is known to have handed the grant on ({@link Downstream#passedOnByFirstLink}). */
+    private volatile boolean firstLinkPassedOn;
 
-    AcquireOperation(AgentCore core, SessionImpl session, @Nullable RecorderId recorder,
-            @Nullable AcquireOptions options, CoreSubscriber<? super LockGrant> actual, boolean keepsDelivered) {
-        this(core, session, recorder, null, options, actual, keepsDelivered);
+    AcquireOperation(SessionImpl session, @Nullable RecorderId recorder, @Nullable AcquireOptions options,
+            CoreSubscriber<? super LockGrant> actual, boolean keepsDelivered) {
+        this(session, recorder, null, options, actual, keepsDelivered);
     }
 
     /** A request of one recorder ({@code recorder}) or, with a {@code selector}, a pool request. */
-    AcquireOperation(AgentCore core, SessionImpl session, @Nullable RecorderId recorder,
-            @Nullable RecorderSelector selector, @Nullable AcquireOptions options,
-            CoreSubscriber<? super LockGrant> actual, boolean keepsDelivered) {
-        this.core = core;
+    AcquireOperation(SessionImpl session, @Nullable RecorderId recorder, @Nullable RecorderSelector selector,
+            @Nullable AcquireOptions options, CoreSubscriber<? super LockGrant> actual, boolean keepsDelivered) {
         this.session = session;
         this.recorder = recorder;
-        this.selector = selector;
         this.options = options;
-        this.actual = actual;
-        this.receiver = null;
+        this.downstream = actual;
         this.keepsDelivered = keepsDelivered;
+        if (selector != null) {
+            extras().selector = selector;
+        }
     }
 
     /** A request whose grant is offered to {@code receiver}, which settles it (keep-on-delivery). */
-    AcquireOperation(AgentCore core, SessionImpl session, @Nullable RecorderId recorder,
-            @Nullable AcquireOptions options, Receiver receiver) {
-        this.core = core;
+    AcquireOperation(SessionImpl session, @Nullable RecorderId recorder, @Nullable AcquireOptions options,
+            Receiver receiver) {
         this.session = session;
         this.recorder = recorder;
-        this.selector = null;
         this.options = options;
-        this.actual = null;
-        this.receiver = receiver;
+        this.downstream = receiver;
         this.keepsDelivered = true;
+    }
+
+    private AgentCore core() {
+        return session.core();
+    }
+
+    private Extras extras() {
+        Extras made = extras;
+        if (made == null) {
+            made = new Extras();
+            extras = made;
+        }
+        return made;
+    }
+
+    /** For a pool request ({@code acquireAny}): which recorders it may be granted; null for a single recorder. */
+    @Nullable RecorderSelector selector() {
+        Extras e = extras;
+        return e == null ? null : e.selector;
+    }
+
+    /** The pool this request waits in: its own ({@code acquireAny}), or the one it is a place of. Event loop. */
+    @Nullable PoolRequest pool() {
+        if (downstream instanceof PoolRequest placeOf) {
+            return placeOf;
+        }
+        Extras e = extras;
+        return e == null ? null : e.pool;
+    }
+
+    void pool(PoolRequest pool) {
+        extras().pool = pool;
+    }
+
+    /** The retry of a request refused with {@code E_IMAPI_RECORDER_LOCKED}, if it has one. Event loop. */
+    @Nullable LockedRetry retry() {
+        Extras e = extras;
+        return e == null ? null : e.retry;
+    }
+
+    void retry(@Nullable LockedRetry retry) {
+        extras().retry = retry;
+    }
+
+    /** The last {@code E_IMAPI_RECORDER_LOCKED} refusal of this request, naming the holder. Event loop. */
+    @Nullable RecorderLockedException lastLocked() {
+        Extras e = extras;
+        return e == null ? null : e.lastLocked;
+    }
+
+    void lastLocked(RecorderLockedException locked) {
+        extras().lastLocked = locked;
+    }
+
+    /**
+     * When the request started waiting, on the agent scheduler's clock, read back from its deadline (a request without
+     * a deadline never times out, and says 0). Event loop.
+     */
+    long waitStartedNanos() {
+        AcquireOptions o = options;
+        if (deadlineNanos == Long.MAX_VALUE || o == null) {
+            return 0;
+        }
+        return deadlineNanos - Durations.toNanos(o.waitTimeout());
+    }
+
+    /** Where the request stands in its recorder. Event loop. */
+    Place place() {
+        return PLACES[place];
+    }
+
+    void place(Place where) {
+        place = (byte) where.ordinal();
+    }
+
+    private @Nullable Receiver receiver() {
+        return downstream instanceof Receiver r ? r : null;
     }
 
     /** The validated recorder (after {@link AgentCore#admit}). */
@@ -159,7 +238,8 @@ final class AcquireOperation implements Subscription {
 
     /** The grant this request received (event loop only), or null. */
     @Nullable Grant granted() {
-        return grant;
+        Extras e = extras;
+        return e == null ? null : e.grant;
     }
 
     /** Whether nobody has settled the request yet: it still wants a grant. */
@@ -178,7 +258,7 @@ final class AcquireOperation implements Subscription {
             hop(() -> fail(new IllegalArgumentException("§3.9 violated: request must be positive, but was " + n)));
             return;
         }
-        hop(() -> core.admit(this));
+        hop(() -> core().admit(this));
     }
 
     @Override
@@ -193,12 +273,12 @@ final class AcquireOperation implements Subscription {
                 }
                 case ACTIVE -> {
                     if (STATE.compareAndSet(this, ACTIVE, CANCELLED)) {
-                        core.loop().execute(() -> core.cancelled(this));
+                        core().loop().execute(() -> core().cancelled(this));
                         return;
                     }
                 }
                 case DELIVERING -> {
-                    if (Thread.currentThread() == deliveringThread) {
+                    if (core().loop().inLoop()) { // the loop runs onNext now: this comes from inside it
                         if (keepsDelivered || !Downstream.anOperatorFailedOnThisThread()) {
                             cancelledWhileReceiving = true; // an operator passing the grant on: the subscriber's
                             return;
@@ -223,7 +303,8 @@ final class AcquireOperation implements Subscription {
                         return; // passed on below: the subscriber's
                     }
                     if (STATE.compareAndSet(this, DELIVERED, CANCELLED)) {
-                        core.loop().execute(() -> core.releaseDiscarded(grant));
+                        Grant delivered = granted(); // set before the state said delivered
+                        core().loop().execute(() -> core().releaseDiscarded(delivered));
                         return;
                     }
                 }
@@ -236,7 +317,7 @@ final class AcquireOperation implements Subscription {
 
     /** Runs {@code task} on the event loop; if the agent's loop is gone, fails the request from here. */
     private void hop(Runnable task) {
-        if (!core.loop().execute(task) && STATE.compareAndSet(this, ACTIVE, FAILED)) {
+        if (!core().loop().execute(task) && STATE.compareAndSet(this, ACTIVE, FAILED)) {
             signalError(AgentCore.whenAgentClosed(session));
         }
     }
@@ -265,15 +346,14 @@ final class AcquireOperation implements Subscription {
      *     {@code onNext} threw)
      */
     int deliver(Grant granted) {
-        this.grant = granted;
-        deliveringThread = Thread.currentThread();
+        extras().grant = granted;
         if (!STATE.compareAndSet(this, ACTIVE, DELIVERING)) {
-            deliveringThread = null;
             return CANCELLED_BEFORE;
         }
         if (isCounted()) {
-            core.countAcquireGranted();
+            core().countAcquireGranted();
         }
+        Receiver receiver = receiver();
         boolean taken = true;
         try {
             if (receiver != null) {
@@ -285,7 +365,6 @@ final class AcquireOperation implements Subscription {
             taken = false;
             LOG.log(Level.WARNING, "the subscriber of an acquire threw from onNext; its grant is released", t);
         }
-        deliveringThread = null;
         if (!taken) {
             STATE.set(this, CANCELLED);
             return DROPPED_IN_DELIVERY;
@@ -317,7 +396,7 @@ final class AcquireOperation implements Subscription {
     void fail(Throwable error) {
         if (STATE.compareAndSet(this, ACTIVE, FAILED)) {
             if (isCounted()) {
-                core.countAcquireFailed(error);
+                core().countAcquireFailed(error);
             }
             signalError(error);
         }
@@ -328,16 +407,17 @@ final class AcquireOperation implements Subscription {
      * request, which is counted once.
      */
     boolean isCounted() {
-        return !(receiver instanceof PoolRequest);
+        return !(downstream instanceof PoolRequest);
     }
 
     /** The pool request this request is a place of, if it is one. */
     @Nullable PoolRequest poolOfPlace() {
-        return receiver instanceof PoolRequest pool ? pool : null;
+        return downstream instanceof PoolRequest pool ? pool : null;
     }
 
     private void signalError(Throwable error) {
         try {
+            Receiver receiver = receiver();
             if (receiver != null) {
                 receiver.failed(this, error);
             } else {
@@ -348,18 +428,19 @@ final class AcquireOperation implements Subscription {
         }
     }
 
+    @SuppressWarnings("unchecked")
     private CoreSubscriber<? super LockGrant> subscriber() {
-        CoreSubscriber<? super LockGrant> s = actual;
-        if (s == null) {
-            throw new IllegalStateException("a request of a receiver has no subscriber");
+        if (downstream instanceof CoreSubscriber<?> s) {
+            return (CoreSubscriber<? super LockGrant>) s;
         }
-        return s;
+        throw new IllegalStateException("a request of a receiver has no subscriber");
     }
 
     @Override
     public String toString() {
+        RecorderSelector selector = selector();
         return "acquire of " + (selector != null ? selector : recorder) + " by " + session + " [" + state + ", "
-                + place + "]";
+                + place() + "]";
     }
 
     /** For diagnostics and tests: the subscriber side of the state. */

@@ -390,8 +390,9 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             if (!op.isLive()) {
                 return;
             }
-            if (op.selector != null) {
-                admitPool(op, op.selector);
+            RecorderSelector selector = op.selector();
+            if (selector != null) {
+                admitPool(op, selector);
                 return;
             }
             RecorderId recorder = InvalidArgumentException.requireNonNull(op.recorder, "recorder");
@@ -409,15 +410,14 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
                 op.fail(noSuchRecorder(recorder));
                 return;
             }
-            op.startedNanos = nowNanos();
             if (options.waits() && !options.waitsForever() && !Durations.isForever(options.waitTimeout())) {
-                op.deadlineNanos = Durations.saturatedAdd(op.startedNanos, Durations.toNanos(options.waitTimeout()));
+                op.deadlineNanos = Durations.saturatedAdd(nowNanos(), Durations.toNanos(options.waitTimeout()));
                 deadlines.add(op);
             }
             slot.admit(op);
         } catch (RuntimeException | AssertionError e) {
             deadlines.remove(op);
-            PoolRequest pool = op.pool;
+            PoolRequest pool = op.pool();
             if (pool != null) {
                 pool.cancelled(); // withdraw whatever places it took before the failure
             }
@@ -443,12 +443,11 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
             op.fail(new RequestCancelledException("the agent is closed", null));
             return;
         }
-        op.startedNanos = nowNanos();
         if (options.waits() && !options.waitsForever() && !Durations.isForever(options.waitTimeout())) {
-            op.deadlineNanos = Durations.saturatedAdd(op.startedNanos, Durations.toNanos(options.waitTimeout()));
+            op.deadlineNanos = Durations.saturatedAdd(nowNanos(), Durations.toNanos(options.waitTimeout()));
         }
         PoolRequest pool = new PoolRequest(this, op, selector, options);
-        op.pool = pool;
+        op.pool(pool);
         pools.add(pool);
         pool.start(registry.slots());
     }
@@ -463,7 +462,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
         if (op.isCounted()) {
             acquiresCancelled++;
         }
-        PoolRequest pool = op.pool;
+        PoolRequest pool = op.pool();
         if (pool != null && pool.request == op) {
             pool.cancelled();
             return;
@@ -478,7 +477,7 @@ public final class AgentCore implements RecorderAgent, SlotContext, RecorderRegi
 
     private void deadlineReached(AcquireOperation op) {
         RecorderSlot slot = op.slot;
-        PoolRequest pool = op.pool;
+        PoolRequest pool = op.pool();
         try {
             if (slot != null) {
                 slot.deadlineReached(op);

@@ -125,10 +125,8 @@ final class PoolRequest implements AcquireOperation.Receiver {
             parked.add(slot);
             return;
         }
-        AcquireOperation place = new AcquireOperation(core, request.session, slot.id, options, this);
-        place.pool = this;
+        AcquireOperation place = new AcquireOperation(request.session, slot.id, options, this);
         place.activate();
-        place.startedNanos = request.startedNanos;
         place.deadlineNanos = request.deadlineNanos;
         places.put(slot, place);
         if (place.deadlineNanos != Long.MAX_VALUE) {

@@ -246,25 +246,25 @@ final class RecorderSlot implements NativeCalls.Listener {
 
     private void enqueue(AcquireOperation op) {
         queue.add(op);
-        op.place = AcquireOperation.Place.QUEUED;
+        op.place(AcquireOperation.Place.QUEUED);
         op.session.queued++;
         ctx.waitingChanged(1);
     }
 
     private void dequeue(AcquireOperation op) {
         queue.remove(op);
-        op.place = AcquireOperation.Place.NONE;
+        op.place(AcquireOperation.Place.NONE);
         op.session.queued--;
         ctx.waitingChanged(-1);
     }
 
     /** A request that does not wait, and retries holders inside the agent too, sleeps until its next attempt. */
     private void sleep(AcquireOperation op, RecorderLockedException locked) {
-        op.place = AcquireOperation.Place.SLEEPING;
+        op.place(AcquireOperation.Place.SLEEPING);
         sleepers.add(op);
         retry(op, locked, () -> {
             sleepers.remove(op);
-            op.place = AcquireOperation.Place.NONE;
+            op.place(AcquireOperation.Place.NONE);
             ctx.countRetry();
             admit(op);
         }, error -> {
@@ -275,11 +275,11 @@ final class RecorderSlot implements NativeCalls.Listener {
 
     private void retry(AcquireOperation op, RecorderLockedException locked, Runnable again,
             java.util.function.Consumer<RecorderException> giveUp) {
-        op.lastLocked = locked;
-        LockedRetry retry = op.retry;
+        op.lastLocked(locked);
+        LockedRetry retry = op.retry();
         if (retry == null) {
             retry = LockedRetry.of(op, ctx.loop(), ctx.time());
-            op.retry = retry;
+            op.retry(retry);
         }
         retry.failed(locked, again, giveUp);
     }
@@ -291,7 +291,7 @@ final class RecorderSlot implements NativeCalls.Listener {
     private void beginAcquire(AcquireOperation op, boolean handOver) {
         phase = Phase.ACQUIRING;
         head = op;
-        op.place = AcquireOperation.Place.HEAD;
+        op.place(AcquireOperation.Place.HEAD);
         boolean force = op.opts().force();
         String clientName = op.session.clientName();
         String command = handOver ? "HandOverExclusiveAccess" : "AcquireExclusiveAccess";
@@ -330,7 +330,7 @@ final class RecorderSlot implements NativeCalls.Listener {
         }
         head = null;
         phase = Phase.FREE;
-        op.place = AcquireOperation.Place.NONE;
+        op.place(AcquireOperation.Place.NONE);
         if (error == null) {
             outsideHolderSeen(null); // the native lock is the agent's: whoever held it outside has let go
             if (op.isLive()) {
@@ -363,7 +363,7 @@ final class RecorderSlot implements NativeCalls.Listener {
     private void backOff(AcquireOperation op, RecorderLockedException locked) {
         phase = Phase.BACKING_OFF;
         head = op;
-        op.place = AcquireOperation.Place.HEAD;
+        op.place(AcquireOperation.Place.HEAD);
         retry(op, locked, () -> {
             if (head == op && phase == Phase.BACKING_OFF && op.isLive()) {
                 ctx.countRetry();
@@ -372,7 +372,7 @@ final class RecorderSlot implements NativeCalls.Listener {
                     head = null;
                     phase = Phase.FREE;
                     queue.addFirst(op);
-                    op.place = AcquireOperation.Place.QUEUED;
+                    op.place(AcquireOperation.Place.QUEUED);
                     op.session.queued++;
                     ctx.waitingChanged(1);
                 } else {
@@ -384,7 +384,7 @@ final class RecorderSlot implements NativeCalls.Listener {
             if (head == op && phase == Phase.BACKING_OFF) {
                 head = null;
                 phase = Phase.FREE;
-                op.place = AcquireOperation.Place.NONE;
+                op.place(AcquireOperation.Place.NONE);
                 end(op, error);
                 startNext();
                 assert invariants();
@@ -461,7 +461,7 @@ final class RecorderSlot implements NativeCalls.Listener {
     private @Nullable AcquireOperation nextLiveWaiter() {
         AcquireOperation next;
         while ((next = queue.poll()) != null) {
-            next.place = AcquireOperation.Place.NONE;
+            next.place(AcquireOperation.Place.NONE);
             next.session.queued--;
             ctx.waitingChanged(-1);
             if (next.isLive()) {
@@ -499,17 +499,17 @@ final class RecorderSlot implements NativeCalls.Listener {
     /** The request's subscriber cancelled before it was granted. */
     void cancelled(AcquireOperation op) {
         assert ctx.loop().assertInLoop();
-        switch (op.place) {
+        switch (op.place()) {
             case QUEUED -> dequeue(op);
             case SLEEPING -> {
                 sleepers.remove(op);
-                op.place = AcquireOperation.Place.NONE;
+                op.place(AcquireOperation.Place.NONE);
             }
             case HEAD -> {
                 if (phase == Phase.BACKING_OFF && head == op) {
                     head = null;
                     phase = Phase.FREE;
-                    op.place = AcquireOperation.Place.NONE;
+                    op.place(AcquireOperation.Place.NONE);
                     startNext();
                 }
                 // ACQUIRING: the native result is reconciled when it comes (released if it succeeded)
@@ -529,16 +529,16 @@ final class RecorderSlot implements NativeCalls.Listener {
         String owner = currentOwner();
         if (owner == null || (hold == null && head == op)) {
             owner = externalOwner != null ? externalOwner
-                    : op.lastLocked != null ? op.lastLocked.owner().orElse(null) : null;
+                    : op.lastLocked() != null ? op.lastLocked().owner().orElse(null) : null;
         }
         // the wait ended at its deadline: a timer that fires late (a busy loop, a virtual clock moved past it in one
         // step) does not make it longer
         long ended = Math.min(ctx.nowNanos(), op.deadlineNanos);
-        Duration waited = Duration.ofNanos(Math.max(0, ended - op.startedNanos));
-        if (op.place == AcquireOperation.Place.HEAD && phase == Phase.BACKING_OFF && head == op) {
+        Duration waited = Duration.ofNanos(Math.max(0, ended - op.waitStartedNanos()));
+        if (op.place() == AcquireOperation.Place.HEAD && phase == Phase.BACKING_OFF && head == op) {
             head = null;
             phase = Phase.FREE;
-            op.place = AcquireOperation.Place.NONE;
+            op.place(AcquireOperation.Place.NONE);
         }
         end(op, new AcquireTimeoutException(HResult.HRESULT_FROM_WIN32_ERROR_TIMEOUT, "waited " + waited.toMillis()
                 + " ms for recorder " + id + (owner == null ? "" : "; it is held by '" + owner + "'"), id, owner,
@@ -550,11 +550,11 @@ final class RecorderSlot implements NativeCalls.Listener {
 
     /** Fails a request and takes it out of everything it is in (not the head position: callers handle that). */
     private void end(AcquireOperation op, RecorderException error) {
-        if (op.place == AcquireOperation.Place.QUEUED) {
+        if (op.place() == AcquireOperation.Place.QUEUED) {
             dequeue(op);
-        } else if (op.place == AcquireOperation.Place.SLEEPING) {
+        } else if (op.place() == AcquireOperation.Place.SLEEPING) {
             sleepers.remove(op);
-            op.place = AcquireOperation.Place.NONE;
+            op.place(AcquireOperation.Place.NONE);
         }
         leave(op);
         op.fail(error);
@@ -563,7 +563,7 @@ final class RecorderSlot implements NativeCalls.Listener {
     /** Frees what a request holds of the agent's bookkeeping: its deadline, its retry timer. */
     private void leave(AcquireOperation op) {
         ctx.deadlines().remove(op);
-        LockedRetry retry = op.retry;
+        LockedRetry retry = op.retry();
         if (retry != null) {
             retry.cancel();
         }
@@ -770,7 +770,7 @@ final class RecorderSlot implements NativeCalls.Listener {
             if (phase == Phase.BACKING_OFF) {
                 head = null;
                 phase = Phase.FREE;
-                h0.place = AcquireOperation.Place.NONE;
+                h0.place(AcquireOperation.Place.NONE);
             }
             end(h0, failure); // ACQUIRING: a native acquire that still succeeds is released when it returns
         }
@@ -869,7 +869,7 @@ final class RecorderSlot implements NativeCalls.Listener {
         AcquireOperation h0 = head;
         head = null;
         if (h0 != null) {
-            h0.place = AcquireOperation.Place.NONE;
+            h0.place(AcquireOperation.Place.NONE);
             if (h0.isLive()) {
                 failed++;
             }
@@ -1199,7 +1199,7 @@ final class RecorderSlot implements NativeCalls.Listener {
                         "FREE with live waiters while responsive");
             }
             case ACQUIRING, BACKING_OFF -> check(hold == null && head != null
-                    && head.place == AcquireOperation.Place.HEAD, phase + " has a head and no hold");
+                    && head.place() == AcquireOperation.Place.HEAD, phase + " has a head and no hold");
             case HELD -> check(hold != null && hold.count() >= 1 && head == null && !hold.isEnded()
                     && externalOwner == null, "HELD has a live hold with a count of at least 1 and no outside holder");
             case REVOKING -> check(hold == null && head == null && externalOwner == null,

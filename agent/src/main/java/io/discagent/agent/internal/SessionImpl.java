@@ -61,6 +61,11 @@ final class SessionImpl implements ClientSession {
         return made;
     }
 
+    /** The agent this session belongs to. */
+    AgentCore core() {
+        return core;
+    }
+
     @Override
     public String clientName() {
         return clientName;
