@@ -14,6 +14,7 @@ import io.discagent.api.RecorderId;
 import io.discagent.api.RecorderSelector;
 import io.discagent.api.error.LockNotHeldException;
 import io.discagent.api.error.RecorderException;
+import io.discagent.api.error.RecorderRemovedException;
 import io.discagent.api.error.RequestCancelledException;
 import io.discagent.api.error.SessionClosedException;
 import io.discagent.api.event.LockTransition;
@@ -861,6 +862,120 @@ class FleetAgentAdversaryTests {
         holderA.close().block(WAIT);
         holderB.close().block(WAIT);
         assertThat(wrong).as("a pool request is granted at most once, and only what it was granted is held").isEmpty();
+    }
+
+    @Test
+    void aFleetWithLockAnyDisposedWhileTwoNodesFreeAtOnceNeverLeavesADriveHeld() throws Exception {
+        ClientSession holderA = a.service.agent().openSession("Local A").block(WAIT);
+        ClientSession holderB = b.service.agent().openSession("Local B").block(WAIT);
+        ClientSession s = fleet.openSession("Pool body").block(WAIT);
+        RecorderId onA = RecorderId.of("node-a/sim-1");
+        RecorderId onB = RecorderId.of("node-b/sim-1");
+        List<String> wrong = new ArrayList<>();
+        for (int round = 0; round < 10; round++) {
+            holderA.acquire(RecorderId.of("sim-1"), AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
+            holderB.acquire(RecorderId.of("sim-1"), AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
+            List<RecorderId> bodies = new CopyOnWriteArrayList<>();
+            Disposable d = s.withLockAny(RecorderSelector.anyOf(onA, onB), AcquireOptions.waitUpTo(WAIT), g -> {
+                bodies.add(g.recorder());
+                return Flux.never();
+            }).subscribe(x -> { }, e -> { });
+            int r = round;
+            await("round " + r + ": queued on both", () -> a.service.agent().statistics().waiting() == 1
+                    && b.service.agent().statistics().waiting() == 1);
+            race3(() -> holderA.release(RecorderId.of("sim-1")).block(WAIT),
+                    () -> holderB.release(RecorderId.of("sim-1")).block(WAIT), d::dispose);
+            awaitQuiet(r);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline && !(a.lock("sim-1").getString("state").equals("free")
+                    && b.lock("sim-1").getString("state").equals("free"))) {
+                Thread.onSpinWait();
+            }
+            if (!a.lock("sim-1").getString("state").equals("free") || !b.lock("sim-1").getString("state")
+                    .equals("free") || bodies.size() > 1) {
+                wrong.add("round " + r + ": a " + a.lock("sim-1").encode() + ", b " + b.lock("sim-1").encode()
+                        + ", bodies " + bodies);
+                for (RecorderId id : List.of(onA, onB)) {
+                    while (s.lockCount(id).block(WAIT) > 0) {
+                        s.release(id).block(WAIT);
+                    }
+                }
+            }
+            assertThat(a.service.agent().statistics().waiting() + b.service.agent().statistics().waiting())
+                    .as("round %d: waiters", r).isZero();
+        }
+        s.close().block(WAIT);
+        holderA.close().block(WAIT);
+        holderB.close().block(WAIT);
+        assertThat(wrong).as("withLockAny is leak-free and runs one body at most").isEmpty();
+    }
+
+    /** An acquireEach waits on node-b's sim-0 (held there); its producer fails: the threads its end came on. */
+    private List<String> acquireEachWhoseProducerFails(RecorderAgent agent, RecorderId recorder) {
+        ClientSession holder = b.service.agent().openSession("Local").block(WAIT);
+        holder.acquire(RecorderId.of("sim-0")).block(WAIT);
+        ClientSession s = agent.openSession("Each fails").block(WAIT);
+        Sinks.Many<AcquireRequest> requests = Sinks.many().unicast().onBackpressureBuffer();
+        AtomicReference<Object> end = new AtomicReference<>();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        s.acquireEach(requests.asFlux()).subscribe(x -> { }, e -> {
+            threads.add(Thread.currentThread().getName());
+            end.set(e);
+        }, () -> end.set("completed"));
+        try {
+            requests.tryEmitNext(new AcquireRequest(recorder, AcquireOptions.waitUpTo(WAIT)));
+            await("queued on node-b", () -> b.service.agent().statistics().waiting() == 1);
+            requests.tryEmitError(new IllegalStateException("the producer failed"));
+            await("ended", () -> end.get() != null);
+            assertThat(end.get()).isInstanceOf(IllegalStateException.class);
+            await("no waiter on node-b", () -> b.service.agent().statistics().waiting() == 0);
+            holder.release(RecorderId.of("sim-0")).block(WAIT);
+            awaitQuiet(0);
+            assertThat(b.lock("sim-0").getString("state")).isEqualTo("free");
+            assertThat(s.lockCount(recorder).block(WAIT)).isZero();
+        } finally {
+            s.close().block(WAIT);
+            holder.close().block(WAIT);
+        }
+        return threads;
+    }
+
+    @Test
+    @Tag("finding")
+    void acquireEachWhoseRequestsFailWhileOneWaitsEndsOnTheEventLoopAsOnTheOwningNodesOwnAgent() {
+        assertThat(acquireEachWhoseProducerFails(b.service.agent(), RecorderId.of("sim-0")))
+                .as("the owning node's own agent").allMatch(t -> t.startsWith("vert.x-eventloop-thread"));
+        assertThat(acquireEachWhoseProducerFails(fleet, RecorderId.of("node-b/sim-0")))
+                .as("the fleet: every signal, requests' end included, comes from the event loop")
+                .allMatch(t -> t.startsWith("vert.x-eventloop-thread"));
+    }
+
+    @Test
+    void aRecorderRemovedOnItsNodeEndsAFleetWithLockWithRecorderRemovedAndShowsAsADeviceEvent() throws Exception {
+        List<RecorderEvent> devices = new CopyOnWriteArrayList<>();
+        Disposable watching = fleet.deviceEvents().subscribe(devices::add);
+        RecorderId added = b.sim().addRecorder("sim-7");
+        RecorderId remote = RecorderId.of("node-b/sim-7");
+        await("node-a shows node-b/sim-7", () -> fleet.recorders().block(WAIT).stream()
+                .anyMatch(r -> r.id().equals(remote)));
+        ClientSession s = fleet.openSession("Removed").block(WAIT);
+        CountDownLatch running = new CountDownLatch(1);
+        AtomicBoolean cancelled = new AtomicBoolean();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        s.withLock(remote, AcquireOptions.waitUpTo(WAIT), g -> Flux.never().doOnSubscribe(x -> running.countDown())
+                .doOnCancel(() -> cancelled.set(true))).subscribe(x -> { }, failed::set);
+        assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
+        b.sim().removeRecorder(added);
+        await("withLock failed", () -> failed.get() != null);
+        assertThat(failed.get()).isInstanceOf(RecorderRemovedException.class);
+        assertThat(cancelled).isTrue();
+        await("the removal shown", () -> devices.stream().anyMatch(e -> e.recorder().equals(remote)
+                && e instanceof io.discagent.api.event.RecorderRemovedEvent));
+        assertThat(devices).filteredOn(e -> e.recorder().equals(remote)).first()
+                .isInstanceOf(io.discagent.api.event.RecorderArrivedEvent.class);
+        assertThat(s.lockCount(remote).block(WAIT)).isZero();
+        watching.dispose();
+        s.close().block(WAIT);
     }
 
     // ---------------------------------------------------------------- streams
