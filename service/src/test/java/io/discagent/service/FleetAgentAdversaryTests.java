@@ -444,7 +444,7 @@ class FleetAgentAdversaryTests {
         int kept = 0;
         List<String> leaks = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
-            holder.acquire(local).block(WAIT);
+            holder.acquire(local, AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
             List<LockGrant> got = new CopyOnWriteArrayList<>();
             Disposable d = waiter.acquire(remote, AcquireOptions.waitUpTo(WAIT)).subscribe(got::add);
             int r = round;
@@ -488,7 +488,7 @@ class FleetAgentAdversaryTests {
                 "toFuture().cancel", "take(Duration)");
         for (int round = 0; round < 24; round++) {
             String shape = shapes.get(round % shapes.size());
-            holder.acquire(local).block(WAIT);
+            holder.acquire(local, AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
             Sinks.Empty<Void> trigger = Sinks.empty();
             Mono<LockGrant> acquire = waiter.acquire(remote, AcquireOptions.waitUpTo(WAIT));
             Runnable cancel;
@@ -551,7 +551,7 @@ class FleetAgentAdversaryTests {
         List<String> leaks = new ArrayList<>();
         List<String> wrongErrors = new ArrayList<>();
         for (int round = 0; round < 16; round++) {
-            holder.acquire(local).block(WAIT);
+            holder.acquire(local, AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
             ClientSession waiter = fleet.openSession("Closer").block(WAIT);
             AtomicReference<Object> outcome = new AtomicReference<>();
             waiter.acquire(remote, AcquireOptions.waitUpTo(WAIT)).subscribe(outcome::set, outcome::set);
@@ -783,7 +783,7 @@ class FleetAgentAdversaryTests {
         RecorderId second = RecorderId.of("node-b/sim-1");
         List<String> wrong = new ArrayList<>();
         for (int round = 0; round < 12; round++) {
-            holder.acquire(RecorderId.of("sim-1")).block(WAIT);
+            holder.acquire(RecorderId.of("sim-1"), AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
             List<LockGrant> got = new CopyOnWriteArrayList<>();
             Disposable d = s.acquireEach(Flux.just(new AcquireRequest(first, AcquireOptions.waitUpTo(WAIT)),
                     new AcquireRequest(second, AcquireOptions.waitUpTo(WAIT)))).subscribe(got::add, e -> { });
@@ -824,8 +824,8 @@ class FleetAgentAdversaryTests {
         RecorderId onB = RecorderId.of("node-b/sim-0");
         List<String> wrong = new ArrayList<>();
         for (int round = 0; round < 10; round++) {
-            holderA.acquire(RecorderId.of("sim-0")).block(WAIT);
-            holderB.acquire(RecorderId.of("sim-0")).block(WAIT);
+            holderA.acquire(RecorderId.of("sim-0"), AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
+            holderB.acquire(RecorderId.of("sim-0"), AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
             boolean dispose = round % 2 == 1;
             List<LockGrant> got = new CopyOnWriteArrayList<>();
             Disposable d = s.acquireAny(RecorderSelector.anyOf(onA, onB), AcquireOptions.waitUpTo(WAIT))
