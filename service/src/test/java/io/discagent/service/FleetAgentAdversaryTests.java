@@ -39,7 +39,6 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.reactivestreams.Publisher;
@@ -174,7 +173,6 @@ class FleetAgentAdversaryTests {
     }
 
     @Test
-    @Tag("finding")
     void releasingARecorderOfAnUnknownNodeOrAnUnknownRecorderAnswersAsTheOwningNodesOwnAgentDoes() {
         ClientSession localSession = b.service.agent().openSession("Checker").block(WAIT);
         String local = outcome(() -> localSession.release(RecorderId.of("sim-9")));
@@ -277,7 +275,6 @@ class FleetAgentAdversaryTests {
     }
 
     @Test
-    @Tag("finding")
     void closingAFleetSessionAgainAfterItClosedWhileHoldingCompletesAsOnTheOwningNodesOwnAgent() throws Exception {
         List<String> wrong = new ArrayList<>();
         for (boolean body : List.of(false, true)) {
@@ -377,7 +374,6 @@ class FleetAgentAdversaryTests {
     }
 
     @Test
-    @Tag("finding")
     void releasesAtOnceOnOneFleetSessionEachAnswerTheNewCountAsOnTheOwningNodesOwnAgent() throws Exception {
         int n = 12;
         List<Integer> local = parallelReleases(b.service.agent(), RecorderId.of("sim-1"), n);
@@ -941,7 +937,6 @@ class FleetAgentAdversaryTests {
     }
 
     @Test
-    @Tag("finding")
     void acquireEachWhoseRequestsFailWhileOneWaitsEndsOnTheEventLoopAsOnTheOwningNodesOwnAgent() {
         assertThat(acquireEachWhoseProducerFails(b.service.agent(), RecorderId.of("sim-0")))
                 .as("the owning node's own agent").allMatch(t -> t.startsWith("vert.x-eventloop-thread"));
@@ -1069,7 +1064,6 @@ class FleetAgentAdversaryTests {
     // ---------------------------------------------------------------- the agent's close
 
     @Test
-    @Tag("finding")
     void closingAFleetAgentMidWaitAndMidWithLockFailsThemTypedFreesTheOwningNodeAndCompletesItsStreams()
             throws Exception {
         FleetAgent fleetB = b.service.fleet().node().orElseThrow().agent();

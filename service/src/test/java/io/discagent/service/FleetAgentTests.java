@@ -174,7 +174,8 @@ class FleetAgentTests {
         RecorderId remote = RecorderId.of("node-b/sim-1");
         int kept = 0;
         for (int round = 0; round < 40; round++) {
-            holder.acquire(local).block(WAIT);
+            // a grant the round before gave back may still be on its way back to node-b: wait for it
+            holder.acquire(local, AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
             List<LockGrant> got = new CopyOnWriteArrayList<>();
             Disposable d = waiter.acquire(remote, AcquireOptions.waitUpTo(WAIT)).subscribe(got::add);
             int r = round;

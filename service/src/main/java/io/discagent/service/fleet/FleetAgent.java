@@ -46,11 +46,13 @@ import reactor.core.publisher.Sinks;
  *       a partition); with {@link io.discagent.api.error.RecorderRemovedException} when its node removed the
  *       recorder. A session does not burn ({@link io.discagent.api.error.BurnNotSupportedException}): burn on the
  *       recorder's own node.</li>
- *   <li><b>Delivery</b>: a grant is the fleet's until it is handed to the subscriber of the acquire's own
- *       {@code Mono}: a cancellation that comes first gives the request up (a grant on its way is given back to its
- *       node). After that the grant is the subscriber's, whatever operators do with it downstream: use
- *       {@code withLock}, which releases on every path, or a discard hook; {@link ClientSession#close()} releases
- *       everything on every owning node.</li>
+ *   <li><b>Delivery</b>: a grant is the fleet's until the subscriber of the acquire's own {@code Mono} has taken
+ *       it: a cancellation that comes first gives the request up (a grant on its way is given back to its node), and
+ *       one that meets the grant on its way into {@code Mono.subscribe(consumer)}, {@code block(Duration)} or
+ *       {@code toFuture()} (which drop it) releases it. Once an operator below took it, the grant is the
+ *       subscriber's, whatever operators do with it downstream (the fleet agent does not read the chain as a local
+ *       agent does): use {@code withLock}, which releases on every path, or a discard hook;
+ *       {@link ClientSession#close()} releases everything on every owning node.</li>
  * </ul>
  * Every signal comes from the fleet's event loop. {@link #close()} closes this agent's sessions (their remote holds
  * end at once) and completes its streams; the node stays a member of the fleet ({@link FleetNode#leave()}).

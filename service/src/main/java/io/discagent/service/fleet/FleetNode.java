@@ -483,8 +483,8 @@ public final class FleetNode {
                                 + recorder.value() + " in the fleet", recorder))));
     }
 
-    /** Whether the fleet view has {@code recorder} on {@code node} (this node's own included). */
-    private boolean knows(String node, RecorderId recorder) {
+    /** Whether the fleet view has {@code recorder} on {@code node} (this node's own included). Fleet loop only. */
+    boolean knows(String node, RecorderId recorder) {
         JsonArray recorders = node.equals(config.node()) ? own.getJsonArray("recorders")
                 : peers.containsKey(node) ? peers.get(node).recorders : new JsonArray();
         for (Object item : recorders) {

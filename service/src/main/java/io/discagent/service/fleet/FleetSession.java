@@ -57,6 +57,8 @@ final class FleetSession implements ClientSession {
     // ---- fleet event loop only (closed is written there, read anywhere)
     private final Map<RecorderId, Hold> holds = new HashMap<>();
     private volatile boolean closed;
+    /** Why the fleet agent closed this session, when it did: what its pending acquires fail with. */
+    private @Nullable Throwable closedBy;
 
     /** What this session holds on one recorder of the fleet. */
     private static final class Hold {
@@ -152,13 +154,16 @@ final class FleetSession implements ClientSession {
     /** The request as a {@code Mono} with the fleet's delivery ({@link RemoteAcquireMono}). */
     private Mono<LockGrant> grantMono(Function<java.util.function.BiConsumer<@Nullable RemoteGrant,
             @Nullable Throwable>, Runnable> start) {
-        return new RemoteAcquireMono(node, answer -> {
+        return new RemoteAcquireMono(node, answered -> {
+            java.util.function.BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> answer = (grant, error) ->
+                    answered.accept(grant, error instanceof SessionClosedException && closedBy != null ? closedBy
+                            : error);
             if (closed) {
-                answer.accept(null, closedError());
+                answered.accept(null, closedError()); // a call on a closed session, whoever closed it
                 return () -> { };
             }
             try {
-                return start.apply(answer);
+                return start.apply(answer); // pending when the fleet agent closes: that is why it ends
             } catch (RuntimeException invalid) {
                 answer.accept(null, invalid);
                 return () -> { };
@@ -193,7 +198,11 @@ final class FleetSession implements ClientSession {
         if (requests == null) {
             return this.<LockGrant>invalid("requests").flux();
         }
-        return Flux.from(requests).concatMap(r -> acquire(r.recorder(), r.options()), 0)
+        // the requests' end reaches the subscriber from the fleet's loop, like every other signal
+        Flux<AcquireRequest> onLoop = Flux.from(requests)
+                .onErrorResume(failed -> node.onLoop(() -> null).then(Mono.error(failed)))
+                .concatWith(node.onLoop(() -> null));
+        return onLoop.concatMap(r -> acquire(r.recorder(), r.options()), 0)
                 .doOnDiscard(LockGrant.class, grant -> release(grant).subscribe(count -> { }, e -> { }));
     }
 
@@ -205,9 +214,12 @@ final class FleetSession implements ClientSession {
             return invalid("recorder");
         }
         return onLoop(() -> {
-            Hold hold = holds.get(FleetRecorders.parse(recorder).id());
+            FleetRecorders.Qualified q = FleetRecorders.parse(recorder);
+            Hold hold = holds.get(q.id());
             if (hold == null || hold.count == 0) {
-                throw new LockNotHeldException("session " + id + " does not hold " + recorder, recorder);
+                throw node.knows(q.node(), q.local())
+                        ? new LockNotHeldException("session " + id + " does not hold " + recorder, recorder)
+                        : new RecorderRemovedException("no recorder " + recorder + " in the fleet", recorder);
             }
             LockGrant any = hold.grants.isEmpty() ? null : hold.grants.iterator().next();
             return releaseOne(recorder, hold, any);
@@ -233,13 +245,13 @@ final class FleetSession implements ClientSession {
         if (grant != null) {
             hold.grants.remove(grant);
         }
-        hold.count--;
-        if (hold.count == 0) {
+        int after = --hold.count;
+        if (after == 0) {
             ended(recorder, hold, new LockNotHeldException("session " + id + " released " + recorder
                     + " to a count of 0 while a withLock body ran", recorder));
         }
         FleetRecorders.Qualified q = FleetRecorders.parse(recorder);
-        return node.releaseRemote(q.node(), q.local(), key()).then(node.onLoop(() -> hold.count))
+        return node.releaseRemote(q.node(), q.local(), key()).thenReturn(after)
                 .onErrorResume(LockNotHeldException.class, fenced -> node.onLoop(() -> {
                     ended(recorder, hold, fenced); // the owning node ended it (not renewed in time): it is gone
                     return null;
@@ -253,7 +265,7 @@ final class FleetSession implements ClientSession {
         }
         return onLoop(() -> {
             Hold hold = holds.get(FleetRecorders.parse(recorder).id());
-            return Mono.just(hold == null ? 0 : hold.count);
+            return Mono.just(hold == null ? 0 : hold.count); // 0 for a recorder it does not hold, known or not
         });
     }
 
@@ -325,16 +337,16 @@ final class FleetSession implements ClientSession {
 
     @Override
     public Mono<Void> close() {
-        return onLoop(() -> {
+        return node.<Mono<Void>>onLoop(() -> {
             if (closed) {
-                return Mono.<Void>empty();
+                return Mono.<Void>empty(); // closing again does nothing
             }
             closed = true;
             endAll(closedError());
             node.unwatchHolds(key());
             agent.closed(this);
             return node.closeRemote(key());
-        });
+        }).flatMap(Function.identity());
     }
 
     /** Ends every hold with {@code why} (the session or the fleet agent closes). Fleet loop. */
@@ -346,10 +358,13 @@ final class FleetSession implements ClientSession {
 
     /** Closes the session because the fleet agent closes: its bodies fail with {@code why}. */
     Mono<Void> close(Throwable why) {
-        return onLoop(() -> {
-            endAll(why);
+        return node.<Mono<Void>>onLoop(() -> {
+            if (!closed) {
+                closedBy = why;
+                endAll(why);
+            }
             return close();
-        });
+        }).flatMap(Function.identity());
     }
 
     /** The hold of {@code recorder}, whichever it is now, ended: its bodies learn {@code why}. Fleet loop. */

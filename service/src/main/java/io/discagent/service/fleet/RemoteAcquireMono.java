@@ -13,11 +13,18 @@ import reactor.core.publisher.Operators;
 
 /**
  * A remote acquire of a {@link FleetSession} as a {@code Mono}, with the ownership point of the agent's delivery
- * protocol: the grant is the fleet's until it is handed to this {@code Mono}'s own subscriber. Each subscription is one
+ * protocol: the grant is the fleet's until this {@code Mono}'s own subscriber has taken it. Each subscription is one
  * request, started when its subscriber requests; its answer and its cancellation meet in one atomic state, so exactly
  * one of them wins: an answer that wins is handed to the subscriber (the session counts it first), a cancellation that
- * wins gives the request up, and a grant that comes after it is given back to its owning node. Nothing else stands
- * between the answer and the subscriber, so no operator of this class can drop a grant.
+ * wins gives the request up, and a grant that comes after it is given back to its owning node.
+ *
+ * <p>A cancellation that comes while the grant is being handed over is read from who the subscriber is. From inside
+ * its {@code onNext}, on the delivering thread, it is an operator passing the grant on ({@code take(1)}): the grant is
+ * the subscriber's. From another thread, to a subscriber that drops a value meeting its own cancellation &mdash;
+ * {@code Mono.subscribe(consumer)} disposed, {@code block(Duration)} giving up, {@code toFuture()} cancelled
+ * ({@link #DROPPING}) &mdash; the grant is released when {@code onNext} returns (a {@code usingWhen} subscriber releases
+ * it itself, and releasing a grant twice takes one count). Any other subscriber keeps it: it is an operator that
+ * took the grant, and what it does with it downstream is the user's.
  *
  * <p>Threading: the request starts and answers on the fleet's event loop ({@link FleetNode}); the subscriber is
  * signalled there. A cancellation may come from any thread.
@@ -49,6 +56,11 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
         this.release = release;
     }
 
+    /** Subscribers that drop a value that meets their own cancellation from another thread. */
+    static final java.util.Set<String> DROPPING = java.util.Set.of("reactor.core.publisher.LambdaMonoSubscriber",
+            "reactor.core.publisher.BlockingMonoSubscriber", "reactor.core.publisher.MonoToCompletableFuture",
+            "reactor.core.publisher.FluxUsingWhen$ResourceSubscriber");
+
     @Override
     public void subscribe(CoreSubscriber<? super LockGrant> actual) {
         actual.onSubscribe(new Operation(actual));
@@ -57,11 +69,13 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
     private final class Operation extends AtomicInteger implements org.reactivestreams.Subscription, Scannable {
         private static final int NEW = 0;
         private static final int STARTED = 1;
-        private static final int ANSWERED = 2;
-        private static final int CANCELLED = 3;
+        private static final int DELIVERING = 2;
+        private static final int ANSWERED = 3;
+        private static final int CANCELLED = 4;
 
         private final CoreSubscriber<? super LockGrant> actual;
         private volatile @Nullable Runnable giveUp;
+        private volatile @Nullable Thread delivering;
 
         Operation(CoreSubscriber<? super LockGrant> actual) {
             this.actual = actual;
@@ -91,22 +105,31 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
 
         /** The request's one answer, on the fleet's loop. */
         private void answer(@Nullable RemoteGrant grant, @Nullable Throwable error) {
-            if (!compareAndSet(STARTED, ANSWERED)) {
-                if (grant != null) {
-                    giveBack.accept(grant); // its subscriber cancelled first: nobody takes it
+            if (grant == null) {
+                if (compareAndSet(STARTED, ANSWERED)) {
+                    actual.onError(error != null ? error : new IllegalStateException("an answer without a grant"));
                 }
                 return;
             }
-            if (grant == null) {
-                actual.onError(error != null ? error : new IllegalStateException("an answer without a grant"));
+            delivering = Thread.currentThread();
+            if (!compareAndSet(STARTED, DELIVERING)) {
+                delivering = null;
+                giveBack.accept(grant); // its subscriber cancelled first: nobody takes it
                 return;
             }
             LockGrant accepted = accept.apply(grant);
             try {
                 actual.onNext(accepted);
             } catch (Throwable failed) {
+                delivering = null;
+                set(ANSWERED);
                 release.accept(accepted);
                 actual.onError(Operators.onOperatorError(failed, actual.currentContext()));
+                return;
+            }
+            delivering = null;
+            if (!compareAndSet(DELIVERING, ANSWERED)) {
+                release.accept(accepted); // its subscriber dropped it: cancelled from another thread meanwhile
                 return;
             }
             actual.onComplete();
@@ -114,10 +137,25 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
 
         @Override
         public void cancel() {
-            if (getAndUpdate(state -> state == ANSWERED ? ANSWERED : CANCELLED) == STARTED) {
-                Runnable started = giveUp;
-                if (started != null) {
-                    started.run();
+            for (;;) {
+                int state = get();
+                if (state == NEW || state == STARTED) {
+                    if (compareAndSet(state, CANCELLED)) {
+                        Runnable started = giveUp;
+                        if (state == STARTED && started != null) {
+                            started.run();
+                        }
+                        return;
+                    }
+                } else if (state == DELIVERING) {
+                    if (Thread.currentThread() == delivering || !DROPPING.contains(actual.getClass().getName())) {
+                        return; // passed on from inside onNext, or taken by an operator: the subscriber's
+                    }
+                    if (compareAndSet(DELIVERING, CANCELLED)) {
+                        return; // dropped by its subscriber: released when onNext returns
+                    }
+                } else {
+                    return;
                 }
             }
         }
