@@ -1,8 +1,6 @@
 package io.discagent.service;
 
-import static io.discagent.service.FleetSupport.freePorts;
 import static io.discagent.service.FleetSupport.reachable;
-import static io.discagent.service.FleetSupport.secret;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.discagent.api.AcquireOptions;
@@ -65,26 +63,15 @@ class FleetAgentAdversaryTests {
 
     @BeforeAll
     void fleet() {
-        int[] ports = freePorts(2);
-        byte[] secret = secret();
-        a = start(FleetSupport.member("node-a", ports, 0, secret, cfg -> { }));
-        b = start(FleetSupport.member("node-b", ports, 1, secret, cfg -> { }));
-        for (TestService t : started) {
-            FleetSupport.awaitView(t, v -> reachable(v).size() == 2 && v.recorders().size() == 4);
-        }
+        started.addAll(FleetSupport.pair());
+        a = started.get(0);
+        b = started.get(1);
         fleet = a.service.fleet().node().orElseThrow().agent();
     }
 
     @AfterEach
     void everyDriveFreeAndNoWaiterLeft() {
-        for (TestService t : started) {
-            await("no waiter on " + t.service.fleet().node().orElseThrow().name(),
-                    () -> t.service.agent().statistics().waiting() == 0);
-            for (RecorderId id : t.sim().recorders()) {
-                await(id + " free on " + t.service.fleet().node().orElseThrow().name(),
-                        () -> t.lock(id.value()).getString("state").equals("free"));
-            }
-        }
+        FleetSupport.awaitEveryDriveFreeAndNoWaiter(started);
     }
 
     @AfterAll
@@ -1203,18 +1190,7 @@ class FleetAgentAdversaryTests {
         throw new AssertionError("round " + round + ": the drives kept changing");
     }
 
-    private TestService start(TestService t) {
-        started.add(t);
-        return t;
-    }
-
     private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + ": not within " + WAIT.toSeconds() + " s");
-            }
-            Thread.onSpinWait();
-        }
+        FleetSupport.await(what, condition);
     }
 }

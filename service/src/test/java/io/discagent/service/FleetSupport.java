@@ -113,4 +113,39 @@ final class FleetSupport {
                 .orElseThrow(() -> new AssertionError(qualifiedId + " not in " + view)).recorder()
                 .getJsonObject("lock");
     }
+
+    /** Starts node-a and node-b of one fleet (two simulated recorders each) and waits until both see all four. */
+    static List<TestService> pair() {
+        int[] ports = freePorts(2);
+        byte[] secret = secret();
+        List<TestService> pair = new ArrayList<>();
+        pair.add(member("node-a", ports, 0, secret, cfg -> { }));
+        pair.add(member("node-b", ports, 1, secret, cfg -> { }));
+        for (TestService t : pair) {
+            awaitView(t, v -> reachable(v).size() == 2 && v.recorders().size() == 4);
+        }
+        return pair;
+    }
+
+    /** Waits until no member has a waiter and every simulated drive of every member is free. */
+    static void awaitEveryDriveFreeAndNoWaiter(List<TestService> members) {
+        for (TestService t : members) {
+            String node = t.service.fleet().node().orElseThrow().name();
+            await("no waiter on " + node, () -> t.service.agent().statistics().waiting() == 0);
+            for (io.discagent.api.RecorderId id : t.sim().recorders()) {
+                await(id + " free on " + node, () -> t.lock(id.value()).getString("state").equals("free"));
+            }
+        }
+    }
+
+    /** Polls {@code condition} (a real, bounded wait of 20 s). */
+    static void await(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": not within 20 s");
+            }
+            Thread.onSpinWait();
+        }
+    }
 }
