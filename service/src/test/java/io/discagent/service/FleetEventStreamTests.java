@@ -62,6 +62,27 @@ class FleetEventStreamTests {
                 c.sim().removeRecorder(RecorderId.of("sim-7"));
                 sse.awaitFrame(seen, f -> f.event().equals("removed") && f.data().getString("node").equals("node-c"));
 
+                // the same stream over a WebSocket: a snapshot, then node-b's change
+                EventStreamTests.WsClient wsClient = new EventStreamTests.WsClient();
+                java.net.http.WebSocket ws = a.http.newWebSocketBuilder().buildAsync(java.net.URI.create(
+                        a.base.replace("http:", "ws:") + "/api/v1/fleet/events/ws"), wsClient).join();
+                assertThat(wsClient.next().getString("type")).isEqualTo("snapshot");
+                TestService.Session again = b.openForMinutes("Again on B");
+                assertThat(b.acquire(again, "sim-1").status()).isEqualTo(200);
+                io.vertx.core.json.JsonObject overWs = wsClient.next();
+                while (!overWs.getString("type").equals("lock")) {
+                    overWs = wsClient.next();
+                }
+                assertThat(overWs.getString("node")).isEqualTo("node-b");
+                assertThat(overWs.getJsonObject("recorder").getString("id")).isEqualTo("sim-1");
+                assertThat(b.release(again, "sim-1").status()).isEqualTo(200);
+                ws.abort();
+                // a web page of another site cannot open it
+                assertThat(a.http.newWebSocketBuilder().header("Origin", "https://evil.example").buildAsync(
+                        java.net.URI.create(a.base.replace("http:", "ws:") + "/api/v1/fleet/events/ws"),
+                        new EventStreamTests.WsClient()).handle((opened, failed) -> failed).join())
+                        .as("a cross-site WebSocket handshake").isNotNull().hasMessageContaining("403");
+
                 // a change on node-a itself is in its own stream too
                 TestService.Session local = a.openForMinutes("Local on A");
                 assertThat(a.acquire(local, "sim-1").status()).isEqualTo(200);

@@ -35,12 +35,15 @@ final class FleetEndpoints {
 
     private final FleetMembership fleet;
     private final LeaseRegistry leases;
+    private final Connections connections;
     private final Duration maxWait;
     private final int maxPendingPerSession;
 
-    FleetEndpoints(FleetMembership fleet, LeaseRegistry leases, Duration maxWait, int maxPendingPerSession) {
+    FleetEndpoints(FleetMembership fleet, LeaseRegistry leases, Connections connections, Duration maxWait,
+            int maxPendingPerSession) {
         this.fleet = fleet;
         this.leases = leases;
+        this.connections = connections;
         this.maxWait = maxWait;
         this.maxPendingPerSession = maxPendingPerSession;
     }
@@ -61,6 +64,13 @@ final class FleetEndpoints {
                                 "text/event-stream")
                         .problems(404, 503)
                         .handler(this::events),
+                Endpoint.of(HttpMethod.GET, "/api/v1/fleet/events/ws", "fleetEventsWebSocket", "fleet",
+                                "The fleet's events over a WebSocket: one JSON text message per event, as on "
+                                + "/api/v1/fleet/events (its type in \"type\")")
+                        .tokenInQuery()
+                        .okText(101, "Switching to the WebSocket protocol", "application/json")
+                        .problems(404, 503)
+                        .handler(this::webSocket),
                 Endpoint.of(HttpMethod.POST, "/api/v1/fleet/recorders/{node}/{rid}/acquire", "acquireRemote",
                                 "fleet", "AcquireExclusiveAccess of a recorder of another node for a session of this "
                                 + "one: the owning node holds it for the session; may wait up to waitMillis")
@@ -119,6 +129,41 @@ final class FleetEndpoints {
                 }
             })));
         });
+    }
+
+    /**
+     * The fleet's changes over a WebSocket: the same JSON events as the SSE stream, one text message each. A client
+     * whose socket takes no more is cut off (close code 1008) instead of buffered without bound; the end of the node's
+     * membership ends it ({@code {"type":"end"}}, close code 1001).
+     */
+    private void webSocket(RoutingContext rc) {
+        node(rc).ifPresent(node -> rc.request().toWebSocket().onSuccess(ws -> {
+            Runnable untracked = connections.upgraded(rc.request());
+            io.vertx.core.Context http = Vertx.currentContext();
+            reactor.core.Disposable.Swap subscription = reactor.core.Disposables.swap();
+            ws.closeHandler(v -> {
+                untracked.run();
+                subscription.dispose();
+            });
+            subscription.update(node.events().subscribe(event -> http.runOnContext(v -> {
+                if (ws.isClosed()) {
+                    return;
+                }
+                if (ws.writeQueueFull()) {
+                    subscription.dispose();
+                    ws.close((short) 1008, "fell behind the fleet's events; reconnect for a fresh snapshot");
+                    return;
+                }
+                ws.writeTextMessage(event.encode());
+            }), error -> http.runOnContext(v -> {
+                if (!ws.isClosed()) {
+                    ws.writeTextMessage(new JsonObject().put("type", "end").put("reason", error.getMessage())
+                            .encode());
+                    ws.close((short) 1001, "fleet event stream ended");
+                }
+            })));
+        }).onFailure(error -> Replies.problem(rc, new io.discagent.api.error.InvalidArgumentException(
+                "WebSocket upgrade failed: " + error.getMessage()))));
     }
 
     private void acquire(RoutingContext rc) {

@@ -57,7 +57,7 @@ public final class HttpApi {
         all.addAll(new BurnEndpoints(vertx, agent, leases, config, burns).endpoints());
         all.addAll(new SessionEndpoints(agent, leases, guard).endpoints());
         all.addAll(new EventEndpoints(feed, leases, connections).endpoints());
-        all.addAll(new FleetEndpoints(fleet, leases, config.maxWait(), config.maxPendingPerSession()).endpoints());
+        all.addAll(new FleetEndpoints(fleet, leases, connections, config.maxWait(), config.maxPendingPerSession()).endpoints());
         Optional<Simulator> controlled = simulator.filter(sim -> config.servesSimulatorControl());
         controlled.ifPresent(sim -> all.addAll(new SimulatorEndpoints(sim, config.maxSimulatedRecorders())
                 .endpoints()));
