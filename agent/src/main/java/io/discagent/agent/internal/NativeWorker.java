@@ -27,7 +27,13 @@ import org.jspecify.annotations.Nullable;
 public final class NativeWorker {
 
     private static final System.Logger LOG = System.getLogger(NativeWorker.class.getName());
-    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    /**
+     * How long an idle worker polls its queue (yielding between polls) before it parks: 50 µs, or the system property
+     * {@code discagent.nativeWorker.pollMicros} (0: park at once), a knob for measuring the alternatives
+     * ({@code benchmarks/README.md}), not a setting.
+     */
+    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(Math.max(0,
+            Long.getLong("discagent.nativeWorker.pollMicros", 50)));
 
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final NativeThreadHooks hooks;
