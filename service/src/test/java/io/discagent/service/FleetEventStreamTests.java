@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class FleetEventStreamTests {
 
     @Test
-    void theStreamShowsEveryNodesChangesInThatNodesOrder() {
+    void theStreamShowsEveryNodesChangesInThatNodesOrder() throws Exception {
         int[] ports = freePorts(3);
         byte[] secret = secret();
         List<TestService> started = new ArrayList<>();
@@ -81,7 +81,7 @@ class FleetEventStreamTests {
                 assertThat(a.http.newWebSocketBuilder().header("Origin", "https://evil.example").buildAsync(
                         java.net.URI.create(a.base.replace("http:", "ws:") + "/api/v1/fleet/events/ws"),
                         new EventStreamTests.WsClient()).handle((opened, failed) -> failed).join())
-                        .as("a cross-site WebSocket handshake").isNotNull().hasMessageContaining("403");
+                        .as("a cross-site WebSocket handshake").isNotNull().hasStackTraceContaining("status code 403");
 
                 // a change on node-a itself is in its own stream too
                 TestService.Session local = a.openForMinutes("Local on A");
