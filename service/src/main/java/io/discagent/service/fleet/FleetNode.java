@@ -840,6 +840,11 @@ public final class FleetNode {
         }
     }
 
+    /** The view now. Fleet loop only. */
+    FleetView viewNow() {
+        return currentView();
+    }
+
     private FleetView currentView() {
         long now = now();
         List<FleetView.Node> nodes = new java.util.ArrayList<>();

@@ -116,8 +116,9 @@ final class FleetSession implements ClientSession {
         if (selector == null || options == null) {
             return invalid(selector == null ? "selector" : "options");
         }
-        return node.view().flatMap(view -> grantMono(answer -> node.acquireAnyRemote(pool(view, selector), key(),
-                clientName, remoteWait(options), answer)));
+        // the view is read where the request starts, on the fleet's loop: no operator between the grant and its subscriber
+        return grantMono(answer -> node.acquireAnyRemote(pool(node.viewNow(), selector), key(), clientName,
+                remoteWait(options), answer));
     }
 
     /**
