@@ -283,6 +283,144 @@ class FleetAgentAdversary2Tests {
         assertThat(threads).isNotEmpty().allMatch(FleetAgentAdversary2Tests::onLoop);
     }
 
+    // ---------------------------------------------------------------- waiting on several nodes
+
+    @Test
+    @Order(3)
+    void placesInLineWhileWaitingOnTwoNodesAreEachOwningNodesAndTheGrantsComeInFifoOrder() throws Exception {
+        ClientSession holderA = a.service.agent().openSession("Holder A").block(WAIT);
+        ClientSession holderC = c.service.agent().openSession("Holder C").block(WAIT);
+        ClientSession aheadC = c.service.agent().openSession("Ahead C").block(WAIT);
+        ClientSession s = fleet.openSession("Two lines").block(WAIT);
+        RecorderId a0 = RecorderId.of("node-a/sim-0");
+        RecorderId c0 = RecorderId.of("node-c/sim-0");
+        List<String> threads = new CopyOnWriteArrayList<>();
+        try {
+            holderA.acquire(RecorderId.of("sim-0")).block(WAIT);
+            holderC.acquire(RecorderId.of("sim-0")).block(WAIT);
+            AtomicReference<Object> ahead = new AtomicReference<>();
+            aheadC.acquire(RecorderId.of("sim-0"), AcquireOptions.waitUpTo(WAIT)).subscribe(ahead::set, ahead::set);
+            await("node-c has the local waiter", () -> c.service.agent().statistics().waiting() == 1);
+            AtomicReference<Object> onA = new AtomicReference<>();
+            AtomicReference<Object> onC = new AtomicReference<>();
+            s.acquire(a0, AcquireOptions.waitUpTo(WAIT)).subscribe(g -> {
+                threads.add(thread());
+                onA.set(g);
+            }, onA::set);
+            s.acquire(c0, AcquireOptions.waitUpTo(WAIT)).subscribe(g -> {
+                threads.add(thread());
+                onC.set(g);
+            }, onC::set);
+            await("both owning nodes have the fleet's waiter", () -> a.service.agent().statistics().waiting() == 1
+                    && c.service.agent().statistics().waiting() == 2);
+            Map<RecorderId, Integer> places = s.placesInLine().block(WAIT);
+            assertThat(places).isEqualTo(Map.of(a0, 1, c0, 2));
+            holderC.release(RecorderId.of("sim-0")).block(WAIT);
+            await("the local waiter ahead on node-c granted", () -> ahead.get() instanceof LockGrant);
+            await("the fleet's place on node-c moved up", () -> s.placesInLine().block(WAIT)
+                    .equals(Map.of(a0, 1, c0, 1)));
+            assertThat(onC.get()).as("not granted while the local waiter holds it").isNull();
+            aheadC.release(RecorderId.of("sim-0")).block(WAIT);
+            holderA.release(RecorderId.of("sim-0")).block(WAIT);
+            await("both granted", () -> onA.get() != null && onC.get() != null);
+            assertThat(onA.get()).isInstanceOf(LockGrant.class);
+            assertThat(onC.get()).isInstanceOf(LockGrant.class);
+            assertThat(s.placesInLine().block(WAIT)).isEmpty();
+            assertThat(List.of(s.lockCount(a0).block(WAIT), s.lockCount(c0).block(WAIT))).containsExactly(1, 1);
+            assertThat(c.lock("sim-0").getString("owner")).isEqualTo("node-a: Two lines");
+        } finally {
+            s.close().block(WAIT);
+            holderA.close().block(WAIT);
+            holderC.close().block(WAIT);
+            aheadC.close().block(WAIT);
+        }
+        FleetSupport.awaitEveryDriveFreeAndNoWaiter(started);
+        assertThat(threads).allMatch(FleetAgentAdversary2Tests::onLoop);
+    }
+
+    @Test
+    @Order(4)
+    void acquireEachOfSixtyRequestsOnThreeNodesTakesOneRequestAtATimeAndCountsExactly() {
+        ClientSession s = fleet.openSession("Each").block(WAIT);
+        List<String> ids = List.of("node-a/sim-0", "node-b/sim-1", "node-c/sim-0", "node-c/sim-1");
+        java.util.concurrent.atomic.AtomicInteger emitted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> wrong = new CopyOnWriteArrayList<>();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        try {
+            Flux<io.discagent.api.AcquireRequest> requests = Flux.range(0, 60).map(i -> {
+                int ahead = emitted.incrementAndGet() - granted.get();
+                if (ahead > 1) {
+                    wrong.add("request " + i + " taken with " + ahead + " requests not yet granted");
+                }
+                return new io.discagent.api.AcquireRequest(RecorderId.of(ids.get(i % ids.size())),
+                        AcquireOptions.waitUpTo(WAIT));
+            });
+            List<LockGrant> grants = s.acquireEach(requests).doOnNext(g -> {
+                threads.add(thread());
+                granted.incrementAndGet();
+            }).collectList().block(Duration.ofSeconds(60));
+            assertThat(grants).hasSize(60);
+            for (int i = 0; i < 60; i++) {
+                LockGrant g = grants.get(i);
+                if (!g.recorder().value().equals(ids.get(i % ids.size())) || g.lockCount() != i / ids.size() + 1) {
+                    wrong.add("grant " + i + ": " + g.recorder() + " count " + g.lockCount());
+                }
+            }
+            for (String id : ids) {
+                Integer count = s.lockCount(RecorderId.of(id)).block(WAIT);
+                TestService owner = id.startsWith("node-a") ? a : id.startsWith("node-b") ? b : c;
+                Integer there = owner.lock(id.substring(7)).getInteger("count");
+                if (count != 15 || there != 15) {
+                    wrong.add(id + ": session " + count + ", owning node " + there);
+                }
+            }
+        } finally {
+            s.close().block(WAIT);
+        }
+        FleetSupport.awaitEveryDriveFreeAndNoWaiter(started);
+        assertThat(wrong).isEmpty();
+        assertThat(threads).allMatch(FleetAgentAdversary2Tests::onLoop);
+    }
+
+    @Test
+    @Order(6)
+    void sessionsOpenedAcquiringAndClosedInAStormFromManyThreadsLeaveNothingHeld() throws Exception {
+        List<String> wrong = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        List<ClientSession> sessions = new CopyOnWriteArrayList<>();
+        for (int k = 0; k < 6; k++) {
+            int thread = k;
+            all.add(CompletableFuture.runAsync(() -> {
+                for (int round = 0; round < 8; round++) {
+                    ClientSession s = fleet.openSession("Storm " + thread + " " + round).block(WAIT);
+                    sessions.add(s);
+                    RecorderId id = RecorderId.of(List.of("node-a/sim-1", "node-b/sim-0", "node-b/sim-1",
+                            "node-c/sim-1").get((thread + round) % 4));
+                    AtomicReference<Object> end = new AtomicReference<>();
+                    s.acquire(id, AcquireOptions.waitUpTo(Duration.ofSeconds(30))).subscribe(end::set, end::set);
+                    if (round % 2 == 0) {
+                        long deadline = System.nanoTime() + WAIT.toNanos();
+                        while (end.get() == null && System.nanoTime() < deadline) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    s.close().block(WAIT);
+                    String after = outcome(() -> s.lockCount(id));
+                    if (!after.startsWith("SessionClosedException 0x80010108")) {
+                        wrong.add(s.clientName() + ": lockCount after close " + after);
+                    }
+                }
+            }));
+        }
+        for (CompletableFuture<Void> f : all) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        FleetSupport.awaitEveryDriveFreeAndNoWaiter(started);
+        assertThat(sessions).hasSize(48).noneMatch(ClientSession::isOpen);
+        assertThat(wrong).isEmpty();
+    }
+
     // ---------------------------------------------------------------- the WebSocket
 
     @Test
