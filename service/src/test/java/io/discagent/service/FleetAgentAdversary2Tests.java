@@ -421,6 +421,46 @@ class FleetAgentAdversary2Tests {
         assertThat(wrong).isEmpty();
     }
 
+    @Test
+    @Order(12)
+    void aMemberThatLeavesWhileAFleetSessionWaitsOnItsDriveFailsTheWaiterTypedAndLeavesTheSurvivorsFree()
+            throws Exception {
+        loseNodeC();
+        TestService back = started.stream().filter(t -> t != a && t != b).findFirst().orElseThrow();
+        FleetSupport.awaitView(a, v -> FleetSupport.reachable(v).size() == 3 && v.recorders().size() == 6);
+        ClientSession s = fleet.openSession("Leave").block(WAIT);
+        ClientSession local = back.service.agent().openSession("Local C").block(WAIT);
+        List<String> threads = new CopyOnWriteArrayList<>();
+        try {
+            s.acquire(RecorderId.of("node-b/sim-1")).block(WAIT);
+            LockGrant held = s.acquire(RecorderId.of("node-c/sim-1")).block(WAIT);
+            local.acquire(RecorderId.of("sim-0")).block(WAIT);
+            AtomicReference<Object> waitEnd = new AtomicReference<>();
+            s.acquire(RecorderId.of("node-c/sim-0"), AcquireOptions.waitIndefinitely()).subscribe(waitEnd::set, e -> {
+                threads.add(thread());
+                waitEnd.set(e);
+            });
+            await("node-c has the waiter", () -> back.service.agent().statistics().waiting() == 1);
+            node(back).leave().get(40, TimeUnit.SECONDS);
+            await("node-c's recorders gone from the fleet agent", () -> fleet.recorders().block(WAIT).stream()
+                    .noneMatch(r -> r.id().value().startsWith("node-c/")));
+            await("the indefinite wait on node-c ended", () -> waitEnd.get() != null);
+            assertThat(waitEnd.get()).isInstanceOf(RecorderException.class);
+            assertThat(s.placesInLine().block(WAIT)).isEmpty();
+            assertThat(s.lockCount(RecorderId.of("node-b/sim-1")).block(WAIT)).isEqualTo(1);
+            System.out.println("leave: the indefinite wait ended with " + waitEnd.get() + "; the session's count of"
+                    + " node-c/sim-1 it held: " + outcome(() -> s.lockCount(held.recorder())) + ", release: "
+                    + outcome(() -> s.release(held)));
+            assertThat(s.release(RecorderId.of("node-b/sim-1")).block(WAIT)).isZero();
+        } finally {
+            s.close().block(WAIT);
+            started.remove(back);
+            back.close();
+        }
+        FleetSupport.awaitEveryDriveFreeAndNoWaiter(started);
+        assertThat(threads).allMatch(FleetAgentAdversary2Tests::onLoop);
+    }
+
     // ---------------------------------------------------------------- the WebSocket
 
     @Test
