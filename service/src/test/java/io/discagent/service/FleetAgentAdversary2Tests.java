@@ -597,8 +597,17 @@ class FleetAgentAdversary2Tests {
                 wrong.add(stream.getKey() + " of a closed fleet agent: " + o);
             }
         }
+        List<String> local = new ArrayList<>();
+        try (TestService alone = TestService.start()) {
+            io.discagent.api.RecorderAgent agent = alone.service.agent();
+            agent.close().block(WAIT);
+            local.add("events " + outcome(agent::events));
+            local.add("lockTransitions " + outcome(agent::lockTransitions));
+            local.add("timeouts " + outcome(agent::timeouts));
+        }
         assertThat(wrong).as("RecorderAgent: every Mono and Flux of this API signals on the agent's event loop"
-                + " thread; FleetAgent: every signal comes from the fleet's event loop").isEmpty();
+                + " thread; FleetAgent: every signal comes from the fleet's event loop (a closed local agent: %s)",
+                local).isEmpty();
     }
 
     @Test
