@@ -35,7 +35,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -585,7 +584,6 @@ class FleetAgentAdversary2Tests {
 
     @Test
     @Order(21)
-    @Tag("finding")
     void theStreamsOfAClosedFleetAgentCompleteOnAnEventLoopNotOnTheSubscribersThread() {
         FleetAgent closing = closedAgent();
         List<String> wrong = new ArrayList<>();
@@ -648,7 +646,6 @@ class FleetAgentAdversary2Tests {
 
     @Test
     @Order(10)
-    @Tag("finding")
     void aMemberClosedWhileAFleetWithLockBodyHoldsItsDriveEndsTheBodyTypedOnceTheFleetShowsItsRecordersRemoved()
             throws Exception {
         loseNodeC();

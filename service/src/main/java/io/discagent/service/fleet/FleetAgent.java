@@ -44,7 +44,8 @@ import reactor.core.publisher.Sinks;
  *       media the nodes last published, when the request starts. A hold ends, failing a {@code withLock} body with
  *       {@link io.discagent.api.error.LockNotHeldException}, when its owning node fenced it (its lease there ran out,
  *       a partition); with {@link io.discagent.api.error.RecorderRemovedException} when its node removed the
- *       recorder. A session does not burn ({@link io.discagent.api.error.BurnNotSupportedException}): burn on the
+ *       recorder or became unreachable (left the fleet, died, or a partition: this node then stops renewing the hold,
+ *       so the owning node, if alive, frees the drive when the lease runs out; the session's count there is 0). A session does not burn ({@link io.discagent.api.error.BurnNotSupportedException}): burn on the
  *       recorder's own node.</li>
  *   <li><b>Delivery</b>: a grant is the fleet's until the subscriber of the acquire's own {@code Mono} has taken
  *       it: a cancellation that comes first gives the request up (a grant on its way is given back to its node), and
@@ -61,7 +62,7 @@ public final class FleetAgent implements RecorderAgent {
 
     private final FleetNode node;
     private final Sinks.Empty<Void> closing = Sinks.empty();
-    /** Ends the holds of recorders their node removed. */
+    /** Ends the holds of recorders their node removed, and of nodes that became unreachable. */
     private final Disposable removals;
 
     // ---- fleet event loop only
@@ -70,12 +71,17 @@ public final class FleetAgent implements RecorderAgent {
 
     FleetAgent(FleetNode node) {
         this.node = node;
-        this.removals = node.events().filter(event -> "removed".equals(event.getString("type")))
-                .subscribe(event -> {
-                    RecorderId gone = FleetRecorders.qualify(event.getString("node"),
-                            event.getJsonObject("recorder").getString("id"));
-                    List.copyOf(sessions).forEach(session -> session.removed(gone));
-                }, error -> { });
+        this.removals = node.events().subscribe(event -> {
+            String type = event.getString("type");
+            if ("removed".equals(type)) {
+                RecorderId gone = FleetRecorders.qualify(event.getString("node"),
+                        event.getJsonObject("recorder").getString("id"));
+                List.copyOf(sessions).forEach(session -> session.removed(gone));
+            } else if ("unreachable".equals(type)) {
+                String lost = event.getString("node");
+                List.copyOf(sessions).forEach(session -> session.nodeLost(lost, event.getString("reason")));
+            }
+        }, error -> { });
     }
 
     @Override
@@ -151,7 +157,12 @@ public final class FleetAgent implements RecorderAgent {
         return Flux.defer(() -> {
             FleetEvents translation = new FleetEvents();
             return node.events().concatMapIterable(translation::translate);
-        }).takeUntilOther(closing.asMono());
+        }).takeUntilOther(closed());
+    }
+
+    /** Completes on the fleet's loop once this agent is closed (at once, there, when it is closed already). */
+    private Mono<Void> closed() {
+        return closing.asMono().then(node.<Void>onLoop(() -> null).onErrorResume(gone -> Mono.empty()));
     }
 
     @Override
@@ -166,7 +177,7 @@ public final class FleetAgent implements RecorderAgent {
 
     @Override
     public Flux<TimeoutEvent> timeouts() {
-        return closing.asMono().thenMany(Flux.empty());
+        return closed().thenMany(Flux.empty());
     }
 
     @Override
@@ -176,7 +187,7 @@ public final class FleetAgent implements RecorderAgent {
 
     @Override
     public Flux<BurnEvent> burnEvents() {
-        return closing.asMono().thenMany(Flux.empty());
+        return closed().thenMany(Flux.empty());
     }
 
     @Override

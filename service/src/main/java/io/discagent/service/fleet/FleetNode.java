@@ -510,6 +510,23 @@ public final class FleetNode {
                 .then();
     }
 
+    /**
+     * Gives up {@code session}'s hold on {@code owner}, which became unreachable: no more renewals (the owning node, if
+     * alive, closes it when its lease runs out) and, in case it is reachable after all, a close. Fleet loop only.
+     */
+    void abandonHolds(String session, String owner) {
+        Map<String, String> held = fences.get(session);
+        String fence = held == null ? null : held.remove(owner);
+        if (held != null && held.isEmpty()) {
+            fences.remove(session);
+        }
+        if (fence != null && !fence.equals(LOST)) {
+            ask(owner, new JsonObject().put("op", "close").put("session", session).put("fence", fence), REMOTE_MARGIN)
+                    .subscribe(r -> { }, e -> LOG.log(Level.DEBUG, "closing an abandoned hold on " + owner
+                            + " failed: " + e.getMessage()));
+        }
+    }
+
     /** How long an owning node keeps a remote session that is not renewed: twice the stale limit. */
     Duration remoteTtl() {
         return config.staleAfter().multipliedBy(2);

@@ -402,6 +402,25 @@ final class FleetSession implements ClientSession {
                 recorder));
     }
 
+    /**
+     * The owning node {@code lost} became unreachable (it left, died, or a partition): this session's holds there end
+     * (their bodies fail with {@code RecorderRemovedException}, the counts here are 0), and this node stops renewing
+     * them, so the owning node, if it is alive, frees the drives when their lease runs out. Fleet loop.
+     */
+    void nodeLost(String lost, @Nullable String reason) {
+        boolean held = false;
+        for (RecorderId recorder : List.copyOf(holds.keySet())) {
+            if (FleetRecorders.parse(recorder).node().equals(lost)) {
+                held = true;
+                ended(recorder, new RecorderRemovedException("the node of " + recorder + " is unreachable"
+                        + (reason == null ? "" : ": " + reason), recorder));
+            }
+        }
+        if (held) {
+            node.abandonHolds(key(), lost);
+        }
+    }
+
     /** Starts watching this session's holds for fencing. Fleet loop. */
     void watch() {
         node.watchHolds(key(), this::fencedOn);
