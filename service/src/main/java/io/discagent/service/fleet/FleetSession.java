@@ -63,7 +63,6 @@ final class FleetSession implements ClientSession {
     /** What this session holds on one recorder of the fleet. */
     private static final class Hold {
         int count;
-        long holdId;
         /** The grants given out and not released yet, by identity (a grant released once takes nothing more). */
         final Set<LockGrant> grants = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         /** Who learns that the hold ended other than by a release of this session's (a {@code withLock} body). */
@@ -177,7 +176,6 @@ final class FleetSession implements ClientSession {
         RecorderId qualified = FleetRecorders.qualify(remote.node(), remote.recorder().value());
         Hold hold = holds.computeIfAbsent(qualified, r -> new Hold());
         hold.count++;
-        hold.holdId = remote.holdId();
         LockGrant grant = new LockGrant(qualified, id, hold.count, remote.holdId());
         hold.grants.add(grant);
         return grant;
