@@ -154,7 +154,10 @@ final class FleetSession implements ClientSession {
     /** The request as a {@code Mono} with the fleet's delivery ({@link RemoteAcquireMono}). */
     private Mono<LockGrant> grantMono(Function<java.util.function.BiConsumer<@Nullable RemoteGrant,
             @Nullable Throwable>, Runnable> start) {
-        return new RemoteAcquireMono(node, answered -> {
+        return new RemoteAcquireMono(work -> node.onLoop(() -> {
+            work.run();
+            return null;
+        }), answered -> {
             java.util.function.BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> answer = (grant, error) ->
                     answered.accept(grant, error instanceof SessionClosedException && closedBy != null ? closedBy
                             : error);

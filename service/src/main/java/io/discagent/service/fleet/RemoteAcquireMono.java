@@ -18,13 +18,16 @@ import reactor.core.publisher.Operators;
  * one of them wins: an answer that wins is handed to the subscriber (the session counts it first), a cancellation that
  * wins gives the request up, and a grant that comes after it is given back to its owning node.
  *
- * <p>A cancellation that comes while the grant is being handed over is read from who the subscriber is. From inside
- * its {@code onNext}, on the delivering thread, it is an operator passing the grant on ({@code take(1)}): the grant is
- * the subscriber's. From another thread, to a subscriber that drops a value meeting its own cancellation &mdash;
- * {@code Mono.subscribe(consumer)} disposed, {@code block(Duration)} giving up, {@code toFuture()} cancelled
- * ({@link #DROPPING}) &mdash; the grant is released when {@code onNext} returns (a {@code usingWhen} subscriber releases
- * it itself, and releasing a grant twice takes one count). Any other subscriber keeps it: it is an operator that
- * took the grant, and what it does with it downstream is the user's.
+ * <p>A cancellation that comes while the grant is being handed over, or after, is read from who the subscriber is.
+ * From inside its {@code onNext}, on the delivering thread, it is an operator passing the grant on ({@code take(1)}):
+ * the grant is the subscriber's. From another thread, to a subscriber that drops a value meeting its own cancellation
+ * &mdash; {@code Mono.subscribe(consumer)} disposed, {@code block(Duration)} giving up, {@code toFuture()} cancelled
+ * ({@link #DROPPING}) &mdash; the grant is released, whether the cancellation comes while {@code onNext} runs or
+ * after it returned (such a subscriber that took the grant never cancels from another thread afterwards: a later
+ * cancellation is one that won against the value and dropped it). A {@code usingWhen} subscriber releases the grant
+ * itself too; releasing a grant twice takes one count. A {@code toFuture()} whose future was cancelled while
+ * {@code onNext} ran refuses the value without a cancellation: the grant is released when {@code onNext} returns. Any
+ * other subscriber keeps the grant: it is an operator that took it, and what it does with it downstream is the user's.
  *
  * <p>Threading: the request starts and answers on the fleet's event loop ({@link FleetNode}); the subscriber is
  * signalled there. A cancellation may come from any thread.
@@ -36,20 +39,21 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
         Runnable start(BiConsumer<@Nullable RemoteGrant, @Nullable Throwable> answer);
     }
 
-    private final FleetNode node;
+    private final Function<Runnable, Mono<?>> onLoop;
     private final Request request;
     private final Function<RemoteGrant, LockGrant> accept;
     private final Consumer<RemoteGrant> giveBack;
     private final Consumer<LockGrant> release;
 
     /**
+     * @param onLoop runs its work on the fleet's loop; fails when the loop is gone
      * @param accept counts a grant that wins in the session (fleet loop), before its subscriber gets it
      * @param giveBack returns a grant nobody took to its owning node (fleet loop)
-     * @param release releases an accepted grant whose subscriber failed on it (fleet loop)
+     * @param release releases an accepted grant that its subscriber did not take (any thread)
      */
-    RemoteAcquireMono(FleetNode node, Request request, Function<RemoteGrant, LockGrant> accept,
+    RemoteAcquireMono(Function<Runnable, Mono<?>> onLoop, Request request, Function<RemoteGrant, LockGrant> accept,
             Consumer<RemoteGrant> giveBack, Consumer<LockGrant> release) {
-        this.node = node;
+        this.onLoop = onLoop;
         this.request = request;
         this.accept = accept;
         this.giveBack = giveBack;
@@ -70,15 +74,20 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
         private static final int NEW = 0;
         private static final int STARTED = 1;
         private static final int DELIVERING = 2;
-        private static final int ANSWERED = 3;
-        private static final int CANCELLED = 4;
+        /** Taken by a {@link #DROPPING} subscriber; a cancellation from another thread now means it dropped it. */
+        private static final int DELIVERED = 3;
+        private static final int ANSWERED = 4;
+        private static final int CANCELLED = 5;
 
         private final CoreSubscriber<? super LockGrant> actual;
+        private final boolean dropping;
         private volatile @Nullable Runnable giveUp;
         private volatile @Nullable Thread delivering;
+        private volatile @Nullable LockGrant delivered;
 
         Operation(CoreSubscriber<? super LockGrant> actual) {
             this.actual = actual;
+            this.dropping = DROPPING.contains(actual.getClass().getName());
         }
 
         @Override
@@ -90,7 +99,7 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
                 return;
             }
             if (compareAndSet(NEW, STARTED)) {
-                node.onLoop(() -> {
+                onLoop.apply(() -> {
                     if (get() == STARTED) {
                         Runnable started = request.start(this::answer);
                         giveUp = started;
@@ -98,7 +107,6 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
                             started.run(); // cancelled while starting: giving up twice does nothing more
                         }
                     }
-                    return null;
                 }).subscribe(null, failure -> answer(null, failure));
             }
         }
@@ -118,6 +126,7 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
                 return;
             }
             LockGrant accepted = accept.apply(grant);
+            delivered = accepted;
             try {
                 actual.onNext(accepted);
             } catch (Throwable failed) {
@@ -128,9 +137,17 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
                 return;
             }
             delivering = null;
-            if (!compareAndSet(DELIVERING, ANSWERED)) {
+            if (!compareAndSet(DELIVERING, dropping ? DELIVERED : ANSWERED)) {
                 release.accept(accepted); // its subscriber dropped it: cancelled from another thread meanwhile
                 return;
+            }
+            if (actual instanceof java.util.concurrent.CompletableFuture<?> future && future.isCancelled()
+                    && compareAndSet(DELIVERED, CANCELLED)) {
+                release.accept(accepted); // a future cancelled meanwhile refused it without a cancellation
+                return;
+            }
+            if (!dropping) {
+                delivered = null;
             }
             actual.onComplete();
         }
@@ -148,11 +165,19 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
                         return;
                     }
                 } else if (state == DELIVERING) {
-                    if (Thread.currentThread() == delivering || !DROPPING.contains(actual.getClass().getName())) {
+                    if (Thread.currentThread() == delivering || !dropping) {
                         return; // passed on from inside onNext, or taken by an operator: the subscriber's
                     }
                     if (compareAndSet(DELIVERING, CANCELLED)) {
                         return; // dropped by its subscriber: released when onNext returns
+                    }
+                } else if (state == DELIVERED) {
+                    if (compareAndSet(DELIVERED, CANCELLED)) {
+                        LockGrant dropped = delivered;
+                        if (dropped != null) {
+                            release.accept(dropped); // its cancellation won against the value, which it dropped
+                        }
+                        return;
                     }
                 } else {
                     return;
@@ -169,7 +194,7 @@ final class RemoteAcquireMono extends Mono<LockGrant> {
                 return get() == CANCELLED;
             }
             if (key == Attr.TERMINATED) {
-                return get() == ANSWERED;
+                return get() == ANSWERED || get() == DELIVERED;
             }
             if (key == Attr.RUN_STYLE) {
                 return Attr.RunStyle.ASYNC;
