@@ -543,11 +543,19 @@ public final class FleetNode {
                 byNode.computeIfAbsent(node, k -> new HashMap<>()).put(session, fence);
             }
         }));
+        // a session whose acquire waits on a node is renewed there too (its fence comes with its first grant), so a
+        // wait longer than the lease does not expire it
+        Map<String, java.util.Set<String>> waitingOn = new HashMap<>(); // owning node -> sessions waiting there
+        waits.forEach((session, requests) -> requests.forEach(request -> request.asked.keySet().forEach(node ->
+                waitingOn.computeIfAbsent(node, k -> new java.util.TreeSet<>()).add(session))));
+        waitingOn.keySet().forEach(node -> byNode.computeIfAbsent(node, k -> new HashMap<>()));
         byNode.forEach((node, renewed) -> {
             JsonArray sessions = new JsonArray();
             renewed.forEach((session, fence) -> sessions.add(new JsonObject().put("session", session)
                     .put("fence", fence)));
-            ask(node, new JsonObject().put("op", "renew").put("sessions", sessions), REMOTE_MARGIN)
+            JsonArray waiting = new JsonArray(List.copyOf(waitingOn.getOrDefault(node, java.util.Set.of())));
+            ask(node, new JsonObject().put("op", "renew").put("sessions", sessions).put("waiting", waiting),
+                    REMOTE_MARGIN)
                     .subscribe(reply -> context.runOnContext(v -> {
                         for (Object lost : reply.getJsonArray("lost")) {
                             Map<String, String> nodes = fences.get((String) lost);

@@ -114,8 +114,8 @@ final class RemoteSessions {
                 : AcquireOptions.waitUpTo(Duration.ofMillis(waitMillis));
         @Nullable String ticket = request.getString("ticket");
         boolean[] answered = {false};
-        ContextHop.Cancellable wait = ContextHop.subscribe(context, held.session.flatMap(s -> pool != null
-                ? s.acquireAny(pool, options) : s.acquire(recorder, options)), (grant, error) -> {
+        ContextHop.Cancellable wait = onSession(held, s -> pool != null ? s.acquireAny(pool, options)
+                : s.acquire(recorder, options), (grant, error) -> {
                     answered[0] = true;
                     if (ticket != null) {
                         waiting.remove(from + "/" + ticket);
@@ -137,6 +137,34 @@ final class RemoteSessions {
         if (ticket != null && !answered[0]) {
             waiting.put(from + "/" + ticket, wait);
         }
+    }
+
+    /**
+     * Runs {@code work} on the remote's session once it is open, and {@code done} once with its answer (with a
+     * {@code CancellationException} when given up), on the fleet's loop. The agent's {@code Mono} is subscribed
+     * directly by {@code toFuture()}, not through an operator that holds the session, so a grant that meets the
+     * cancellation is released by the agent's own delivery protocol.
+     */
+    private <T> ContextHop.Cancellable onSession(Remote remote, java.util.function.Function<ClientSession, Mono<T>> work,
+            java.util.function.BiConsumer<@Nullable T, @Nullable Throwable> done) {
+        ContextHop.Cancellable[] call = {null};
+        boolean[] cancelled = {false};
+        // the session's opening is shared (cached) by every call of the remote: it is let finish, not cancelled
+        ContextHop.subscribe(context, remote.session, (session, error) -> {
+            if (session == null) {
+                done.accept(null, error);
+            } else if (cancelled[0]) {
+                done.accept(null, new java.util.concurrent.CancellationException());
+            } else {
+                call[0] = ContextHop.subscribe(context, work.apply(session), done);
+            }
+        });
+        return () -> { // fleet loop, like the callbacks above
+            cancelled[0] = true;
+            if (call[0] != null) {
+                call[0].cancel();
+            }
+        };
     }
 
     /** The pool of an {@code acquireAny}: this node's recorders named (all when none are), the medium asked for. */
@@ -164,7 +192,7 @@ final class RemoteSessions {
             reply.accept(error(fenced(recorder)));
             return;
         }
-        ContextHop.subscribe(context, remote.session.flatMap(s -> s.release(recorder)), (count, error) ->
+        onSession(remote, s -> s.release(recorder), (count, error) ->
                 reply.accept(count != null ? new JsonObject().put("ok", true).put("lockCount", count) : error(error)));
     }
 
@@ -175,7 +203,7 @@ final class RemoteSessions {
             reply.accept(new JsonObject().put("ok", true).put("places", new JsonObject()));
             return;
         }
-        ContextHop.subscribe(context, remote.session.flatMap(ClientSession::placesInLine), (places, error) -> {
+        onSession(remote, ClientSession::placesInLine, (places, error) -> {
             JsonObject named = new JsonObject();
             if (places != null) {
                 places.forEach((recorder, place) -> named.put(recorder.value(), place));
@@ -184,10 +212,19 @@ final class RemoteSessions {
         });
     }
 
-    /** Extends the leases named; answers which of them are gone (expired or unknown: fenced). */
+    /**
+     * Extends the leases named; answers which of them are gone (expired or unknown: fenced). The sessions named
+     * {@code waiting} (an acquire of theirs waits here, and their requester has no fence yet) are extended too.
+     */
     private JsonObject renew(String from, JsonObject request) {
         io.vertx.core.json.JsonArray lost = new io.vertx.core.json.JsonArray();
         long now = nowMillis.getAsLong();
+        for (Object session : request.getJsonArray("waiting", new io.vertx.core.json.JsonArray())) {
+            Remote remote = sessions.get(from + "/" + session);
+            if (remote != null) {
+                remote.expiresAt = now + remote.ttlMillis;
+            }
+        }
         for (Object item : request.getJsonArray("sessions", new io.vertx.core.json.JsonArray())) {
             JsonObject named = (JsonObject) item;
             Remote remote = sessions.get(from + "/" + named.getString("session"));
