@@ -50,6 +50,7 @@ class FleetAgentTests {
     private TestService a;
     private TestService b;
     private FleetAgent fleet;
+    private final List<ClientSession> opened = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     void fleet() {
@@ -61,7 +62,17 @@ class FleetAgentTests {
 
     @AfterEach
     void everyDriveFreeAndNoWaiterLeft() {
+        // a test that failed half-way leaves nothing behind for the next: its sessions close here (again)
+        opened.forEach(s -> s.close().onErrorComplete().block(WAIT));
+        opened.clear();
         FleetSupport.awaitEveryDriveFreeAndNoWaiter(started);
+    }
+
+    /** A session of {@code agent} that is closed after the test whatever happens. */
+    private ClientSession open(RecorderAgent agent, String clientName) {
+        ClientSession s = agent.openSession(clientName).block(WAIT);
+        opened.add(s);
+        return s;
     }
 
     @AfterAll
@@ -70,10 +81,10 @@ class FleetAgentTests {
     }
 
     /** What a client of one agent does: re-entrant counts, owner, release to free, withLock, the typed errors. */
-    private static List<String> aClientOf(RecorderAgent agent, RecorderId recorder) {
+    private List<String> aClientOf(RecorderAgent agent, RecorderId recorder) {
         List<String> seen = new ArrayList<>();
-        ClientSession s = agent.openSession("Archiver").block(WAIT);
-        ClientSession other = agent.openSession("Kiosk").block(WAIT);
+        ClientSession s = open(agent, "Archiver");
+        ClientSession other = open(agent, "Kiosk");
         seen.add("count " + s.acquire(recorder).block(WAIT).lockCount());
         seen.add("count " + s.acquire(recorder).block(WAIT).lockCount());
         seen.add("lockCount " + s.lockCount(recorder).block(WAIT));
@@ -110,7 +121,7 @@ class FleetAgentTests {
     void theFleetListsEveryRecorderOfEveryNodeWithItsNodeAndItsOwningNodeCountsExactly() {
         assertThat(fleet.recorders().block(WAIT)).extracting(RecorderInfo::id).extracting(RecorderId::value)
                 .containsExactlyInAnyOrder("node-a/sim-0", "node-a/sim-1", "node-b/sim-0", "node-b/sim-1");
-        ClientSession s = fleet.openSession("Workflow").block(WAIT);
+        ClientSession s = open(fleet, "Workflow");
         RecorderId onB = RecorderId.of("node-b/sim-1");
         s.acquire(onB).block(WAIT);
         s.acquire(onB).block(WAIT);
@@ -128,9 +139,9 @@ class FleetAgentTests {
 
     @Test
     void aFleetWaiterIsHandedTheDriveWhenItsLocalHolderReleasesAndSeesItsPlaceMeanwhile() throws Exception {
-        ClientSession holder = b.service.agent().openSession("Local").block(WAIT);
+        ClientSession holder = open(b.service.agent(), "Local");
         holder.acquire(RecorderId.of("sim-0")).block(WAIT);
-        ClientSession waiter = fleet.openSession("Waiter").block(WAIT);
+        ClientSession waiter = open(fleet, "Waiter");
         List<String> threads = new CopyOnWriteArrayList<>();
         CountDownLatch granted = new CountDownLatch(1);
         List<LockGrant> got = new CopyOnWriteArrayList<>();
@@ -154,9 +165,38 @@ class FleetAgentTests {
     }
 
     @Test
+    void aFleetWaiterThatWaitsLongerThanItsRemoteLeaseKeepsItsPlaceAndIsGranted() throws Exception {
+        // the owning node keeps a remote session for twice the stale limit (6 s here) unless it is renewed: a session
+        // whose only business there is a waiting acquire is renewed too
+        ClientSession holder = open(b.service.agent(), "Local");
+        holder.acquire(RecorderId.of("sim-0")).block(WAIT);
+        ClientSession waiter = open(fleet, "Patient");
+        CountDownLatch granted = new CountDownLatch(1);
+        List<Object> answers = new CopyOnWriteArrayList<>();
+        waiter.acquire(RecorderId.of("node-b/sim-0"), AcquireOptions.waitIndefinitely())
+                .subscribe(g -> {
+                    answers.add(g);
+                    granted.countDown();
+                }, failed -> {
+                    answers.add(failed);
+                    granted.countDown();
+                });
+        await("the waiter queued on node-b", () -> b.service.agent().statistics().waiting() == 1);
+        long lease = 2 * 3_000;
+        assertThat(granted.await(lease + 3_000, TimeUnit.MILLISECONDS)).as("answered while waiting: " + answers)
+                .isFalse(); // real time: the lease is the fleet's own timer on the owning node
+        assertThat(waiter.placesInLine().block(WAIT)).isEqualTo(Map.of(RecorderId.of("node-b/sim-0"), 1));
+        holder.release(RecorderId.of("sim-0")).block(WAIT);
+        assertThat(granted.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(answers).singleElement().isInstanceOf(LockGrant.class);
+        assertThat(b.lock("sim-0").getString("owner")).isEqualTo("node-a: Patient");
+        assertThat(waiter.release(RecorderId.of("node-b/sim-0")).block(WAIT)).isZero();
+    }
+
+    @Test
     void aFleetAcquireDisposedWhileTheHolderReleasesNeverLeavesTheDriveHeld() {
-        ClientSession holder = b.service.agent().openSession("Local").block(WAIT);
-        ClientSession waiter = fleet.openSession("Racer").block(WAIT);
+        ClientSession holder = open(b.service.agent(), "Local");
+        ClientSession waiter = open(fleet, "Racer");
         RecorderId local = RecorderId.of("sim-1");
         RecorderId remote = RecorderId.of("node-b/sim-1");
         int kept = 0;
@@ -194,7 +234,7 @@ class FleetAgentTests {
 
     @Test
     void aWithLockBodyIsCancelledAndFailsWithTheCauseWhenItsSessionCloses() throws Exception {
-        ClientSession s = fleet.openSession("Burner").block(WAIT);
+        ClientSession s = open(fleet, "Burner");
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch cancelled = new CountDownLatch(1);
         List<Throwable> failed = new CopyOnWriteArrayList<>();
@@ -211,7 +251,7 @@ class FleetAgentTests {
 
     @Test
     void aWithLockBodyWhoseSessionReleasesToZeroFailsWithLockNotHeld() {
-        ClientSession s = fleet.openSession("Careless").block(WAIT);
+        ClientSession s = open(fleet, "Careless");
         RecorderId onB = RecorderId.of("node-b/sim-0");
         assertThatThrownBy(() -> s.withLock(onB, AcquireOptions.waitUpTo(WAIT),
                 g -> s.release(onB).then(Mono.never())).blockLast(WAIT)).isInstanceOf(LockNotHeldException.class);
@@ -220,11 +260,11 @@ class FleetAgentTests {
 
     @Test
     void aPoolOfTheFleetGrantsTheFreeOneAndTheStreamsShowItPerNode() {
-        ClientSession local = b.service.agent().openSession("Local").block(WAIT);
+        ClientSession local = open(b.service.agent(), "Local");
         local.acquire(RecorderId.of("sim-0")).block(WAIT);
         List<LockTransition> seen = new CopyOnWriteArrayList<>();
         Disposable watching = fleet.lockTransitions(RecorderId.of("node-b/sim-1")).subscribe(seen::add);
-        ClientSession s = fleet.openSession("Pool user").block(WAIT);
+        ClientSession s = open(fleet, "Pool user");
         LockGrant g = s.acquireAny(RecorderSelector.anyOf(RecorderId.of("node-b/sim-0"),
                 RecorderId.of("node-b/sim-1")), AcquireOptions.waitUpTo(WAIT)).block(WAIT);
         assertThat(g.recorder()).isEqualTo(RecorderId.of("node-b/sim-1"));
@@ -241,7 +281,7 @@ class FleetAgentTests {
 
     @Test
     void badInputGetsTypedErrorsOnTheEventLoop() {
-        ClientSession s = fleet.openSession("Checker").block(WAIT);
+        ClientSession s = open(fleet, "Checker");
         assertThatThrownBy(() -> s.acquire(null).block(WAIT)).isInstanceOf(InvalidArgumentException.class);
         assertThatThrownBy(() -> s.acquire(RecorderId.of("sim-0")).block(WAIT))
                 .isInstanceOf(RecorderRemovedException.class).hasMessageContaining("node/recorder");
