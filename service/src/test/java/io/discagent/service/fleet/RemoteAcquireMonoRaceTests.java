@@ -31,7 +31,7 @@ import reactor.core.scheduler.Schedulers;
  */
 class RemoteAcquireMonoRaceTests {
 
-    private static final int ROUNDS = 20_000;
+    private static final int ROUNDS = 5_000;
     private final Scheduler loop = Schedulers.newSingle("fleet-loop");
 
     @AfterEach
