@@ -47,6 +47,8 @@ class FleetRemoteAdversary3Tests {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final long LEASE_MILLIS = 2 * 3_000;
+    /** How long a grant that raced a cancellation may stay held: one event-bus round trip, generously. */
+    private static final long GIVE_BACK_MILLIS = 1_000;
     private final List<TestService> started = new ArrayList<>();
     private final List<ClientSession> opened = new CopyOnWriteArrayList<>();
     private final ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
@@ -99,7 +101,7 @@ class FleetRemoteAdversary3Tests {
     @Test
     @Tag("finding")
     void subscribeAndDisposeRacingTheHoldersReleaseHoldsExactlyWhatTheConsumerReceived() throws Exception {
-        rawSubscribersRacingTheHoldersRelease(false, 240);
+        rawSubscribersRacingTheHoldersRelease(false, 300);
     }
 
     /** The same with toFuture().cancel(true). */
@@ -109,7 +111,7 @@ class FleetRemoteAdversary3Tests {
     @Test
     @Tag("finding")
     void toFutureCancelRacingTheHoldersReleaseHoldsExactlyWhatTheFutureReceived() throws Exception {
-        rawSubscribersRacingTheHoldersRelease(true, 240);
+        rawSubscribersRacingTheHoldersRelease(true, 150);
     }
 
     private void rawSubscribersRacingTheHoldersRelease(boolean future, int rounds) throws Exception {
@@ -120,11 +122,12 @@ class FleetRemoteAdversary3Tests {
         List<String> wrong = new ArrayList<>();
         List<String> threads = new CopyOnWriteArrayList<>();
         int delivered = 0;
+        long slowest = 0;
         for (int round = 0; round < rounds; round++) {
             holder.acquire(local, AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
             List<LockGrant> got = new CopyOnWriteArrayList<>();
-            Mono<LockGrant> acquire = waiter.acquire(remote, AcquireOptions.waitUpTo(WAIT))
-                    .doOnEach(signal -> threads.add(Thread.currentThread().getName()));
+            // subscribed directly, no operator between: the documented subscriber shapes
+            Mono<LockGrant> acquire = waiter.acquire(remote, AcquireOptions.waitUpTo(WAIT));
             Runnable cancel;
             IntSupplier received;
             if (future) {
@@ -132,7 +135,10 @@ class FleetRemoteAdversary3Tests {
                 cancel = () -> f.cancel(true);
                 received = () -> f.isDone() && !f.isCompletedExceptionally() ? 1 : 0;
             } else {
-                Disposable d = acquire.subscribe(got::add, e -> { });
+                Disposable d = acquire.subscribe(g -> {
+                    threads.add(Thread.currentThread().getName());
+                    got.add(g);
+                }, e -> threads.add(Thread.currentThread().getName()));
                 cancel = d::dispose;
                 received = got::size;
             }
@@ -140,17 +146,17 @@ class FleetRemoteAdversary3Tests {
             FleetSupport.await("round " + r + ": queued", () -> b.service.agent().statistics().waiting() == 1);
             race(() -> holder.release(local).block(WAIT), cancel);
             FleetSupport.await("round " + r + ": no waiter", () -> b.service.agent().statistics().waiting() == 0);
-            boolean settled = within(Duration.ofSeconds(3), () -> count(b, "sim-0") == received.getAsInt());
-            int node = count(b, "sim-0");
+            // a grant on its way back is given back after one event-bus round trip (milliseconds on loopback)
+            long tookMillis = settledAfter(() -> count(b, "sim-0") == received.getAsInt());
+            boolean settled = tookMillis >= 0;
             int session = waiter.lockCount(remote).block(WAIT);
-            if (!settled || session != node) {
-                String owner = b.lock("sim-0").getString("owner");
-                long since = System.nanoTime();
-                boolean later = within(Duration.ofSeconds(15), () -> count(b, "sim-0") == received.getAsInt());
-                wrong.add("round " + r + ": received " + received.getAsInt() + ", node-b count " + node + " (owner "
-                        + owner + "), fleet session count " + session + "; " + (later ? "settled "
-                        + (3_000 + (System.nanoTime() - since) / 1_000_000) + " ms after the race"
-                        : "still so 18 s after the race"));
+            int node = count(b, "sim-0");
+            // round 0 warms the code paths up (once seen at 1.4 s): its time is not judged
+            slowest = round == 0 ? slowest : Math.max(slowest, tookMillis);
+            if (!settled || session != node || tookMillis > GIVE_BACK_MILLIS && round > 0) {
+                wrong.add("round " + r + ": received " + received.getAsInt() + ", fleet session count " + session
+                        + ", node-b count " + node + "; " + (settled ? "node-b's count matched " + tookMillis
+                        + " ms after the race" : "node-b's count did not match within 20 s"));
             }
             delivered += received.getAsInt();
             while (waiter.lockCount(remote).block(WAIT) > 0) {
@@ -158,9 +164,62 @@ class FleetRemoteAdversary3Tests {
             }
             FleetSupport.await("round " + r + ": free again", () -> count(b, "sim-0") == 0);
         }
-        assertThat(wrong).as("rounds (of %d, %d delivered; %s) whose node-b count is not what the subscriber "
-                + "received", rounds, delivered, future ? "toFuture().cancel" : "subscribe+dispose").isEmpty();
+        assertThat(wrong).as("rounds (of %d, %d delivered; %s; slowest settling %d ms) whose node-b count was not "
+                + "what the subscriber received within %d ms", rounds, delivered,
+                future ? "toFuture().cancel" : "subscribe+dispose", slowest, GIVE_BACK_MILLIS).isEmpty();
         assertThat(threads).allMatch(t -> t.startsWith("vert.x-eventloop-thread"), "signalled on an event loop");
+    }
+
+    /**
+     * An acquire of a free drive disposed right after it was subscribed (from the subscribing thread, or from another
+     * thread after 0-3 ms, or by take(Duration) of 0-3 ms): the cancellation can reach the fleet before the request
+     * reached the owning node. Nothing but what was delivered may stay held beyond one event-bus round trip.
+     */
+    @Test
+    void anAcquireOfAFreeDriveDisposedAsItStartsHoldsExactlyWhatItDelivered() throws Exception {
+        ClientSession waiter = openFleet("Quick3");
+        RecorderId remote = RecorderId.of("node-b/sim-1");
+        int rounds = 150;
+        List<String> wrong = new ArrayList<>();
+        int delivered = 0;
+        long slowest = 0;
+        for (int round = 0; round < rounds; round++) {
+            List<LockGrant> got = new CopyOnWriteArrayList<>();
+            int shape = round % 3;
+            int delayMillis = ThreadLocalRandom.current().nextInt(4);
+            if (shape == 0) {
+                waiter.acquire(remote, AcquireOptions.waitUpTo(WAIT)).subscribe(got::add, e -> { }).dispose();
+            } else if (shape == 1) {
+                Disposable d = waiter.acquire(remote, AcquireOptions.waitUpTo(WAIT)).subscribe(got::add, e -> { });
+                Mono.delay(Duration.ofMillis(delayMillis)).subscribe(x -> d.dispose());
+            } else {
+                waiter.acquire(remote, AcquireOptions.waitUpTo(WAIT)).flux().take(Duration.ofMillis(delayMillis))
+                        .subscribe(got::add, e -> { });
+            }
+            int r = round;
+            FleetSupport.await("round " + r + ": no waiter", () -> b.service.agent().statistics().waiting() == 0);
+            // take(Duration) is an operator: a grant it took and dropped is the session's (documented), so there the
+            // node's count must be the session's; a grant the subscriber never got must not outlive a round trip
+            long tookMillis = settledAfter(shape == 2
+                    ? () -> count(b, "sim-1") == waiter.lockCount(remote).block(WAIT)
+                    : () -> count(b, "sim-1") == got.size());
+            int session = waiter.lockCount(remote).block(WAIT);
+            int node = count(b, "sim-1");
+            slowest = round == 0 ? slowest : Math.max(slowest, tookMillis);
+            if (tookMillis < 0 || session != node || tookMillis > GIVE_BACK_MILLIS && round > 0) {
+                wrong.add("round " + r + " (" + List.of("dispose at once", "dispose after " + delayMillis + " ms",
+                        "take(" + delayMillis + " ms)").get(shape) + "): received " + got.size()
+                        + ", fleet session count " + session + ", node-b count " + node + "; " + (tookMillis >= 0
+                        ? "node-b's count matched " + tookMillis + " ms after" : "did not match within 20 s"));
+            }
+            delivered += got.size();
+            while (waiter.lockCount(remote).block(WAIT) > 0) {
+                waiter.release(remote).block(WAIT);
+            }
+            FleetSupport.await("round " + r + ": free again", () -> count(b, "sim-1") == 0);
+        }
+        assertThat(wrong).as("rounds (of %d, %d delivered, slowest settling %d ms) whose node-b count was not what "
+                + "the subscriber received within %d ms", rounds, delivered, slowest, GIVE_BACK_MILLIS).isEmpty();
     }
 
     // ------------------------------------------------------------------ operators with a discard hook
@@ -222,19 +281,14 @@ class FleetRemoteAdversary3Tests {
             race3(() -> holder.release(RecorderId.of("sim-0")).block(WAIT),
                     () -> holder.release(RecorderId.of("sim-1")).block(WAIT), cancelling);
             FleetSupport.await("round " + r + ": no waiter", () -> b.service.agent().statistics().waiting() == 0);
-            boolean settled = within(Duration.ofSeconds(3),
-                    () -> count(b, "sim-0") + count(b, "sim-1") == got.size());
-            String nodeSeen = b.lock("sim-0").encode() + " " + b.lock("sim-1").encode();
+            long tookMillis = settledAfter(() -> count(b, "sim-0") + count(b, "sim-1") == got.size());
+            boolean settled = tookMillis >= 0;
             int node = count(b, "sim-0") + count(b, "sim-1");
             int session = waiter.lockCount(b0).block(WAIT) + waiter.lockCount(b1).block(WAIT);
-            if (!settled || session != node) {
-                long since = System.nanoTime();
-                boolean later = within(Duration.ofSeconds(15),
-                        () -> count(b, "sim-0") + count(b, "sim-1") == got.size());
-                wrong.add("round " + r + " (" + shape + "): received " + got.size() + ", node-b " + nodeSeen
-                        + ", fleet session counts " + session + "; " + (later ? "settled "
-                        + (3_000 + (System.nanoTime() - since) / 1_000_000) + " ms after the race"
-                        : "still so 18 s after the race"));
+            if (!settled || session != node || tookMillis > GIVE_BACK_MILLIS) {
+                wrong.add("round " + r + " (" + shape + "): received " + got.size() + ", fleet session counts "
+                        + session + ", node-b counts " + node + "; " + (settled ? "node-b's counts matched "
+                        + tookMillis + " ms after the race" : "node-b's counts did not match within 20 s"));
             }
             for (RecorderId id : List.of(b0, b1)) {
                 while (waiter.lockCount(id).block(WAIT) > 0) {
@@ -542,6 +596,29 @@ class FleetRemoteAdversary3Tests {
     private static int count(TestService t, String id) {
         JsonObject lock = t.lock(id);
         return lock.getString("state").equals("free") ? 0 : lock.getInteger("count");
+    }
+
+    /**
+     * How many milliseconds from now {@code condition} began to hold for good (for 100 ms of polling without a
+     * break: a drive shows free for a moment between a release and the native grant to its next waiter), or -1 when
+     * it did not within 20 s.
+     */
+    private static long settledAfter(BooleanSupplier condition) {
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofSeconds(20).toNanos();
+        long since = -1;
+        while (System.nanoTime() < deadline) {
+            long now = System.nanoTime();
+            if (!condition.getAsBoolean()) {
+                since = -1;
+            } else if (since < 0) {
+                since = now;
+            } else if (now - since > Duration.ofMillis(100).toNanos()) {
+                return (since - start) / 1_000_000;
+            }
+            Thread.onSpinWait();
+        }
+        return -1;
     }
 
     /** Polls {@code condition} for at most {@code bound}; whether it held. */
