@@ -3,6 +3,7 @@ package io.discagent.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.discagent.api.AcquireOptions;
+import io.discagent.api.AcquireRequest;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
@@ -407,6 +408,76 @@ class FleetRemoteAdversary3Tests {
         }
         assertThat(wrong).as("rounds (of %d, %d delivered) where the nodes hold other than what was delivered",
                 rounds, delivered).isEmpty();
+    }
+
+    /**
+     * acquireEach of node-b/sim-0 (free) then node-b/sim-1 (held locally), disposed from another thread while the
+     * holder releases sim-1: the nodes hold exactly the grants the stream emitted.
+     */
+    @Test
+    void acquireEachDisposedWhileItsSecondRequestIsGrantedHoldsExactlyWhatItEmitted() throws Exception {
+        ClientSession holder = openLocal(b, "Local");
+        ClientSession waiter = openFleet("Each3");
+        RecorderId b0 = RecorderId.of("node-b/sim-0");
+        RecorderId b1 = RecorderId.of("node-b/sim-1");
+        int rounds = 80;
+        List<String> wrong = new ArrayList<>();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            holder.acquire(RecorderId.of("sim-1"), AcquireOptions.waitUpTo(Duration.ofSeconds(10))).block(WAIT);
+            List<LockGrant> got = new CopyOnWriteArrayList<>();
+            Disposable d = waiter.acquireEach(Flux.just(AcquireRequest.of(b0),
+                    new AcquireRequest(b1, AcquireOptions.waitUpTo(WAIT)))).subscribe(g -> {
+                        threads.add(Thread.currentThread().getName());
+                        got.add(g);
+                    }, e -> threads.add(Thread.currentThread().getName()));
+            int r = round;
+            FleetSupport.await("round " + r + ": second queued", () -> b.service.agent().statistics().waiting() == 1);
+            race(() -> holder.release(RecorderId.of("sim-1")).block(WAIT), d::dispose);
+            FleetSupport.await("round " + r + ": no waiter", () -> b.service.agent().statistics().waiting() == 0);
+            long tookMillis = settledAfter(() -> count(b, "sim-0") + count(b, "sim-1") == got.size());
+            int node = count(b, "sim-0") + count(b, "sim-1");
+            int session = waiter.lockCount(b0).block(WAIT) + waiter.lockCount(b1).block(WAIT);
+            if (tookMillis < 0 || session != node || tookMillis > GIVE_BACK_MILLIS && round > 0) {
+                wrong.add("round " + r + ": emitted " + got.size() + ", fleet session counts " + session
+                        + ", node-b counts " + node + "; " + (tookMillis >= 0 ? "matched " + tookMillis + " ms after"
+                        : "did not match within 20 s"));
+            }
+            for (RecorderId id : List.of(b0, b1)) {
+                while (waiter.lockCount(id).block(WAIT) > 0) {
+                    waiter.release(id).block(WAIT);
+                }
+            }
+            FleetSupport.await("round " + r + ": free again", () -> count(b, "sim-0") + count(b, "sim-1") == 0);
+        }
+        assertThat(wrong).as("rounds (of %d) whose node-b counts were not what acquireEach emitted", rounds)
+                .isEmpty();
+        assertThat(threads).allMatch(t -> t.startsWith("vert.x-eventloop-thread"), "signalled on an event loop");
+    }
+
+    /**
+     * An HTTP remote acquire that waits past the lease and then hangs up: its place is given up on node-b, and the
+     * drive freed later is not handed to the client that left.
+     */
+    @Test
+    void anHttpRemoteWaiterThatHangsUpAfterTheLeaseLeavesNoWaiterAndIsNotGranted() throws Exception {
+        ClientSession holder = openLocal(b, "Local");
+        holder.acquire(RecorderId.of("sim-0")).block(WAIT);
+        TestService.Session http = a.openForMinutes("HangUp3");
+        try (java.net.Socket socket = FleetSupport.rawPost(a, "/api/v1/fleet/recorders/node-b/sim-0/acquire",
+                http.token(), new JsonObject().put("sessionId", http.id()).put("waitMillis", 60_000))) {
+            FleetSupport.await("queued", () -> b.service.agent().statistics().waiting() == 1);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEASE_MILLIS + 1_500);
+            while (System.nanoTime() < deadline && b.service.agent().statistics().waiting() == 1) {
+                Thread.onSpinWait();
+            }
+            assertThat(b.service.agent().statistics().waiting()).as("still waiting past the lease").isEqualTo(1);
+        }
+        FleetSupport.await("the hung-up waiter left node-b's FIFO",
+                () -> b.service.agent().statistics().waiting() == 0);
+        holder.release(RecorderId.of("sim-0")).block(WAIT);
+        assertThat(settledAfter(() -> count(b, "sim-0") == 0)).as("the drive stays free").isBetween(0L,
+                GIVE_BACK_MILLIS);
     }
 
     // ------------------------------------------------------------------ promise 3: waits longer than the lease
