@@ -627,6 +627,65 @@ class FleetRemoteAdversary3Tests {
         FleetSupport.await("both free", () -> count(b, "sim-0") + count(b, "sim-1") == 0);
     }
 
+    /**
+     * Pool waiters across both nodes longer than the lease: an acquireAny and, behind it, a withLockAny of two more
+     * fleet sessions, each waiting on node-a's and node-b's drive. Both keep their places on both nodes; the first
+     * drive to free goes to the first, the second to the second, and no waiter is left.
+     */
+    @Test
+    void poolWaitersOnTwoNodesOutliveTheLeaseAndAreGrantedInOrder() throws Exception {
+        ClientSession holderA = openLocal(a, "LocalA");
+        ClientSession holderB = openLocal(b, "LocalB");
+        holderA.acquire(RecorderId.of("sim-1")).block(WAIT);
+        holderB.acquire(RecorderId.of("sim-1")).block(WAIT);
+        RecorderSelector pool = RecorderSelector.anyOf(RecorderId.of("node-a/sim-1"), RecorderId.of("node-b/sim-1"));
+        ClientSession first = openFleet("PoolFirst3");
+        ClientSession second = openFleet("PoolSecond3");
+        List<Object> firstAnswers = new CopyOnWriteArrayList<>();
+        List<Object> secondAnswers = new CopyOnWriteArrayList<>();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        first.acquireAny(pool, AcquireOptions.waitUpTo(Duration.ofSeconds(60))).subscribe(g -> {
+            threads.add(Thread.currentThread().getName());
+            firstAnswers.add(g);
+        }, firstAnswers::add);
+        FleetSupport.await("first queued on both", () -> a.service.agent().statistics().waiting() == 1
+                && b.service.agent().statistics().waiting() == 1);
+        Sinks.Empty<Void> finish = Sinks.empty();
+        second.withLockAny(pool, AcquireOptions.waitUpTo(Duration.ofSeconds(60)), g -> {
+            threads.add(Thread.currentThread().getName());
+            secondAnswers.add(g);
+            return finish.asMono();
+        }).subscribe(x -> { }, secondAnswers::add);
+        FleetSupport.await("second queued on both", () -> a.service.agent().statistics().waiting() == 2
+                && b.service.agent().statistics().waiting() == 2);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEASE_MILLIS + 3_000);
+        while (System.nanoTime() < deadline && firstAnswers.isEmpty() && secondAnswers.isEmpty()) {
+            Thread.onSpinWait();
+        }
+        assertThat(firstAnswers).as("the acquireAny answered while waiting").isEmpty();
+        assertThat(secondAnswers).as("the withLockAny answered while waiting").isEmpty();
+        assertThat(a.service.agent().statistics().waiting()).isEqualTo(2);
+        assertThat(b.service.agent().statistics().waiting()).isEqualTo(2);
+        holderB.release(RecorderId.of("sim-1")).block(WAIT);
+        FleetSupport.await("first granted", () -> !firstAnswers.isEmpty());
+        assertThat(firstAnswers).singleElement().isInstanceOf(LockGrant.class);
+        assertThat(((LockGrant) firstAnswers.get(0)).recorder()).isEqualTo(RecorderId.of("node-b/sim-1"));
+        FleetSupport.await("the first left node-a's FIFO", () -> a.service.agent().statistics().waiting() == 1);
+        assertThat(secondAnswers).as("the second still waits").isEmpty();
+        holderA.release(RecorderId.of("sim-1")).block(WAIT);
+        FleetSupport.await("second granted", () -> !secondAnswers.isEmpty());
+        assertThat(secondAnswers).singleElement().isInstanceOf(LockGrant.class);
+        assertThat(((LockGrant) secondAnswers.get(0)).recorder()).isEqualTo(RecorderId.of("node-a/sim-1"));
+        FleetSupport.await("no waiter on either", () -> a.service.agent().statistics().waiting() == 0
+                && b.service.agent().statistics().waiting() == 0);
+        assertThat(a.lock("sim-1").getString("owner")).isEqualTo("node-a: PoolSecond3");
+        assertThat(b.lock("sim-1").getString("owner")).isEqualTo("node-a: PoolFirst3");
+        finish.tryEmitEmpty();
+        assertThat(first.release((LockGrant) firstAnswers.get(0)).block(WAIT)).isZero();
+        FleetSupport.await("both free", () -> count(a, "sim-1") + count(b, "sim-1") == 0);
+        assertThat(threads).allMatch(t -> t.startsWith("vert.x-eventloop-thread"), "signalled on an event loop");
+    }
+
     /** A block(Duration) that times out (longer than the lease) fails typed, and leaves no waiter nor count. */
     @Test
     void aBlockingFleetAcquireThatGivesUpAfterTheLeaseLeavesNothingAndFailsTyped() {
