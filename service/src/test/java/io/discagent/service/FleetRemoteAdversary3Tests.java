@@ -102,7 +102,7 @@ class FleetRemoteAdversary3Tests {
     @Test
     @Tag("finding")
     void subscribeAndDisposeRacingTheHoldersReleaseHoldsExactlyWhatTheConsumerReceived() throws Exception {
-        rawSubscribersRacingTheHoldersRelease(false, 300);
+        rawSubscribersRacingTheHoldersRelease(false, 250);
     }
 
     /** The same with toFuture().cancel(true). */
@@ -112,7 +112,7 @@ class FleetRemoteAdversary3Tests {
     @Test
     @Tag("finding")
     void toFutureCancelRacingTheHoldersReleaseHoldsExactlyWhatTheFutureReceived() throws Exception {
-        rawSubscribersRacingTheHoldersRelease(true, 150);
+        rawSubscribersRacingTheHoldersRelease(true, 120);
     }
 
     private void rawSubscribersRacingTheHoldersRelease(boolean future, int rounds) throws Exception {
@@ -403,14 +403,15 @@ class FleetRemoteAdversary3Tests {
                 race(() -> holder.release(RecorderId.of("sim-1")).block(WAIT), d::dispose);
             }
             FleetSupport.await("round " + r + ": no waiter", () -> b.service.agent().statistics().waiting() == 0);
-            boolean settled = within(Duration.ofSeconds(5), () -> {
+            long tookMillis = settledAfter(() -> {
                 JsonObject lock = b.lock("sim-1");
                 return inBody ? "Local".equals(lock.getString("owner")) : lock.getString("state").equals("free");
             });
+            boolean settled = tookMillis >= 0 && (tookMillis <= GIVE_BACK_MILLIS || round == 0);
             int session = waiter.lockCount(remote).block(WAIT);
             if (!settled || session != 0) {
                 wrong.add("round " + r + (inBody ? " (in body)" : " (in acquire)") + ": node-b " + b.lock("sim-1")
-                        .encode() + ", fleet session count " + session);
+                        .encode() + ", fleet session count " + session + ", settled after " + tookMillis + " ms");
             }
             while (waiter.lockCount(remote).block(WAIT) > 0) {
                 waiter.release(remote).block(WAIT);
@@ -456,13 +457,14 @@ class FleetRemoteAdversary3Tests {
                     () -> holderB.release(RecorderId.of("sim-1")).block(WAIT), d::dispose);
             FleetSupport.await("round " + r + ": no waiter", () -> a.service.agent().statistics().waiting() == 0
                     && b.service.agent().statistics().waiting() == 0);
-            boolean settled = within(Duration.ofSeconds(5),
-                    () -> count(a, "sim-1") + count(b, "sim-1") == got.size());
+            long tookMillis = settledAfter(() -> count(a, "sim-1") + count(b, "sim-1") == got.size());
+            boolean settled = tookMillis >= 0 && (tookMillis <= GIVE_BACK_MILLIS || round == 0);
             int node = count(a, "sim-1") + count(b, "sim-1");
             int session = waiter.lockCount(a1).block(WAIT) + waiter.lockCount(b1).block(WAIT);
             if (!settled || session != node || got.size() > 1) {
                 wrong.add("round " + r + ": received " + got + ", node counts a " + count(a, "sim-1") + " b "
-                        + count(b, "sim-1") + ", fleet session counts " + session);
+                        + count(b, "sim-1") + ", fleet session counts " + session + ", settled after " + tookMillis
+                        + " ms");
             }
             delivered += got.size();
             for (RecorderId id : List.of(a1, b1)) {
@@ -786,6 +788,52 @@ class FleetRemoteAdversary3Tests {
         holder.release(RecorderId.of("sim-1")).block(WAIT);
     }
 
+    /**
+     * The failures of the fleet's remote acquire, subscribed from a thread of another scheduler: each is a typed
+     * RecorderException with its HRESULT, signalled on an event loop.
+     */
+    @Test
+    void everyFailureOfARemoteAcquireIsTypedWithItsHresultOnAnEventLoop() {
+        ClientSession holder = openLocal(b, "Local");
+        holder.acquire(RecorderId.of("sim-0")).block(WAIT);
+        ClientSession s = openFleet("Errors3");
+        ClientSession closed = openFleet("Closed3");
+        closed.close().block(WAIT);
+        RecorderId b0 = RecorderId.of("node-b/sim-0");
+        Map<String, Mono<?>> calls = new java.util.LinkedHashMap<>();
+        calls.put("fail-fast on a held drive", s.acquire(b0));
+        calls.put("a wait that times out", s.acquire(b0, AcquireOptions.waitUpTo(Duration.ofMillis(300))));
+        calls.put("a release of nothing held", s.release(b0));
+        calls.put("a closed session's acquire", closed.acquire(b0, AcquireOptions.waitUpTo(WAIT)));
+        calls.put("an unknown node", s.acquire(RecorderId.of("node-z/sim-0"), AcquireOptions.waitUpTo(WAIT)));
+        calls.put("an unknown recorder", s.acquire(RecorderId.of("node-b/sim-9"), AcquireOptions.waitUpTo(WAIT)));
+        calls.put("a pool of a held drive, fail-fast", s.acquireAny(RecorderSelector.anyOf(b0),
+                AcquireOptions.failFast()));
+        calls.put("a pool that times out", s.acquireAny(RecorderSelector.anyOf(b0),
+                AcquireOptions.waitUpTo(Duration.ofMillis(300))));
+        calls.put("withLock that times out", s.withLock(b0, AcquireOptions.waitUpTo(Duration.ofMillis(300)),
+                g -> Mono.just(1)).then());
+        List<String> wrong = new ArrayList<>();
+        calls.forEach((what, call) -> {
+            Throwable[] failed = new Throwable[1];
+            String[] thread = new String[1];
+            try {
+                call.subscribeOn(Schedulers.single()).doOnError(e -> thread[0] = Thread.currentThread().getName())
+                        .block(WAIT);
+            } catch (RuntimeException e) {
+                failed[0] = e;
+            }
+            if (!(failed[0] instanceof RecorderException re) || re.hresult() == null) {
+                wrong.add(what + ": " + failed[0]);
+            } else if (thread[0] == null || !thread[0].startsWith("vert.x-eventloop-thread")) {
+                wrong.add(what + ": " + re.getClass().getSimpleName() + " on " + thread[0]);
+            }
+        });
+        assertThat(wrong).as("failures not typed with an HRESULT, or not on an event loop").isEmpty();
+        FleetSupport.await("no waiter", () -> b.service.agent().statistics().waiting() == 0);
+        assertThat(s.lockCount(b0).block(WAIT)).isZero();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** The count node {@code t} shows for its recorder {@code id} (0 when free). */
@@ -815,18 +863,6 @@ class FleetRemoteAdversary3Tests {
             Thread.onSpinWait();
         }
         return -1;
-    }
-
-    /** Polls {@code condition} for at most {@code bound}; whether it held. */
-    private static boolean within(Duration bound, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-        return true;
     }
 
     private void race(Runnable one, Runnable two) throws Exception {
