@@ -96,9 +96,14 @@ class FleetRemoteAdversary3Tests {
      * subscribe(consumer)+dispose() from another thread racing the local holder's release: after the dust settles
      * the owning node holds exactly the grants the subscriber received, and the fleet session's count is the node's.
      */
-    // FINDING: fails about once in 80-160 rounds: "received 0, node-b count 1, fleet session count 0" — the consumer
-    // never got the grant, the fleet session does not count it, yet node-b holds the drive for "node-a: Racer3" well
-    // past one event-bus round trip (the drive frees later, when nobody renews the remote session: up to the lease).
+    // FINDING (rare): seen once in about 1,700 rounds over 6 runs (round 191 of 240): "received 0, node-b count 1
+    // (owner node-a: Racer3), fleet session count 0; settled 3009 ms after the race" — the consumer never got the
+    // grant and the fleet session does not count it, yet node-b held the drive for the session for 3 s, not one
+    // event-bus round trip (loopback: the other rounds settled within milliseconds). The same signature (session
+    // count 0, node-b holding for more than 5 s, then freed) was seen before this test's final form in two more
+    // runs: subscribe+dispose behind a doOnEach (1 of 80 rounds) and take(0-4 ms) racing the release (2 of 20).
+    // A drive freed seconds later with nobody counting it looks like the remote session's lease running out
+    // (6 s here) instead of the give-back; not proven from outside.
     @Test
     @Tag("finding")
     void subscribeAndDisposeRacingTheHoldersReleaseHoldsExactlyWhatTheConsumerReceived() throws Exception {
@@ -106,11 +111,9 @@ class FleetRemoteAdversary3Tests {
     }
 
     /** The same with toFuture().cancel(true). */
-    // FINDING: fails about once in 80-160 rounds: "received 0 (future cancelled), node-b count 1, fleet session
-    // count 1" — the cancelled future's grant is counted to the fleet session and held on node-b until released or
-    // the session closes, against "a cancellation ... into toFuture() (cancelled) ... releases it".
+    // passed 1,270 rounds over 6 runs (an early failure was this test's own: an operator between the acquire and
+    // the future, which the documentation exempts)
     @Test
-    @Tag("finding")
     void toFutureCancelRacingTheHoldersReleaseHoldsExactlyWhatTheFutureReceived() throws Exception {
         rawSubscribersRacingTheHoldersRelease(true, 120);
     }
