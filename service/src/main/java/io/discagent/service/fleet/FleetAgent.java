@@ -50,9 +50,10 @@ import reactor.core.publisher.Sinks;
  *   <li><b>Delivery</b>: a grant is the fleet's until the subscriber of the acquire's own {@code Mono} has taken
  *       it: a cancellation that comes first gives the request up (a grant on its way is given back to its node), and
  *       one from another thread that meets the grant on its way into {@code Mono.subscribe(consumer)},
- *       {@code block(Duration)} or {@code toFuture()}, or comes after it (they drop it), releases it. Once an operator below took it, the grant is the
- *       subscriber's, whatever operators do with it downstream (the fleet agent does not read the chain as a local
- *       agent does): use {@code withLock}, which releases on every path, or a discard hook;
+ *       {@code block(Duration)} or {@code toFuture()}, or comes after it (they drop it), releases it. Once an
+ *       operator below took it, the grant is the subscriber's, whatever operators do with it downstream (the fleet
+ *       agent does not read the chain as a local agent does): use {@code withLock}, which releases on every path, or
+ *       a discard hook;
  *       {@link ClientSession#close()} releases everything on every owning node.</li>
  * </ul>
  * Every signal comes from the fleet's event loop. {@link #close()} closes this agent's sessions (their remote holds

@@ -145,7 +145,8 @@ final class RemoteSessions {
      * directly by {@code toFuture()}, not through an operator that holds the session, so a grant that meets the
      * cancellation is released by the agent's own delivery protocol.
      */
-    private <T> ContextHop.Cancellable onSession(Remote remote, java.util.function.Function<ClientSession, Mono<T>> work,
+    private <T> ContextHop.Cancellable onSession(Remote remote,
+            java.util.function.Function<ClientSession, Mono<T>> work,
             java.util.function.BiConsumer<@Nullable T, @Nullable Throwable> done) {
         ContextHop.Cancellable[] call = {null};
         boolean[] cancelled = {false};
