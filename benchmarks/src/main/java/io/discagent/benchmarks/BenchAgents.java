@@ -10,9 +10,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /**
- * How the benchmarks start an agent: the public API on the simulated backend with zero added latency, the production
- * command timeout (so its timer is part of every native call, as in production) and media polling off (a poll would
- * interleave calls nobody asked for with the ones measured).
+ * How the benchmarks start an agent: the public API on the simulated backend with zero added latency, handing over
+ * in place as the Linux backend does ({@link BenchHandOver}), the production command timeout (so its timer is part
+ * of every native call, as in production) and media polling off (a poll would interleave calls nobody asked for with
+ * the ones measured).
  */
 final class BenchAgents {
 
@@ -28,7 +29,7 @@ final class BenchAgents {
     /** An agent on {@code recorders} simulated recorders allowing {@code pendingAcquireMaxCount} waiters each. */
     static DiscAgent start(int recorders, int pendingAcquireMaxCount) {
         AgentOptions options = AgentOptions.builder()
-                .backend(new SimulatedBackend(recorders))
+                .backend(new SimulatedBackend(recorders, BenchHandOver.fromProperty()))
                 .commandTimeout(AgentOptions.DEFAULT_COMMAND_TIMEOUT)
                 .mediaPollInterval(Duration.ZERO)
                 .pendingAcquireMaxCount(pendingAcquireMaxCount)

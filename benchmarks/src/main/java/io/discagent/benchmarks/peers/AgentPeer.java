@@ -3,8 +3,8 @@ package io.discagent.benchmarks.peers;
 import io.discagent.agent.AgentOptions;
 import io.discagent.agent.DiscAgent;
 import io.discagent.agent.backend.simulated.SimulatedBackend;
-import io.discagent.agent.backend.simulated.Simulator;
 import io.discagent.api.AcquireOptions;
+import io.discagent.benchmarks.BenchHandOver;
 import io.discagent.api.ClientSession;
 import io.discagent.api.LockGrant;
 import io.discagent.api.RecorderId;
@@ -27,20 +27,11 @@ final class AgentPeer implements Peer {
 
     AgentPeer(int pendingAcquireMaxCount) {
         agent = DiscAgent.start(AgentOptions.builder()
-                .backend(new SimulatedBackend(1, handOver()))
+                .backend(new SimulatedBackend(1, BenchHandOver.fromProperty()))
                 .commandTimeout(AgentOptions.DEFAULT_COMMAND_TIMEOUT)
                 .mediaPollInterval(Duration.ZERO)
                 .pendingAcquireMaxCount(pendingAcquireMaxCount)
                 .build()).block(PATIENCE);
-    }
-
-    /**
-     * How the simulated recorder passes the lock between sessions: as the Linux backend does by default (a rename in
-     * place, no native call), or with {@code -Dpeers.handOver=keep} through a call on the recorder's worker.
-     */
-    static Simulator.HandOver handOver() {
-        return "keep".equals(System.getProperty("peers.handOver")) ? Simulator.HandOver.KEEP_CLAIM
-                : Simulator.HandOver.RENAME_IN_PLACE;
     }
 
     @Override
